@@ -1,0 +1,77 @@
+"""The solve engine: one entry point for every kind, in the calling thread.
+
+``solve`` never raises for a failing solve: solver exceptions and NaN/Inf end
+the run ``failed`` with the message. It raises only for bad input
+(:class:`SpecError`), before any work. For a solve in a child process see
+:mod:`warmdesk.core.process`.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+import warnings
+from typing import Callable
+
+import numpy as np
+
+from .errors import SolveFailed, SpecError
+from .problems import Problem
+from .runs import Run, WarmInfo, library_versions, new_run_id
+from .solvers.base import ProgressListener, Recorder, SolveContext, SolveControl, WarmStart
+from .solvers.fit import solve_fit
+from .solvers.minimize import solve_minimize
+from .solvers.ode import solve_ode
+from .solvers.train import solve_train
+
+ADAPTERS: dict[str, Callable[[SolveContext], None]] = {
+    "minimize": solve_minimize, "fit": solve_fit, "train": solve_train, "ode": solve_ode}
+
+
+def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None = None) -> Run:
+    """A queued run record for ``problem`` (nothing solved yet)."""
+    run = Run(id=run_id or new_run_id(), name=problem.name, kind=problem.kind,
+              method=problem.method, problem=problem.spec,
+              problem_hash=problem.content_hash(), structure_hash=problem.structure_hash(),
+              tags=list(problem.tags))
+    if warm is not None:
+        run.warm = WarmInfo(warm.source_run_id, list(warm.payload), warm.mode, dict(warm.report))
+    run.versions = library_versions()
+    return run
+
+
+def solve(problem: Problem, warm: WarmStart | None = None,
+          control: SolveControl | None = None,
+          on_progress: ProgressListener | None = None,
+          run: Run | None = None) -> Run:
+    """Solve ``problem`` (optionally warm-started) and return the finished run."""
+    run = run or new_run(problem, warm)
+    control = control or SolveControl()
+    recorder = Recorder(run, control, on_progress)
+    run.status = "running"
+    run.started_at = time.time()
+    ctx = SolveContext(problem, run, recorder, warm)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ADAPTERS[problem.kind](ctx)
+    except SpecError:
+        raise
+    except SolveFailed as exc:
+        _failed(run, recorder, str(exc))
+    except Exception as exc:  # noqa: BLE001 - any solver error ends the run, never the app
+        _failed(run, recorder, f"{type(exc).__name__}: {exc}")
+        run.info["traceback"] = traceback.format_exc(limit=8)[-4000:]
+    recorder.flush()
+    run.finished_at = time.time()
+    run.wall_s = recorder.elapsed()
+    if run.fun is not None and not np.isfinite(run.fun):
+        _failed(run, recorder, f"the final objective is {run.fun}")
+    return run
+
+
+def _failed(run: Run, recorder: Recorder, message: str) -> None:
+    run.status = "failed"
+    run.message = message
+    run.nfev, run.njev, run.nit = recorder.nfev, recorder.njev, recorder.nit
+    run.solution, run.state, run.fun = {}, {}, None

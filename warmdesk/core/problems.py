@@ -1,0 +1,625 @@
+"""Problem specs: the JSON format ``warmdesk.problem/1`` and its Python model.
+
+A spec is validated as a whole; every malformed field is reported with its
+dotted path (``variables.x.lower``) in one :class:`SpecError`. Expressions are
+parsed with the safe expression language (never evaluated as Python).
+Data files are read by :mod:`warmdesk.core.datasets` relative to the spec's
+folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .datasets import Dataset, load_csv
+from .errors import DataError, FormatVersionError, SpecError
+from .expressions import Expression, ExpressionError, parse
+
+FORMAT = "warmdesk.problem/1"
+FORMAT_PREFIX = "warmdesk.problem/"
+FORMAT_VERSION = 1
+KINDS = ("minimize", "fit", "train", "ode")
+
+MINIMIZE_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "Nelder-Mead", "Powell",
+                    "SLSQP", "trust-constr")
+FIT_METHODS = ("trf", "dogbox", "lm")
+TRAIN_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC")
+ODE_METHODS = ("RK45", "DOP853", "Radau", "BDF", "LSODA")
+METHODS = {"minimize": MINIMIZE_METHODS, "fit": FIT_METHODS, "train": TRAIN_METHODS,
+           "ode": ODE_METHODS}
+DEFAULT_METHOD = {"minimize": "BFGS", "fit": "trf", "train": "L-BFGS-B", "ode": "RK45"}
+BOUNDED_METHODS = ("L-BFGS-B", "TNC", "Nelder-Mead", "Powell", "SLSQP", "trust-constr")
+CONSTRAINED_METHODS = ("SLSQP", "trust-constr")
+FIT_LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
+TRAIN_MODELS = ("logistic", "multinomial", "linear")
+
+MAX_VARIABLE_SIZE = 100_000
+MAX_NAME_LENGTH = 64
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+RESERVED_NAMES = frozenset({"pi", "e", "t"})
+#: Options a user may pass to each solver family, with their accepted types.
+NUMBER = (int, float)
+
+
+@dataclass
+class Variable:
+    """A named scalar (size 1, ``scalar=True``) or vector with start and bounds."""
+
+    name: str
+    size: int
+    start: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    scalar: bool = False
+
+    @property
+    def bounded(self) -> bool:
+        return bool(np.any(np.isfinite(self.lower)) or np.any(np.isfinite(self.upper)))
+
+
+@dataclass
+class Constraint:
+    type: str  # "ineq" (expr >= 0) or "eq" (expr == 0)
+    expression: Expression
+    name: str
+
+
+@dataclass
+class Problem:
+    """A validated problem. ``spec`` is the normalised JSON form (round-trips)."""
+
+    name: str
+    kind: str
+    method: str
+    options: dict[str, Any]
+    parameters: dict[str, np.ndarray]
+    variables: list[Variable]
+    spec: dict[str, Any]
+    base_dir: Path | None = None
+    description: str = ""
+    tags: list[str] = field(default_factory=list)
+    # minimize
+    objective: Expression | None = None
+    constraints: list[Constraint] = field(default_factory=list)
+    # fit
+    model: Expression | None = None
+    target: str = ""
+    sigma: str | float | None = None
+    loss: str = "linear"
+    f_scale: float = 1.0
+    dataset: Dataset | None = None
+    # train
+    train_model: str = ""
+    features: list[str] = field(default_factory=list)
+    l2: float = 0.0
+    fit_intercept: bool = True
+    # ode
+    rhs: dict[str, Expression] = field(default_factory=dict)
+    t_span: tuple[float, float] = (0.0, 1.0)
+    t_eval_points: int = 0
+    checkpoints: int = 10
+
+    @property
+    def size(self) -> int:
+        return sum(v.size for v in self.variables)
+
+    @property
+    def layout(self) -> list[tuple[str, int]]:
+        return [(v.name, v.size) for v in self.variables]
+
+    def start_vector(self) -> np.ndarray:
+        if not self.variables:
+            return np.zeros(0)
+        return np.concatenate([v.start for v in self.variables]).astype(float)
+
+    def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if not self.variables:
+            return np.zeros(0), np.zeros(0)
+        return (np.concatenate([v.lower for v in self.variables]),
+                np.concatenate([v.upper for v in self.variables]))
+
+    def split(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        """Split a flat vector into named variables (scalars stay 0-d arrays)."""
+        out: dict[str, np.ndarray] = {}
+        offset = 0
+        for v in self.variables:
+            part = flat[offset:offset + v.size]
+            out[v.name] = part[0] if v.scalar else part
+            offset += v.size
+        return out
+
+    def content_hash(self) -> str:
+        """sha256 over the normalised spec and the data's fingerprint."""
+        return _hash({"spec": _without(self.spec, ("name", "description", "tags")),
+                      "data": self.dataset.fingerprint if self.dataset else None})
+
+    def structure_hash(self) -> str:
+        """What must agree for two problems to be 'the same problem, other numbers':
+        kind, variable names and sizes, expressions, model, state names."""
+        s = self.spec
+        keys = {"kind": self.kind, "layout": self.layout}
+        for k in ("objective", "constraints", "model", "target", "rhs", "features"):
+            if k in s:
+                keys[k] = s[k]
+        if self.kind == "train":
+            keys["train_model"] = self.train_model
+        if self.dataset is not None:
+            keys["columns"] = list(self.dataset.columns)
+        return _hash(keys)
+
+    def with_parameters(self, **values: float) -> Problem:
+        """A copy of this problem with some parameters changed (validated again)."""
+        spec = json.loads(json.dumps(self.spec))
+        for k, v in values.items():
+            if k not in spec.get("parameters", {}):
+                raise SpecError([(f"parameters.{k}", "no such parameter")])
+            spec["parameters"][k] = v.tolist() if isinstance(v, np.ndarray) else v
+        return problem_from_dict(spec, base_dir=self.base_dir)
+
+
+def _without(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if k not in keys}
+
+
+def _hash(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------- loading
+
+MAX_SPEC_BYTES = 5_000_000
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read and validate a problem JSON file."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise SpecError([("file", f"cannot read {path}: {exc.strerror or exc}")]) from exc
+    if size > MAX_SPEC_BYTES:
+        raise SpecError([("file", f"{size} bytes is larger than the {MAX_SPEC_BYTES} allowed")],
+                        source=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([("file", f"cannot read {path}: {exc}")]) from exc
+    return problem_from_json(text, base_dir=path.parent, source=str(path))
+
+
+def problem_from_json(text: str, base_dir: Path | None = None,
+                      source: str | None = None) -> Problem:
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError as exc:
+        raise SpecError([("file", "JSON is nested too deeply")], source) from exc
+    except (json.JSONDecodeError, ValueError) as exc:
+        raise SpecError([("file", f"not valid JSON: {exc}")], source) from exc
+    return problem_from_dict(data, base_dir=base_dir, source=source)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a problem spec (numbers must be finite)")
+
+
+def problem_from_dict(data: Any, base_dir: Path | None = None,
+                      source: str | None = None) -> Problem:
+    """Validate ``data`` (parsed JSON) and build a :class:`Problem`."""
+    return _SpecReader(data, base_dir, source).read()
+
+
+class _SpecReader:
+    """Collects every field error in one pass, then raises them together."""
+
+    def __init__(self, data: Any, base_dir: Path | None, source: str | None) -> None:
+        self.data = data
+        self.base_dir = base_dir
+        self.source = source
+        self.errors: list[tuple[str, str]] = []
+
+    def fail(self, fld: str, message: str) -> None:
+        self.errors.append((fld, message))
+
+    def raise_if_failed(self) -> None:
+        if self.errors:
+            raise SpecError(self.errors, self.source)
+
+    # -- top level
+    def read(self) -> Problem:
+        d = self.data
+        if not isinstance(d, dict):
+            raise SpecError([("(top level)", "a problem spec must be a JSON object")], self.source)
+        self._check_format(d.get("format"))
+        known = {"format", "name", "kind", "description", "tags", "variables", "parameters",
+                 "objective", "constraints", "solver", "data", "model", "target", "sigma",
+                 "loss", "f_scale", "features", "l2", "fit_intercept", "state", "rhs", "t_span",
+                 "t_eval", "checkpoints"}
+        for k in d:
+            if k not in known:
+                self.fail(str(k)[:80], "unknown field")
+        name = self._name(d.get("name"))
+        kind = d.get("kind")
+        if kind not in KINDS:
+            self.fail("kind", f"must be one of {', '.join(KINDS)} (got {_show(kind)})")
+            self.raise_if_failed()
+        method, options = self._solver(kind, d.get("solver", {}))
+        parameters = self._parameters(d.get("parameters", {}))
+        problem = Problem(name=name, kind=kind, method=method, options=options,
+                          parameters=parameters, variables=[], spec={}, base_dir=self.base_dir,
+                          description=self._text(d, "description", 10_000),
+                          tags=self._tags(d.get("tags", [])))
+        getattr(self, f"_read_{kind}")(d, problem)
+        self.raise_if_failed()
+        problem.spec = self._normalised(d, problem)
+        return problem
+
+    def _check_format(self, fmt: Any) -> None:
+        if fmt == FORMAT:
+            return
+        if isinstance(fmt, str) and fmt.startswith(FORMAT_PREFIX):
+            version = fmt[len(FORMAT_PREFIX):]
+            if version.isdigit() and int(version) > FORMAT_VERSION:
+                raise FormatVersionError(
+                    [("format", f"'{fmt}' was made by a newer WarmDesk; this one reads "
+                                f"up to {FORMAT}")], self.source)
+        raise SpecError([("format", f"must be '{FORMAT}' (got {_show(fmt)})")], self.source)
+
+    def _name(self, value: Any) -> str:
+        if not isinstance(value, str) or not value.strip():
+            self.fail("name", "must be a non-empty string")
+            return "?"
+        if len(value) > 200:
+            self.fail("name", "must be at most 200 characters")
+        if any(ord(c) < 32 for c in value):
+            self.fail("name", "must not contain control characters")
+        return value
+
+    def _text(self, d: dict[str, Any], key: str, limit: int) -> str:
+        value = d.get(key, "")
+        if not isinstance(value, str):
+            self.fail(key, "must be a string")
+            return ""
+        if len(value) > limit:
+            self.fail(key, f"must be at most {limit} characters")
+        return value
+
+    def _tags(self, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(t, str) and 0 < len(t) <= 64
+                                                  for t in value):
+            self.fail("tags", "must be a list of strings of 1 to 64 characters")
+            return []
+        if len(value) > 100:
+            self.fail("tags", "at most 100 tags")
+        return list(value)
+
+    def _solver(self, kind: str, solver: Any) -> tuple[str, dict[str, Any]]:
+        if not isinstance(solver, dict):
+            self.fail("solver", "must be an object with 'method' and 'options'")
+            return DEFAULT_METHOD[kind], {}
+        for k in solver:
+            if k not in ("method", "options"):
+                self.fail(f"solver.{str(k)[:80]}", "unknown field")
+        method = solver.get("method", DEFAULT_METHOD[kind])
+        if method not in METHODS[kind]:
+            self.fail("solver.method",
+                      f"must be one of {', '.join(METHODS[kind])} for kind '{kind}' "
+                      f"(got {_show(method)})")
+            method = DEFAULT_METHOD[kind]
+        options = solver.get("options", {})
+        if not isinstance(options, dict):
+            self.fail("solver.options", "must be an object")
+            return method, {}
+        from .solvers.options import check_options  # local: options table lives with solvers
+        for fld, message in check_options(kind, method, options):
+            self.fail(f"solver.options.{fld}", message)
+        return method, dict(options)
+
+    def _parameters(self, params: Any) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        if not isinstance(params, dict):
+            self.fail("parameters", "must be an object of name: number or list of numbers")
+            return out
+        for key, value in params.items():
+            fld = f"parameters.{str(key)[:80]}"
+            if not self._check_name(fld, key):
+                continue
+            arr = self._numbers(fld, value, allow_inf=False)
+            if arr is not None:
+                out[key] = arr
+        return out
+
+    def _check_name(self, fld: str, key: Any) -> bool:
+        if not isinstance(key, str) or not NAME_RE.match(key):
+            self.fail(fld, "names must start with a letter and hold only letters, digits and "
+                           "'_' (at most 64 characters)")
+            return False
+        if key in RESERVED_NAMES:
+            self.fail(fld, f"'{key}' is reserved")
+            return False
+        return True
+
+    def _numbers(self, fld: str, value: Any, allow_inf: bool,
+                 size: int | None = None) -> np.ndarray | None:
+        """A number or a flat list of numbers; bools and strings are refused."""
+        items = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and len(value) == 0:
+            self.fail(fld, "must not be an empty list")
+            return None
+        if len(items) > MAX_VARIABLE_SIZE:
+            self.fail(fld, f"at most {MAX_VARIABLE_SIZE} values")
+            return None
+        for i, item in enumerate(items):
+            where = f"{fld}[{i}]" if isinstance(value, list) else fld
+            if isinstance(item, bool) or not isinstance(item, NUMBER):
+                self.fail(where, f"must be a number (got {_show(item)})")
+                return None
+            if not math.isfinite(float(item)) and not allow_inf:
+                self.fail(where, "must be finite")
+                return None
+        arr = np.asarray(items, dtype=float)
+        if not isinstance(value, list):
+            arr = arr.reshape(())
+        if size is not None and arr.ndim == 1 and arr.size != size:
+            self.fail(fld, f"has {arr.size} values but size is {size}")
+            return None
+        return arr
+
+    def _variables(self, fld: str, variables: Any, need_start: bool = True) -> list[Variable]:
+        out: list[Variable] = []
+        if not isinstance(variables, dict) or not variables:
+            self.fail(fld, "must be a non-empty object of name: {size, start, lower, upper}")
+            return out
+        if len(variables) > 1000:
+            self.fail(fld, "at most 1000 variables")
+            return out
+        total = 0
+        for key, var in variables.items():
+            vf = f"{fld}.{str(key)[:80]}"
+            if not self._check_name(vf, key):
+                continue
+            if isinstance(var, (int, float)) and not isinstance(var, bool):
+                var = {"start": var}
+            if not isinstance(var, dict):
+                self.fail(vf, "must be an object {size, start, lower, upper} or a number")
+                continue
+            for k in var:
+                if k not in ("size", "start", "lower", "upper"):
+                    self.fail(f"{vf}.{str(k)[:80]}", "unknown field")
+            size = var.get("size")
+            scalar = size is None and not isinstance(var.get("start"), list)
+            if size is None:
+                size = len(var["start"]) if isinstance(var.get("start"), list) else 1
+            elif isinstance(size, bool) or not isinstance(size, int) or not (
+                    1 <= size <= MAX_VARIABLE_SIZE):
+                self.fail(f"{vf}.size", f"must be a whole number from 1 to {MAX_VARIABLE_SIZE}")
+                continue
+            total += size
+            if "start" not in var and need_start:
+                self.fail(f"{vf}.start", "is required")
+                continue
+            start = self._numbers(f"{vf}.start", var.get("start", 0.0), False, size)
+            lower = self._numbers(f"{vf}.lower", var.get("lower", -math.inf), True, size)
+            upper = self._numbers(f"{vf}.upper", var.get("upper", math.inf), True, size)
+            if start is None or lower is None or upper is None:
+                continue
+            start, lower, upper = (np.broadcast_to(a, (size,)).astype(float).copy()
+                                   for a in (start, lower, upper))
+            if np.any(lower > upper):
+                self.fail(f"{vf}.lower", "is greater than upper")
+                continue
+            if np.any(start < lower) or np.any(start > upper):
+                self.fail(f"{vf}.start", "lies outside [lower, upper]")
+                continue
+            out.append(Variable(key, size, start, lower, upper, scalar=scalar and size == 1))
+        if total > MAX_VARIABLE_SIZE:
+            self.fail(fld, f"{total} values in all; at most {MAX_VARIABLE_SIZE}")
+        return out
+
+    def _expression(self, fld: str, text: Any, names: list[str]) -> Expression | None:
+        if not isinstance(text, str):
+            self.fail(fld, "must be an expression string")
+            return None
+        try:
+            return parse(text, names)
+        except ExpressionError as exc:
+            self.fail(fld, f"{exc.message} at column {exc.position + 1}")
+            return None
+
+    def _dataset(self, d: dict[str, Any]) -> Dataset | None:
+        data = d.get("data")
+        if not isinstance(data, dict) or not isinstance(data.get("file"), str):
+            self.fail("data.file", "is required: the path of a CSV file with a header row")
+            return None
+        for k in data:
+            if k != "file":
+                self.fail(f"data.{str(k)[:80]}", "unknown field")
+        path = Path(data["file"])
+        if not path.is_absolute():
+            if self.base_dir is None:
+                self.fail("data.file", "is relative, but the spec has no folder to resolve it")
+                return None
+            path = self.base_dir / path
+        try:
+            return load_csv(path)
+        except DataError as exc:
+            self.fail("data.file", str(exc))
+            return None
+
+    def _column(self, fld: str, value: Any, dataset: Dataset) -> str:
+        if not isinstance(value, str) or value not in dataset.columns:
+            self.fail(fld, f"must name a column of {dataset.path.name} "
+                           f"({', '.join(dataset.columns[:12])}) (got {_show(value)})")
+            return ""
+        return value
+
+    def _number_field(self, d: dict[str, Any], key: str, default: float, low: float,
+                      high: float = math.inf, low_open: bool = False) -> float:
+        value = d.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, NUMBER) or not math.isfinite(value):
+            self.fail(key, f"must be a finite number (got {_show(value)})")
+            return default
+        if value < low or value > high or (low_open and value == low):
+            self.fail(key, f"must be {'>' if low_open else '>='} {low}"
+                           + (f" and <= {high}" if math.isfinite(high) else ""))
+            return default
+        return float(value)
+
+    # -- kinds
+    def _read_minimize(self, d: dict[str, Any], p: Problem) -> None:
+        p.variables = self._variables("variables", d.get("variables"))
+        names = self._all_names(p)
+        p.objective = self._expression("objective", d.get("objective"), names)
+        cons = d.get("constraints", [])
+        if not isinstance(cons, list) or len(cons) > 1000:
+            self.fail("constraints", "must be a list of {type, expr} (at most 1000)")
+            cons = []
+        for i, c in enumerate(cons):
+            cf = f"constraints[{i}]"
+            if not isinstance(c, dict):
+                self.fail(cf, "must be an object {type: 'ineq'|'eq', expr, name}")
+                continue
+            if c.get("type") not in ("ineq", "eq"):
+                self.fail(f"{cf}.type", f"must be 'ineq' (expr >= 0) or 'eq' (got {_show(c.get('type'))})")
+                continue
+            expr = self._expression(f"{cf}.expr", c.get("expr"), names)
+            label = c.get("name", f"c{i}")
+            if not isinstance(label, str):
+                self.fail(f"{cf}.name", "must be a string")
+                continue
+            if expr is not None:
+                p.constraints.append(Constraint(c["type"], expr, label))
+        if cons and p.method not in CONSTRAINED_METHODS:
+            self.fail("solver.method", f"{p.method} cannot handle constraints; use "
+                                       f"{' or '.join(CONSTRAINED_METHODS)}")
+
+    def _read_fit(self, d: dict[str, Any], p: Problem) -> None:
+        p.variables = self._variables("variables", d.get("variables"))
+        p.dataset = self._dataset(d)
+        if p.dataset is None:
+            return
+        p.target = self._column("target", d.get("target"), p.dataset)
+        columns = [c for c in p.dataset.columns if c != p.target]
+        self._no_clash(p, columns)
+        p.model = self._expression("model", d.get("model"), self._all_names(p) + columns)
+        sigma = d.get("sigma")
+        if isinstance(sigma, str):
+            p.sigma = self._column("sigma", sigma, p.dataset)
+            if p.sigma and np.any(p.dataset.column(p.sigma) <= 0):
+                self.fail("sigma", f"column '{sigma}' must hold positive values")
+        elif sigma is not None:
+            p.sigma = self._number_field(d, "sigma", 1.0, 0.0, low_open=True)
+        p.loss = d.get("loss", "linear")
+        if p.loss not in FIT_LOSSES:
+            self.fail("loss", f"must be one of {', '.join(FIT_LOSSES)} (got {_show(p.loss)})")
+        elif p.method == "lm" and p.loss != "linear":
+            self.fail("loss", "method 'lm' supports only the 'linear' loss")
+        p.f_scale = self._number_field(d, "f_scale", 1.0, 0.0, low_open=True)
+        if p.method == "lm":
+            if any(v.bounded for v in p.variables):
+                self.fail("solver.method", "'lm' cannot handle bounds; use 'trf' or 'dogbox'")
+            if p.dataset.rows < p.size:
+                self.fail("solver.method", "'lm' needs at least as many data rows as unknowns")
+
+    def _read_train(self, d: dict[str, Any], p: Problem) -> None:
+        p.dataset = self._dataset(d)
+        p.train_model = d.get("model", "logistic")
+        if p.train_model not in TRAIN_MODELS:
+            self.fail("model", f"must be one of {', '.join(TRAIN_MODELS)} (got {_show(p.train_model)})")
+        p.l2 = self._number_field(d, "l2", 1e-3, 0.0)
+        fi = d.get("fit_intercept", True)
+        if not isinstance(fi, bool):
+            self.fail("fit_intercept", "must be true or false")
+        p.fit_intercept = bool(fi)
+        if p.dataset is None:
+            return
+        p.target = self._column("target", d.get("target"), p.dataset)
+        features = d.get("features")
+        if features is None:
+            features = [c for c in p.dataset.columns if c != p.target]
+        if not isinstance(features, list) or not features:
+            self.fail("features", "must be a non-empty list of column names")
+            return
+        for i, f in enumerate(features):
+            self._column(f"features[{i}]", f, p.dataset)
+            if f == p.target:
+                self.fail(f"features[{i}]", "the target cannot be a feature")
+        p.features = [str(f) for f in features]
+        if self.errors:
+            return
+        from .solvers.train import train_layout  # the layout depends on the classes in the data
+        try:
+            p.variables = train_layout(p)
+        except ValueError as exc:
+            self.fail("target", str(exc))
+
+    def _read_ode(self, d: dict[str, Any], p: Problem) -> None:
+        p.variables = self._variables("state", d.get("state"))
+        names = self._all_names(p) + ["t"]
+        rhs = d.get("rhs")
+        if not isinstance(rhs, dict):
+            self.fail("rhs", "must be an object of state name: expression")
+            rhs = {}
+        for v in p.variables:
+            if v.name not in rhs:
+                self.fail(f"rhs.{v.name}", "is required (the derivative of this state)")
+        for key, text in rhs.items():
+            if key not in {v.name for v in p.variables}:
+                self.fail(f"rhs.{str(key)[:80]}", "names no state variable")
+                continue
+            expr = self._expression(f"rhs.{key}", text, names)
+            if expr is not None:
+                p.rhs[key] = expr
+        span = d.get("t_span")
+        if (not isinstance(span, list) or len(span) != 2
+                or not all(isinstance(x, NUMBER) and not isinstance(x, bool)
+                           and math.isfinite(x) for x in span) or not span[1] > span[0]):
+            self.fail("t_span", "must be [t0, t1] with finite numbers and t1 > t0")
+        else:
+            p.t_span = (float(span[0]), float(span[1]))
+        t_eval = d.get("t_eval", 101)
+        if isinstance(t_eval, bool) or not isinstance(t_eval, int) or not 0 <= t_eval <= 100_000:
+            self.fail("t_eval", "must be the number of output points, 0 to 100000")
+        else:
+            p.t_eval_points = t_eval
+        ck = d.get("checkpoints", 10)
+        if isinstance(ck, bool) or not isinstance(ck, int) or not 1 <= ck <= 10_000:
+            self.fail("checkpoints", "must be a whole number from 1 to 10000")
+        else:
+            p.checkpoints = ck
+
+    def _all_names(self, p: Problem) -> list[str]:
+        names = [v.name for v in p.variables]
+        for k in p.parameters:
+            if k in names:
+                self.fail(f"parameters.{k}", "has the same name as a variable")
+        return names + list(p.parameters)
+
+    def _no_clash(self, p: Problem, columns: list[str]) -> None:
+        taken = {v.name for v in p.variables} | set(p.parameters)
+        for c in columns:
+            if c in taken:
+                self.fail("data.file", f"column '{c}' has the same name as a variable or parameter")
+
+    def _normalised(self, d: dict[str, Any], p: Problem) -> dict[str, Any]:
+        """The spec as stored with a run: defaults filled in, so it round-trips."""
+        spec = json.loads(json.dumps(d))
+        spec["format"] = FORMAT
+        spec["solver"] = {"method": p.method, "options": p.options}
+        return spec
+
+
+def _show(value: Any) -> str:
+    try:
+        text = json.dumps(value, allow_nan=False, default=str)
+    except (ValueError, TypeError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

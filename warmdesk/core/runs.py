@@ -1,0 +1,176 @@
+"""A run: one solve of one problem, with its whole convergence history.
+
+Everything here is plain data (numbers, strings, numpy arrays of float64), so
+a run can be stored in the library, written to a run file, or sent from a
+solver child process, without pickling anything from outside.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+STATUSES = ("queued", "running", "converged", "stopped", "failed", "interrupted", "cancelled")
+#: Statuses whose solution (and state) can seed a warm start.
+USABLE_STATUSES = ("converged", "stopped", "interrupted")
+
+#: One row per iteration (for ``ode``: per accepted step). Columns that do not
+#: apply to a kind hold NaN: ``fun`` for ode, ``t`` for optimisers.
+HISTORY_COLUMNS = ("iter", "nfev", "njev", "wall_s", "fun", "grad_norm", "constr_viol", "step", "t")
+
+
+def new_run_id() -> str:
+    """Time-ordered, unique: 12 hex digits of milliseconds then 20 random ones."""
+    return f"{int(time.time() * 1000):012x}{uuid.uuid4().hex[:20]}"
+
+
+class History:
+    """Append-only table of per-iteration figures; cheap to record into."""
+
+    __slots__ = ("_rows", "_array")
+
+    def __init__(self, array: np.ndarray | None = None) -> None:
+        self._rows: list[tuple[float, ...]] = []
+        self._array = (np.empty((0, len(HISTORY_COLUMNS))) if array is None
+                       else np.asarray(array, dtype=float).reshape(-1, len(HISTORY_COLUMNS)))
+
+    def append(self, row: tuple[float, ...]) -> None:
+        self._rows.append(row)
+
+    def __len__(self) -> int:
+        return self._array.shape[0] + len(self._rows)
+
+    @property
+    def array(self) -> np.ndarray:
+        if self._rows:
+            new = np.asarray(self._rows, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
+            self._array = np.vstack([self._array, new]) if self._array.size else new
+            self._rows = []
+        return self._array
+
+    def column(self, name: str) -> np.ndarray:
+        return self.array[:, HISTORY_COLUMNS.index(name)]
+
+    def tail(self, start: int) -> np.ndarray:
+        """Rows from ``start`` on (what a progress batch carries)."""
+        return self.array[start:]
+
+
+@dataclass
+class WarmInfo:
+    """How a run was warm-started: from which run, with what, and how it mapped."""
+
+    source_run_id: str | None
+    payload: list[str]            # e.g. ["x0", "hess_inv"]
+    mode: str                     # "restart" (from an earlier solution) or "exact-resume"
+    report: dict[str, Any] = field(default_factory=dict)  # mapping report (JSON-able)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_run_id": self.source_run_id, "payload": list(self.payload),
+                "mode": self.mode, "report": self.report}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> WarmInfo:
+        return cls(d.get("source_run_id"), list(d.get("payload", [])), d.get("mode", "restart"),
+                   dict(d.get("report", {})))
+
+
+@dataclass
+class Run:
+    id: str
+    name: str
+    kind: str
+    method: str
+    problem: dict[str, Any]          # the normalised spec
+    problem_hash: str
+    structure_hash: str
+    status: str = "queued"
+    message: str = ""
+    created_at: float = field(default_factory=time.time)
+    started_at: float | None = None
+    finished_at: float | None = None
+    wall_s: float = 0.0
+    fun: float | None = None
+    nit: int = 0
+    nfev: int = 0
+    njev: int = 0
+    solution: dict[str, np.ndarray] = field(default_factory=dict)
+    state: dict[str, np.ndarray] = field(default_factory=dict)   # solver state worth reusing
+    outputs: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. ode trajectory
+    info: dict[str, Any] = field(default_factory=dict)   # JSON-able: layout, classes, notes
+    history: History = field(default_factory=History)
+    warm: WarmInfo | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    notes: str = ""
+
+    @property
+    def usable(self) -> bool:
+        """Whether this run can seed a warm start."""
+        return self.status in USABLE_STATUSES and bool(self.solution)
+
+    @property
+    def warm_source(self) -> str | None:
+        return self.warm.source_run_id if self.warm else None
+
+    def summary(self) -> dict[str, Any]:
+        """The figures the CLI's ``--json`` prints."""
+        return {"run_id": self.id, "name": self.name, "kind": self.kind, "method": self.method,
+                "status": self.status, "message": self.message, "fun": self.fun,
+                "nit": self.nit, "nfev": self.nfev, "njev": self.njev,
+                "wall_s": round(self.wall_s, 6),
+                "warm_source": self.warm_source,
+                "warm_payload": list(self.warm.payload) if self.warm else [],
+                "warm_mode": self.warm.mode if self.warm else None,
+                "solution": {k: np.asarray(v).tolist() for k, v in self.solution.items()}}
+
+    # -- plain-data form (for the process boundary and for storage)
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "kind": self.kind, "method": self.method,
+            "problem": self.problem, "problem_hash": self.problem_hash,
+            "structure_hash": self.structure_hash, "status": self.status,
+            "message": self.message, "created_at": self.created_at,
+            "started_at": self.started_at, "finished_at": self.finished_at,
+            "wall_s": self.wall_s, "fun": self.fun, "nit": self.nit, "nfev": self.nfev,
+            "njev": self.njev, "info": self.info,
+            "warm": self.warm.to_dict() if self.warm else None,
+            "versions": self.versions, "tags": list(self.tags), "notes": self.notes,
+        }
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """All arrays, keyed ``group/name`` (history, solution, state, outputs)."""
+        out = {"history": self.history.array}
+        for group in ("solution", "state", "outputs"):
+            for k, v in getattr(self, group).items():
+                out[f"{group}/{k}"] = np.asarray(v, dtype=float)
+        return out
+
+    @classmethod
+    def from_parts(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Run:
+        fields = {k: meta[k] for k in (
+            "id", "name", "kind", "method", "problem", "problem_hash", "structure_hash",
+            "status", "message", "created_at", "started_at", "finished_at", "wall_s", "fun",
+            "nit", "nfev", "njev", "info", "versions", "tags", "notes") if k in meta}
+        run = cls(**fields)
+        run.warm = WarmInfo.from_dict(meta["warm"]) if meta.get("warm") else None
+        for key, arr in arrays.items():
+            group, _, name = key.partition("/")
+            if key == "history":
+                run.history = History(arr)
+            elif group in ("solution", "state", "outputs") and name:
+                getattr(run, group)[name] = arr
+        return run
+
+
+def library_versions() -> dict[str, str]:
+    import scipy
+
+    from .. import __version__
+    return {"warmdesk": __version__, "numpy": np.__version__, "scipy": scipy.__version__,
+            "python": platform.python_version()}

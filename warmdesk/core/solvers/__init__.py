@@ -1,0 +1,1 @@
+"""Solver adapters, one module per problem kind."""

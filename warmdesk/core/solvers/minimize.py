@@ -1,0 +1,265 @@
+"""``minimize`` (and the optimiser behind ``train``): scipy.optimize.minimize
+with exact gradients, a per-iteration history, and warm-start payloads.
+
+Payloads each method accepts beyond ``x0`` (scipy takes nothing else for
+L-BFGS-B, CG, SLSQP, TNC and Newton-CG, and we say so rather than pretend):
+
+- BFGS: ``hess_inv`` (the previous inverse Hessian, symmetrised, as ``hess_inv0``)
+- Nelder-Mead: ``initial_simplex`` (the previous final simplex)
+- Powell: ``direc`` (the previous direction set)
+- trust-constr: ``qn_hess`` (the quasi-Newton Hessian of the objective) and
+  ``barrier`` (barrier parameter, floored). Never the final trust radius: passed
+  back it stopped runs after one evaluation at a worse point, reporting success.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+from scipy import optimize
+
+from ..errors import SolveFailed
+from .base import SolveContext, Stopped
+from .compiled import ScalarFunction, expression_vector
+
+#: Accepted payloads per method (x0 is accepted by all).
+PAYLOADS: dict[str, tuple[str, ...]] = {
+    "BFGS": ("x0", "hess_inv"), "L-BFGS-B": ("x0",), "CG": ("x0",), "Newton-CG": ("x0",),
+    "TNC": ("x0",), "Nelder-Mead": ("x0", "initial_simplex"), "Powell": ("x0", "direc"),
+    "SLSQP": ("x0",), "trust-constr": ("x0", "qn_hess", "barrier"),
+}
+#: Largest problem whose n x n matrices (inverse Hessian, directions) are kept:
+#: 1000^2 float64 is 8 MB a run; above that a library of thousands of runs
+#: would be dominated by matrices, and only x0 is stored.
+MATRIX_STATE_MAX_N = 1000
+#: A barrier parameter passed back is floored at this: a converged run's tiny
+#: barrier would tell the interior-point method it is already done.
+BARRIER_FLOOR = 1e-4
+GRADIENT_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
+BOUNDED = ("L-BFGS-B", "TNC", "Nelder-Mead", "Powell", "SLSQP", "trust-constr")
+
+
+class _Objective:
+    """Counts evaluations, checks control and finiteness, remembers gradients."""
+
+    def __init__(self, ctx: SolveContext, fn: ScalarFunction) -> None:
+        self.ctx = ctx
+        self.fn = fn
+        self.rec = ctx.recorder
+        self.grads: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self.best_x: np.ndarray | None = None
+        self.best_f = math.inf
+
+    def _seen(self, x: np.ndarray, f: float) -> None:
+        if f < self.best_f:
+            self.best_f, self.best_x = f, np.array(x)
+
+    def value(self, x: np.ndarray) -> float:
+        f = self.fn.value(x)
+        self.rec.evaluation(f)
+        self._seen(x, f)
+        return f
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        f, g = self.fn.value_and_grad(x)
+        self.rec.njev += 1
+        self.rec.evaluation(f)
+        if not np.all(np.isfinite(g)):
+            raise SolveFailed(f"the gradient holds NaN or Inf at evaluation {self.rec.nfev}")
+        self._seen(x, f)
+        self.grads[x.tobytes()] = g
+        if len(self.grads) > 8:
+            self.grads.popitem(last=False)
+        return f, g
+
+    def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        self.ctx.recorder.control.check()
+        return self.fn.hessp(x, p)
+
+    def grad_norm(self, x: np.ndarray) -> float:
+        g = self.grads.get(np.asarray(x, dtype=float).tobytes())
+        return float(np.linalg.norm(g)) if g is not None else math.nan
+
+
+def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], float]]:
+    """scipy constraint objects for the method, and a violation measure."""
+    p = ctx.problem
+    funcs = [(c.type, expression_vector(p, c.expression)) for c in p.constraints]
+
+    def violation(x: np.ndarray) -> float:
+        worst = 0.0
+        for typ, vf in funcs:
+            v = vf.value(x)
+            worst = max(worst, float(np.max(np.abs(v) if typ == "eq" else np.maximum(-v, 0.0))))
+        return worst
+
+    if not funcs:
+        return [], lambda x: math.nan
+    if p.method == "SLSQP":
+        return [{"type": typ, "fun": vf.value, "jac": vf.jacobian} for typ, vf in funcs], violation
+    cons = [optimize.NonlinearConstraint(vf.value, 0.0, 0.0 if typ == "eq" else np.inf,
+                                         jac=vf.jacobian, hess=optimize.BFGS())
+            for typ, vf in funcs]
+    return cons, violation
+
+
+def _bounds(ctx: SolveContext) -> optimize.Bounds | None:
+    p = ctx.problem
+    if p.method not in BOUNDED or not any(v.bounded for v in p.variables):
+        return None
+    lower, upper = p.bounds_arrays()
+    return optimize.Bounds(lower, upper)
+
+
+def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
+    """Minimise ``fn`` with the problem's method; fills ``ctx.run``."""
+    p, run, rec = ctx.problem, ctx.run, ctx.recorder
+    method = p.method
+    x0 = ctx.start_point()
+    fn.check_scalar(x0)
+    obj = _Objective(ctx, fn)
+    options = dict(p.options)
+    kwargs: dict[str, Any] = {"method": method, "options": options}
+    if method in GRADIENT_METHODS:
+        kwargs["fun"], kwargs["jac"] = obj.value_and_grad, True
+    else:
+        kwargs["fun"] = obj.value
+    if method == "Newton-CG":
+        kwargs["hessp"] = obj.hessp
+    bounds = _bounds(ctx)
+    if bounds is not None:
+        kwargs["bounds"] = bounds
+    elif any(v.bounded for v in p.variables):
+        run.info.setdefault("notes", []).append(
+            f"{method} does not enforce bounds: they check the start point and clip warm starts")
+    constraints, violation = _constraints(ctx)
+    if constraints:
+        kwargs["constraints"] = constraints
+    qn = _apply_payload(ctx, kwargs, options, x0)
+
+    last = {"x": x0.copy()}
+
+    def record(x: np.ndarray, fun: float | None, extra: Any = None) -> None:
+        x = np.asarray(x, dtype=float)
+        f = fun if fun is not None else math.nan
+        gnorm = obj.grad_norm(x)
+        if extra is not None and getattr(extra, "optimality", None) is not None:
+            gnorm = float(extra.optimality)
+        cviol = (float(extra.constr_violation) if extra is not None
+                 and getattr(extra, "constr_violation", None) is not None else violation(x))
+        rec.row(fun=f, grad_norm=gnorm, constr_viol=cviol, step=float(np.linalg.norm(x - last["x"])))
+        last["x"] = x.copy()
+
+    if method == "TNC":
+        kwargs["callback"] = lambda xk: record(xk, None)
+    else:
+        def callback(intermediate_result: optimize.OptimizeResult) -> None:
+            record(intermediate_result.x, float(intermediate_result.fun), intermediate_result)
+        kwargs["callback"] = callback
+
+    try:
+        res = optimize.minimize(x0=x0, **kwargs)
+    except Stopped as stop:
+        _stopped(ctx, stop.status, last["x"], obj)
+        return
+    x = np.asarray(res.x, dtype=float)
+    run.fun = float(res.fun)
+    run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
+    run.message = str(res.message)
+    run.status = "converged" if res.success else "stopped"
+    run.solution = _split_copy(p, x)
+    run.state = _state_after(ctx, res, x, qn)
+    if constraints:
+        run.info["constr_violation"] = violation(x)
+
+
+def _split_copy(problem: Any, x: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: np.array(v, dtype=float) for k, v in problem.split(np.asarray(x, float)).items()}
+
+
+def _stopped(ctx: SolveContext, status: str, x: np.ndarray, obj: _Objective) -> None:
+    """Cancel drops the result; interrupt keeps the last iterate as a usable partial result."""
+    run, rec = ctx.run, ctx.recorder
+    run.status = status
+    run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
+    if status == "interrupted":
+        run.message = f"interrupted by the user after {rec.nit} iterations; the last iterate is kept"
+        run.solution = _split_copy(ctx.problem, x)
+        run.state = {"x": np.array(x, dtype=float)}
+        try:
+            run.fun = float(obj.fn.value(x))
+        except Exception:  # noqa: BLE001 - the value is informative only
+            run.fun = obj.best_f if math.isfinite(obj.best_f) else None
+    else:
+        run.message = f"cancelled by the user after {rec.nit} iterations"
+
+
+def _apply_payload(ctx: SolveContext, kwargs: dict[str, Any], options: dict[str, Any],
+                   x0: np.ndarray) -> optimize.BFGS | None:
+    """Pass the warm-start state to scipy. Returns the trust-constr Hessian strategy."""
+    method, n = ctx.problem.method, x0.size
+    state = ctx.warm.state if ctx.warm is not None else {}
+    if method == "BFGS" and "hess_inv" in state:
+        h = np.asarray(state["hess_inv"], dtype=float)
+        options["hess_inv0"] = 0.5 * (h + h.T)  # scipy refuses the not-quite-symmetric matrix
+    if method == "Nelder-Mead" and "initial_simplex" in state:
+        options["initial_simplex"] = _nondegenerate(np.asarray(state["initial_simplex"], float))
+    if method == "Powell" and "direc" in state:
+        options["direc"] = np.asarray(state["direc"], dtype=float)
+    if method != "trust-constr":
+        return None
+    qn = optimize.BFGS()
+    if "qn_hess" in state:
+        b = np.asarray(state["qn_hess"], dtype=float)
+        qn = optimize.BFGS(init_scale=0.5 * (b + b.T))
+    if "barrier" in state:
+        options.setdefault("initial_barrier_parameter",
+                           max(float(np.ravel(state["barrier"])[0]), BARRIER_FLOOR))
+    kwargs["hess"] = qn
+    return qn
+
+
+def _nondegenerate(simplex: np.ndarray) -> np.ndarray:
+    """A collapsed simplex (all vertices equal) cannot move: give it a small size."""
+    best = simplex[0]
+    spread = np.max(np.abs(simplex - best))
+    if spread > 1e-12 * (1.0 + np.max(np.abs(best))):
+        return simplex
+    n = best.size
+    out = np.tile(best, (n + 1, 1))
+    out[1:] += np.eye(n) * 0.05 * np.where(best != 0, np.abs(best), 1.0)
+    return out
+
+
+def _state_after(ctx: SolveContext, res: optimize.OptimizeResult, x: np.ndarray,
+                 qn: optimize.BFGS | None) -> dict[str, np.ndarray]:
+    method, n = ctx.problem.method, x.size
+    state: dict[str, np.ndarray] = {"x": x.copy()}
+    if n > MATRIX_STATE_MAX_N:
+        ctx.run.info["state_note"] = (f"n={n} > {MATRIX_STATE_MAX_N}: only x is kept "
+                                      "(matrix state would be too large)")
+        return state
+    if method == "BFGS" and getattr(res, "hess_inv", None) is not None:
+        h = np.asarray(res.hess_inv, dtype=float)
+        state["hess_inv"] = 0.5 * (h + h.T)
+    elif method == "Nelder-Mead" and getattr(res, "final_simplex", None) is not None:
+        state["initial_simplex"] = np.asarray(res.final_simplex[0], dtype=float)
+    elif method == "Powell" and getattr(res, "direc", None) is not None:
+        state["direc"] = np.asarray(res.direc, dtype=float)
+    elif method == "trust-constr":
+        if qn is not None and getattr(qn, "B", None) is not None:
+            state["qn_hess"] = np.array(qn.B, dtype=float)
+        barrier = getattr(res, "barrier_parameter", None)
+        interior_point = bool(ctx.problem.constraints) or _bounds(ctx) is not None
+        if barrier is not None and interior_point:
+            state["barrier"] = np.array([float(barrier)])
+    return state
+
+
+def solve_minimize(ctx: SolveContext) -> None:
+    p = ctx.problem
+    assert p.objective is not None
+    solve_scalar(ctx, ScalarFunction(p, p.objective))

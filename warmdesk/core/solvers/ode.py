@@ -1,0 +1,191 @@
+"""``ode``: an initial-value problem integrated step by step with scipy's
+OdeSolver classes (what solve_ivp uses inside), saving checkpoints.
+
+Warm starts:
+- ``checkpoint``: restart from a stored checkpoint's time, state and step size
+  (a new integrator; works across sessions and processes).
+- ``live_solver``: within one process, an interrupted integrator is kept in
+  memory (a deep copy, never pickled, never written to disk) and continued
+  exactly; the continuation ends bit-identical to an uninterrupted run.
+The control is checked between steps, so an interrupt always leaves the
+integrator at an accepted step.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import threading
+from collections import OrderedDict
+from typing import Any
+
+import autograd.numpy as anp
+import numpy as np
+from scipy.integrate import BDF, DOP853, LSODA, RK45, OdeSolver, Radau
+
+from ..errors import SolveFailed
+from ..problems import Problem
+from .base import Recorder, SolveContext, Stopped, forward_jacobian
+
+SOLVERS: dict[str, type[OdeSolver]] = {"RK45": RK45, "DOP853": DOP853, "Radau": Radau,
+                                       "BDF": BDF, "LSODA": LSODA}
+IMPLICIT = ("Radau", "BDF", "LSODA")
+PAYLOADS = ("checkpoint", "live_solver")
+DEFAULT_MAX_STEPS = 1_000_000
+LIVE_SOLVERS_KEPT = 8
+
+
+class RightHandSide:
+    """dy/dt from the problem's expressions. The recorder can be swapped, so an
+    integrator kept in memory counts into the run that continues it."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        self.recorder: Recorder | None = None
+        self._np = [(v.name, v.size, problem.rhs[v.name].compile(np)) for v in problem.variables]
+        self._ad = [(v.name, v.size, problem.rhs[v.name].compile(anp))
+                    for v in problem.variables]
+
+    def _env(self, t: Any, y: Any) -> dict[str, Any]:
+        env: dict[str, Any] = dict(self.problem.parameters)
+        env.update(self.problem.split(y))
+        env["t"] = t
+        return env
+
+    def __call__(self, t: float, y: np.ndarray) -> np.ndarray:
+        env = self._env(t, y)
+        parts = [np.broadcast_to(np.asarray(f(env), dtype=float), (size,))
+                 for _, size, f in self._np]
+        dy = np.concatenate(parts)
+        if self.recorder is not None:
+            self.recorder.nfev += 1
+        if not np.all(np.isfinite(dy)):
+            raise SolveFailed(f"the right-hand side is not finite at t={t:.6g}")
+        return dy
+
+    def jacobian(self, t: float, y: np.ndarray) -> np.ndarray:
+        def flat(yy: Any) -> Any:
+            env = self._env(t, yy)
+            return anp.concatenate([f(env) * anp.ones(size) for _, size, f in self._ad])
+        if self.recorder is not None:
+            self.recorder.njev += 1
+        return forward_jacobian(flat, np.asarray(y, dtype=float))[1]
+
+
+class _LiveSolvers:
+    """Interrupted integrators of this process, by run id (bounded, in memory only)."""
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[OdeSolver, RightHandSide, str]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keep(self, run_id: str, solver: OdeSolver, rhs: RightHandSide, signature: str) -> None:
+        with self._lock:
+            self._items[run_id] = (copy.deepcopy(solver), rhs, signature)
+            while len(self._items) > LIVE_SOLVERS_KEPT:
+                self._items.popitem(last=False)
+
+    def get(self, run_id: str, signature: str) -> tuple[OdeSolver, RightHandSide] | None:
+        with self._lock:
+            item = self._items.get(run_id)
+        if item is None or item[2] != signature:
+            return None
+        return copy.deepcopy(item[0]), item[1]
+
+
+LIVE_SOLVERS = _LiveSolvers()
+
+
+def resume_signature(problem: Problem) -> str:
+    """What must agree for an exact resume: the whole problem, numbers included."""
+    return problem.content_hash()
+
+
+def solve_ode(ctx: SolveContext) -> None:
+    p, run, rec = ctx.problem, ctx.run, ctx.recorder
+    t0, t1 = p.t_span
+    opts = dict(p.options)
+    max_steps = int(opts.pop("max_steps", DEFAULT_MAX_STEPS))
+    solver, rhs = _start(ctx, opts)
+    rhs.recorder = rec
+    start_t = float(solver.t)
+    ck_every = (t1 - t0) / p.checkpoints
+    next_ck = t0 + ck_every * (math.floor((start_t - t0) / ck_every + 1e-9) + 1)
+    cks: list[tuple[float, np.ndarray, float]] = []
+    out_t = np.linspace(t0, t1, p.t_eval_points) if p.t_eval_points else np.zeros(0)
+    out_t = out_t[out_t >= start_t - 1e-12 * max(1.0, abs(start_t))]
+    out_y: list[np.ndarray] = []
+    out_i = 0
+    if out_t.size and abs(out_t[0] - start_t) <= 1e-12 * max(1.0, abs(start_t)):
+        out_y.append(np.array(solver.y))
+        out_i = 1
+    try:
+        while solver.status == "running":
+            rec.control.check()
+            if rec.nit >= max_steps:
+                raise SolveFailed(f"more than {max_steps} steps (options.max_steps)")
+            t_old = solver.t
+            message = solver.step()
+            if solver.status == "failed":
+                raise SolveFailed(f"the integrator failed at t={solver.t:.6g}: {message}")
+            t = float(solver.t)
+            h = float(getattr(solver, "h_abs", abs(t - t_old)) or abs(t - t_old))
+            rec.row(step=abs(t - t_old), t=t, grad_norm=float(np.linalg.norm(solver.y)))
+            if out_i < out_t.size and out_t[out_i] <= t:
+                dense = solver.dense_output()
+                hi = int(np.searchsorted(out_t, t, side="right"))
+                out_y.extend(np.atleast_2d(dense(out_t[out_i:hi]).T))
+                out_i = hi
+            if t >= next_ck - 1e-12 * max(1.0, abs(next_ck)) or solver.status == "finished":
+                cks.append((t, np.array(solver.y), h))
+                next_ck += ck_every * max(1, math.floor((t - next_ck) / ck_every) + 1)
+    except Stopped as stop:
+        _finish(ctx, solver, cks, out_t[:len(out_y)], out_y, stop.status)
+        if stop.status == "interrupted":
+            LIVE_SOLVERS.keep(run.id, solver, rhs, resume_signature(p))
+            run.info["live_solver"] = True
+        return
+    _finish(ctx, solver, cks, out_t[:len(out_y)], out_y, "converged")
+
+
+def _start(ctx: SolveContext, opts: dict[str, Any]) -> tuple[OdeSolver, RightHandSide]:
+    p, warm = ctx.problem, ctx.warm
+    if warm is not None and warm.live_solver is not None:
+        solver, rhs = warm.live_solver
+        return solver, rhs
+    rhs = RightHandSide(p)
+    t0, t1 = p.t_span
+    y0 = p.start_vector()
+    if warm is not None and "checkpoint" in warm.state:
+        ck = warm.state["checkpoint"]
+        t0, y0 = float(ck[0]), np.asarray(ck[2:], dtype=float)
+        if ck[1] > 0 and "first_step" not in opts:
+            opts["first_step"] = min(float(ck[1]), t1 - t0)
+    kwargs: dict[str, Any] = {k: v for k, v in opts.items()}
+    if p.method in IMPLICIT:
+        kwargs["jac"] = rhs.jacobian
+    cls = SOLVERS[p.method]
+    return cls(rhs, t0, y0, t1, **kwargs), rhs
+
+
+def _finish(ctx: SolveContext, solver: OdeSolver, cks: list[tuple[float, np.ndarray, float]],
+            out_t: np.ndarray, out_y: list[np.ndarray], status: str) -> None:
+    p, run, rec = ctx.problem, ctx.run, ctx.recorder
+    run.status = status
+    run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
+    t = float(solver.t)
+    if status == "cancelled":
+        run.message = f"cancelled at t={t:.6g}"
+        return
+    h = float(getattr(solver, "h_abs", 0.0) or 0.0)
+    if not cks or cks[-1][0] != t:
+        cks.append((t, np.array(solver.y), h))
+    run.solution = {k: np.array(v, dtype=float) for k, v in p.split(np.array(solver.y)).items()}
+    run.state = {"checkpoint_t": np.array([c[0] for c in cks]),
+                 "checkpoint_h": np.array([c[2] for c in cks]),
+                 "checkpoint_y": np.stack([c[1] for c in cks])}
+    run.outputs = {"t": np.asarray(out_t, dtype=float),
+                   "y": np.asarray(out_y, dtype=float).reshape(len(out_y), p.size)}
+    run.info["t_reached"] = t
+    run.message = (f"integrated to t={t:.6g}" if status == "converged" else
+                   f"interrupted at t={t:.6g}; resume from its last checkpoint")

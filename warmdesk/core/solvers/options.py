@@ -1,0 +1,71 @@
+"""The solver options a spec may set, per method, with their types and ranges.
+
+Options are passed to scipy only after this check, so a typo ("gtoll") or a
+wrong type is a spec error that names the field, not a scipy traceback.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+POS = ("float", 0.0, math.inf)      # > 0
+NONNEG = ("float", -1.0, math.inf)  # >= 0 (low is exclusive, so -1 admits 0)
+COUNT = ("int", 1, 10_000_000)
+FRACTION = ("float", 0.0, 1.0)
+FLAG = ("bool", 0, 1)
+
+_MINIMIZE: dict[str, dict[str, tuple[str, float, float]]] = {
+    "BFGS": {"gtol": POS, "maxiter": COUNT, "xrtol": NONNEG, "c1": FRACTION, "c2": FRACTION},
+    "L-BFGS-B": {"maxcor": COUNT, "ftol": POS, "gtol": POS, "maxfun": COUNT, "maxiter": COUNT,
+                 "maxls": COUNT},
+    "CG": {"gtol": POS, "maxiter": COUNT, "c1": FRACTION, "c2": FRACTION},
+    "Newton-CG": {"xtol": POS, "maxiter": COUNT},
+    "TNC": {"maxfun": COUNT, "ftol": NONNEG, "xtol": NONNEG, "gtol": NONNEG, "eta": NONNEG,
+            "stepmx": NONNEG, "maxCGit": ("int", -2, 10_000_000), "accuracy": NONNEG,
+            "rescale": NONNEG},
+    "Nelder-Mead": {"maxiter": COUNT, "maxfev": COUNT, "xatol": POS, "fatol": POS,
+                    "adaptive": FLAG},
+    "Powell": {"maxiter": COUNT, "maxfev": COUNT, "xtol": POS, "ftol": POS},
+    "SLSQP": {"maxiter": COUNT, "ftol": POS},
+    "trust-constr": {"gtol": POS, "xtol": POS, "barrier_tol": POS, "maxiter": COUNT,
+                     "initial_tr_radius": POS, "initial_constr_penalty": POS,
+                     "initial_barrier_parameter": POS, "initial_barrier_tolerance": POS},
+}
+_FIT = {"ftol": POS, "xtol": POS, "gtol": POS, "max_nfev": COUNT}
+_ODE = {"rtol": POS, "atol": POS, "max_step": POS, "first_step": POS, "max_steps": COUNT}
+
+
+def allowed_options(kind: str, method: str) -> dict[str, tuple[str, float, float]]:
+    if kind in ("minimize", "train"):
+        return _MINIMIZE.get(method, {})
+    if kind == "fit":
+        return _FIT
+    return _ODE
+
+
+def check_options(kind: str, method: str, options: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return ``(option, message)`` for each bad option (empty when all are fine)."""
+    allowed = allowed_options(kind, method)
+    problems: list[tuple[str, str]] = []
+    for name, value in options.items():
+        key = str(name)[:80]
+        if name not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            problems.append((key, f"is not an option of {method} (known: {known})"))
+            continue
+        typ, low, high = allowed[name]
+        if typ == "bool":
+            if not isinstance(value, bool):
+                problems.append((key, "must be true or false"))
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.append((key, f"must be a number (got {type(value).__name__})"))
+            continue
+        if typ == "int" and not (isinstance(value, int) or float(value).is_integer()):
+            problems.append((key, "must be a whole number"))
+            continue
+        if not math.isfinite(value) or not (low < value <= high or (typ == "int" and low <= value <= high)):
+            problems.append((key, f"must be in ({low:g}, {high:g}]" if typ == "float"
+                             else f"must be from {low:g} to {high:g}"))
+    return problems
