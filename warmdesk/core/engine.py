@@ -18,7 +18,7 @@ import numpy as np
 from .errors import SolveFailed, SpecError
 from .problems import Problem
 from .runs import Run, WarmInfo, library_versions, new_run_id
-from .solvers.base import ProgressListener, Recorder, SolveContext, SolveControl, WarmStart
+from .solvers.base import PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext, SolveControl, WarmStart
 from .solvers.fit import solve_fit
 from .solvers.minimize import solve_minimize
 from .solvers.ode import solve_ode
@@ -34,6 +34,7 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
               method=problem.method, problem=problem.spec,
               problem_hash=problem.content_hash(), structure_hash=problem.structure_hash(),
               tags=list(problem.tags))
+    run.info["layout"] = [[name, size] for name, size in problem.layout]
     if warm is not None:
         run.warm = WarmInfo(warm.source_run_id, list(warm.payload), warm.mode, dict(warm.report))
     run.versions = library_versions()
@@ -43,17 +44,22 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
 def solve(problem: Problem, warm: WarmStart | None = None,
           control: SolveControl | None = None,
           on_progress: ProgressListener | None = None,
-          run: Run | None = None) -> Run:
-    """Solve ``problem`` (optionally warm-started) and return the finished run."""
+          run: Run | None = None, progress_interval: float = PROGRESS_INTERVAL_S) -> Run:
+    """Solve ``problem`` (optionally warm-started) and return the finished run.
+
+    ``on_progress(run_id, rows)`` receives new history rows at most every
+    ``progress_interval`` seconds (0: after every iteration).
+    """
     run = run or new_run(problem, warm)
     control = control or SolveControl()
-    recorder = Recorder(run, control, on_progress)
+    recorder = Recorder(run, control, on_progress, progress_interval)
     run.status = "running"
     run.started_at = time.time()
     ctx = SolveContext(problem, run, recorder, warm)
+    caught: list[warnings.WarningMessage] = []
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
+        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+            warnings.simplefilter("always")
             ADAPTERS[problem.kind](ctx)
     except SpecError:
         raise
@@ -62,12 +68,24 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     except Exception as exc:  # noqa: BLE001 - any solver error ends the run, never the app
         _failed(run, recorder, f"{type(exc).__name__}: {exc}")
         run.info["traceback"] = traceback.format_exc(limit=8)[-4000:]
+    _keep_warnings(run, caught)
     recorder.flush()
     run.finished_at = time.time()
     run.wall_s = recorder.elapsed()
     if run.fun is not None and not np.isfinite(run.fun):
         _failed(run, recorder, f"the final objective is {run.fun}")
     return run
+
+
+def _keep_warnings(run: Run, caught: list[warnings.WarningMessage] | None) -> None:
+    """Solver warnings go into the run (deduplicated), not onto the terminal."""
+    seen: list[str] = []
+    for w in caught or []:
+        text = f"{w.category.__name__}: {w.message}"
+        if text not in seen:
+            seen.append(text)
+    if seen:
+        run.info["warnings"] = seen[:10]
 
 
 def _failed(run: Run, recorder: Recorder, message: str) -> None:

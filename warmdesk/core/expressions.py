@@ -19,7 +19,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,6 +32,10 @@ MAX_NODES = 5_000
 MAX_LITERAL_LENGTH = 40
 MAX_LITERAL = 1e300
 MAX_INDEX = 2**62
+# Internal guards of Python's stack: parser recursion (which also counts the right sides
+# of left-associative operators) and the height of the tree that compile/evaluate walk.
+_MAX_RECURSION = 3 * MAX_DEPTH
+_MAX_HEIGHT = 2 * MAX_DEPTH
 
 _UNARY = ("sum", "prod", "mean", "exp", "log", "log10", "log1p", "expm1", "sqrt", "square",
           "abs", "sign", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "sinh", "cosh",
@@ -99,6 +103,8 @@ class _Token(NamedTuple):
 
 
 _WHITESPACE = frozenset(" \t\r\n\f\v")
+_DIGITS = frozenset("0123456789")
+_NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _NUMBER_RE = re.compile(r"(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GLUED_RE = re.compile(r"[A-Za-z0-9_.]+")
@@ -133,12 +139,10 @@ def _tokenize(text: str) -> list[_Token]:
         if ch in _WHITESPACE:
             pos += 1
             continue
-        if ch.isascii() and (ch.isdigit() or (ch == "." and text[pos + 1:pos + 2].isdigit())):
+        if ch in _DIGITS or (ch == "." and text[pos + 1:pos + 2] in _DIGITS):
             tok = _number(text, pos)
-        elif ch.isascii() and (ch.isalpha() or ch == "_"):
-            match = _NAME_RE.match(text, pos)
-            assert match is not None
-            tok = _Token("name", match.group(), pos)
+        elif ch in _NAME_START:
+            tok = _Token("name", _NAME_RE.match(text, pos).group(), pos)  # type: ignore[union-attr]
         else:
             tok = _symbol(text, pos)
         tokens.append(tok)
@@ -150,13 +154,12 @@ def _tokenize(text: str) -> list[_Token]:
 
 
 def _number(text: str, pos: int) -> _Token:
-    match = _NUMBER_RE.match(text, pos)
-    assert match is not None
-    literal = match.group()
-    glued = _GLUED_RE.match(text, match.end())
+    match = _NUMBER_RE.match(text, pos)  # matches: text[pos] is a digit or '.' and a digit
+    literal = match.group()  # type: ignore[union-attr]
+    glued = _GLUED_RE.match(text, match.end())  # type: ignore[union-attr]
     if glued:
         bad = literal + glued.group()
-        return _error_token(f"invalid number {bad[:50]!r} (use '*' to multiply)", text, pos,
+        return _error_token(f"invalid number {_quote(bad)} (use '*' to multiply)", text, pos,
                             len(bad))
     if len(literal) > MAX_LITERAL_LENGTH:
         return _error_token(f"number literal is longer than {MAX_LITERAL_LENGTH} characters",
@@ -183,80 +186,68 @@ def _symbol(text: str, pos: int) -> _Token:
     return _error_token(f"unexpected character {ch!r}", text, pos, 1)
 
 
+def _quote(token: str) -> str:
+    """repr of a token, shortened: names and numbers can be thousands of characters."""
+    return repr(token if len(token) <= 40 else token[:37] + "...")
+
+
 def _error_token(message: str, text: str, pos: int, length: int) -> _Token:
     return _Token("error", text[pos:pos + length], pos, ExpressionError(message, text, pos, length))
 
 
 # ---------------------------------------------------------------------------- nodes
 
+@dataclass(eq=False, kw_only=True)
+class _Node:
+    start: int  # span of the node in the text
+    end: int
+    height: int = 1
+
+
 @dataclass(eq=False)
-class _Const:
+class _Const(_Node):
     value: Any
-    start: int
-    end: int
-    height: int = 1
 
 
 @dataclass(eq=False)
-class _Name:
+class _Name(_Node):
     name: str
-    start: int
-    end: int
-    height: int = 1
 
 
 @dataclass(eq=False)
-class _Neg:
+class _Neg(_Node):
     operand: _Node
-    start: int
-    end: int
-    height: int = 1
 
 
 @dataclass(eq=False)
-class _Chain:
+class _Chain(_Node):
     """A left-associative run of same-precedence operators, ``a - b + c``, kept flat so
     a 2,000-term sum does not become a 2,000-deep tree."""
     operands: list[_Node]
     ops: list[str]
     op_positions: list[int]
-    start: int
-    end: int
-    height: int = 1
 
 
 @dataclass(eq=False)
-class _Binary:
+class _Binary(_Node):
     """``**`` or a comparison."""
     op: str
     left: _Node
     right: _Node
     op_pos: int
-    start: int
-    end: int
-    height: int = 1
 
 
 @dataclass(eq=False)
-class _Call:
+class _Call(_Node):
     func: str
     args: tuple[_Node, ...]
-    start: int
-    end: int
-    height: int = 1
 
 
 @dataclass(eq=False)
-class _Index:
+class _Index(_Node):
     target: _Node
     key: Any  # an int, a slice or a tuple of two of them
     bracket_pos: int
-    start: int
-    end: int
-    height: int = 1
-
-
-_Node = Union[_Const, _Name, _Neg, _Chain, _Binary, _Call, _Index]
 
 
 def _children(node: _Node) -> tuple[_Node, ...]:
@@ -286,16 +277,17 @@ _KEYWORD_HINTS = {
 
 
 class _Parser:
-    """Pratt parser. Every recursion goes through :meth:`expr`, which counts depth, and
-    every node goes through :meth:`finish`, which counts nodes, bounds tree height and
-    folds constant subtrees."""
+    """Pratt parser. Every recursion goes through :meth:`expr`, which counts nesting and
+    recursion, and every node goes through :meth:`finish`, which counts nodes, bounds
+    tree height and folds constant subtrees."""
 
     def __init__(self, text: str, names: frozenset[str]) -> None:
         self.text = text
         self.names = names
         self.tokens = _tokenize(text)
         self.i = 0
-        self.depth = 0
+        self.depth = 0  # nesting: parentheses, calls, unary operators, right sides of '**'
+        self.recursion = 0
         self.node_count = 0
         self.used: set[str] = set()
 
@@ -320,8 +312,8 @@ class _Parser:
     def unexpected(self, tok: _Token, expected: str) -> ExpressionError:
         if tok.kind == "name" and tok.text not in self.names and keyword.iskeyword(tok.text):
             return self.keyword_error(tok)
-        what = {"num": f"number {tok.text!r}", "name": f"name {tok.text!r}",
-                "end": "the end of the expression"}.get(tok.kind, f"{tok.text!r}")
+        what = {"num": f"number {_quote(tok.text)}", "name": f"name {_quote(tok.text)}",
+                "end": "the end of the expression"}.get(tok.kind, repr(tok.text))
         return self.error(f"unexpected {what}; expected {expected}", tok.pos, len(tok.text))
 
     def keyword_error(self, tok: _Token) -> ExpressionError:
@@ -330,7 +322,7 @@ class _Parser:
         return self.error(message, tok.pos, len(tok.text))
 
     def parse(self) -> _Node:
-        node = self.expr(0)
+        node = self.expr(0, nested=False)
         tok = self.peek()
         if tok.kind != "end":
             if tok.text in (")", "]"):
@@ -338,14 +330,16 @@ class _Parser:
             raise self.unexpected(tok, "an operator or the end of the expression")
         return node
 
-    def expr(self, min_bp: int) -> _Node:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
+    def expr(self, min_bp: int, nested: bool = True) -> _Node:
+        self.depth += nested
+        self.recursion += 1
+        if self.depth > MAX_DEPTH or self.recursion > _MAX_RECURSION:
             tok = self.peek()
             raise self.error(f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
                              tok.pos, len(tok.text))
         node = self.binary(self.prefix(), min_bp)
-        self.depth -= 1
+        self.depth -= nested
+        self.recursion -= 1
         return node
 
     def binary(self, left: _Node, min_bp: int) -> _Node:
@@ -357,11 +351,11 @@ class _Parser:
                 break
             self.advance()
             if tok.text in _CHAIN_OPS:
-                right = self.expr(bp)
+                right = self.expr(bp, nested=False)
                 if chain is not None and _BINARY_BP[chain.ops[0]] != bp:
                     left, chain = self.finish(chain), None
                 if chain is None:
-                    chain = _Chain([left], [], [], left.start, left.end)
+                    chain = _Chain([left], [], [], start=left.start, end=left.end)
                 chain.operands.append(right)
                 chain.ops.append(tok.text)
                 chain.op_positions.append(tok.pos)
@@ -370,8 +364,10 @@ class _Parser:
             if chain is not None:
                 left, chain = self.finish(chain), None
             # '**' is right-associative: its right side may hold another '**'.
-            right = self.expr(bp - 1 if tok.text == "**" else bp)
-            left = self.finish(_Binary(tok.text, left, right, tok.pos, left.start, right.end))
+            power = tok.text == "**"
+            right = self.expr(bp - 1 if power else bp, nested=power)
+            left = self.finish(_Binary(tok.text, left, right, tok.pos,
+                                          start=left.start, end=right.end))
             if tok.text in _COMPARISONS and self.at(*_COMPARISONS):
                 nxt = self.peek()
                 raise self.error("chained comparisons are not allowed "
@@ -385,17 +381,19 @@ class _Parser:
             operand = self.expr(_UNARY_BP)
             if tok.text == "+":
                 return operand
-            return self.finish(_Neg(operand, tok.pos, operand.end))
+            return self.finish(_Neg(operand, start=tok.pos, end=operand.end))
         return self.postfix(self.primary())
 
     def primary(self) -> _Node:
         tok = self.peek()
         if tok.kind == "num":
             self.advance()
-            return self.finish(_Const(tok.value, tok.pos, tok.pos + len(tok.text)))
+            return self.finish(_Const(tok.value, start=tok.pos, end=tok.pos + len(tok.text)))
         if tok.kind == "name":
             self.advance()
-            return self.name_or_call(tok)
+            if tok.text in FUNCTIONS and self.at("("):
+                return self.call(tok)
+            return self.name(tok)
         if tok.text == "(":
             self.advance()
             inner = self.expr(0)
@@ -413,29 +411,27 @@ class _Parser:
             raise self.unexpected(tok, f"{closer!r} or an operator")
         return self.advance()
 
-    def name_or_call(self, tok: _Token) -> _Node:
+    def name(self, tok: _Token) -> _Node:
         name, pos, size = tok.text, tok.pos, len(tok.text)
         if name.startswith("_"):
             raise self.error("names starting with '_' are not allowed", pos, size)
         is_call = self.at("(")
-        if is_call and name in FUNCTIONS:
-            return self.call(tok)
         if is_call and (name in self.names or name in CONSTANTS):
             raise self.error(f"{name!r} is not a function", pos, size)
         if name in self.names:
             self.used.add(name)
-            return self.finish(_Name(name, pos, pos + size))
+            return self.finish(_Name(name, start=pos, end=pos + size))
         if name in CONSTANTS:
-            return self.finish(_Const(CONSTANTS[name], pos, pos + size))
+            return self.finish(_Const(CONSTANTS[name], start=pos, end=pos + size))
         if name in FUNCTIONS:
             raise self.error(f"function {name!r} must be called directly, as in {name}(...)",
                              pos, size)
         if keyword.iskeyword(name):
             raise self.keyword_error(tok)
         if is_call:
-            raise self.error(f"{name!r} is not an allowed function", pos, size)
+            raise self.error(f"{_quote(name)} is not an allowed function", pos, size)
         known = f" (known: {', '.join(sorted(self.names))})" if 0 < len(self.names) <= 12 else ""
-        raise self.error(f"unknown name {name!r}{known}", pos, size)
+        raise self.error(f"unknown name {_quote(name)}{known}", pos, size)
 
     def call(self, name: _Token) -> _Node:
         opener = self.advance()
@@ -451,7 +447,7 @@ class _Parser:
             want = f"{low}" if low == high else f"{low} to {high}"
             raise self.error(f"{name.text}() takes {want} argument{'s' * (high != 1)} "
                              f"({len(args)} given)", name.pos, len(name.text))
-        return self.finish(_Call(name.text, tuple(args), name.pos, close.pos + 1))
+        return self.finish(_Call(name.text, tuple(args), start=name.pos, end=close.pos + 1))
 
     def postfix(self, node: _Node) -> _Node:
         while True:
@@ -474,7 +470,8 @@ class _Parser:
             keys.append(self.subscript())
         close = self.close(opener, "]")
         key = keys[0] if len(keys) == 1 else tuple(keys)
-        return self.finish(_Index(target, key, opener.pos, target.start, close.pos + 1))
+        return self.finish(_Index(target, key, opener.pos, start=target.start,
+                                      end=close.pos + 1))
 
     def subscript(self) -> int | slice:
         parts = [self.integer()]
@@ -523,7 +520,7 @@ class _Parser:
         if not children:
             return node
         node.height = 1 + max(child.height for child in children)
-        if node.height > MAX_DEPTH:
+        if node.height > _MAX_HEIGHT:
             raise self.error(f"expression is nested too deeply (more than {MAX_DEPTH} levels)",
                              _anchor(node)[0])
         if all(isinstance(child, _Const) for child in children):
@@ -550,7 +547,7 @@ class _Parser:
             raise self.error("constant expression overflows", *span)
         if isinstance(value, np.ndarray):
             value.flags.writeable = False
-        return _Const(value, node.start, node.end)
+        return _Const(value, start=node.start, end=node.end)
 
 
 def _arity(spec: int | tuple[int, int]) -> tuple[int, int]:
@@ -572,15 +569,15 @@ def _anchor(node: _Node) -> tuple[int, int]:
 
 # ---------------------------------------------------------------------------- compile
 
-Env = Mapping[str, Any]
-Fn = Callable[[Env], Any]
+_Env = Mapping[str, Any]
+_Fn = Callable[[_Env], Any]
 
 
 def _failure(text: str, what: str, pos: int, length: int, exc: Exception) -> ExpressionError:
     return ExpressionError(f"cannot evaluate {what}: {str(exc).strip()}", text, pos, length)
 
 
-def _compile(node: _Node, backend: Any, text: str) -> Fn:
+def _compile(node: _Node, backend: Any, text: str) -> _Fn:
     """Turn a node into a closure ``env -> value``; every operation goes through ``backend``.
 
     Only the operation itself sits inside ``try``, so errors of sub-expressions pass
@@ -599,15 +596,24 @@ def _compile(node: _Node, backend: Any, text: str) -> Fn:
         return _compile_apply(_OPERATOR_GETTERS[node.op](backend), [node.left, node.right],
                               backend, text, repr(node.op), _anchor(node))
     if isinstance(node, _Call):
-        return _compile_apply(_FUNCTION_GETTERS[node.func](backend), list(node.args), backend,
+        return _compile_apply(_backend_function(node.func, backend), list(node.args), backend,
                               text, f"{node.func}()", _anchor(node))
     return _compile_index(node, backend, text)
 
 
-def _compile_name(node: _Name, text: str) -> Fn:
+def _backend_function(name: str, backend: Any) -> Callable[..., Any]:
+    if name == "clip":
+        # Same values as clip (also when low > high), but autograd's clip has no
+        # derivative with respect to its bounds and this form does.
+        minimum, maximum = backend.minimum, backend.maximum
+        return lambda value, low, high: minimum(maximum(value, low), high)
+    return _FUNCTION_GETTERS[name](backend)
+
+
+def _compile_name(node: _Name, text: str) -> _Fn:
     name = node.name
 
-    def load(env: Env) -> Any:
+    def load(env: _Env) -> Any:
         try:
             return env[name]
         except KeyError:
@@ -617,11 +623,11 @@ def _compile_name(node: _Name, text: str) -> Fn:
 
 
 def _compile_apply(func: Callable[..., Any], operands: list[_Node], backend: Any, text: str,
-                   what: str, anchor: tuple[int, int]) -> Fn:
+                   what: str, anchor: tuple[int, int]) -> _Fn:
     fns = [_compile(operand, backend, text) for operand in operands]
     pos, length = anchor
 
-    def apply(env: Env) -> Any:
+    def apply(env: _Env) -> Any:
         values = [fn(env) for fn in fns]
         try:
             return func(*values)
@@ -630,12 +636,12 @@ def _compile_apply(func: Callable[..., Any], operands: list[_Node], backend: Any
     return apply
 
 
-def _compile_chain(node: _Chain, backend: Any, text: str) -> Fn:
+def _compile_chain(node: _Chain, backend: Any, text: str) -> _Fn:
     first = _compile(node.operands[0], backend, text)
     steps = [(_OPERATOR_GETTERS[op](backend), _compile(operand, backend, text), op, pos)
              for op, operand, pos in zip(node.ops, node.operands[1:], node.op_positions)]
 
-    def run(env: Env) -> Any:
+    def run(env: _Env) -> Any:
         value = first(env)
         for func, operand, op, pos in steps:
             right = operand(env)
@@ -647,12 +653,12 @@ def _compile_chain(node: _Chain, backend: Any, text: str) -> Fn:
     return run
 
 
-def _compile_index(node: _Index, backend: Any, text: str) -> Fn:
+def _compile_index(node: _Index, backend: Any, text: str) -> _Fn:
     target = _compile(node.target, backend, text)
     key = node.key
     pos, length = _anchor(node)
 
-    def index(env: Env) -> Any:
+    def index(env: _Env) -> Any:
         value = target(env)
         try:
             return value[key]
@@ -672,7 +678,7 @@ class Expression:
         self.names_used = names_used
         self._root = root
         self._allowed = allowed
-        self._cache: dict[int, tuple[Any, Fn]] = {}
+        self._cache: dict[int, tuple[Any, _Fn]] = {}
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -693,6 +699,9 @@ class Expression:
         if cached is not None and cached[0] is backend:
             return cached[1]
         fn = _compile(self._root, backend, self.text)
+        if isinstance(self._root, _Const) and isinstance(self._root.value, np.ndarray):
+            value = self._root.value  # read-only and shared: hand out copies
+            fn = lambda env: value.copy()  # noqa: E731
         self._cache[id(backend)] = (backend, fn)
         return fn
 

@@ -164,7 +164,7 @@ class Library:
         run_id = self.resolve_id(run_id)
         with self._lock:
             meta = self._db.execute("SELECT meta FROM runs WHERE id=?", (run_id,)).fetchone()
-            blobs = self._db.execute("SELECT key, data FROM arrays WHERE run_id=?",
+            blobs = self._db.execute("SELECT key, data FROM arrays WHERE run_id=? ORDER BY rowid",
                                      (run_id,)).fetchall()
         arrays = {key: array_from_bytes(data) for key, data in blobs}
         return Run.from_parts(json.loads(meta[0]), arrays)

@@ -45,8 +45,15 @@ MAX_VARIABLE_SIZE = 100_000
 MAX_NAME_LENGTH = 64
 NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 RESERVED_NAMES = frozenset({"pi", "e", "t"})
-#: Options a user may pass to each solver family, with their accepted types.
 NUMBER = (int, float)
+COMMON_FIELDS = frozenset({"format", "name", "kind", "description", "tags", "parameters",
+                           "solver"})
+KIND_FIELDS = {
+    "minimize": frozenset({"variables", "objective", "constraints"}),
+    "fit": frozenset({"variables", "data", "model", "target", "sigma", "loss", "f_scale"}),
+    "train": frozenset({"data", "target", "features", "model", "l2", "fit_intercept"}),
+    "ode": frozenset({"state", "rhs", "t_span", "t_eval", "checkpoints"}),
+}
 
 
 @dataclass
@@ -239,18 +246,15 @@ class _SpecReader:
         if not isinstance(d, dict):
             raise SpecError([("(top level)", "a problem spec must be a JSON object")], self.source)
         self._check_format(d.get("format"))
-        known = {"format", "name", "kind", "description", "tags", "variables", "parameters",
-                 "objective", "constraints", "solver", "data", "model", "target", "sigma",
-                 "loss", "f_scale", "features", "l2", "fit_intercept", "state", "rhs", "t_span",
-                 "t_eval", "checkpoints"}
-        for k in d:
-            if k not in known:
-                self.fail(str(k)[:80], "unknown field")
         name = self._name(d.get("name"))
         kind = d.get("kind")
         if kind not in KINDS:
             self.fail("kind", f"must be one of {', '.join(KINDS)} (got {_show(kind)})")
             self.raise_if_failed()
+        known = COMMON_FIELDS | KIND_FIELDS[kind]
+        for k in d:
+            if k not in known:
+                self.fail(str(k)[:80], f"unknown field for kind '{kind}'")
         method, options = self._solver(kind, d.get("solver", {}))
         parameters = self._parameters(d.get("parameters", {}))
         problem = Problem(name=name, kind=kind, method=method, options=options,
@@ -318,10 +322,11 @@ class _SpecReader:
         if not isinstance(options, dict):
             self.fail("solver.options", "must be an object")
             return method, {}
-        from .solvers.options import check_options  # local: options table lives with solvers
-        for fld, message in check_options(kind, method, options):
+        from .solvers.options import check_options, coerce_options  # the table lives with solvers
+        problems = check_options(kind, method, options)
+        for fld, message in problems:
             self.fail(f"solver.options.{fld}", message)
-        return method, dict(options)
+        return method, (dict(options) if problems else coerce_options(kind, method, options))
 
     def _parameters(self, params: Any) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}

@@ -152,6 +152,10 @@ def _classes(problem: Problem) -> list[Any] | None:
 
 
 def _layout_of(run: Run) -> list[tuple[str, int]]:
+    """The source's variables in its problem's order (stored with the run)."""
+    layout = run.info.get("layout")
+    if layout:
+        return [(str(name), int(size)) for name, size in layout]
     return [(k, int(np.size(v))) for k, v in run.solution.items()]
 
 
@@ -176,10 +180,11 @@ def _ode_warm_start(problem: Problem, run: Run) -> WarmStart:
         raise WarmStartError(f"run {run.id} has no checkpoint inside [{t0:g}, {t1:g}) to "
                              "resume from")
     i = int(usable[-1])
-    state_names = list(run.solution)
-    sizes = [int(np.size(run.solution[k])) for k in state_names]
-    offsets = np.cumsum([0] + sizes)
-    old = {k: ys[i, offsets[j]:offsets[j + 1]] for j, k in enumerate(state_names)}
+    layout = _layout_of(run)
+    offsets = np.cumsum([0] + [size for _, size in layout])
+    if ys.ndim != 2 or ys.shape[1] != offsets[-1]:
+        raise WarmStartError(f"run {run.id} has checkpoints that do not fit its state layout")
+    old = {name: ys[i, offsets[j]:offsets[j + 1]] for j, (name, _) in enumerate(layout)}
     y0 = _map_by_name(problem, old, report)
     if report["defaulted"] or report["resized"]:
         report["refused"]["checkpoint_h"] = "the state differs: the step size is chosen anew"

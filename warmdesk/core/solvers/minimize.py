@@ -5,7 +5,8 @@ Payloads each method accepts beyond ``x0`` (scipy takes nothing else for
 L-BFGS-B, CG, SLSQP, TNC and Newton-CG, and we say so rather than pretend):
 
 - BFGS: ``hess_inv`` (the previous inverse Hessian, symmetrised, as ``hess_inv0``)
-- Nelder-Mead: ``initial_simplex`` (the previous final simplex)
+- Nelder-Mead: ``initial_simplex`` (the previous final simplex, resized: see
+  :func:`resized_simplex`)
 - Powell: ``direc`` (the previous direction set)
 - trust-constr: ``qn_hess`` (the quasi-Newton Hessian of the objective) and
   ``barrier`` (barrier parameter, floored). Never the final trust radius: passed
@@ -38,6 +39,8 @@ MATRIX_STATE_MAX_N = 1000
 #: A barrier parameter passed back is floored at this: a converged run's tiny
 #: barrier would tell the interior-point method it is already done.
 BARRIER_FLOOR = 1e-4
+#: A Nelder-Mead simplex passed back is resized to this fraction of the point's scale.
+SIMPLEX_FRACTION = 0.05
 GRADIENT_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
 BOUNDED = ("L-BFGS-B", "TNC", "Nelder-Mead", "Powell", "SLSQP", "trust-constr")
 
@@ -206,7 +209,7 @@ def _apply_payload(ctx: SolveContext, kwargs: dict[str, Any], options: dict[str,
         h = np.asarray(state["hess_inv"], dtype=float)
         options["hess_inv0"] = 0.5 * (h + h.T)  # scipy refuses the not-quite-symmetric matrix
     if method == "Nelder-Mead" and "initial_simplex" in state:
-        options["initial_simplex"] = _nondegenerate(np.asarray(state["initial_simplex"], float))
+        options["initial_simplex"] = resized_simplex(np.asarray(state["initial_simplex"], float))
     if method == "Powell" and "direc" in state:
         options["direc"] = np.asarray(state["direc"], dtype=float)
     if method != "trust-constr":
@@ -222,16 +225,21 @@ def _apply_payload(ctx: SolveContext, kwargs: dict[str, Any], options: dict[str,
     return qn
 
 
-def _nondegenerate(simplex: np.ndarray) -> np.ndarray:
-    """A collapsed simplex (all vertices equal) cannot move: give it a small size."""
+def resized_simplex(simplex: np.ndarray, fraction: float = SIMPLEX_FRACTION) -> np.ndarray:
+    """The previous simplex's shape and orientation around its best vertex, resized.
+
+    A converged simplex is tiny: handed back as it is, Nelder-Mead crawls (measured
+    here on Rosenbrock: 1.0-1.7x the cold work). Resized to ``fraction`` of the
+    point's scale it keeps what it learned of the valley's direction.
+    """
     best = simplex[0]
-    spread = np.max(np.abs(simplex - best))
-    if spread > 1e-12 * (1.0 + np.max(np.abs(best))):
-        return simplex
     n = best.size
-    out = np.tile(best, (n + 1, 1))
-    out[1:] += np.eye(n) * 0.05 * np.where(best != 0, np.abs(best), 1.0)
-    return out
+    edges = simplex[1:] - best
+    size = float(np.max(np.linalg.norm(edges, axis=1))) if edges.size else 0.0
+    target = fraction * max(1.0, float(np.linalg.norm(best)) / np.sqrt(max(n, 1)))
+    if size <= 1e-300 or not np.isfinite(size):
+        return np.vstack([best, best + np.eye(n) * target])
+    return np.vstack([best, best + edges * (target / size)])
 
 
 def _state_after(ctx: SolveContext, res: optimize.OptimizeResult, x: np.ndarray,

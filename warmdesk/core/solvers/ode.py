@@ -31,7 +31,7 @@ SOLVERS: dict[str, type[OdeSolver]] = {"RK45": RK45, "DOP853": DOP853, "Radau": 
                                        "BDF": BDF, "LSODA": LSODA}
 IMPLICIT = ("Radau", "BDF", "LSODA")
 PAYLOADS = ("checkpoint", "live_solver")
-DEFAULT_MAX_STEPS = 1_000_000
+DEFAULT_MAX_STEPS = 200_000
 LIVE_SOLVERS_KEPT = 8
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-POS = ("float", 0.0, math.inf)      # > 0
-NONNEG = ("float", -1.0, math.inf)  # >= 0 (low is exclusive, so -1 admits 0)
+# (type, low, high): floats must lie in (low, high], NONNEG in [0, high], ints in [low, high].
+POS = ("float", 0.0, math.inf)
+NONNEG = ("nonneg", 0.0, math.inf)
 COUNT = ("int", 1, 10_000_000)
 FRACTION = ("float", 0.0, 1.0)
 FLAG = ("bool", 0, 1)
@@ -65,7 +66,16 @@ def check_options(kind: str, method: str, options: dict[str, Any]) -> list[tuple
         if typ == "int" and not (isinstance(value, int) or float(value).is_integer()):
             problems.append((key, "must be a whole number"))
             continue
-        if not math.isfinite(value) or not (low < value <= high or (typ == "int" and low <= value <= high)):
-            problems.append((key, f"must be in ({low:g}, {high:g}]" if typ == "float"
-                             else f"must be from {low:g} to {high:g}"))
+        inside = {"float": low < value <= high, "nonneg": low <= value <= high,
+                  "int": low <= value <= high}[typ]
+        if not math.isfinite(value) or not inside:
+            problems.append((key, {"float": f"must be in ({low:g}, {high:g}]",
+                                   "nonneg": "must be >= 0",
+                                   "int": f"must be from {low:g} to {high:g}"}[typ]))
     return problems
+
+
+def coerce_options(kind: str, method: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Checked options with whole-number floats (``10.0``) turned into ints for scipy."""
+    allowed = allowed_options(kind, method)
+    return {k: int(v) if allowed.get(k, ("",))[0] == "int" else v for k, v in options.items()}

@@ -1,0 +1,111 @@
+"""The headless command line, run as a real process (as a user would)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .factories import ROSENBROCK, lotka_volterra
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+
+
+def warmdesk(*args: str, library: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, WARMDESK_LIBRARY=str(library))
+    return subprocess.run([sys.executable, "-m", "warmdesk", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=300)
+
+
+def _write(path: Path, spec: dict) -> Path:
+    path.write_text(json.dumps(spec))
+    return path
+
+
+def test_solve_cold_then_warm_by_id_and_auto(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    base = _write(tmp_path / "rosen.json", ROSENBROCK)
+    nxt = _write(tmp_path / "next.json", {**ROSENBROCK, "parameters": {"a": 1.01, "b": 100.0}})
+    out = warmdesk("solve", str(base), "--json", library=lib)
+    assert out.returncode == 0, out.stderr
+    cold = json.loads(out.stdout)
+    for key in ("run_id", "status", "fun", "nit", "nfev", "njev", "wall_s", "warm_source",
+                "warm_payload"):
+        assert key in cold
+    assert cold["status"] == "converged" and cold["warm_source"] is None
+
+    out = warmdesk("solve", str(nxt), "--warm", cold["run_id"][:10], "--json", library=lib)
+    warm = json.loads(out.stdout)
+    assert out.returncode == 0 and warm["warm_source"] == cold["run_id"]
+    assert warm["warm_payload"] == ["x0", "hess_inv"]
+    assert warm["warm_report"]["matched"] == ["x"]
+
+    cold_next = json.loads(warmdesk("solve", str(nxt), "--json", library=lib).stdout)
+    assert warm["nfev"] <= 0.25 * cold_next["nfev"]
+
+    out = warmdesk("solve", str(nxt), "--warm", "auto", "--process", library=lib)
+    assert out.returncode == 0 and "warm start from" in out.stderr and "converged" in out.stdout
+
+    listing = json.loads(warmdesk("runs", "--json", library=lib).stdout)
+    assert len(listing) == 4
+    shown = json.loads(warmdesk("show", cold["run_id"], "--json", library=lib).stdout)
+    assert shown["history_rows"] == cold["nit"] and shown["problem"]["name"] == "rosenbrock"
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    bad = _write(tmp_path / "bad.json", {**ROSENBROCK, "solver": {"method": "Adam"}})
+    out = warmdesk("solve", str(bad), library=lib)
+    assert out.returncode == 2 and "solver.method" in out.stderr
+    assert "Traceback" not in out.stderr
+
+    hostile = _write(tmp_path / "hostile.json",
+                     {**ROSENBROCK, "objective": "__import__('os').system('touch pwned')"})
+    out = warmdesk("solve", str(hostile), library=lib, cwd=tmp_path)
+    assert out.returncode == 2 and "objective" in out.stderr
+    assert not (tmp_path / "pwned").exists()
+
+    limited = _write(tmp_path / "limited.json",
+                     {**ROSENBROCK, "solver": {"method": "BFGS", "options": {"maxiter": 3}}})
+    out = warmdesk("solve", str(limited), "--json", library=lib)
+    assert out.returncode == 1 and json.loads(out.stdout)["status"] == "stopped"
+
+    failing = _write(tmp_path / "nan.json", {**ROSENBROCK, "objective": "sum(log(x - 1))"})
+    out = warmdesk("solve", str(failing), "--json", library=lib)
+    assert out.returncode == 1 and json.loads(out.stdout)["status"] == "failed"
+
+    assert warmdesk("solve", str(tmp_path / "missing.json"), library=lib).returncode == 2
+    assert warmdesk("solve", str(bad), "--warm", "nonexistent", library=lib).returncode == 2
+    assert warmdesk("show", "abcdefabcdef", library=lib).returncode == 2
+    assert warmdesk("solve", library=lib).returncode == 2
+
+
+def test_warm_from_a_run_of_another_kind_is_refused(tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    ode = json.loads(warmdesk("solve", str(_write(tmp_path / "lv.json", lotka_volterra())),
+                              "--json", library=lib).stdout)
+    out = warmdesk("solve", str(_write(tmp_path / "r.json", ROSENBROCK)), "--warm",
+                   ode["run_id"], library=lib)
+    assert out.returncode == 2 and "'ode' run" in out.stderr
+
+
+def test_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "warmdesk", "--version"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0 and out.stdout.startswith("warmdesk ")
+
+
+@pytest.mark.skipif(not EXAMPLES.is_dir(), reason="examples not generated")
+def test_every_bundled_example_solves(tmp_path: Path) -> None:
+    files = sorted(EXAMPLES.glob("*.json"))
+    assert len(files) >= 8
+    kinds = set()
+    for f in files:
+        out = warmdesk("solve", str(f), "--json", library=tmp_path / "lib")
+        assert out.returncode == 0, (f.name, out.stdout[-500:], out.stderr[-500:])
+        kinds.add(json.loads(f.read_text())["kind"])
+    assert kinds == {"minimize", "fit", "train", "ode"}
