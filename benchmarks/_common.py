@@ -7,12 +7,25 @@ engine's internals.
 
 from __future__ import annotations
 
+import os
+import sys
+
+#: BLAS threading. On this 2-core machine OpenBLAS's default threading makes
+#: scipy's L-BFGS-B (setulb) about 10-20x slower and bimodal in wall time for
+#: small n, which swamps every wall-time figure. The benchmarks therefore pin
+#: BLAS to one thread unless the caller set the variables or passed
+#: --native-blas. This must run before numpy is imported.
+NATIVE_BLAS = "--native-blas" in sys.argv
+BLAS_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+if not NATIVE_BLAS:
+    for _var in BLAS_VARS:
+        os.environ.setdefault(_var, "1")
+
 import argparse
 import copy
 import math
 import platform
 import statistics
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -29,6 +42,8 @@ def parse_args(description: str) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true",
                         help="a reduced version that finishes in under a minute")
+    parser.add_argument("--native-blas", action="store_true",
+                        help="do not pin BLAS to one thread (see _common.NATIVE_BLAS)")
     return parser.parse_args()
 
 
@@ -40,7 +55,11 @@ def banner(title: str, quick: bool) -> None:
     print(f"{title}   [{'quick' if quick else 'full'} mode]")
     print(f"warmdesk {warmdesk.__version__}  numpy {np.__version__}  scipy {scipy.__version__}  "
           f"python {platform.python_version()}  ({platform.machine()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M')})")
+          f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs)")
+    blas = ", ".join(f"{v}={os.environ.get(v, '(unset)')}" for v in BLAS_VARS)
+    print(f"BLAS threads: {blas}"
+          + ("  [--native-blas]" if NATIVE_BLAS else "  [pinned by the benchmark unless set; "
+             "--native-blas to keep the default]"))
     print("=" * 100)
 
 

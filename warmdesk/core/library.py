@@ -120,7 +120,10 @@ class Library:
     def _recover_running(self) -> int:
         """Runs left ``running`` by a killed process become ``interrupted``."""
         with self._write() as db:
-            cur = db.execute("UPDATE runs SET status='interrupted' WHERE status='running'")
+            cur = db.execute(
+                "UPDATE runs SET status='interrupted', meta=json_set(meta, '$.status', "
+                "'interrupted', '$.message', 'the process solving it ended before it finished; "
+                "its last saved state is kept') WHERE status='running'")
             return cur.rowcount
 
     # -- writing

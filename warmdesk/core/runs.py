@@ -25,8 +25,8 @@ HISTORY_COLUMNS = ("iter", "nfev", "njev", "wall_s", "fun", "grad_norm", "constr
 
 
 def new_run_id() -> str:
-    """Time-ordered, unique: 12 hex digits of milliseconds then 20 random ones."""
-    return f"{int(time.time() * 1000):012x}{uuid.uuid4().hex[:20]}"
+    """32 random hex digits: a short prefix already names one run (runs sort by date)."""
+    return uuid.uuid4().hex
 
 
 class History:
