@@ -1,47 +1,42 @@
-"""The run library: SQLite (WAL) in one folder, a run written in one transaction.
+"""The run library: SQLite in WAL mode in one folder, each run written whole in
+one transaction.
 
-Arrays are stored as ``.npy`` bytes and read back with ``allow_pickle=False``.
-The schema carries its version (``PRAGMA user_version``) and migrates forward.
+- Arrays are ``.npy`` bytes (zlib-compressed when that pays), each with its
+  sha256, read back with ``allow_pickle=False``.
+- Saves are idempotent by run id: saving the same run again replaces it, so a
+  save whose commit landed just before a kill can simply be repeated.
+- One writer connection (``BEGIN IMMEDIATE``, serialised in-process by a lock);
+  each reading thread has its own connection, so reads never wait for a save.
+- On open, runs left ``running`` by a killed process become ``interrupted``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import sqlite3
 import threading
+import time
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from .errors import LibraryError
+from .library_query import SUMMARY_COLUMNS, RunQuery
+from .library_schema import MIGRATIONS, SCHEMA_VERSION
 from .runs import Run
 
 DB_NAME = "library.sqlite"
-SCHEMA_VERSION = 1
 ENV_VAR = "WARMDESK_LIBRARY"
-_META_COLUMNS = ("id", "name", "kind", "method", "status", "created_at", "finished_at",
-                 "wall_s", "fun", "nit", "nfev", "njev", "problem_hash", "structure_hash",
-                 "warm_source")
-
-_MIGRATIONS: dict[int, str] = {
-    1: """
-    CREATE TABLE runs (
-        id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, method TEXT NOT NULL,
-        status TEXT NOT NULL, created_at REAL NOT NULL, finished_at REAL, wall_s REAL,
-        fun REAL, nit INTEGER, nfev INTEGER, njev INTEGER,
-        problem_hash TEXT NOT NULL, structure_hash TEXT NOT NULL, warm_source TEXT,
-        meta TEXT NOT NULL);
-    CREATE TABLE arrays (
-        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-        key TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, key));
-    CREATE INDEX runs_structure ON runs(structure_hash, status);
-    CREATE INDEX runs_created ON runs(created_at);
-    """,
-}
+COMPRESS_ABOVE_BYTES = 2048
+_RUN_COLUMNS = ("id", "name", "kind", "method", "status", "created_at", "finished_at",
+                "wall_s", "fun", "nit", "nfev", "njev", "problem_hash", "structure_hash",
+                "warm_source", "tags", "notes", "meta", "meta_sha256")
 
 
 def default_library_dir() -> Path:
@@ -63,26 +58,82 @@ def array_from_bytes(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
 
 
+def _encode(raw: bytes) -> tuple[str, bytes]:
+    if len(raw) > COMPRESS_ABOVE_BYTES:
+        packed = zlib.compress(raw, 1)
+        if len(packed) < 0.9 * len(raw):
+            return "npyz", packed
+    return "npy", raw
+
+
+def _decode(encoding: str, data: bytes) -> bytes:
+    if encoding == "npyz":
+        return zlib.decompress(data)
+    if encoding == "npy":
+        return bytes(data)
+    raise LibraryError(f"unknown array encoding {encoding!r}")
+
+
+def _sqlite_error(exc: sqlite3.Error, doing: str) -> LibraryError:
+    text = str(exc)
+    if "disk is full" in text or "disk I/O" in text:
+        return LibraryError(f"the disk is full: {doing} failed and nothing was written; "
+                            "the library is unchanged. Free some space and try again.")
+    if "locked" in text or "busy" in text:
+        return LibraryError(f"the library is busy (another program holds it): {doing} failed")
+    return LibraryError(f"{doing} failed: {text}")
+
+
 class Library:
     """A folder holding ``library.sqlite``. Safe to share between threads."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
         self.folder = Path(folder) if folder is not None else default_library_dir()
+        self.path = self.folder / DB_NAME
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._closed = False
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.folder / DB_NAME, timeout=30,
-                                       check_same_thread=False, isolation_level=None)
+            self._db = self._connect()
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
         except (OSError, sqlite3.Error) as exc:
             raise LibraryError(f"cannot open the library in {self.folder}: {exc}") from exc
-        self._lock = threading.RLock()
         self._migrate()
         self.recovered = self._recover_running()
 
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,
+                             isolation_level=None)
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        return db
+
+    def _reader(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if self._closed:
+                raise LibraryError("the library is closed")
+            db = self._connect()
+            self._local.db = db
+            with self._lock:
+                self._readers.append(db)
+        return db
+
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._reader().execute(sql, tuple(args)).fetchall()
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc, "reading the library") from exc
+
     def close(self) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for db in self._readers:
+                db.close()
             self._db.close()
 
     def __enter__(self) -> Library:
@@ -92,8 +143,10 @@ class Library:
         self.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, doing: str = "writing to the library") -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._closed:
+                raise LibraryError("the library is closed")
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
@@ -102,97 +155,259 @@ class Library:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
-                    raise LibraryError(f"cannot write to the library: {exc}") from exc
+                    raise _sqlite_error(exc, doing) from exc
                 raise
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise LibraryError(f"the library in {self.folder} was made by a newer WarmDesk "
-                               f"(schema {version}; this one knows {SCHEMA_VERSION})")
+                               f"(schema {version}; this one knows up to {SCHEMA_VERSION})")
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._write() as db:
-                for statement in _MIGRATIONS[target].split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+            with self._write(f"upgrading the library to schema {target}") as db:
+                for statement in MIGRATIONS[target]:
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version={int(target)}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._read("PRAGMA user_version")[0][0])
 
     def _recover_running(self) -> int:
         """Runs left ``running`` by a killed process become ``interrupted``."""
-        with self._write() as db:
-            cur = db.execute(
-                "UPDATE runs SET status='interrupted', meta=json_set(meta, '$.status', "
-                "'interrupted', '$.message', 'the process solving it ended before it finished; "
-                "its last saved state is kept') WHERE status='running'")
-            return cur.rowcount
+        if not self._read("SELECT 1 FROM runs WHERE status='running' LIMIT 1"):
+            return 0  # nothing to do: opening writes nothing
+        ids = [r[0] for r in self._read("SELECT id FROM runs WHERE status='running'")]
+        with self._write("recovering interrupted runs") as db:
+            for run_id in ids:
+                meta = json.loads(db.execute("SELECT meta FROM runs WHERE id=?",
+                                             (run_id,)).fetchone()[0])
+                meta["status"] = "interrupted"
+                meta["message"] = ("the process solving it ended before it finished; "
+                                   "what was saved of it is kept")
+                self._write_meta(db, run_id, meta)
+        return len(ids)
 
-    # -- writing
+    # ------------------------------------------------------------------ writing
     def save_run(self, run: Run) -> None:
-        """Write the whole run in one transaction; saving twice replaces (idempotent)."""
-        meta = run.to_dict()
-        row = [run.warm_source if c == "warm_source" else meta[c] for c in _META_COLUMNS]
-        blobs = [(run.id, key, array_to_bytes(arr)) for key, arr in run.arrays().items()]
-        meta_json = json.dumps(meta, allow_nan=True)
-        with self._write() as db:
-            db.execute("DELETE FROM arrays WHERE run_id=?", (run.id,))
-            db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_META_COLUMNS)}, meta) "
-                       f"VALUES ({', '.join('?' * (len(_META_COLUMNS) + 1))})", (*row, meta_json))
-            db.executemany("INSERT INTO arrays (run_id, key, data) VALUES (?, ?, ?)", blobs)
+        """Write the whole run in one transaction; saving again replaces it."""
+        self.save_runs([run])
 
-    # -- reading
+    def save_runs(self, runs: Iterable[Run]) -> None:
+        """Write several runs in one transaction (all or none)."""
+        rows = [self._encode_run(run) for run in runs]
+        with self._write("saving the run") as db:
+            for row in rows:
+                self._insert(db, *row)
+
+    def import_runs(self, runs: Sequence[Run]) -> tuple[list[str], list[str]]:
+        """Add runs that are not in the library yet, in one transaction.
+
+        Returns ``(added, already_present)`` run ids; a run already present is
+        left as it is (importing the same file twice duplicates nothing).
+        """
+        rows = [self._encode_run(run) for run in runs]
+        added, present = [], []
+        with self._write("importing runs") as db:
+            for row in rows:
+                run_id = row[0][0]
+                if db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone():
+                    present.append(run_id)
+                    continue
+                self._insert(db, *row)
+                added.append(run_id)
+        return added, present
+
+    @staticmethod
+    def _encode_run(run: Run) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[str],
+                                       tuple[Any, ...] | None]:
+        meta = run.to_dict()
+        meta_text = json.dumps(meta, allow_nan=True)
+        values = {**meta, "warm_source": run.warm_source, "tags": " ".join(run.tags),
+                  "notes": run.notes, "meta": meta_text,
+                  "meta_sha256": hashlib.sha256(meta_text.encode()).hexdigest()}
+        row = tuple(values[c] for c in _RUN_COLUMNS)
+        arrays = []
+        for seq, (key, arr) in enumerate(run.arrays().items()):
+            raw = array_to_bytes(arr)
+            encoding, data = _encode(raw)
+            arrays.append((run.id, key, data, encoding, hashlib.sha256(raw).hexdigest(), seq))
+        edge = None
+        if run.warm is not None and run.warm.source_run_id:
+            edge = (run.id, run.warm.source_run_id, json.dumps(run.warm.payload), run.warm.mode)
+        return row, arrays, list(dict.fromkeys(run.tags)), edge
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, row: tuple[Any, ...], arrays: list[tuple[Any, ...]],
+                tags: list[str], edge: tuple[Any, ...] | None) -> None:
+        run_id = row[0]
+        db.execute("DELETE FROM arrays WHERE run_id=?", (run_id,))
+        db.execute("DELETE FROM run_tags WHERE run_id=?", (run_id,))
+        db.execute("DELETE FROM edges WHERE target_id=?", (run_id,))
+        db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
+                   f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))})", row)
+        db.executemany("INSERT INTO arrays (run_id, key, data, encoding, sha256, seq) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", arrays)
+        db.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?)",
+                       [(run_id, t) for t in tags])
+        if edge is not None:
+            db.execute("INSERT INTO edges (target_id, source_id, payload, mode) "
+                       "VALUES (?, ?, ?, ?)", edge)
+
+    @staticmethod
+    def _write_meta(db: sqlite3.Connection, run_id: str, meta: dict[str, Any]) -> None:
+        text = json.dumps(meta, allow_nan=True)
+        db.execute("UPDATE runs SET meta=?, meta_sha256=?, status=?, name=?, tags=?, notes=? "
+                   "WHERE id=?", (text, hashlib.sha256(text.encode()).hexdigest(),
+                                  meta["status"], meta["name"], " ".join(meta.get("tags", [])),
+                                  meta.get("notes", ""), run_id))
+
+    def _update_meta(self, run_id: str, doing: str, **changes: Any) -> None:
+        run_id = self.resolve_id(run_id)
+        with self._write(doing) as db:
+            meta = json.loads(db.execute("SELECT meta FROM runs WHERE id=?",
+                                         (run_id,)).fetchone()[0])
+            meta.update(changes)
+            self._write_meta(db, run_id, meta)
+            if "tags" in changes:
+                db.execute("DELETE FROM run_tags WHERE run_id=?", (run_id,))
+                db.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?)",
+                               [(run_id, t) for t in dict.fromkeys(changes["tags"])])
+
+    def rename(self, run_id: str, name: str) -> None:
+        if not name.strip() or len(name) > 200:
+            raise LibraryError("a run's name must hold 1 to 200 characters")
+        self._update_meta(run_id, "renaming the run", name=name)
+
+    def set_notes(self, run_id: str, notes: str) -> None:
+        self._update_meta(run_id, "saving the notes", notes=notes[:100_000])
+
+    def set_tags(self, run_id: str, tags: Sequence[str]) -> None:
+        clean = [t.strip() for t in tags if t.strip()]
+        if any(len(t) > 64 or " " in t for t in clean):
+            raise LibraryError("tags are single words of at most 64 characters")
+        self._update_meta(run_id, "tagging the run", tags=list(dict.fromkeys(clean)))
+
+    def delete(self, run_ids: Sequence[str]) -> int:
+        """Move runs to the trash (recoverable with :meth:`restore` until emptied)."""
+        ids = [self.resolve_id(r) for r in run_ids]
+        with self._write("deleting runs") as db:
+            db.executemany("UPDATE runs SET deleted_at=? WHERE id=?",
+                           [(time.time(), i) for i in ids])
+        return len(ids)
+
+    def restore(self, run_ids: Sequence[str]) -> int:
+        ids = [self.resolve_id(r) for r in run_ids]
+        with self._write("restoring runs") as db:
+            db.executemany("UPDATE runs SET deleted_at=NULL WHERE id=?", [(i,) for i in ids])
+        return len(ids)
+
+    def empty_trash(self) -> int:
+        """Remove the runs in the trash for good."""
+        with self._write("emptying the trash") as db:
+            return db.execute("DELETE FROM runs WHERE deleted_at IS NOT NULL").rowcount
+
+    # ------------------------------------------------------------------ reading
     def resolve_id(self, prefix: str) -> str:
         """A full run id from an id or a unique prefix of one (at least 6 characters)."""
-        with self._lock:
-            exact = self._db.execute("SELECT id FROM runs WHERE id=?", (prefix,)).fetchone()
-            if exact:
-                return str(exact[0])
-            if len(prefix) < 6:
-                raise LibraryError(f"no run {prefix!r} in the library")
-            rows = self._db.execute("SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 2",
-                                    (prefix, prefix + "\uffff")).fetchall()
+        prefix = str(prefix).strip().lower()
+        if self._read("SELECT 1 FROM runs WHERE id=?", (prefix,)):
+            return prefix
+        if len(prefix) < 6:
+            raise LibraryError(f"no run {prefix!r} in the library (give at least 6 characters)")
+        rows = self._read("SELECT id FROM runs WHERE id >= ? AND id < ? LIMIT 2",
+                          (prefix, prefix + "\uffff"))
         if len(rows) != 1:
             raise LibraryError(f"no run {prefix!r} in the library" if not rows else
                                f"{prefix!r} names more than one run; give more of the id")
         return str(rows[0][0])
 
+    def has_run(self, run_id: str) -> bool:
+        return bool(self._read("SELECT 1 FROM runs WHERE id=?", (run_id,)))
+
     def get_meta(self, run_id: str) -> dict[str, Any]:
         """A run's metadata (spec, figures, warm info) without its arrays."""
-        with self._lock:
-            row = self._db.execute("SELECT meta FROM runs WHERE id=?", (run_id,)).fetchone()
-        if row is None:
+        rows = self._read("SELECT meta FROM runs WHERE id=?", (run_id,))
+        if not rows:
             raise LibraryError(f"no run {run_id!r} in the library")
-        return dict(json.loads(row[0]))
+        return dict(json.loads(rows[0][0]))
 
     def get_run(self, run_id: str) -> Run:
         run_id = self.resolve_id(run_id)
-        with self._lock:
-            meta = self._db.execute("SELECT meta FROM runs WHERE id=?", (run_id,)).fetchone()
-            blobs = self._db.execute("SELECT key, data FROM arrays WHERE run_id=? ORDER BY rowid",
-                                     (run_id,)).fetchall()
-        arrays = {key: array_from_bytes(data) for key, data in blobs}
-        return Run.from_parts(json.loads(meta[0]), arrays)
+        meta = self.get_meta(run_id)
+        blobs = self._read("SELECT key, data, encoding FROM arrays WHERE run_id=? ORDER BY seq",
+                           (run_id,))
+        arrays = {key: array_from_bytes(_decode(enc, data)) for key, data, enc in blobs}
+        return Run.from_parts(meta, arrays)
+
+    def query(self, query: RunQuery | None = None) -> list[dict[str, Any]]:
+        """Run summaries (no arrays) matching ``query``, sorted and paged."""
+        sql, args = (query or RunQuery()).select_sql()
+        rows = self._read(sql, args)
+        out = []
+        for r in rows:
+            d = dict(zip(SUMMARY_COLUMNS, r))
+            d["tags"] = d["tags"].split() if d["tags"] else []
+            out.append(d)
+        return out
+
+    def count(self, query: RunQuery | None = None) -> int:
+        sql, args = (query or RunQuery(limit=0)).count_sql()
+        return int(self._read(sql, args)[0][0])
 
     def list_runs(self, kind: str | None = None, structure_hash: str | None = None,
-                  statuses: tuple[str, ...] | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        """Run summaries (no arrays), newest first."""
-        where, args = [], []
-        if kind:
-            where.append("kind=?")
-            args.append(kind)
-        if structure_hash:
-            where.append("structure_hash=?")
-            args.append(structure_hash)
-        if statuses:
-            where.append(f"status IN ({', '.join('?' * len(statuses))})")
-            args.extend(statuses)
-        sql = f"SELECT {', '.join(_META_COLUMNS)} FROM runs"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY created_at DESC LIMIT ?"
-        with self._lock:
-            rows = self._db.execute(sql, (*args, int(limit))).fetchall()
-        return [dict(zip(_META_COLUMNS, r)) for r in rows]
+                  statuses: tuple[str, ...] | None = None,
+                  limit: int = 1000) -> list[dict[str, Any]]:
+        """Newest first (a shorthand for :meth:`query`)."""
+        return self.query(RunQuery(kind=kind, structure_hash=structure_hash, statuses=statuses,
+                                   limit=limit))
 
-    def count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    def lineage(self, run_id: str, direction: str = "ancestors",
+                max_depth: int = 1000) -> list[dict[str, Any]]:
+        """Runs along warm-start edges: the sources this run came from
+        (``ancestors``), or the runs it seeded (``descendants``), nearest first."""
+        run_id = self.resolve_id(run_id)
+        if direction == "ancestors":
+            step = "SELECT e.source_id, l.depth + 1, e.payload, e.mode FROM edges e " \
+                   "JOIN lineage l ON e.target_id = l.id"
+        elif direction == "descendants":
+            step = "SELECT e.target_id, l.depth + 1, e.payload, e.mode FROM edges e " \
+                   "JOIN lineage l ON e.source_id = l.id"
+        else:
+            raise ValueError("direction is 'ancestors' or 'descendants'")
+        sql = (f"WITH RECURSIVE lineage(id, depth, payload, mode) AS ("
+               f"SELECT ?, 0, NULL, NULL UNION {step} WHERE l.depth < ?) "
+               "SELECT l.id, MIN(l.depth), l.payload, l.mode, r.name, r.status "
+               "FROM lineage l LEFT JOIN runs r ON r.id = l.id WHERE l.depth > 0 "
+               "GROUP BY l.id ORDER BY MIN(l.depth), l.id")
+        rows = self._read(sql, (run_id, int(max_depth)))
+        return [{"id": r[0], "depth": r[1], "payload": json.loads(r[2]), "mode": r[3],
+                 "name": r[4], "status": r[5], "in_library": r[4] is not None} for r in rows]
+
+    # ------------------------------------------------------------------ checking
+    def check(self) -> list[str]:
+        """SQLite's integrity check, foreign keys, and every stored checksum.
+
+        Returns the problems found (empty when the library is sound)."""
+        problems: list[str] = []
+        result = [r[0] for r in self._read("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            problems += [f"sqlite: {line}" for line in result[:20]]
+            return problems
+        problems += [f"foreign key: {r}" for r in self._read("PRAGMA foreign_key_check")[:20]]
+        for run_id, meta, sha in self._read("SELECT id, meta, meta_sha256 FROM runs"):
+            if sha is not None and hashlib.sha256(meta.encode()).hexdigest() != sha:
+                problems.append(f"run {run_id}: its metadata does not match its checksum")
+        reader = self._reader().execute("SELECT run_id, key, data, encoding, sha256 FROM arrays")
+        for run_id, key, data, encoding, sha in reader:
+            try:
+                raw = _decode(encoding, data)
+            except (zlib.error, LibraryError) as exc:
+                problems.append(f"run {run_id}: array {key} cannot be read: {exc}")
+                continue
+            if sha is not None and hashlib.sha256(raw).hexdigest() != sha:
+                problems.append(f"run {run_id}: array {key} does not match its checksum")
+        missing = self._read("SELECT id FROM runs WHERE NOT EXISTS (SELECT 1 FROM arrays "
+                             "WHERE arrays.run_id = runs.id AND arrays.key = 'history')")
+        problems += [f"run {r[0]}: its history is missing" for r in missing[:20]]
+        return problems

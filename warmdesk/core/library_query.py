@@ -1,0 +1,81 @@
+"""Queries over the run library, built as SQL with bound parameters only.
+
+Sort columns come from a fixed list; every user value is a bound parameter,
+so text such as ``x'); DROP TABLE runs;--`` is only ever searched for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: The summary columns a listing returns (no arrays, no spec).
+SUMMARY_COLUMNS = ("id", "name", "kind", "method", "status", "created_at", "finished_at",
+                   "wall_s", "fun", "nit", "nfev", "njev", "problem_hash", "structure_hash",
+                   "warm_source", "tags", "notes", "deleted_at")
+SORTABLE = ("created_at", "finished_at", "name", "kind", "method", "status", "fun", "nit",
+            "nfev", "njev", "wall_s")
+
+
+@dataclass
+class RunQuery:
+    kind: str | None = None
+    status: str | None = None
+    method: str | None = None
+    tags: list[str] = field(default_factory=list)       # runs carrying all of these
+    text: str | None = None                             # in name or notes
+    since: float | None = None                          # created_at >= (unix seconds)
+    until: float | None = None                          # created_at < (unix seconds)
+    problem_hash: str | None = None
+    structure_hash: str | None = None
+    statuses: tuple[str, ...] | None = None
+    deleted: bool = False                               # the trash instead of the library
+    sort: str = "created_at"
+    descending: bool = True
+    limit: int = 100
+    offset: int = 0
+
+    def where(self) -> tuple[str, list[Any]]:
+        """The WHERE clause and its parameters."""
+        clauses = ["deleted_at IS NOT NULL" if self.deleted else "deleted_at IS NULL"]
+        args: list[Any] = []
+        for column in ("kind", "status", "method", "problem_hash", "structure_hash"):
+            value = getattr(self, column)
+            if value:
+                clauses.append(f"{column} = ?")
+                args.append(value)
+        if self.statuses:
+            clauses.append(f"status IN ({', '.join('?' * len(self.statuses))})")
+            args.extend(self.statuses)
+        for tag in self.tags:
+            clauses.append("id IN (SELECT run_id FROM run_tags WHERE tag = ?)")
+            args.append(tag)
+        if self.text:
+            pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
+            clauses.append("(name LIKE ? ESCAPE '\\' OR notes LIKE ? ESCAPE '\\')")
+            args += [pattern, pattern]
+        if self.since is not None:
+            clauses.append("created_at >= ?")
+            args.append(float(self.since))
+        if self.until is not None:
+            clauses.append("created_at < ?")
+            args.append(float(self.until))
+        return " AND ".join(clauses), args
+
+    def order_by(self) -> str:
+        if self.sort not in SORTABLE:
+            raise ValueError(f"cannot sort by {self.sort!r}; choose one of {', '.join(SORTABLE)}")
+        direction = "DESC" if self.descending else "ASC"
+        # NULLs last either way, then a stable tie-break on id
+        return f"{self.sort} IS NULL, {self.sort} {direction}, id {direction}"
+
+    def select_sql(self) -> tuple[str, list[Any]]:
+        where, args = self.where()
+        sql = (f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM runs WHERE {where} "
+               f"ORDER BY {self.order_by()} LIMIT ? OFFSET ?")
+        return sql, [*args, max(0, int(self.limit)), max(0, int(self.offset))]
+
+    def count_sql(self) -> tuple[str, list[Any]]:
+        where, args = self.where()
+        return f"SELECT COUNT(*) FROM runs WHERE {where}", args

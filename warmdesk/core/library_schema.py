@@ -1,0 +1,62 @@
+"""The library's SQLite schema and its forward migrations.
+
+``PRAGMA user_version`` holds the schema version. Each migration runs in one
+transaction, so a library is never left half-migrated; a library made by a
+newer WarmDesk is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 2
+
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE runs (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, method TEXT NOT NULL,
+            status TEXT NOT NULL, created_at REAL NOT NULL, finished_at REAL, wall_s REAL,
+            fun REAL, nit INTEGER, nfev INTEGER, njev INTEGER,
+            problem_hash TEXT NOT NULL, structure_hash TEXT NOT NULL, warm_source TEXT,
+            meta TEXT NOT NULL)""",
+        """CREATE TABLE arrays (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            key TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (run_id, key))""",
+        "CREATE INDEX runs_structure ON runs(structure_hash, status)",
+        "CREATE INDEX runs_created ON runs(created_at)",
+    ),
+    # 2: tags, notes, trash, checksums, compressed arrays, lineage edges, query indexes.
+    2: (
+        "ALTER TABLE runs ADD COLUMN tags TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN notes TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE runs ADD COLUMN deleted_at REAL",
+        "ALTER TABLE runs ADD COLUMN meta_sha256 TEXT",
+        "ALTER TABLE arrays ADD COLUMN encoding TEXT NOT NULL DEFAULT 'npy'",
+        "ALTER TABLE arrays ADD COLUMN sha256 TEXT",
+        "ALTER TABLE arrays ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+        """CREATE TABLE run_tags (
+            run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            tag TEXT NOT NULL, PRIMARY KEY (tag, run_id))""",
+        "CREATE INDEX run_tags_run ON run_tags(run_id)",
+        """CREATE TABLE edges (
+            target_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            source_id TEXT NOT NULL, payload TEXT NOT NULL, mode TEXT NOT NULL,
+            PRIMARY KEY (target_id, source_id))""",
+        "CREATE INDEX edges_source ON edges(source_id)",
+        """INSERT OR IGNORE INTO edges (target_id, source_id, payload, mode)
+            SELECT id, warm_source, COALESCE(json_extract(meta, '$.warm.payload'), '[]'),
+                   COALESCE(json_extract(meta, '$.warm.mode'), 'restart')
+            FROM runs WHERE warm_source IS NOT NULL""",
+        """INSERT OR IGNORE INTO run_tags (run_id, tag)
+            SELECT runs.id, j.value FROM runs, json_each(runs.meta, '$.tags') AS j""",
+        """UPDATE runs SET tags = COALESCE((SELECT group_concat(value, ' ')
+            FROM json_each(runs.meta, '$.tags')), ''),
+            notes = COALESCE(json_extract(meta, '$.notes'), '')""",
+        "UPDATE arrays SET seq = rowid",
+        "CREATE INDEX runs_live_created ON runs(deleted_at, created_at)",
+        "CREATE INDEX runs_kind ON runs(kind, created_at)",
+        "CREATE INDEX runs_status ON runs(status)",
+        "CREATE INDEX runs_method ON runs(method)",
+        "CREATE INDEX runs_fun ON runs(fun)",
+        "CREATE INDEX runs_name ON runs(name)",
+        "CREATE INDEX runs_problem ON runs(problem_hash)",
+    ),
+}
