@@ -39,17 +39,26 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("problem", help="problem JSON file")
     solve.add_argument("--warm", default="none", metavar="none|auto|RUN_ID",
                        help="warm-start source: none (cold), auto, or a run id (or prefix)")
+    solve.add_argument("--guard", action="store_true",
+                       help="stop a warm run that does worse than cold would, and keep the "
+                            "better of warm and cold")
     solve.add_argument("--x-only", action="store_true",
                        help="use only the source's solution, not its solver state")
     solve.add_argument("--process", action="store_true",
                        help="solve in a child process (as the desktop app does)")
     solve.add_argument("--json", action="store_true", help="print one JSON object at the end")
     library_arg(solve)
+
+    sug = sub.add_parser("suggest", help="rank earlier runs as warm-start sources")
+    sug.add_argument("problem", help="problem JSON file")
+    sug.add_argument("--top", type=int, default=5)
+    sug.add_argument("--json", action="store_true")
+    library_arg(sug)
     add_library_commands(sub, library_arg)
     return parser
 
 
-SUBCOMMANDS = ("solve", *LIBRARY_COMMANDS)
+SUBCOMMANDS = ("solve", "suggest", *LIBRARY_COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_BAD_INPUT if exc.code not in (0, None) else EXIT_OK
-    handler = cmd_solve if args.command == "solve" else LIBRARY_COMMANDS[args.command]
+    handler = {"solve": cmd_solve, "suggest": cmd_suggest}.get(args.command) or \
+        LIBRARY_COMMANDS[args.command]
     try:
         return handler(args)
     except WarmDeskError as exc:
@@ -77,8 +87,30 @@ def _gui(argv: list[str]) -> int:
     return run_app(argv)
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from .core.advisor import suggest
+    from .core.problems import load_problem
+    from .core.warmstart import format_report
+
+    problem = load_problem(args.problem)
+    with open_library(args) as library:
+        advice = suggest(library, problem, top=args.top)
+    if args.json:
+        print(json.dumps(json_safe(advice.to_dict())))
+        return EXIT_OK
+    print(("START COLD. " if advice.start_cold else "") + advice.reason)
+    for i, s in enumerate(advice.suggestions, 1):
+        label = s.run_id[:12] if s.run_id else "-"
+        print(f"{i}. {label} {'(predicted) ' if s.source == 'predicted' else ''}"
+              f"score {s.score:.2f}: {s.explanation}")
+        print("   " + format_report(s.warm.report).replace("\n", "\n   "))
+    print(f"({advice.candidates} candidates, {advice.evaluations} evaluations, "
+          f"{1000 * advice.elapsed_s:.0f} ms)", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_solve(args: argparse.Namespace) -> int:
-    from .core.auto_source import nearest_run
+    from .core.advisor import guarded_solve, record_outcome, suggest
     from .core.engine import new_run, solve
     from .core.problems import load_problem
     from .core.solvers.base import SolveControl
@@ -88,19 +120,25 @@ def cmd_solve(args: argparse.Namespace) -> int:
     library = open_library(args)
     warm = None
     if args.warm == "auto":
-        source = nearest_run(library, problem)
-        if source is None:
-            print("warm: no earlier run of this problem's structure; starting cold",
-                  file=sys.stderr)
-        else:
-            warm = warm_start_from_run(problem, source, use_state=not args.x_only)
+        advice = suggest(library, problem, top=1)
+        print(("warm: " if advice.top else "warm: ") + advice.reason, file=sys.stderr)
+        if advice.top is not None:
+            warm = advice.top.warm
+            if args.x_only:
+                warm.state, warm.payload = {}, [warm.payload[0]]
+            print(f"  {advice.top.explanation}", file=sys.stderr)
     elif args.warm != "none":
         warm = warm_start_from_run(problem, library.get_run(args.warm),
                                    use_state=not args.x_only)
     if warm is not None:
         print(format_report(warm.report), file=sys.stderr)
     progress = TerminalProgress() if not args.json and sys.stderr.isatty() else None
-    if args.process:
+    guard = None
+    if warm is not None and args.guard:
+        run, guard = guarded_solve(library, problem, warm, SolveControl(), on_progress=progress)
+        library.save_runs(guard.runs)
+        print(f"guard: {guard.action}: {guard.reason}", file=sys.stderr)
+    elif args.process:
         from .core.process import ProcessSolve
         handle = ProcessSolve(problem, warm)
         library.save_run(handle.run)  # recorded as running: a crash leaves it interrupted
@@ -117,13 +155,21 @@ def cmd_solve(args: argparse.Namespace) -> int:
     if progress:
         progress.done()
     library.save_run(run)
+    for made in (guard.runs if guard else [run]):
+        record_outcome(library, made)
     library.close()
     if args.json:
         out = run.summary()
         out["warm_report"] = warm.report if warm else None
+        out["saving"] = run.info.get("saving")
+        out["guard"] = guard.to_dict() if guard else None
         print(json.dumps(json_safe(out)))
     else:
         print_run(run)
+        if run.info.get("saving"):
+            sv = run.info["saving"]
+            print(f"  saved {100 * sv['value']:.0f}% of the cold work ({sv['basis']}, "
+                  f"cold run {sv['cold_run'][:12]} took {sv['cold_nfev']} evaluations)")
     return EXIT_OK if run.status == "converged" else EXIT_NOT_CONVERGED
 
 

@@ -35,6 +35,8 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
               problem_hash=problem.content_hash(), structure_hash=problem.structure_hash(),
               tags=list(problem.tags))
     run.info["layout"] = [[name, size] for name, size in problem.layout]
+    if problem.dataset is not None:  # for similarity between data sets
+        run.info["data"] = {**problem.dataset.fingerprint, **problem.dataset.summary()}
     if warm is not None:
         run.warm = WarmInfo(warm.source_run_id, list(warm.payload), warm.mode, dict(warm.report))
     run.versions = library_versions()

@@ -27,6 +27,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 
 from .errors import LibraryError
+from .library_features import features_from_meta, upsert_features
 from .library_query import SUMMARY_COLUMNS, RunQuery
 from .library_schema import MIGRATIONS, SCHEMA_VERSION
 from .runs import Run
@@ -165,8 +166,11 @@ class Library:
                                f"(schema {version}; this one knows up to {SCHEMA_VERSION})")
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self._write(f"upgrading the library to schema {target}") as db:
-                for statement in MIGRATIONS[target]:
-                    db.execute(statement)
+                for step in MIGRATIONS[target]:
+                    if callable(step):
+                        step(db)
+                    else:
+                        db.execute(step)
                 db.execute(f"PRAGMA user_version={int(target)}")
 
     @property
@@ -220,7 +224,7 @@ class Library:
 
     @staticmethod
     def _encode_run(run: Run) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[str],
-                                       tuple[Any, ...] | None]:
+                                       tuple[Any, ...] | None, tuple[Any, ...]]:
         meta = run.to_dict()
         meta_text = json.dumps(meta, allow_nan=True)
         values = {**meta, "warm_source": run.warm_source, "tags": " ".join(run.tags),
@@ -235,11 +239,12 @@ class Library:
         edge = None
         if run.warm is not None and run.warm.source_run_id:
             edge = (run.id, run.warm.source_run_id, json.dumps(run.warm.payload), run.warm.mode)
-        return row, arrays, list(dict.fromkeys(run.tags)), edge
+        return row, arrays, list(dict.fromkeys(run.tags)), edge, features_from_meta(meta)
 
     @staticmethod
     def _insert(db: sqlite3.Connection, row: tuple[Any, ...], arrays: list[tuple[Any, ...]],
-                tags: list[str], edge: tuple[Any, ...] | None) -> None:
+                tags: list[str], edge: tuple[Any, ...] | None,
+                features: tuple[Any, ...]) -> None:
         run_id = row[0]
         db.execute("DELETE FROM arrays WHERE run_id=?", (run_id,))
         db.execute("DELETE FROM run_tags WHERE run_id=?", (run_id,))
@@ -253,6 +258,7 @@ class Library:
         if edge is not None:
             db.execute("INSERT INTO edges (target_id, source_id, payload, mode) "
                        "VALUES (?, ?, ?, ?)", edge)
+        upsert_features(db, features)
 
     @staticmethod
     def _write_meta(db: sqlite3.Connection, run_id: str, meta: dict[str, Any]) -> None:
@@ -261,6 +267,7 @@ class Library:
                    "WHERE id=?", (text, hashlib.sha256(text.encode()).hexdigest(),
                                   meta["status"], meta["name"], " ".join(meta.get("tags", [])),
                                   meta.get("notes", ""), run_id))
+        upsert_features(db, features_from_meta(meta))
 
     def _update_meta(self, run_id: str, doing: str, **changes: Any) -> None:
         run_id = self.resolve_id(run_id)
@@ -273,6 +280,15 @@ class Library:
                 db.execute("DELETE FROM run_tags WHERE run_id=?", (run_id,))
                 db.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?)",
                                [(run_id, t) for t in dict.fromkeys(changes["tags"])])
+
+    def set_info(self, run_id: str, **items: Any) -> None:
+        """Merge ``items`` into a stored run's ``info`` (e.g. its measured saving)."""
+        run_id = self.resolve_id(run_id)
+        with self._write("updating the run") as db:
+            meta = json.loads(db.execute("SELECT meta FROM runs WHERE id=?",
+                                         (run_id,)).fetchone()[0])
+            meta["info"] = {**meta.get("info", {}), **items}
+            self._write_meta(db, run_id, meta)
 
     def rename(self, run_id: str, name: str) -> None:
         if not name.strip() or len(name) > 200:
@@ -332,13 +348,20 @@ class Library:
             raise LibraryError(f"no run {run_id!r} in the library")
         return dict(json.loads(rows[0][0]))
 
-    def get_run(self, run_id: str) -> Run:
+    def get_run(self, run_id: str, history: bool = True) -> Run:
+        """The whole run; ``history=False`` skips the history and outputs (what a
+        warm start needs is the solution and the state)."""
         run_id = self.resolve_id(run_id)
         meta = self.get_meta(run_id)
-        blobs = self._read("SELECT key, data, encoding FROM arrays WHERE run_id=? ORDER BY seq",
-                           (run_id,))
+        only = "" if history else " AND (key LIKE 'solution/%' OR key LIKE 'state/%')"
+        blobs = self._read("SELECT key, data, encoding FROM arrays WHERE run_id=?" + only +
+                           " ORDER BY seq", (run_id,))
         arrays = {key: array_from_bytes(_decode(enc, data)) for key, data, enc in blobs}
         return Run.from_parts(meta, arrays)
+
+    def read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """A read-only query for the core's own modules (the advisor's features)."""
+        return self._read(sql, args)
 
     def query(self, query: RunQuery | None = None) -> list[dict[str, Any]]:
         """Run summaries (no arrays) matching ``query``, sorted and paged."""

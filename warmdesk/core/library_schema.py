@@ -7,9 +7,17 @@ newer WarmDesk is refused rather than guessed at.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+import sqlite3
+from typing import Callable, Union
 
-MIGRATIONS: dict[int, tuple[str, ...]] = {
+from . import library_features
+
+SCHEMA_VERSION = 3
+
+#: Each step is SQL, or a function given the connection (inside the transaction).
+Step = Union[str, Callable[[sqlite3.Connection], None]]
+
+MIGRATIONS: dict[int, tuple[Step, ...]] = {
     1: (
         """CREATE TABLE runs (
             id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, method TEXT NOT NULL,
@@ -59,4 +67,6 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX runs_name ON runs(name)",
         "CREATE INDEX runs_problem ON runs(problem_hash)",
     ),
+    # 3: the advisor's features of each run (parameters, data, outcome).
+    3: (*library_features.CREATE_SQL, library_features.backfill),
 }

@@ -49,9 +49,13 @@ class SolveControl:
     Pass ``multiprocessing`` events for a solve in a child process.
     """
 
-    def __init__(self, cancel: Flag | None = None, interrupt: Flag | None = None) -> None:
+    def __init__(self, cancel: Flag | None = None, interrupt: Flag | None = None,
+                 max_evaluations: int | None = None) -> None:
         self.cancel_flag = cancel or _LocalFlag()
         self.interrupt_flag = interrupt or _LocalFlag()
+        #: A budget of function evaluations (the guard's); past it the solve is
+        #: interrupted and keeps its iterate.
+        self.max_evaluations = max_evaluations
 
     def cancel(self) -> None:
         self.cancel_flag.set()
@@ -114,6 +118,10 @@ class Recorder:
         """Count one function evaluation; stop or fail at once if asked to."""
         self.nfev += 1
         self.control.check()
+        budget = self.control.max_evaluations
+        if budget is not None and self.nfev > budget:
+            self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
+            raise Stopped("interrupted")
         if not math.isfinite(value):
             raise SolveFailed(f"the {what} is {value} at evaluation {self.nfev} "
                               f"(iteration {self.nit})")

@@ -1,0 +1,293 @@
+"""Rank earlier runs as warm-start sources for a new problem.
+
+1. Read the features of the runs of the same structure (at most
+   ``MAX_FEATURE_ROWS``, newest first) and measure how far their parameters
+   and data lie from the new problem's.
+2. Shortlist the nearest, the newest, and those whose warm starts saved most,
+   plus a few runs of the same kind but another structure; add a secant
+   prediction when runs lie along a parameter path.
+3. Map each onto the new problem (the mapping report) and evaluate the NEW
+   objective at its start point (a bounded number of evaluations): nearness in
+   parameters alone inherits the stored run's basin; the new objective does not.
+4. Candidates whose start lies within ``NEAR_BEST_BAND`` (of the default
+   start's gap) of the best merit are in the best basin and rank first, by
+   merit, nearness breaking ties; the rest follow by merit. Advise "start cold" when nothing beats the default start,
+   or when warm starts of this problem have not paid (median saving below
+   ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT`` runs).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import WarmStartError
+from ..library import Library
+from ..library_features import vector
+from ..problems import Problem
+from ..runs import Run
+from ..similarity import data_distances, data_vector, parameter_vector, relative_distances
+from ..solvers.base import WarmStart
+from ..warmstart import warm_start_from_run
+from .explain import explain, fmt
+from .merit import combined, merit_function
+from .predictor import secant
+
+MAX_FEATURE_ROWS = 20_000
+SHORTLIST_NEAR = 24
+SHORTLIST_RECENT = 4
+SHORTLIST_SAVING = 4
+OTHER_STRUCTURE = 8
+NEAR_BEST_BAND = 0.05
+MIN_FAMILY_SAVING = 0.10
+MIN_FAMILY_COUNT = 3
+
+_FEATURE_SQL = (
+    "SELECT f.run_id, f.params, f.data_vec, f.data_sha, f.created_at, f.saving, f.problem_hash "
+    "FROM run_features f JOIN runs r ON r.id = f.run_id WHERE f.{where} AND f.usable = 1 "
+    "AND r.deleted_at IS NULL ORDER BY f.created_at DESC LIMIT ?")
+
+
+@dataclass
+class Suggestion:
+    run_id: str | None              # the source run (the nearer one, for a prediction)
+    source: str                     # "run" or "predicted"
+    warm: WarmStart
+    score: float                    # 0..1, higher is better
+    f: float                        # new objective at the candidate's start point
+    violation: float
+    param_distance: float
+    data_distance: float
+    same_structure: bool
+    saving: float | None = None     # what warm starts from this run saved (median)
+    explanation: str = ""
+
+    @property
+    def payload(self) -> list[str]:
+        return list(self.warm.payload)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "source": self.source, "score": round(self.score, 4),
+                "payload": self.payload, "f_at_start": _finite(self.f),
+                "violation": _finite(self.violation),
+                "param_distance": _finite(self.param_distance),
+                "data_distance": _finite(self.data_distance),
+                "same_structure": self.same_structure, "saving": self.saving,
+                "explanation": self.explanation, "mapping": self.warm.report}
+
+
+@dataclass
+class Advice:
+    suggestions: list[Suggestion]
+    start_cold: bool
+    reason: str
+    f_default: float
+    candidates: int = 0
+    evaluations: int = 0
+    elapsed_s: float = 0.0
+    family_saving: float | None = None
+    family_count: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def top(self) -> Suggestion | None:
+        """The suggestion to use, or None when the advice is to start cold."""
+        return None if self.start_cold or not self.suggestions else self.suggestions[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start_cold": self.start_cold, "reason": self.reason,
+                "f_default": _finite(self.f_default), "candidates": self.candidates,
+                "evaluations": self.evaluations, "elapsed_s": round(self.elapsed_s, 4),
+                "family_saving": self.family_saving, "family_count": self.family_count,
+                "notes": self.notes, "suggestions": [s.to_dict() for s in self.suggestions]}
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
+    """Ranked warm-start sources for ``problem`` from ``library``."""
+    t0 = time.perf_counter()
+    if problem.kind == "ode":
+        from .ode_advice import suggest_ode
+        advice = suggest_ode(library, problem, top)
+        advice.elapsed_s = time.perf_counter() - t0
+        return advice
+    merit = merit_function(problem)
+    f0, v0 = merit(problem.start_vector())
+    scale = abs(f0) if math.isfinite(f0) else 1.0
+    m0 = combined(f0, v0, scale)
+    family_saving, family_count = _family_saving(library, problem.structure_hash())
+    candidates, notes = _shortlist(library, problem)
+    suggestions: list[Suggestion] = []
+    evaluations = 1
+    loaded: list[tuple[Run, WarmStart, float, float]] = []
+    for run_id, dp, dd, saving, same in candidates:
+        run = library.get_run(run_id, history=False)
+        try:
+            warm = warm_start_from_run(problem, run)
+        except WarmStartError as exc:
+            notes.append(f"{run_id[:12]}: {exc}")
+            continue
+        f, v = merit(warm.x0)
+        evaluations += 1
+        suggestions.append(Suggestion(run_id, "run", warm, 0.0, f, v, dp, dd, same, saving))
+        if same and not warm.report.get("resized") and not warm.report.get("defaulted"):
+            loaded.append((run, warm, dp, dd))
+    predicted = _prediction(problem, loaded)
+    if predicted is not None:
+        predicted.f, predicted.violation = merit(predicted.warm.x0)
+        evaluations += 1
+        suggestions.append(predicted)
+    ranked, reason = _rank(suggestions, m0, scale)
+    start_cold, why_cold = _cold_advice(ranked, m0, scale, family_saving, family_count, f0,
+                                        bool(candidates))
+    for s in ranked:
+        s.explanation = explain(s, f0, family_saving, family_count)
+    return Advice(ranked[:max(0, top)], start_cold, why_cold or reason, f0, len(candidates),
+                  evaluations, time.perf_counter() - t0, family_saving, family_count, notes)
+
+
+def _shortlist(library: Library, problem: Problem
+               ) -> tuple[list[tuple[str, float, float, float | None, bool]], list[str]]:
+    """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate."""
+    notes: list[str] = []
+    rows = library.read(_FEATURE_SQL.format(where="structure_hash = ?"),
+                        (problem.structure_hash(), MAX_FEATURE_ROWS))
+    _, p = parameter_vector(problem.spec)
+    picked: dict[str, tuple[str, float, float, float | None, bool]] = {}
+    if rows:
+        params = [vector(r[1]) for r in rows]
+        keep = [k for k, v in enumerate(params) if v.shape == p.shape]
+        rows = [rows[k] for k in keep]
+    if rows:
+        dp = relative_distances(p, np.stack([vector(r[1]) for r in rows]))
+        dd = _data_distances(problem, rows)
+        total = dp + dd
+        savings = _source_savings(library, [r[0] for r in rows[:MAX_FEATURE_ROWS]])
+        order = list(np.argsort(total, kind="stable")[:SHORTLIST_NEAR])
+        order += list(range(min(SHORTLIST_RECENT, len(rows))))
+        with_saving = [k for k, r in enumerate(rows) if r[0] in savings]
+        with_saving.sort(key=lambda k: -savings[rows[k][0]])
+        order += with_saving[:SHORTLIST_SAVING]
+        for k in order:
+            run_id = rows[k][0]
+            picked.setdefault(run_id, (run_id, float(dp[k]), float(dd[k]), savings.get(run_id),
+                                       True))
+        if len(rows) == MAX_FEATURE_ROWS:
+            notes.append(f"only the newest {MAX_FEATURE_ROWS} runs of this structure were "
+                         "considered")
+    others = library.read(
+        "SELECT f.run_id FROM run_features f JOIN runs r ON r.id = f.run_id WHERE f.kind = ? "
+        "AND f.structure_hash != ? AND f.usable = 1 AND r.deleted_at IS NULL "
+        "ORDER BY f.created_at DESC LIMIT ?",
+        (problem.kind, problem.structure_hash(), OTHER_STRUCTURE))
+    for (run_id,) in others:
+        picked.setdefault(run_id, (run_id, math.inf, math.inf, None, False))
+    return list(picked.values()), notes
+
+
+def _data_distances(problem: Problem, rows: list[tuple[Any, ...]]) -> np.ndarray:
+    if problem.dataset is None:
+        return np.zeros(len(rows))
+    target = data_vector({**problem.dataset.fingerprint, **problem.dataset.summary()})
+    vecs = [vector(r[2]) for r in rows]
+    ok = np.array([v.shape == target.shape for v in vecs])
+    others = np.stack([v if v.shape == target.shape else np.zeros_like(target) for v in vecs])
+    same = np.array([r[3] == problem.dataset.sha256 for r in rows])
+    return np.where(ok, data_distances(target, others, same), math.inf)
+
+
+def _source_savings(library: Library, run_ids: list[str]) -> dict[str, float]:
+    """Median saving of the warm starts each of these runs has seeded."""
+    out: dict[str, list[float]] = {}
+    for chunk in range(0, len(run_ids), 900):
+        part = run_ids[chunk:chunk + 900]
+        rows = library.read(
+            f"SELECT source_id, saving FROM run_features WHERE saving IS NOT NULL AND "
+            f"source_id IN ({', '.join('?' * len(part))})", part)
+        for source, saving in rows:
+            out.setdefault(source, []).append(float(saving))
+    return {k: float(np.median(v)) for k, v in out.items()}
+
+
+def _family_saving(library: Library, structure_hash: str) -> tuple[float | None, int]:
+    rows = library.read("SELECT saving FROM run_features WHERE structure_hash = ? AND saving IS "
+                        "NOT NULL ORDER BY created_at DESC LIMIT 200", (structure_hash,))
+    if not rows:
+        return None, 0
+    return float(np.median([r[0] for r in rows])), len(rows)
+
+
+def _prediction(problem: Problem, loaded: list[tuple[Run, WarmStart, float, float]]
+                ) -> Suggestion | None:
+    """A secant prediction from two runs along a parameter path."""
+    if len(loaded) < 2:
+        return None
+    _, p = parameter_vector(problem.spec)
+    params = [parameter_vector(run.problem)[1] for run, _, _, _ in loaded]
+    xs = [w.x0 for _, w, _, _ in loaded]
+    order = sorted(range(len(loaded)), key=lambda k: loaded[k][2] + loaded[k][3])
+    if any(loaded[k][3] > 0 for k in order[:2]):  # data differ: the path is in parameters only
+        return None
+    pred = secant(p, params, xs, order)
+    if pred is None:
+        return None
+    base_run, base_warm, dp, dd = loaded[pred.base_index]
+    other = loaded[pred.other_index][0]
+    lower, upper = problem.bounds_arrays()
+    report = dict(base_warm.report)
+    report.update(predicted={"from": [base_run.id, other.id], "t": pred.t})
+    payload = ["x0 (predicted)"] + [k for k in base_warm.payload if k not in ("x0", "weights")]
+    warm = WarmStart(base_run.id, payload, x0=np.clip(pred.x0, lower, upper),
+                     state=dict(base_warm.state), mode="restart", report=report)
+    return Suggestion(base_run.id, "predicted", warm, 0.0, math.inf, math.inf, dp, dd, True)
+
+
+def _rank(suggestions: list[Suggestion], m0: float, scale: float
+          ) -> tuple[list[Suggestion], str]:
+    merits = [combined(s.f, s.violation, scale) for s in suggestions]
+    better = [m for m in merits if m < m0]
+    if not better:
+        for s in suggestions:
+            s.score = 0.0
+        return sorted(suggestions, key=lambda s: combined(s.f, s.violation, scale)), ""
+    best = min(better)
+    span = max(m0 - best, 1e-300)
+    for s, m in zip(suggestions, merits):
+        if not math.isfinite(m) or m >= m0:
+            s.score = 0.0
+            continue
+        gap = (m - best) / span
+        if gap <= NEAR_BEST_BAND:
+            # in the best basin: the new objective orders them; nearness breaks ties
+            s.score = 0.55 + 0.45 * (1.0 - gap / NEAR_BEST_BAND)
+        else:
+            s.score = 0.5 * (1.0 - gap)
+    ranked = sorted(suggestions, key=lambda s: (-s.score, s.param_distance + s.data_distance))
+    return ranked, f"{_label(ranked[0])} is the best start for the new objective"
+
+
+def _label(s: Suggestion) -> str:
+    return "the prediction" if s.source == "predicted" else f"run {s.run_id[:12]}"
+
+
+def _cold_advice(ranked: list[Suggestion], m0: float, scale: float,
+                 family_saving: float | None, family_count: int, f0: float,
+                 had_candidates: bool) -> tuple[bool, str]:
+    if not had_candidates:
+        return True, "start cold: no earlier run of this kind is in the library"
+    if not ranked or ranked[0].score <= 0.0:
+        best = min((s.f for s in ranked), default=math.inf)
+        return True, (f"start cold: no stored solution beats the default start for the new "
+                      f"objective (best f={fmt(best)} vs {fmt(f0)} at the default start)")
+    if (family_saving is not None and family_count >= MIN_FAMILY_COUNT
+            and family_saving < MIN_FAMILY_SAVING):
+        return True, (f"start cold is as good: warm starts of this problem saved a median "
+                      f"{100 * family_saving:.0f}% over {family_count} runs")
+    return False, ""
