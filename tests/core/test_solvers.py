@@ -38,8 +38,7 @@ def test_minimize_every_method_reaches_the_optimum(method: str) -> None:
 
 
 @pytest.mark.parametrize("method, payload", [
-    ("BFGS", "hess_inv"), ("Nelder-Mead", "initial_simplex"), ("Powell", "direc"),
-    ("trust-constr", "qn_hess")])
+    ("BFGS", "hess_inv"), ("Nelder-Mead", "initial_simplex"), ("trust-constr", "qn_hess")])
 def test_state_payloads_are_kept_and_reused(method: str, payload: str) -> None:
     opts = {"xatol": 1e-8, "fatol": 1e-12} if method == "Nelder-Mead" else {}
     base = solve(build(rosenbrock(method, n=_n(method), **opts)))
@@ -61,6 +60,24 @@ def test_bfgs_hess_inv_warm_start_takes_under_a_quarter_of_cold() -> None:
     assert hot.nfev <= 0.25 * cold.nfev, (hot.nfev, cold.nfev)
     x_only = solve(nxt, warm_start_from_run(nxt, base, use_state=False))
     assert hot.nfev < x_only.nfev  # the state is worth more than x alone
+
+
+@pytest.mark.parametrize("method, key", [("Powell", "direc"), ("trust-constr", "barrier")])
+def test_stored_state_measured_to_hurt_is_not_passed_back(method: str, key: str) -> None:
+    spec = constrained(method) if method == "trust-constr" else rosenbrock(method, n=3)
+    base = solve(build(spec))
+    assert key in base.state
+    warm = warm_start_from_run(build(spec), base)
+    assert key not in warm.payload and "slower" in warm.report["refused"][key]
+
+
+def test_powell_accepts_its_directions_when_given() -> None:
+    base = solve(build(rosenbrock("Powell", n=3)))
+    nxt = build(rosenbrock("Powell", n=3, a=1.01))
+    warm = warm_start_from_run(nxt, base)
+    warm.state["direc"], warm.payload = base.state["direc"], warm.payload + ["direc"]
+    run = solve(nxt, warm)
+    assert run.status == "converged" and run.warm.payload == ["x0", "direc"]
 
 
 def test_hess_inv_is_symmetrised() -> None:

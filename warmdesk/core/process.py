@@ -24,6 +24,20 @@ from .solvers.base import SolveControl, WarmStart
 ProgressCallback = Callable[[str, np.ndarray], None]
 
 
+class SharedFlag:
+    """A flag in shared memory: the child reads it at every evaluation, so it
+    must cost nanoseconds (a multiprocessing Event takes a lock each time)."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._value = ctx.RawValue("b", 0)
+
+    def is_set(self) -> bool:
+        return bool(self._value.value)
+
+    def set(self) -> None:
+        self._value.value = 1
+
+
 def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
                 warm: dict[str, Any] | None, run_meta: dict[str, Any],
                 cancel: Any, interrupt: Any) -> None:
@@ -52,7 +66,7 @@ class ProcessSolve:
         ctx = mp.get_context("spawn")
         self.run = new_run(problem, warm, run_id)
         self.run.status = "running"
-        self._cancel, self._interrupt = ctx.Event(), ctx.Event()
+        self._cancel, self._interrupt = SharedFlag(ctx), SharedFlag(ctx)
         self._conn, child_conn = ctx.Pipe(duplex=False)
         warm_data = None
         if warm is not None:
@@ -107,8 +121,7 @@ class ProcessSolve:
                 self._died()
                 return True
             if message[0] == "progress":
-                for row in message[1]:
-                    self.run.history.append(tuple(row))
+                self.run.history.extend(message[1])
                 if on_progress is not None:
                     on_progress(self.run.id, message[1])
             elif message[0] == "done":

@@ -30,28 +30,44 @@ def new_run_id() -> str:
 
 
 class History:
-    """Append-only table of per-iteration figures; cheap to record into."""
+    """Append-only table of per-iteration figures; cheap to record into.
 
-    __slots__ = ("_rows", "_array")
+    Rows arrive one by one (``append``) or a block at a time (``extend``);
+    they are joined into one array only when ``array`` is read.
+    """
+
+    __slots__ = ("_rows", "_blocks")
 
     def __init__(self, array: np.ndarray | None = None) -> None:
         self._rows: list[tuple[float, ...]] = []
-        self._array = (np.empty((0, len(HISTORY_COLUMNS))) if array is None
-                       else np.asarray(array, dtype=float).reshape(-1, len(HISTORY_COLUMNS)))
+        self._blocks: list[np.ndarray] = []
+        if array is not None:
+            self._blocks.append(np.asarray(array, dtype=float).reshape(-1, len(HISTORY_COLUMNS)))
 
     def append(self, row: tuple[float, ...]) -> None:
         self._rows.append(row)
 
+    def extend(self, rows: np.ndarray) -> None:
+        self._fold_rows()
+        self._blocks.append(np.asarray(rows, dtype=float).reshape(-1, len(HISTORY_COLUMNS)))
+
+    def _fold_rows(self) -> None:
+        if self._rows:
+            self._blocks.append(np.asarray(self._rows, dtype=float).reshape(
+                -1, len(HISTORY_COLUMNS)))
+            self._rows = []
+
     def __len__(self) -> int:
-        return self._array.shape[0] + len(self._rows)
+        return sum(b.shape[0] for b in self._blocks) + len(self._rows)
 
     @property
     def array(self) -> np.ndarray:
-        if self._rows:
-            new = np.asarray(self._rows, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
-            self._array = np.vstack([self._array, new]) if self._array.size else new
-            self._rows = []
-        return self._array
+        self._fold_rows()
+        if not self._blocks:
+            return np.empty((0, len(HISTORY_COLUMNS)))
+        if len(self._blocks) > 1:
+            self._blocks = [np.concatenate(self._blocks)]
+        return self._blocks[0]
 
     def column(self, name: str) -> np.ndarray:
         return self.array[:, HISTORY_COLUMNS.index(name)]

@@ -129,7 +129,9 @@ def _state_payload(problem: Problem, run: Run, report: dict[str, Any]) -> dict[s
                         or (run.info.get("features") == problem.features
                             and run.info.get("classes") == _classes(problem))))
     for key in offered:
-        if key not in accepted:
+        if key in minimize_solver.NOT_REUSED and problem.method == run.method:
+            report["refused"][key] = minimize_solver.NOT_REUSED[key]
+        elif key not in accepted:
             report["refused"][key] = (f"{problem.method} accepts no '{key}'"
                                       if run.method != problem.method else
                                       f"{problem.method} takes nothing beyond x0")

@@ -94,8 +94,20 @@ class WarmStart:
 ProgressListener = Callable[[str, np.ndarray], None]
 
 
+#: Rows are turned into history at least this often (and at every progress batch).
+MATERIALIZE_ROWS = 256
+#: Iterates of at most this many values are kept per row to compute step
+#: lengths in bulk; larger ones get their step computed at once.
+BULK_STEP_MAX_N = 1000
+
+
 class Recorder:
-    """Counts evaluations, appends history rows, and sends throttled progress."""
+    """Counts evaluations, appends history rows, and sends throttled progress.
+
+    It runs on every evaluation and iteration, so it is kept lean: a row is a
+    tuple appended to a list, and step lengths ``|x_k - x_(k-1)|`` are computed
+    in bulk, a batch of rows at a time, from the iterates kept meanwhile.
+    """
 
     def __init__(self, run: Run, control: SolveControl,
                  on_progress: ProgressListener | None = None,
@@ -109,7 +121,14 @@ class Recorder:
         self.nit = 0
         self.t0 = time.perf_counter()
         self._last_sent = self.t0
-        self._pending: list[tuple[float, ...]] = []
+        self._raw: list[tuple[Any, ...]] = []
+        self._xs: list[np.ndarray] = []
+        self._prev_x: np.ndarray | None = None
+        self._pending: list[np.ndarray] = []
+
+    def start_at(self, x: np.ndarray) -> None:
+        """The start point, for the first step length."""
+        self._prev_x = np.array(x, dtype=float)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
@@ -117,8 +136,10 @@ class Recorder:
     def evaluation(self, value: float, what: str = "objective") -> None:
         """Count one function evaluation; stop or fail at once if asked to."""
         self.nfev += 1
-        self.control.check()
-        budget = self.control.max_evaluations
+        control = self.control
+        if control.cancel_flag.is_set() or control.interrupt_flag.is_set():
+            control.check()
+        budget = control.max_evaluations
         if budget is not None and self.nfev > budget:
             self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
             raise Stopped("interrupted")
@@ -127,20 +148,47 @@ class Recorder:
                               f"(iteration {self.nit})")
 
     def row(self, fun: float = NAN, grad_norm: float = NAN, constr_viol: float = NAN,
-            step: float = NAN, t: float = NAN) -> None:
+            step: float = NAN, t: float = NAN, x: np.ndarray | None = None) -> None:
+        """Record one iteration. Pass the iterate ``x`` to have its step length
+        computed (in bulk), or ``step`` directly."""
         self.nit += 1
         now = time.perf_counter()
-        row = (float(self.nit), float(self.nfev), float(self.njev), now - self.t0,
-               float(fun), float(grad_norm), float(constr_viol), float(step), float(t))
-        self.run.history.append(row)
-        if self.on_progress is not None:
-            self._pending.append(row)
-            if now - self._last_sent >= self.interval:
-                self.flush()
+        if x is not None:
+            if x.size <= BULK_STEP_MAX_N and self._prev_x is not None:
+                self._xs.append(x.copy())
+            else:
+                if self._prev_x is not None and self._prev_x.shape == x.shape:
+                    d = x - self._prev_x
+                    step = math.sqrt(float(d @ d))
+                self._prev_x = x.copy()
+        self._raw.append((self.nit, self.nfev, self.njev, now - self.t0, fun, grad_norm,
+                          constr_viol, step, t))
+        if len(self._raw) >= MATERIALIZE_ROWS or (
+                self.on_progress is not None and now - self._last_sent >= self.interval):
+            self.flush(send=now - self._last_sent >= self.interval)
 
-    def flush(self) -> None:
-        if self.on_progress is not None and self._pending:
-            batch = np.asarray(self._pending, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
+    def _materialize(self) -> np.ndarray:
+        """Turn the raw rows into history (with their step lengths); return them."""
+        rows = np.asarray(self._raw, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
+        if self._xs and self._prev_x is not None:
+            xs = np.stack(self._xs)
+            prev = np.vstack([self._prev_x[None, :], xs[:-1]])
+            steps = np.sqrt(np.sum((xs - prev) ** 2, axis=1))
+            column = HISTORY_COLUMNS.index("step")
+            rows[len(rows) - len(steps):, column] = steps
+            self._prev_x = xs[-1]
+        self._raw, self._xs = [], []
+        self.run.history.extend(rows)
+        return rows
+
+    def flush(self, send: bool = True) -> None:
+        """Materialize pending rows; send them to the listener (when ``send``)."""
+        if self._raw:
+            rows = self._materialize()
+            if self.on_progress is not None:
+                self._pending.append(rows)
+        if send and self.on_progress is not None and self._pending:
+            batch = np.vstack(self._pending) if len(self._pending) > 1 else self._pending[0]
             self._pending = []
             self._last_sent = time.perf_counter()
             self.on_progress(self.run.id, batch)

@@ -51,6 +51,7 @@ def solve_fit(ctx: SolveContext) -> None:
             span = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
             x0 = np.clip(x0, lower + 1e-10 * span, upper - 1e-10 * span)
     last = {"x": x0.copy(), "cost": math.nan}
+    rec.start_at(x0)
 
     def residuals(x: np.ndarray) -> np.ndarray:
         r = rf.value(x)
@@ -67,7 +68,7 @@ def solve_fit(ctx: SolveContext) -> None:
         if p.method == "lm":  # lm takes no callback: one Jacobian is one iteration
             r = rf.value(x)
             rec.row(fun=0.5 * float(np.dot(r, r)), grad_norm=float(np.max(np.abs(jac.T @ r))),
-                    step=float(np.linalg.norm(x - last["x"])))
+                    x=np.array(x, dtype=float))
             last["x"] = np.array(x, dtype=float)
         return jac
 
@@ -75,8 +76,7 @@ def solve_fit(ctx: SolveContext) -> None:
         x = np.asarray(intermediate_result.x, dtype=float)
         opt = getattr(intermediate_result, "optimality", None)
         rec.row(fun=float(intermediate_result.cost),
-                grad_norm=float(opt) if opt is not None else math.nan,
-                step=float(np.linalg.norm(x - last["x"])))
+                grad_norm=float(opt) if opt is not None else math.nan, x=x)
         last["x"] = x.copy()
 
     kwargs = {k: v for k, v in p.options.items()}
