@@ -22,7 +22,6 @@ if not NATIVE_BLAS:
         os.environ.setdefault(_var, "1")
 
 import argparse
-import copy
 import math
 import platform
 import statistics
@@ -240,7 +239,3 @@ def robertson_spec(method: str, k1: float = 0.04, k2: float = 3e7, k3: float = 1
                     "y3": "k2*y2**2"},
             "t_span": [0, t1], "t_eval": 101, "checkpoints": 20,
             "solver": {"method": method, "options": opts}}
-
-
-def deep(spec: dict[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(spec)

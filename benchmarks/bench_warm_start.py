@@ -291,6 +291,19 @@ def run_case(case: Case, trials: int, tmp: Path, failures: list[str],
                 if tag == "full" and "x0" in results:
                     x0r = results["x0"]
                     entry["same_as_x0"] = (x0r.nfev == warm.nfev and x0r.fun == warm.fun)
+                if warm.status != "converged" and cold.status == "converged" \
+                        and warm.status != "failed":
+                    anomalies.append(
+                        f"{label} {pert} warm({'+'.join(warm.warm.payload) if warm.warm else tag})"
+                        f" ended '{warm.status}' where cold converged: '{warm.message[:70]}' "
+                        f"(nfev warm {warm.nfev} / cold {cold.nfev}; f_warm={f_w!r}, "
+                        f"f_cold={cold.fun!r})")
+                if tag == "full" and warm.nfev > 2 * cold.nfev:
+                    anomalies.append(
+                        f"{label} {pert} warm({'+'.join(warm.warm.payload) if warm.warm else tag})"
+                        f" took {warm.nfev / max(cold.nfev, 1):.2f}x the cold work "
+                        f"(nfev {warm.nfev} vs {cold.nfev}; x0-only: "
+                        f"{results['x0'].nfev if 'x0' in results else '-'})")
                 if entry["worse"]:
                     anomalies.append(
                         f"{label} {pert} warm({'+'.join(warm.warm.payload) if warm.warm else tag})"
@@ -543,7 +556,7 @@ ODE_COLUMNS = [("method", "method"), ("problem", "problem"), ("mode", "resume"),
 def main() -> int:
     args = parse_args(__doc__.splitlines()[0])
     banner("bench_warm_start: warm vs cold, every kind and method", args.quick)
-    trials = 2 if args.quick else 7
+    trials = 2 if args.quick else 9
     ode_trials = 1 if args.quick else 3
     print(f"{trials} random trials per case (seeds 0..{trials - 1}); perturbations: "
           + ", ".join(f"{n} = {d:.0%}" for n, d in PERTURBATIONS)
