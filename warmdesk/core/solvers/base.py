@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 import numpy as np
-from autograd.differential_operators import make_jvp
 
 from ..errors import SolveFailed
 from ..problems import Problem
@@ -205,29 +204,3 @@ class SolveContext:
         if self.warm is not None and self.warm.x0 is not None:
             return np.array(self.warm.x0, dtype=float)
         return self.problem.start_vector()
-
-
-def forward_jacobian(fun: Callable[[np.ndarray], Any], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Value and exact Jacobian of a vector function by forward-mode autograd.
-
-    One forward pass per input direction: for fits (many rows, few unknowns)
-    this is hundreds of times faster than reverse mode's one pass per row.
-    """
-    jvp = make_jvp(fun)(x)
-    n = x.size
-    columns = []
-    value = None
-    for i in range(n):
-        e = np.zeros(n)
-        e[i] = 1.0
-        value, col = jvp(e)
-        columns.append(np.broadcast_to(np.asarray(col, dtype=float), np.shape(value)))
-    if value is None:
-        value = np.asarray(fun(x), dtype=float)
-        return value, np.zeros((value.size, 0))
-    return np.asarray(value, dtype=float), np.stack(columns, axis=-1)
-
-
-def finite_or_fail(values: np.ndarray, what: str) -> None:
-    if not np.all(np.isfinite(values)):
-        raise SolveFailed(f"the {what} holds NaN or Inf")

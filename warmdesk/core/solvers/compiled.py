@@ -1,6 +1,7 @@
 """Turn a problem's expressions into numeric functions of a flat vector, with
-exact derivatives from autograd (reverse mode for gradients, forward mode for
-Jacobians). Expressions are our own parsed trees; nothing is evaluated as text.
+exact derivatives: autograd's reverse mode for gradients (and Hessian-vector
+products) of scalar objectives, our vectorised forward mode
+(:mod:`warmdesk.core.dual`) for Jacobians. Expressions are our own parsed trees; nothing is evaluated as text.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import numpy as np
 from ..errors import SpecError
 from ..expressions import Expression, ExpressionError
 from ..problems import Problem
-from .base import forward_jacobian
+from .. import dual
 
 Vector = np.ndarray
 
@@ -64,14 +65,15 @@ class ScalarFunction:
 
 
 class VectorFunction:
-    """r(x) of a flat vector giving a vector, with its exact Jacobian (forward mode)."""
+    """r(x) of a flat vector giving a vector, with its exact Jacobian in one
+    vectorised forward pass (:mod:`warmdesk.core.dual`)."""
 
     def __init__(self, problem: Problem, fun: Callable[[dict[str, Any]], Any],
-                 ad_fun: Callable[[dict[str, Any]], Any], extra: dict[str, Any] | None = None
+                 dual_fun: Callable[[dict[str, Any]], Any], extra: dict[str, Any] | None = None
                  ) -> None:
         self.problem = problem
         self._np = fun
-        self._ad = ad_fun
+        self._dual = dual_fun
         self._env = {**problem.parameters, **(extra or {})}
 
     def value(self, x: Vector) -> Vector:
@@ -79,22 +81,20 @@ class VectorFunction:
         env.update(self.problem.split(x))
         return np.atleast_1d(np.asarray(self._np(env), dtype=float))
 
-    def _ad_value(self, x: Vector) -> Any:
-        env = dict(self._env)
-        env.update(self.problem.split(x))
-        return self._ad(env)
-
     def jacobian(self, x: Vector) -> Vector:
-        _, jac = forward_jacobian(self._ad_value, np.asarray(x, dtype=float))
-        return jac.reshape(-1, x.size)
+        env = dict(self._env)
+        env.update(self.problem.split(dual.variables(x)))
+        out = self._dual(env)
+        shape = np.shape(out.v if isinstance(out, dual.Dual) else out)
+        return dual.jacobian_of(out, x.size, shape if shape else (1,))
 
 
 def expression_vector(problem: Problem, expr: Expression, length: int | None = None,
                       extra: dict[str, Any] | None = None) -> VectorFunction:
     """A vector function from one expression; broadcast to ``length`` when given."""
-    fnp, fad = expr.compile(np), expr.compile(anp)
+    fnp, fdual = expr.compile(np), expr.compile(dual.DUAL)
     if length is None:
-        return VectorFunction(problem, fnp, fad, extra)
+        return VectorFunction(problem, fnp, fdual, extra)
     shape = (length,)
     return VectorFunction(problem, lambda env: np.broadcast_to(fnp(env), shape),
-                          lambda env: fad(env) * anp.ones(shape), extra)
+                          lambda env: dual.add(fdual(env), np.zeros(shape)), extra)

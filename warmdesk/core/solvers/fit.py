@@ -1,6 +1,7 @@
 """``fit``: a model expression fitted to CSV columns with scipy's least_squares.
 
-The Jacobian is exact (forward-mode autograd on our compiled model), so each
+The Jacobian is exact (one vectorised forward pass over our compiled model,
+:mod:`warmdesk.core.dual`), so each
 iteration costs one residual and one Jacobian evaluation instead of n+1
 residuals. least_squares keeps no state worth passing back beyond x, so the
 only payload is ``x0``.
@@ -33,9 +34,9 @@ def residual_function(problem: Problem) -> VectorFunction:
         sigma: np.ndarray | float = ds.column(problem.sigma)
     else:
         sigma = float(problem.sigma) if problem.sigma is not None else 1.0
-    base_np, base_ad = model._np, model._ad
+    base_np, base_dual = model._np, model._dual
     return VectorFunction(problem, lambda env: (base_np(env) - y) / sigma,
-                          lambda env: (base_ad(env) - y) / sigma, extra=columns)
+                          lambda env: (base_dual(env) - y) / sigma, extra=columns)
 
 
 def solve_fit(ctx: SolveContext) -> None:
