@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from warmdesk.core.advisor import guarded_solve, record_outcome, suggest

@@ -220,7 +220,7 @@ def _stopped(ctx: SolveContext, status: str, x: np.ndarray, obj: _Objective) -> 
 def _apply_payload(ctx: SolveContext, kwargs: dict[str, Any], options: dict[str, Any],
                    x0: np.ndarray) -> optimize.BFGS | None:
     """Pass the warm-start state to scipy. Returns the trust-constr Hessian strategy."""
-    method, n = ctx.problem.method, x0.size
+    method = ctx.problem.method
     state = ctx.warm.state if ctx.warm is not None else {}
     if method == "BFGS" and "hess_inv" in state:
         h = np.asarray(state["hess_inv"], dtype=float)

@@ -1,0 +1,677 @@
+"""Run files (``.wdrun``): one self-contained zip holding one or more runs.
+
+Format ``warmdesk.runfile/1`` (docs/run-file-format.md): ``manifest.json``
+(format, creator, runs with their array keys in order, size and sha256 of every
+other member), ``runs/<id>/meta.json`` (``Run.to_dict()`` as strict JSON) and
+``runs/<id>/<key>.npy`` (float64 arrays: history, solution/*, state/*, outputs/*).
+
+Threat model: run files are emailed between colleagues, so :func:`read_runfile`
+treats every byte as hostile: truncated or bit-flipped files; zip headers that
+lie (zip bombs, overlapping members, disagreeing sizes); member names that would
+make a naive extractor write elsewhere (absolute, ``..``, symlinks); object
+arrays whose unpickling runs code; JSON built to exhaust memory or the stack.
+The reader never extracts or writes anything. It bounds the zip directory,
+member count and every declared size before decompressing, then reads at most
+declared size + 1 bytes; admits only the exact member names of the format (no
+directories, links, encryption or duplicates) and exactly the manifest's
+members; verifies the zip CRC-32 and the manifest's size and sha256 of each
+member; parses .npy headers itself, admitting only little-endian float64 of at
+most two dimensions whose data length matches the header, then loads with
+``allow_pickle=False``; parses JSON without NaN/Infinity, duplicate keys or deep
+nesting; and checks every metadata field (unknown fields are refused). Nothing
+in a file is executed or evaluated: SQL in a run name stays plain text (the
+library binds it as a parameter). Every problem raises :class:`RunFileError`
+with a one-line reason. Writing is atomic and checks runs exactly as the reader
+will, so WarmDesk never writes a file it would refuse.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import stat
+import struct
+import time
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from .. import __version__
+from .errors import WarmDeskError
+from .problems import KINDS
+from .runs import HISTORY_COLUMNS, STATUSES, Run
+
+__all__ = ["FORMAT", "SUFFIX", "RunFileError", "read_runfile", "sweep_temp_files",
+           "write_runfile"]
+
+FORMAT = "warmdesk.runfile/1"
+FORMAT_VERSION = 1
+SUFFIX = ".wdrun"
+MANIFEST = "manifest.json"
+
+MAX_FILE_BYTES = 1 << 30           # the whole file
+MAX_MEMBERS = 10_000
+MAX_MEMBER_BYTES = 256 << 20       # one member, uncompressed
+MAX_TOTAL_BYTES = 1 << 30          # all members, uncompressed
+MAX_RATIO = 1100                   # honest deflate stays below ~1032:1
+RATIO_MIN_BYTES = 1 << 20          # the ratio is checked for members larger than this
+MAX_DIRECTORY_BYTES = MAX_MEMBERS * 512   # the zip central directory
+MAX_JSON_BYTES = 16 << 20          # manifest.json and each meta.json
+MAX_TOTAL_JSON_BYTES = 128 << 20   # all JSON members together
+MAX_JSON_DEPTH = 64
+MAX_NDIM = 2
+MAX_DIM = 10_000_000
+NPY_MAX_HEADER = 10_000
+TEMP_MARK = ".tmp-"
+
+_NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
+ID_RE = re.compile(r"[0-9a-f]{32}")
+HEX64_RE = re.compile(r"[0-9a-f]{64}")
+ARRAY_KEY_RE = re.compile(rf"history|(?:solution|state|outputs)/{_NAME}")
+MEMBER_RE = re.compile(rf"manifest\.json|runs/[0-9a-f]{{32}}/(?:meta\.json|"
+                       rf"(?:history|(?:solution|state|outputs)/{_NAME})\.npy)")
+_TEMP_RE = re.compile(rf"\..+{re.escape(TEMP_MARK)}[0-9a-f]{{32}}")
+# C0/C1 controls and the bidi overrides that can disguise a name on screen.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
+# What the zip, zlib and npy layers raise on malformed input.
+_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+           struct.error, KeyError, IndexError, OverflowError)
+
+
+class RunFileError(WarmDeskError, ValueError):
+    """str(exc) is one line saying why the file is refused (no traceback-like text)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(re.sub(r"[\x00-\x1f\x7f]+", " ", message)[:1000])
+
+
+class _Refused(ValueError):
+    """Raised inside parser callbacks; turned into a RunFileError by the caller."""
+
+
+def _show(value: Any) -> str:
+    """A short, escaped rendering of untrusted data for a message."""
+    if isinstance(value, str):
+        return repr(value[:80]) + ("..." if len(value) > 80 else "")
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)[:80]
+    return "a JSON object" if isinstance(value, dict) else f"a {type(value).__name__}"
+
+
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+# ----------------------------------------------------------------- metadata
+Check = Callable[[Any], bool]
+
+
+def _text(limit: int, multiline: bool = False) -> Check:
+    bad = _CONTROL_MULTILINE if multiline else _CONTROL
+    return lambda v: isinstance(v, str) and len(v) <= limit and not bad.search(v)
+
+
+def _matches(pattern: re.Pattern[str]) -> Check:
+    return lambda v: isinstance(v, str) and bool(pattern.fullmatch(v))
+
+
+def _optional(check: Check) -> Check:
+    return lambda v: v is None or check(v)
+
+
+def _is_number(v: Any) -> bool:
+    return (isinstance(v, float) and math.isfinite(v)) or (type(v) is int and abs(v) <= 2**53)
+
+
+def _is_count(v: Any) -> bool:
+    return type(v) is int and 0 <= v < 2**63
+
+
+_is_id, _is_hash, _short = _matches(ID_RE), _matches(HEX64_RE), _text(64)
+
+
+def _is_warm(v: Any) -> bool:
+    return (isinstance(v, dict) and set(v) == {"source_run_id", "payload", "mode", "report"}
+            and _optional(_is_id)(v["source_run_id"]) and isinstance(v["payload"], list)
+            and len(v["payload"]) <= 100 and all(_short(p) for p in v["payload"])
+            and _short(v["mode"]) and isinstance(v["report"], dict))
+
+
+_COUNT = (_is_count, "a whole number >= 0")
+_HASH = (_is_hash, "64 lowercase hex digits")
+_TIME = (_optional(_is_number), "a finite number or null")
+#: Every field of ``Run.to_dict()``: (check, what it must be). No other field is allowed.
+_META_FIELDS: dict[str, tuple[Check, str]] = {
+    "id": (_is_id, "32 lowercase hex digits"),
+    "name": (_text(200), "text of at most 200 characters without control characters"),
+    "kind": (lambda v: isinstance(v, str) and v in KINDS, f"one of {', '.join(KINDS)}"),
+    "method": (_short, "text of at most 64 characters"),
+    "problem": (lambda v: isinstance(v, dict) and isinstance(v.get("format"), str),
+                'an object with a "format" text'),
+    "problem_hash": _HASH, "structure_hash": _HASH,
+    "status": (lambda v: isinstance(v, str) and v in STATUSES, f"one of {', '.join(STATUSES)}"),
+    "message": (_text(100_000, True), "text of at most 100000 characters"),
+    "created_at": (_is_number, "a finite number"), "started_at": _TIME, "finished_at": _TIME,
+    "wall_s": (lambda v: _is_number(v) and v >= 0, "a finite number >= 0"),
+    "fun": _TIME, "nit": _COUNT, "nfev": _COUNT, "njev": _COUNT,
+    "info": (lambda v: isinstance(v, dict), "an object"),
+    "warm": (_optional(_is_warm), ("null or an object with source_run_id (null or 32 hex "
+                                   "digits), payload (list of texts), mode (text) and report "
+                                   "(object)")),
+    "versions": (lambda v: isinstance(v, dict) and len(v) <= 100
+                 and all(_text(200)(x) for x in v.values()), "an object of texts"),
+    "tags": (lambda v: isinstance(v, list) and len(v) <= 100 and all(_short(t) for t in v),
+             "a list of at most 100 texts of at most 64 characters"),
+    "notes": (_text(100_000, True), "text of at most 100000 characters"),
+}
+
+
+def _exact_keys(doc: dict[str, Any], allowed: Sequence[str], where: str) -> None:
+    for key in doc:
+        if key not in allowed:
+            raise RunFileError(f"{where} has an unknown field {_show(key)}")
+    for key in allowed:
+        if key not in doc:
+            raise RunFileError(f"{where} lacks the field {key!r}")
+
+
+def _check_meta(meta: Any, run_id: str) -> dict[str, Any]:
+    where = f"run {run_id}"
+    if not isinstance(meta, dict):
+        raise RunFileError(f"{where}: meta.json is not a JSON object")
+    _exact_keys(meta, tuple(_META_FIELDS), f"{where} meta.json")
+    for key, (check, wants) in _META_FIELDS.items():
+        if not check(meta[key]):
+            raise RunFileError(f"{where}: field {key!r} must be {wants} (got {_show(meta[key])})")
+    if meta["id"] != run_id:
+        raise RunFileError(f"{where}: meta.json carries id {meta['id']} (id mismatch)")
+    for key in ("created_at", "started_at", "finished_at", "wall_s", "fun"):
+        if type(meta[key]) is int:
+            meta[key] = float(meta[key])
+    return meta
+
+
+def _shape_problem(key: str, shape: tuple[Any, ...]) -> str | None:
+    if len(shape) > MAX_NDIM:
+        return f"array {key} has {len(shape)} dimensions; at most {MAX_NDIM} are allowed"
+    if any(type(d) is not int or not 0 <= d <= MAX_DIM for d in shape):
+        return f"array {key} has a dimension that is negative or above {MAX_DIM}"
+    if key == "history" and (len(shape) != 2 or shape[1] != len(HISTORY_COLUMNS)):
+        return f"history must be a table of {len(HISTORY_COLUMNS)} columns (got shape {shape})"
+    return None
+
+
+# --------------------------------------------------------------------- JSON
+def _refuse_constant(name: str) -> Any:
+    raise _Refused(f"holds {name}: non-finite numbers are not allowed")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(f"has the duplicate key {_show(key)}")
+        out[key] = value
+    return out
+
+
+def _check_plain(doc: Any, what: str) -> None:
+    """Depth, finite numbers and encodable text, without recursion."""
+    stack = [(doc, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                raise RunFileError(f"{what} is nested too deeply (more than {MAX_JSON_DEPTH})")
+            pairs = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in pairs:
+                stack += [(key, depth + 1), (item, depth + 1)]
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise RunFileError(f"{what} holds text that is not valid Unicode") from None
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise RunFileError(f"{what} holds a non-finite number, which is not allowed")
+
+
+def _parse_json(data: bytes, what: str) -> Any:
+    try:
+        doc = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant,
+                         object_pairs_hook=_unique_keys)
+    except RecursionError:
+        raise RunFileError(f"{what} is nested too deeply") from None
+    except UnicodeDecodeError:
+        raise RunFileError(f"{what} is not UTF-8 text") from None
+    except _Refused as exc:
+        raise RunFileError(f"{what} {exc}") from None
+    except ValueError as exc:
+        raise RunFileError(f"{what} is not valid JSON ({_reason(exc)})") from None
+    _check_plain(doc, what)
+    return doc
+
+
+def _plain(value: Any, where: str) -> Any:
+    """A JSON-ready copy for writing: non-finite floats become null."""
+    if isinstance(value, dict):
+        bad = next((k for k in value if not isinstance(k, str)), None)
+        if bad is not None:
+            raise RunFileError(f"{where} has a key that is not text: {_show(bad)}")
+        return {k: _plain(v, f"{where}.{k}") for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v, where) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else None
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    raise RunFileError(f"{where} holds a {type(value).__name__}, which a run file cannot store")
+
+
+def _dump(doc: Any) -> bytes:
+    return json.dumps(doc, allow_nan=False, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+# ---------------------------------------------------------------------- npy
+def _parse_npy(data: bytes, name: str, key: str) -> np.ndarray:
+    """Check the header before numpy allocates anything it declares."""
+    fp, fmt = io.BytesIO(data), np.lib.format
+    readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+    try:
+        version = fmt.read_magic(fp)
+        if version not in readers:
+            raise _Refused(f"{name}: .npy version {version} is not supported")
+        shape, fortran, dtype = readers[version](fp, NPY_MAX_HEADER)
+    except _Refused as exc:
+        raise RunFileError(str(exc)) from None
+    except (ValueError, TypeError, SyntaxError, RecursionError, EOFError, KeyError) as exc:
+        raise RunFileError(f"{name} is not a valid .npy array ({_reason(exc)})") from None
+    if dtype.hasobject:
+        raise RunFileError(f"{name}: object arrays are not allowed (they would need unpickling)")
+    if dtype.str != "<f8":
+        raise RunFileError(f"{name}: arrays must hold little-endian float64, not {dtype.str}")
+    if fortran:
+        raise RunFileError(f"{name}: Fortran-order arrays are not allowed")
+    problem = _shape_problem(key, shape)
+    if problem:
+        raise RunFileError(f"{name}: {problem}")
+    declared, held = math.prod(shape) * 8, len(data) - fp.tell()
+    if declared != held:
+        raise RunFileError(f"{name}: the header declares shape {shape} ({declared} bytes) "
+                           f"but the data is {held} bytes")
+    arr = np.load(io.BytesIO(data), allow_pickle=False, max_header_size=NPY_MAX_HEADER)
+    if arr.dtype.str != "<f8" or arr.shape != shape:
+        raise RunFileError(f"{name} is damaged (it does not load as its header says)")
+    return arr if arr.flags.writeable else arr.copy()
+
+
+def _npy_bytes(key: str, value: np.ndarray, run_id: str) -> bytes:
+    if not ARRAY_KEY_RE.fullmatch(key):
+        raise RunFileError(f"cannot write run {run_id}: {_show(key)} is not a valid array name")
+    arr = np.asarray(value, dtype="<f8", order="C")
+    problem = _shape_problem(key, arr.shape)
+    if problem:
+        raise RunFileError(f"cannot write run {run_id}: {problem}")
+    buf = io.BytesIO()
+    np.save(buf, arr, allow_pickle=False)
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------ reading
+def read_runfile(path: str | Path) -> list[Run]:
+    """Validate EVERYTHING before returning; raise RunFileError with the reason on any
+    problem. Never writes anything anywhere."""
+    try:  # O_NONBLOCK: opening a FIFO must not hang (it is refused just after)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise RunFileError(f"cannot open the file: {exc.strerror or exc}") from None
+    size, mode = os.fstat(fd).st_size, os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise RunFileError("not a regular file")
+    with os.fdopen(fd, "rb") as fh:
+        if size == 0:
+            raise RunFileError("the file is empty: not a WarmDesk run file")
+        if size > MAX_FILE_BYTES:
+            raise RunFileError(f"the file is {size} bytes; at most {MAX_FILE_BYTES} (too large)")
+        if fh.read(4) != b"PK\x03\x04":
+            raise RunFileError("not a WarmDesk run file (it is not a zip archive)")
+        try:
+            return _read_archive(fh, size)
+        except RunFileError:
+            raise
+        except RecursionError:
+            raise RunFileError("the file is nested too deeply to read") from None
+        except _DAMAGE as exc:
+            raise RunFileError(f"the file is damaged ({_reason(exc)})") from exc
+
+
+def _check_directory(fh: IO[bytes], size: int) -> None:
+    """Bound the zip directory before zipfile builds one object per entry. Finds the
+    end record as zipfile does; ZIP64 is refused (run files stay far below it)."""
+    search = min(size, 22 + 0xFFFF)
+    tail_len = min(size, search + 20)        # + room for a ZIP64 locator
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    pos = len(tail) - 22
+    if not (tail[pos:pos + 4] == b"PK\x05\x06" and tail[-2:] == b"\0\0"):
+        pos = tail.rfind(b"PK\x05\x06", len(tail) - search)
+    if pos < 0 or pos + 22 > len(tail):
+        raise RunFileError("the file is damaged or truncated (no zip directory at its end)")
+    if pos >= 20 and tail[pos - 20:pos - 16] == b"PK\x06\x07":
+        raise RunFileError("ZIP64 archives are not run files (damaged or not ours)")
+    entries, directory_bytes = struct.unpack_from("<HL", tail, pos + 10)
+    if entries > MAX_MEMBERS or directory_bytes > MAX_DIRECTORY_BYTES:
+        raise RunFileError(f"the archive has too many members (at most {MAX_MEMBERS})")
+
+
+def _read_archive(fh: IO[bytes], size: int) -> list[Run]:
+    _check_directory(fh, size)
+    fh.seek(0)
+    try:
+        zf = zipfile.ZipFile(fh)
+    except _DAMAGE as exc:
+        raise RunFileError(f"the file is damaged or truncated ({_reason(exc)})") from None
+    with zf:
+        infos = _check_members(zf)
+        manifest = _read_manifest(zf, infos)
+        return [_read_run(zf, infos, manifest["members"], e) for e in manifest["runs"]]
+
+
+_NAME_RULES: tuple[tuple[Callable[[str], Any], str], ...] = (
+    (_CONTROL.search, "has a NUL or control character"),
+    (lambda n: n.startswith("/"), "is an absolute path"),
+    (lambda n: "\\" in n, "contains a backslash"),
+    (re.compile(r"[A-Za-z]:").match, "starts with a drive letter"),
+    (lambda n: n.endswith("/"), "is a directory"),
+    (lambda n: ".." in n.split("/"), "has a '..' component (path traversal)"),
+    (lambda n: {"", "."} & set(n.split("/")), "has an empty or '.' path component"),
+    (lambda n: not MEMBER_RE.fullmatch(n), "is not a member name a run file can have"),
+)
+
+
+def _member_problem(info: zipfile.ZipInfo, seen: dict[str, zipfile.ZipInfo]) -> str | None:
+    name = info.orig_filename  # zipfile cuts .filename at a NUL; judge the real name
+    why = next((why for broken, why in _NAME_RULES if broken(name)), None)
+    if why is not None:
+        return why
+    mode, size = info.external_attr >> 16, info.file_size
+    limit = MAX_JSON_BYTES if name.endswith(".json") else MAX_MEMBER_BYTES
+    if name in seen:
+        return "appears twice (duplicate member)"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    if info.flag_bits & 0x1:
+        return "is encrypted"
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        return "uses an unsupported compression method"
+    if size > limit:
+        return f"declares {size} bytes; at most {limit} (too large)"
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != size:
+        return "is stored but its two sizes differ: damaged"
+    if size > RATIO_MIN_BYTES and size > MAX_RATIO * max(info.compress_size, 1):
+        return f"declares a compression ratio above {MAX_RATIO} (a zip bomb or a lying header)"
+    return None
+
+
+def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Names, kinds and declared sizes of all members, before reading any."""
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise RunFileError(f"the archive has {len(infos)} members; at most {MAX_MEMBERS}")
+    out: dict[str, zipfile.ZipInfo] = {}
+    total = total_json = 0
+    for info in infos:
+        why = _member_problem(info, out)
+        if why is not None:
+            raise RunFileError(f"member {_show(info.orig_filename)} {why}")
+        total += info.file_size
+        total_json += info.file_size if info.orig_filename.endswith(".json") else 0
+        if total > MAX_TOTAL_BYTES or total_json > MAX_TOTAL_JSON_BYTES:
+            raise RunFileError(f"the members declare more than {MAX_TOTAL_BYTES} bytes in all, "
+                               f"or {MAX_TOTAL_JSON_BYTES} of JSON (too large)")
+        out[info.orig_filename] = info
+    ordered = sorted(infos, key=lambda i: i.header_offset)
+    for info, after in zip(ordered, ordered[1:] + [None]):
+        end = after.header_offset if after is not None else zf.start_dir
+        if info.header_offset + 30 + len(info.orig_filename) + info.compress_size > end:
+            raise RunFileError(f"member {info.orig_filename} overlaps the next one "
+                               "(damaged or a zip bomb)")
+    return out
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
+                 listed: dict[str, Any] | None) -> bytes:
+    name = info.orig_filename
+    if listed is not None and info.file_size != listed["size"]:
+        raise RunFileError(f"size mismatch for member {name}: the manifest says "
+                           f"{listed['size']} bytes, the zip header {info.file_size}")
+    try:
+        with zf.open(info) as f:
+            data = f.read(info.file_size + 1)  # a lying header cannot inflate more
+    except _DAMAGE as exc:
+        if "CRC" in str(exc):
+            raise RunFileError(f"checksum mismatch for member {name}: the file is damaged") from None
+        raise RunFileError(f"member {name} is damaged ({_reason(exc)})") from None
+    if len(data) != info.file_size:
+        raise RunFileError(f"member {name} holds {len(data)} bytes, not the {info.file_size} "
+                           "its header declares: damaged")
+    if listed is not None and hashlib.sha256(data).hexdigest() != listed["sha256"]:
+        raise RunFileError(f"checksum mismatch for member {name} (its sha256 is not the "
+                           "manifest's): damaged or altered")
+    return data
+
+
+def _check_manifest(doc: Any) -> None:
+    if not isinstance(doc, dict):
+        raise RunFileError("manifest.json is not a JSON object")
+    fmt = doc.get("format")
+    newer = re.fullmatch(r"warmdesk\.runfile/([0-9]{1,9})", fmt) if isinstance(fmt, str) else None
+    if newer and int(newer.group(1)) > FORMAT_VERSION:
+        raise RunFileError(f"made by a newer WarmDesk (format {fmt}); this one reads {FORMAT}")
+    if fmt != FORMAT:
+        raise RunFileError(f"not a WarmDesk run file (format {_show(fmt)}); this one reads {FORMAT}")
+    _exact_keys(doc, ("format", "created_by", "created_at", "runs", "members"), MANIFEST)
+    try:
+        if not _text(200)(doc["created_by"]) or not _text(64)(doc["created_at"]):
+            raise ValueError
+        datetime.fromisoformat(doc["created_at"])
+    except ValueError:
+        raise RunFileError("manifest.json: created_by must be a short text and created_at an "
+                           "ISO-8601 time") from None
+    if not isinstance(doc["runs"], list) or not doc["runs"]:
+        raise RunFileError("manifest.json lists no runs")
+    seen: set[str] = set()
+    for i, entry in enumerate(doc["runs"]):
+        if not isinstance(entry, dict):
+            raise RunFileError(f"manifest.json runs[{i}] is not a JSON object")
+        _exact_keys(entry, ("id", "arrays"), f"manifest.json runs[{i}]")
+        rid, keys = entry["id"], entry["arrays"]
+        if not _is_id(rid):
+            raise RunFileError(f"manifest.json runs[{i}] has an invalid run id {_show(rid)}")
+        if rid in seen:
+            raise RunFileError(f"run {rid} is listed twice in the manifest")
+        seen.add(rid)
+        if not isinstance(keys, list):
+            raise RunFileError(f"run {rid}: its array list is not a list")
+        bad = [k for k in keys if not _matches(ARRAY_KEY_RE)(k)]
+        if bad:
+            raise RunFileError(f"run {rid}: {_show(bad[0])} is not a valid array name")
+        if len(set(keys)) != len(keys):
+            raise RunFileError(f"run {rid}: an array is listed twice")
+        if "history" not in keys:
+            raise RunFileError(f"run {rid} has no history array")
+    if not isinstance(doc["members"], dict):
+        raise RunFileError("manifest.json: members is not a JSON object")
+    for name, item in doc["members"].items():
+        if not (isinstance(item, dict) and set(item) == {"size", "sha256"}
+                and _is_count(item["size"]) and _is_hash(item["sha256"])):
+            raise RunFileError(f"manifest.json: the entry of member {_show(name)} must be "
+                               '{"size": bytes, "sha256": 64 hex digits}')
+
+
+def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
+    if MANIFEST not in infos:
+        raise RunFileError("manifest.json is missing: not a WarmDesk run file")
+    doc = _parse_json(_read_member(zf, infos[MANIFEST], None), MANIFEST)
+    _check_manifest(doc)
+    listed: dict[str, Any] = doc["members"]
+    needed = [f"runs/{e['id']}/{n}" for e in doc["runs"]
+              for n in ["meta.json"] + [f"{k}.npy" for k in e["arrays"]]]
+    for name in infos:
+        if name != MANIFEST and name not in listed:
+            raise RunFileError(f"unexpected member {name}: the manifest does not list it")
+    for name in listed:
+        if name not in infos:
+            raise RunFileError(f"missing member {_show(name)}: the manifest lists it")
+        if name not in needed:
+            raise RunFileError(f"unexpected member {name}: no run in the manifest uses it")
+    for name in needed:
+        if name not in listed:
+            raise RunFileError(f"missing member {name}: a run in the manifest needs it")
+    return doc
+
+
+def _read_run(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
+              listed: dict[str, Any], entry: dict[str, Any]) -> Run:
+    rid = entry["id"]
+    name = f"runs/{rid}/meta.json"
+    meta = _check_meta(_parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
+    arrays: dict[str, np.ndarray] = {}
+    for key in entry["arrays"]:
+        name = f"runs/{rid}/{key}.npy"
+        arrays[key] = _parse_npy(_read_member(zf, infos[name], listed[name]), name, key)
+    return Run.from_parts(meta, arrays)
+
+
+# ------------------------------------------------------------------ writing
+def write_runfile(path: str | Path, runs: Sequence[Run]) -> Path:
+    """Write ``runs`` into one run file at ``path``, atomically.
+
+    A temp file ``.<name>.tmp-<32 hex>`` in the same folder is written, flushed,
+    fsynced and renamed onto ``path``, then the folder is fsynced; on any error
+    the temp file is removed and ``path`` is untouched. Orphaned temp files
+    older than an hour are swept first. Raises RunFileError for runs the format
+    cannot hold and for OS errors (a full disk says so).
+    """
+    path, runs = Path(path), list(runs)
+    metas = _prepare(runs)
+    sweep_temp_files(path.parent)
+    tmp = path.parent / f".{path.name}{TEMP_MARK}{uuid.uuid4().hex}"
+    created = False
+    try:
+        with open(tmp, "xb") as fh:
+            created = True
+            _write_archive(fh, runs, metas)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        if created:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if not isinstance(exc, OSError):
+            raise
+        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise RunFileError(f"no space left on the disk while writing {path}") from exc
+        raise RunFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    with contextlib.suppress(OSError):  # make the rename durable, where a folder can be opened
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return path
+
+
+def _prepare(runs: list[Run]) -> list[bytes]:
+    """Each run's meta.json, checked exactly as the reader will check it."""
+    if not runs:
+        raise RunFileError("cannot write a run file without runs")
+    seen: set[str] = set()
+    metas = []
+    for run in runs:
+        if not _is_id(run.id):
+            raise RunFileError(f"cannot write run {_show(run.id)}: a run id is 32 lowercase "
+                               "hex digits")
+        if run.id in seen:
+            raise RunFileError(f"cannot write: run {run.id} is given twice")
+        seen.add(run.id)
+        try:
+            meta = _plain(run.to_dict(), f"run {run.id}")
+            _check_plain(meta, f"run {run.id} meta")
+            metas.append(_dump(_check_meta(meta, run.id)))
+        except RunFileError as exc:
+            raise RunFileError(f"cannot write {exc}") from None
+        if len(metas[-1]) > MAX_JSON_BYTES:
+            raise RunFileError(f"cannot write run {run.id}: its metadata is too large")
+    if sum(len(m) for m in metas) > MAX_TOTAL_JSON_BYTES:
+        raise RunFileError("cannot write: the runs' metadata is too large for one run file")
+    return metas
+
+
+def _zipinfo(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
+    return info
+
+
+def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
+    members: dict[str, dict[str, Any]] = {}
+    entries: list[dict[str, Any]] = []
+    total = 0
+    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for run, meta in zip(runs, metas):
+            arrays = run.arrays()
+            blobs = [("meta.json", meta)] + [(f"{key}.npy", _npy_bytes(key, value, run.id))
+                                             for key, value in arrays.items()]
+            for leaf, data in blobs:
+                name = f"runs/{run.id}/{leaf}"
+                total += len(data)
+                if (len(data) > MAX_MEMBER_BYTES or len(members) + 2 > MAX_MEMBERS
+                        or total > MAX_TOTAL_BYTES):
+                    raise RunFileError(f"cannot write: {name} makes the run file too large "
+                                       "(see the limits in docs/run-file-format.md)")
+                zf.writestr(_zipinfo(name), data)
+                members[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            entries.append({"id": run.id, "arrays": list(arrays)})
+        manifest = {"format": FORMAT, "created_by": f"warmdesk {__version__}",
+                    "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "runs": entries, "members": members}
+        zf.writestr(_zipinfo(MANIFEST), _dump(manifest))
+    if fh.tell() > MAX_FILE_BYTES:
+        raise RunFileError(f"cannot write: the run file would exceed {MAX_FILE_BYTES} bytes")
+
+
+def sweep_temp_files(folder: Path, older_than_s: float = 3600) -> int:
+    """Remove our orphaned temp files (``.<name>.tmp-<32 hex>``, regular files only)
+    older than ``older_than_s`` seconds from ``folder``; return how many went."""
+    cutoff, removed = time.time() - older_than_s, 0
+    try:
+        entries = [e for e in os.scandir(folder) if _TEMP_RE.fullmatch(e.name)]
+    except OSError:
+        return 0
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            st = entry.stat(follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and st.st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
