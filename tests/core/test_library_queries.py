@@ -124,7 +124,7 @@ def test_check_finds_damage(tmp_path: Path) -> None:
         assert lib.check() == []
     db = sqlite3.connect(tmp_path / DB_NAME)
     db.execute("UPDATE arrays SET data = zeroblob(length(data)) WHERE key='solution/x'")
-    db.execute("UPDATE runs SET meta = replace(meta, 'rosenbrock', 'rosenbrocK')")
+    db.execute("UPDATE run_meta SET meta = replace(meta, 'rosenbrock', 'rosenbrocK')")
     db.commit()
     db.close()
     with Library(tmp_path) as lib:

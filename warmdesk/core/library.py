@@ -37,7 +37,7 @@ ENV_VAR = "WARMDESK_LIBRARY"
 COMPRESS_ABOVE_BYTES = 2048
 _RUN_COLUMNS = ("id", "name", "kind", "method", "status", "created_at", "finished_at",
                 "wall_s", "fun", "nit", "nfev", "njev", "problem_hash", "structure_hash",
-                "warm_source", "tags", "notes", "meta", "meta_sha256")
+                "warm_source", "tags", "notes")
 
 
 def default_library_dir() -> Path:
@@ -184,7 +184,7 @@ class Library:
         ids = [r[0] for r in self._read("SELECT id FROM runs WHERE status='running'")]
         with self._write("recovering interrupted runs") as db:
             for run_id in ids:
-                meta = json.loads(db.execute("SELECT meta FROM runs WHERE id=?",
+                meta = json.loads(db.execute("SELECT meta FROM run_meta WHERE id=?",
                                              (run_id,)).fetchone()[0])
                 meta["status"] = "interrupted"
                 meta["message"] = ("the process solving it ended before it finished; "
@@ -228,9 +228,9 @@ class Library:
         meta = run.to_dict()
         meta_text = json.dumps(meta, allow_nan=True)
         values = {**meta, "warm_source": run.warm_source, "tags": " ".join(run.tags),
-                  "notes": run.notes, "meta": meta_text,
-                  "meta_sha256": hashlib.sha256(meta_text.encode()).hexdigest()}
-        row = tuple(values[c] for c in _RUN_COLUMNS)
+                  "notes": run.notes}
+        row = tuple(values[c] for c in _RUN_COLUMNS) + (
+            meta_text, hashlib.sha256(meta_text.encode()).hexdigest())
         arrays = []
         for seq, (key, arr) in enumerate(run.arrays().items()):
             raw = array_to_bytes(arr)
@@ -249,8 +249,11 @@ class Library:
         db.execute("DELETE FROM arrays WHERE run_id=?", (run_id,))
         db.execute("DELETE FROM run_tags WHERE run_id=?", (run_id,))
         db.execute("DELETE FROM edges WHERE target_id=?", (run_id,))
+        n = len(_RUN_COLUMNS)
         db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(_RUN_COLUMNS)}) "
-                   f"VALUES ({', '.join('?' * len(_RUN_COLUMNS))})", row)
+                   f"VALUES ({', '.join('?' * n)})", row[:n])
+        db.execute("INSERT OR REPLACE INTO run_meta (id, meta, meta_sha256) VALUES (?, ?, ?)",
+                   (run_id, *row[n:]))
         db.executemany("INSERT INTO arrays (run_id, key, data, encoding, sha256, seq) "
                        "VALUES (?, ?, ?, ?, ?, ?)", arrays)
         db.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?)",
@@ -263,16 +266,19 @@ class Library:
     @staticmethod
     def _write_meta(db: sqlite3.Connection, run_id: str, meta: dict[str, Any]) -> None:
         text = json.dumps(meta, allow_nan=True)
-        db.execute("UPDATE runs SET meta=?, meta_sha256=?, status=?, name=?, tags=?, notes=? "
-                   "WHERE id=?", (text, hashlib.sha256(text.encode()).hexdigest(),
-                                  meta["status"], meta["name"], " ".join(meta.get("tags", [])),
-                                  meta.get("notes", ""), run_id))
+        db.execute("UPDATE run_meta SET meta=?, meta_sha256=? WHERE id=?",
+                   (text, hashlib.sha256(text.encode()).hexdigest(), run_id))
+        db.execute("UPDATE runs SET status=?, name=?, tags=?, notes=? WHERE id=?",
+                   (meta["status"], meta["name"], " ".join(meta.get("tags", [])),
+                    meta.get("notes", ""), run_id))
         upsert_features(db, features_from_meta(meta))
+        db.execute("UPDATE run_features SET usable=0 WHERE run_id=? AND EXISTS (SELECT 1 FROM "
+                   "runs WHERE id=? AND deleted_at IS NOT NULL)", (run_id, run_id))
 
     def _update_meta(self, run_id: str, doing: str, **changes: Any) -> None:
         run_id = self.resolve_id(run_id)
         with self._write(doing) as db:
-            meta = json.loads(db.execute("SELECT meta FROM runs WHERE id=?",
+            meta = json.loads(db.execute("SELECT meta FROM run_meta WHERE id=?",
                                          (run_id,)).fetchone()[0])
             meta.update(changes)
             self._write_meta(db, run_id, meta)
@@ -285,7 +291,7 @@ class Library:
         """Merge ``items`` into a stored run's ``info`` (e.g. its measured saving)."""
         run_id = self.resolve_id(run_id)
         with self._write("updating the run") as db:
-            meta = json.loads(db.execute("SELECT meta FROM runs WHERE id=?",
+            meta = json.loads(db.execute("SELECT meta FROM run_meta WHERE id=?",
                                          (run_id,)).fetchone()[0])
             meta["info"] = {**meta.get("info", {}), **items}
             self._write_meta(db, run_id, meta)
@@ -310,12 +316,16 @@ class Library:
         with self._write("deleting runs") as db:
             db.executemany("UPDATE runs SET deleted_at=? WHERE id=?",
                            [(time.time(), i) for i in ids])
+            db.executemany("UPDATE run_features SET usable=0 WHERE run_id=?", [(i,) for i in ids])
         return len(ids)
 
     def restore(self, run_ids: Sequence[str]) -> int:
         ids = [self.resolve_id(r) for r in run_ids]
         with self._write("restoring runs") as db:
             db.executemany("UPDATE runs SET deleted_at=NULL WHERE id=?", [(i,) for i in ids])
+            for run_id in ids:
+                meta = db.execute("SELECT meta FROM run_meta WHERE id=?", (run_id,)).fetchone()[0]
+                upsert_features(db, features_from_meta(json.loads(meta)))
         return len(ids)
 
     def empty_trash(self) -> int:
@@ -343,7 +353,7 @@ class Library:
 
     def get_meta(self, run_id: str) -> dict[str, Any]:
         """A run's metadata (spec, figures, warm info) without its arrays."""
-        rows = self._read("SELECT meta FROM runs WHERE id=?", (run_id,))
+        rows = self._read("SELECT meta FROM run_meta WHERE id=?", (run_id,))
         if not rows:
             raise LibraryError(f"no run {run_id!r} in the library")
         return dict(json.loads(rows[0][0]))
@@ -418,7 +428,7 @@ class Library:
             problems += [f"sqlite: {line}" for line in result[:20]]
             return problems
         problems += [f"foreign key: {r}" for r in self._read("PRAGMA foreign_key_check")[:20]]
-        for run_id, meta, sha in self._read("SELECT id, meta, meta_sha256 FROM runs"):
+        for run_id, meta, sha in self._read("SELECT id, meta, meta_sha256 FROM run_meta"):
             if sha is not None and hashlib.sha256(meta.encode()).hexdigest() != sha:
                 problems.append(f"run {run_id}: its metadata does not match its checksum")
         reader = self._reader().execute("SELECT run_id, key, data, encoding, sha256 FROM arrays")

@@ -1,5 +1,8 @@
 """Per-run features the advisor ranks by, kept in their own table so that a
-suggestion over 100,000 runs reads a few small columns, not 100,000 specs."""
+suggestion over 100,000 runs reads a few small columns, not 100,000 specs.
+
+``usable`` is 1 only for a run that can seed a warm start AND is not in the
+trash, so the advisor's queries need no join with ``runs``."""
 
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ CREATE_SQL = (
         data_sha TEXT, data_vec BLOB NOT NULL, source_id TEXT, saving REAL,
         saving_basis TEXT)""",
     "CREATE INDEX features_structure ON run_features(structure_hash, usable, created_at)",
+    "CREATE INDEX features_kind ON run_features(kind, usable, created_at)",
+    "CREATE INDEX features_saving ON run_features(structure_hash, created_at) "
+    "WHERE saving IS NOT NULL",
     "CREATE INDEX features_problem ON run_features(problem_hash, is_cold)",
     "CREATE INDEX features_source ON run_features(source_id)",
 )

@@ -67,8 +67,9 @@ class RunQuery:
         if self.sort not in SORTABLE:
             raise ValueError(f"cannot sort by {self.sort!r}; choose one of {', '.join(SORTABLE)}")
         direction = "DESC" if self.descending else "ASC"
-        # NULLs last either way, then a stable tie-break on id
-        return f"{self.sort} IS NULL, {self.sort} {direction}, id {direction}"
+        # rowid breaks ties: every index ends with it, so an index on the sort
+        # column serves the ORDER BY without sorting (NULLs sort as lowest)
+        return f"{self.sort} {direction}, rowid {direction}"
 
     def select_sql(self) -> tuple[str, list[Any]]:
         where, args = self.where()

@@ -13,7 +13,8 @@
    start's gap) of the best merit are in the best basin and rank first, by
    merit, nearness breaking ties; the rest follow by merit. Advise "start cold" when nothing beats the default start,
    or when warm starts of this problem have not paid (median saving below
-   ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT`` runs).
+   ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT`` runs). A small but
+   real saving (say 10%) is still worth taking, and the explanation says so.
 """
 
 from __future__ import annotations
@@ -43,13 +44,13 @@ SHORTLIST_RECENT = 4
 SHORTLIST_SAVING = 4
 OTHER_STRUCTURE = 8
 NEAR_BEST_BAND = 0.05
-MIN_FAMILY_SAVING = 0.10
+MIN_FAMILY_SAVING = 0.03
 MIN_FAMILY_COUNT = 3
 
 _FEATURE_SQL = (
     "SELECT f.run_id, f.params, f.data_vec, f.data_sha, f.created_at, f.saving, f.problem_hash "
-    "FROM run_features f JOIN runs r ON r.id = f.run_id WHERE f.{where} AND f.usable = 1 "
-    "AND r.deleted_at IS NULL ORDER BY f.created_at DESC LIMIT ?")
+    "FROM run_features f WHERE f.{where} AND f.usable = 1 "
+    "ORDER BY f.created_at DESC LIMIT ?")
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Suggestion:
     param_distance: float
     data_distance: float
     same_structure: bool
-    saving: float | None = None     # what warm starts from this run saved (median)
+    saving: float | None = None     # what warm starts from this run saved (mean)
     explanation: str = ""
 
     @property
@@ -126,7 +127,7 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
     candidates, notes = _shortlist(library, problem)
     suggestions: list[Suggestion] = []
     evaluations = 1
-    loaded: list[tuple[Run, WarmStart, float, float]] = []
+    loaded: list[tuple[Run, WarmStart, float, float, float]] = []
     for run_id, dp, dd, saving, same in candidates:
         run = library.get_run(run_id, history=False)
         try:
@@ -138,8 +139,8 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
         evaluations += 1
         suggestions.append(Suggestion(run_id, "run", warm, 0.0, f, v, dp, dd, same, saving))
         if same and not warm.report.get("resized") and not warm.report.get("defaulted"):
-            loaded.append((run, warm, dp, dd))
-    predicted = _prediction(problem, loaded)
+            loaded.append((run, warm, dp, dd, combined(f, v, scale)))
+    predicted = _prediction(problem, _best_basin(loaded, m0))
     if predicted is not None:
         predicted.f, predicted.violation = merit(predicted.warm.x0)
         evaluations += 1
@@ -157,24 +158,28 @@ def _shortlist(library: Library, problem: Problem
                ) -> tuple[list[tuple[str, float, float, float | None, bool]], list[str]]:
     """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate."""
     notes: list[str] = []
+    structure = problem.structure_hash()
     rows = library.read(_FEATURE_SQL.format(where="structure_hash = ?"),
-                        (problem.structure_hash(), MAX_FEATURE_ROWS))
+                        (structure, MAX_FEATURE_ROWS))
     _, p = parameter_vector(problem.spec)
     picked: dict[str, tuple[str, float, float, float | None, bool]] = {}
+    width = p.size * 8
+    rows = [r for r in rows if len(r[1]) == width]
     if rows:
-        params = [vector(r[1]) for r in rows]
-        keep = [k for k, v in enumerate(params) if v.shape == p.shape]
-        rows = [rows[k] for k in keep]
-    if rows:
-        dp = relative_distances(p, np.stack([vector(r[1]) for r in rows]))
+        params = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f8").reshape(len(rows), -1)
+        dp = relative_distances(p, params)
         dd = _data_distances(problem, rows)
-        total = dp + dd
-        savings = _source_savings(library, [r[0] for r in rows[:MAX_FEATURE_ROWS]])
-        order = list(np.argsort(total, kind="stable")[:SHORTLIST_NEAR])
+        order = list(np.argsort(dp + dd, kind="stable")[:SHORTLIST_NEAR])
         order += list(range(min(SHORTLIST_RECENT, len(rows))))
-        with_saving = [k for k, r in enumerate(rows) if r[0] in savings]
-        with_saving.sort(key=lambda k: -savings[rows[k][0]])
-        order += with_saving[:SHORTLIST_SAVING]
+        index = {r[0]: k for k, r in enumerate(rows)}
+        best_sources = library.read(
+            "SELECT source_id, AVG(saving) FROM (SELECT source_id, saving FROM run_features "
+            "WHERE structure_hash = ? AND saving IS NOT NULL AND source_id IS NOT NULL "
+            "ORDER BY created_at DESC LIMIT 2000) GROUP BY source_id ORDER BY 2 DESC LIMIT ?",
+            (structure, SHORTLIST_SAVING))
+        order += [index[src] for src, _ in best_sources if src in index]
+        ids = list(dict.fromkeys(rows[k][0] for k in order))
+        savings = _source_savings(library, ids)
         for k in order:
             run_id = rows[k][0]
             picked.setdefault(run_id, (run_id, float(dp[k]), float(dd[k]), savings.get(run_id),
@@ -183,10 +188,8 @@ def _shortlist(library: Library, problem: Problem
             notes.append(f"only the newest {MAX_FEATURE_ROWS} runs of this structure were "
                          "considered")
     others = library.read(
-        "SELECT f.run_id FROM run_features f JOIN runs r ON r.id = f.run_id WHERE f.kind = ? "
-        "AND f.structure_hash != ? AND f.usable = 1 AND r.deleted_at IS NULL "
-        "ORDER BY f.created_at DESC LIMIT ?",
-        (problem.kind, problem.structure_hash(), OTHER_STRUCTURE))
+        "SELECT run_id FROM run_features WHERE kind = ? AND usable = 1 AND structure_hash != ? "
+        "ORDER BY created_at DESC LIMIT ?", (problem.kind, structure, OTHER_STRUCTURE))
     for (run_id,) in others:
         picked.setdefault(run_id, (run_id, math.inf, math.inf, None, False))
     return list(picked.values()), notes
@@ -204,16 +207,13 @@ def _data_distances(problem: Problem, rows: list[tuple[Any, ...]]) -> np.ndarray
 
 
 def _source_savings(library: Library, run_ids: list[str]) -> dict[str, float]:
-    """Median saving of the warm starts each of these runs has seeded."""
-    out: dict[str, list[float]] = {}
-    for chunk in range(0, len(run_ids), 900):
-        part = run_ids[chunk:chunk + 900]
-        rows = library.read(
-            f"SELECT source_id, saving FROM run_features WHERE saving IS NOT NULL AND "
-            f"source_id IN ({', '.join('?' * len(part))})", part)
-        for source, saving in rows:
-            out.setdefault(source, []).append(float(saving))
-    return {k: float(np.median(v)) for k, v in out.items()}
+    """Mean saving of the warm starts each of these (shortlisted) runs has seeded."""
+    if not run_ids:
+        return {}
+    rows = library.read(
+        f"SELECT source_id, AVG(saving) FROM run_features WHERE saving IS NOT NULL AND "
+        f"source_id IN ({', '.join('?' * len(run_ids))}) GROUP BY source_id", run_ids)
+    return {source: float(saving) for source, saving in rows}
 
 
 def _family_saving(library: Library, structure_hash: str) -> tuple[float | None, int]:
@@ -222,6 +222,18 @@ def _family_saving(library: Library, structure_hash: str) -> tuple[float | None,
     if not rows:
         return None, 0
     return float(np.median([r[0] for r in rows])), len(rows)
+
+
+def _best_basin(loaded: list[tuple[Run, WarmStart, float, float, float]], m0: float
+                ) -> list[tuple[Run, WarmStart, float, float]]:
+    """The candidates whose start lies in the best basin (the band of the ranking):
+    a secant through runs of two different basins predicts nonsense."""
+    merits = [item[4] for item in loaded if item[4] < m0]
+    if not merits:
+        return []
+    best = min(merits)
+    limit = best + NEAR_BEST_BAND * (m0 - best)
+    return [item[:4] for item in loaded if item[4] <= limit]
 
 
 def _prediction(problem: Problem, loaded: list[tuple[Run, WarmStart, float, float]]
@@ -266,7 +278,7 @@ def _rank(suggestions: list[Suggestion], m0: float, scale: float
         gap = (m - best) / span
         if gap <= NEAR_BEST_BAND:
             # in the best basin: the new objective orders them; nearness breaks ties
-            s.score = 0.55 + 0.45 * (1.0 - gap / NEAR_BEST_BAND)
+            s.score = 0.55 + 0.45 * (1.0 - min(gap, NEAR_BEST_BAND) / NEAR_BEST_BAND)
         else:
             s.score = 0.5 * (1.0 - gap)
     ranked = sorted(suggestions, key=lambda s: (-s.score, s.param_distance + s.data_distance))

@@ -1,22 +1,30 @@
 """The guard: a warm run that does worse than a cold one would is stopped, a cold
 run is made, and the better result is kept, visibly.
 
-The warm run gets a budget of ``BUDGET_FRACTION`` of the evaluations the cold
-reference (the cold run of this problem, or of the nearest problem of the same
-structure) needed. If it has not converged within it, it is stopped and a cold
-solve runs. If it converges above the new objective's value at the solutions of
-the nearest cold runs (points that cold solves found; ending above them means
-the warm run settled in a worse basin), a cold solve runs too.
-Either way the better of the two is kept, so the total costs at most
-``1 + BUDGET_FRACTION`` times the reference's cold work and never ends worse
-than cold.
+1. The warm run gets a budget of ``BUDGET_FRACTION`` of the evaluations a cold
+   solve needs: those of the cold run of this very problem when there is one,
+   else the FEWEST that any of the nearest cold runs of the same structure needed.
+2. At the budget, if it has not converged, it is compared with the cold
+   reference's own curve: if its best value is below what the cold run had
+   reached after as many evaluations, it is ahead and goes on (not for
+   constrained problems, whose lower values may be infeasible); else it is
+   stopped and a cold solve runs (at most ``1 + BUDGET_FRACTION`` times the
+   cold work in all).
+3. If it converges above the new objective's value at the solutions of the
+   nearest cold runs (points cold solves found: ending above them means a worse
+   basin), a cold solve runs too.
+The better of warm and cold is kept; every run records what the guard did.
+A warm run that was ahead at its budget is not bounded afterwards: that is the
+guard's remaining risk (benchmarks/bench_advisor.py measures it).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
+
+import numpy as np
 
 from ..engine import solve
 from ..errors import WarmDeskError
@@ -24,14 +32,14 @@ from ..warmstart import warm_start_from_run
 from ..library import Library
 from ..problems import Problem
 from ..runs import Run
-from ..solvers.base import ProgressListener, SolveControl, WarmStart
+from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from .merit import merit_function
 from .outcomes import cold_references
 
 BUDGET_FRACTION = 0.3
 #: Cold runs whose solutions the warm result is compared with (the best counts).
 REFERENCE_POINTS = 8
-MIN_BUDGET = 10
+MIN_BUDGET = 1
 #: Relative slack when comparing the warm optimum with the reference point.
 WORSE_TOLERANCE = 1e-9
 
@@ -72,9 +80,15 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
                              warm_run=run.id, runs=[run])
         run.info["guard"] = report.to_dict()
         return run, report
-    ref_id, ref_nfev, ref_fun, _ = ref
+    ref_id, ref_nfev, ref_fun, basis = ref
+    if basis != "measured":
+        ref_nfev = min(r[1] for r in refs if r[1] > 0) if any(r[1] > 0 for r in refs) \
+            else ref_nfev
     budget = max(MIN_BUDGET, int(BUDGET_FRACTION * ref_nfev))
     warm_control = SolveControl(control.cancel_flag, control.interrupt_flag, budget)
+    verdict: dict[str, Any] = {}
+    if not problem.constraints:  # with constraints a lower f can be an infeasible point
+        warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, verdict)
     warm_run = solve(problem, warm, warm_control, on_progress)
     report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
                          total_nfev=warm_run.nfev, runs=[warm_run])
@@ -87,14 +101,26 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     ref_value = min(_value_at_reference(library, problem, r[0]) for r in refs)
     worse = (warm_run.status == "converged" and warm_run.fun is not None
              and warm_run.fun > ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value)))
-    if warm_run.status == "converged" and not worse:
-        report.reason = (f"converged within its budget ({warm_run.nfev} of {budget} "
-                         f"evaluations; the cold reference took {ref_nfev})")
+    settled = warm_run.status == "converged" or (
+        warm_run.status == "stopped" and warm_run.fun is not None and not over_budget
+        and warm_run.fun <= ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value)))
+    if settled and not worse:
+        if verdict:
+            report.reason = (f"ahead of the cold reference at its budget ({verdict['at']} "
+                             f"evaluations: f={verdict['warm_best']:.6g} vs "
+                             f"{verdict['cold_best']:.6g}), so it went on and "
+                             f"{warm_run.status} after {warm_run.nfev}")
+        else:
+            report.reason = (f"{'converged' if warm_run.status == 'converged' else 'settled'}"
+                             f" within its budget ({warm_run.nfev} of {budget} evaluations; "
+                             f"a cold solve takes about {ref_nfev})")
         warm_run.info["guard"] = report.to_dict()
         return warm_run, report
     if over_budget:
-        report.reason = (f"not converged after {budget} evaluations "
-                         f"({100 * BUDGET_FRACTION:.0f}% of the cold reference's {ref_nfev})")
+        report.reason = (f"not converged after its budget of {budget} evaluations "
+                         f"({100 * BUDGET_FRACTION:.0f}% of the {ref_nfev} a cold solve takes) "
+                         f"and behind the cold reference there (f={verdict.get('warm_best', math.nan):.6g} "
+                         f"vs {verdict.get('cold_best', math.nan):.6g})")
     elif worse:
         report.reason = (f"converged at f={warm_run.fun:.6g}, above the new objective at "
                          f"the cold reference's solution ({ref_value:.6g}): a worse basin? "
@@ -116,6 +142,24 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     return kept, report
 
 
+def _ahead_of_cold_curve(library: Library, ref_id: str, verdict: dict[str, Any]
+                         ) -> Callable[[Recorder], bool]:
+    """At the budget: is the warm run's best value below what the cold reference
+    had reached after as many evaluations? Then it may go on."""
+    try:
+        hist = library.get_run(ref_id).history.array
+    except WarmDeskError:
+        hist = np.empty((0, 9))
+    nfev, fun = hist[:, 1], hist[:, 4]
+
+    def check(rec: Recorder) -> bool:
+        reached = fun[(nfev <= rec.nfev) & np.isfinite(fun)]
+        cold_best = float(reached.min()) if reached.size else math.inf
+        verdict.update(warm_best=rec.best_value, cold_best=cold_best, at=rec.nfev)
+        return rec.best_value <= cold_best
+    return check
+
+
 def _value_at_reference(library: Library, problem: Problem, ref_id: str) -> float:
     """The new objective at the cold reference's solution (inf if it does not map)."""
     try:
@@ -128,11 +172,11 @@ def _value_at_reference(library: Library, problem: Problem, ref_id: str) -> floa
 
 
 def _better(warm: Run, cold: Run) -> Run:
-    usable = [r for r in (warm, cold) if r.usable and r.fun is not None]
-    if not usable:
+    """The run with the lower objective (a warm iterate stopped by the budget
+    counts too); on a tie, the converged one."""
+    candidates = [r for r in (warm, cold) if r.fun is not None and r.solution]
+    if not candidates:
         return cold
-    if len(usable) == 1:
-        return usable[0]
-    if warm.fun <= cold.fun + 1e-12 * max(1.0, abs(cold.fun)) and warm.status == "converged":
-        return warm
-    return cold
+    best = min(candidates, key=lambda r: (r.fun, r.status != "converged"))
+    tie = [r for r in candidates if r.fun <= best.fun + 1e-12 * max(1.0, abs(best.fun))]
+    return next((r for r in tie if r.status == "converged"), best)

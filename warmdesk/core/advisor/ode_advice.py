@@ -21,8 +21,8 @@ CANDIDATES = 64
 
 def suggest_ode(library: Library, problem: Problem, top: int) -> Advice:
     rows = library.read(
-        "SELECT f.run_id, f.params FROM run_features f JOIN runs r ON r.id = f.run_id "
-        "WHERE f.structure_hash = ? AND f.usable = 1 AND r.deleted_at IS NULL "
+        "SELECT f.run_id, f.params FROM run_features f "
+        "WHERE f.structure_hash = ? AND f.usable = 1 "
         "ORDER BY f.created_at DESC LIMIT ?", (problem.structure_hash(), CANDIDATES))
     _, p = parameter_vector(problem.spec)
     t0, t1 = problem.t_span

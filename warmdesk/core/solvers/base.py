@@ -53,8 +53,10 @@ class SolveControl:
         self.cancel_flag = cancel or _LocalFlag()
         self.interrupt_flag = interrupt or _LocalFlag()
         #: A budget of function evaluations (the guard's); past it the solve is
-        #: interrupted and keeps its iterate.
+        #: interrupted and keeps its iterate, unless ``budget_check(recorder)``
+        #: says it may go on (then the budget is lifted).
         self.max_evaluations = max_evaluations
+        self.budget_check: Callable[[Recorder], bool] | None = None
 
     def cancel(self) -> None:
         self.cancel_flag.set()
@@ -118,6 +120,7 @@ class Recorder:
         self.nfev = 0
         self.njev = 0
         self.nit = 0
+        self.best_value = math.inf
         self.t0 = time.perf_counter()
         self._last_sent = self.t0
         self._raw: list[tuple[Any, ...]] = []
@@ -138,10 +141,15 @@ class Recorder:
         control = self.control
         if control.cancel_flag.is_set() or control.interrupt_flag.is_set():
             control.check()
+        if value < self.best_value:
+            self.best_value = value
         budget = control.max_evaluations
         if budget is not None and self.nfev > budget:
-            self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
-            raise Stopped("interrupted")
+            if control.budget_check is not None and control.budget_check(self):
+                control.max_evaluations = None
+            else:
+                self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
+                raise Stopped("interrupted")
         if not math.isfinite(value):
             raise SolveFailed(f"the {what} is {value} at evaluation {self.nfev} "
                               f"(iteration {self.nit})")
