@@ -85,10 +85,27 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         ref_nfev = min(r[1] for r in refs if r[1] > 0) if any(r[1] > 0 for r in refs) \
             else ref_nfev
     budget = max(MIN_BUDGET, int(BUDGET_FRACTION * ref_nfev))
+    ref_value = min(_value_at_reference(library, problem, r[0]) for r in refs)
+    if problem.constraints:
+        # no going on past the budget here (a lower f can be infeasible): when warm
+        # starts of this problem have needed more than the budget, a guarded warm
+        # start can only cost more than cold
+        saving, count = _family_saving(library, problem.structure_hash())
+        if saving is not None and count >= 3 and 1.0 - saving > BUDGET_FRACTION:
+            run = solve(problem, None, control, on_progress)
+            report = GuardReport(
+                "started cold", f"warm starts of this constrained problem needed a median "
+                f"{100 * (1 - saving):.0f}% of the cold work ({count} runs), more than the "
+                f"guard's budget of {100 * BUDGET_FRACTION:.0f}%", ref_id, ref_nfev, budget,
+                cold_run=run.id, total_nfev=run.nfev, runs=[run])
+            run.info["guard"] = report.to_dict()
+            return run, report
     warm_control = SolveControl(control.cancel_flag, control.interrupt_flag, budget)
     verdict: dict[str, Any] = {}
     if not problem.constraints:  # with constraints a lower f can be an infeasible point
-        warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, verdict)
+        f0, _ = merit_function(problem)(problem.start_vector())
+        warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, f0, ref_value,
+                                                         verdict, problem.kind != "minimize")
     warm_run = solve(problem, warm, warm_control, on_progress)
     report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
                          total_nfev=warm_run.nfev, runs=[warm_run])
@@ -98,7 +115,6 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         warm_run.info["guard"] = report.to_dict()
         return warm_run, report
     over_budget = warm_run.info.get("stopped_by", "").startswith("the evaluation budget")
-    ref_value = min(_value_at_reference(library, problem, r[0]) for r in refs)
     worse = (warm_run.status == "converged" and warm_run.fun is not None
              and warm_run.fun > ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value)))
     settled = warm_run.status == "converged" or (
@@ -107,8 +123,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     if settled and not worse:
         if verdict:
             report.reason = (f"ahead of the cold reference at its budget ({verdict['at']} "
-                             f"evaluations: f={verdict['warm_best']:.6g} vs "
-                             f"{verdict['cold_best']:.6g}), so it went on and "
+                             f"evaluations: {_progress(verdict)}), so it went on and "
                              f"{warm_run.status} after {warm_run.nfev}")
         else:
             report.reason = (f"{'converged' if warm_run.status == 'converged' else 'settled'}"
@@ -119,8 +134,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     if over_budget:
         report.reason = (f"not converged after its budget of {budget} evaluations "
                          f"({100 * BUDGET_FRACTION:.0f}% of the {ref_nfev} a cold solve takes) "
-                         f"and behind the cold reference there (f={verdict.get('warm_best', math.nan):.6g} "
-                         f"vs {verdict.get('cold_best', math.nan):.6g})")
+                         f"and behind the cold reference there ({_progress(verdict)})")
     elif worse:
         report.reason = (f"converged at f={warm_run.fun:.6g}, above the new objective at "
                          f"the cold reference's solution ({ref_value:.6g}): a worse basin? "
@@ -142,22 +156,55 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     return kept, report
 
 
-def _ahead_of_cold_curve(library: Library, ref_id: str, verdict: dict[str, Any]
-                         ) -> Callable[[Recorder], bool]:
-    """At the budget: is the warm run's best value below what the cold reference
-    had reached after as many evaluations? Then it may go on."""
+def _ahead_of_cold_curve(library: Library, ref_id: str, f0: float, target: float,
+                         verdict: dict[str, Any], relative: bool) -> Callable[[Recorder], bool]:
+    """At the budget: has the warm run come further than the cold reference had
+    after as many evaluations?
+
+    For ``minimize`` (the same objective, other parameters) the values compare
+    directly. For ``fit`` and ``train`` the data differ, and so does the scale of
+    the loss: progress is then a fraction, the warm run's from the new default
+    start's value ``f0`` to ``target`` (the new objective at the reference's
+    solution), the cold run's along its own history."""
     try:
         hist = library.get_run(ref_id).history.array
     except WarmDeskError:
         hist = np.empty((0, 9))
     nfev, fun = hist[:, 1], hist[:, 4]
+    finite = fun[np.isfinite(fun)]
+
+    def fraction(start: float, now: float, end: float) -> float:
+        span = start - end
+        return (start - now) / span if math.isfinite(span) and span > 0 else 0.0
 
     def check(rec: Recorder) -> bool:
         reached = fun[(nfev <= rec.nfev) & np.isfinite(fun)]
-        cold_best = float(reached.min()) if reached.size else math.inf
-        verdict.update(warm_best=rec.best_value, cold_best=cold_best, at=rec.nfev)
-        return rec.best_value <= cold_best
+        if not relative:
+            cold_best = float(reached.min()) if reached.size else math.inf
+            verdict.update(warm_progress=rec.best_value, cold_progress=cold_best,
+                           at=rec.nfev, raw=True)
+            return rec.best_value <= cold_best
+        cold = (fraction(float(finite[0]), float(reached.min()), float(finite.min()))
+                if reached.size and finite.size else 0.0)
+        warm = fraction(f0, rec.best_value, target)
+        verdict.update(warm_progress=warm, cold_progress=cold, at=rec.nfev)
+        return warm >= cold
     return check
+
+
+def _progress(verdict: dict[str, Any]) -> str:
+    if not verdict:
+        return "no comparison"
+    if verdict.get("raw"):
+        return f"f={verdict['warm_progress']:.6g} vs {verdict['cold_progress']:.6g}"
+    return (f"{100 * verdict['warm_progress']:.0f}% of the way vs "
+            f"{100 * verdict['cold_progress']:.0f}%")
+
+
+def _family_saving(library: Library, structure_hash: str) -> tuple[float | None, int]:
+    rows = library.read("SELECT saving FROM run_features WHERE structure_hash = ? AND saving IS "
+                        "NOT NULL ORDER BY created_at DESC LIMIT 200", (structure_hash,))
+    return (float(np.median([r[0] for r in rows])), len(rows)) if rows else (None, 0)
 
 
 def _value_at_reference(library: Library, problem: Problem, ref_id: str) -> float:
