@@ -135,6 +135,11 @@ class Library:
             self._closed = True
             for db in self._readers:
                 db.close()
+            try:  # keep the query planner's statistics fresh (bounded work)
+                self._db.execute("PRAGMA analysis_limit=400")
+                self._db.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass  # statistics are an optimisation only
             self._db.close()
 
     def __enter__(self) -> Library:
