@@ -137,7 +137,7 @@ class Library:
                 db.close()
             try:  # keep the query planner's statistics fresh (bounded work)
                 self._db.execute("PRAGMA analysis_limit=400")
-                self._db.execute("PRAGMA optimize")
+                self._db.execute("PRAGMA optimize=0x10002")  # every table, when stale
             except sqlite3.Error:
                 pass  # statistics are an optimisation only
             self._db.close()

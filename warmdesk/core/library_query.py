@@ -47,8 +47,10 @@ class RunQuery:
         if self.statuses:
             clauses.append(f"status IN ({', '.join('?' * len(self.statuses))})")
             args.extend(self.statuses)
-        for tag in self.tags:
-            clauses.append("id IN (SELECT run_id FROM run_tags WHERE tag = ?)")
+        for k, tag in enumerate(self.tags):
+            # the first tag drives the query (see _source); the others filter
+            clauses.append("t0.tag = ?" if k == 0 else
+                           "id IN (SELECT run_id FROM run_tags WHERE tag = ?)")
             args.append(tag)
         if self.text:
             pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace(
@@ -69,14 +71,29 @@ class RunQuery:
         direction = "DESC" if self.descending else "ASC"
         # rowid breaks ties: every index ends with it, so an index on the sort
         # column serves the ORDER BY without sorting (NULLs sort as lowest)
-        return f"{self.sort} {direction}, rowid {direction}"
+        return f"{self.sort} {direction}, runs.rowid {direction}"
+
+    def _source(self) -> str:
+        """Tags are selective: when there is one, the query starts from the runs
+        carrying it (CROSS JOIN fixes that order for SQLite's planner)."""
+        if self.tags:
+            return "run_tags AS t0 CROSS JOIN runs ON runs.id = t0.run_id"
+        return "runs"
 
     def select_sql(self) -> tuple[str, list[Any]]:
         where, args = self.where()
-        sql = (f"SELECT {', '.join(SUMMARY_COLUMNS)} FROM runs WHERE {where} "
+        columns = ", ".join(f"runs.{c}" for c in SUMMARY_COLUMNS)
+        sql = (f"SELECT {columns} FROM {self._source()} WHERE {where} "
                f"ORDER BY {self.order_by()} LIMIT ? OFFSET ?")
         return sql, [*args, max(0, int(self.limit)), max(0, int(self.offset))]
 
+    def _indexed_filters(self) -> bool:
+        return bool(self.kind or self.status or self.method or self.tags or self.statuses
+                    or self.problem_hash or self.structure_hash or self.deleted)
+
     def count_sql(self) -> tuple[str, list[Any]]:
         where, args = self.where()
-        return f"SELECT COUNT(*) FROM runs WHERE {where}", args
+        # a text search alone reads every row: in table order, not through an index
+        source = ("runs NOT INDEXED" if self.text and not self._indexed_filters()
+                  else self._source())
+        return f"SELECT COUNT(*) FROM {source} WHERE {where}", args
