@@ -173,7 +173,7 @@ def test_process_mode_kill_stops_a_stuck_solver() -> None:
 
 def test_core_imports_no_qt() -> None:
     code = ("import sys, warmdesk.core.engine, warmdesk.core.process, warmdesk.core.library, "
-            "warmdesk.core.warmstart, warmdesk.core.auto_source, warmdesk.cli\n"
+            "warmdesk.core.warmstart, warmdesk.core.advisor, warmdesk.cli\n"
             "import pkgutil, importlib, warmdesk.core\n"
             "for m in pkgutil.walk_packages(warmdesk.core.__path__, 'warmdesk.core.'):\n"
             "    importlib.import_module(m.name)\n"

@@ -49,4 +49,5 @@ def run_app(argv: Sequence[str]) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     window = MainWindow(Library())
     window.show()
-    return int(app.exec())
+    run_event_loop = app.exec  # Qt's event loop (QApplication.exec), nothing to do with Python's
+    return int(run_event_loop())
