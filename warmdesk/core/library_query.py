@@ -35,7 +35,7 @@ class RunQuery:
     limit: int = 100
     offset: int = 0
 
-    def where(self) -> tuple[str, list[Any]]:
+    def where(self, paging: bool = False) -> tuple[str, list[Any]]:
         """The WHERE clause and its parameters."""
         clauses = ["deleted_at IS NOT NULL" if self.deleted else "deleted_at IS NULL"]
         args: list[Any] = []
@@ -49,7 +49,7 @@ class RunQuery:
             args.extend(self.statuses)
         for k, tag in enumerate(self.tags):
             # the first tag drives the query (see _source); the others filter
-            clauses.append("t0.tag = ?" if k == 0 else
+            clauses.append("t0.tag = ?" if k == 0 and self._tag_driven(paging) else
                            "id IN (SELECT run_id FROM run_tags WHERE tag = ?)")
             args.append(tag)
         if self.text:
@@ -73,17 +73,22 @@ class RunQuery:
         # column serves the ORDER BY without sorting (NULLs sort as lowest)
         return f"{self.sort} {direction}, runs.rowid {direction}"
 
-    def _source(self) -> str:
-        """Tags are selective: when there is one, the query starts from the runs
-        carrying it (CROSS JOIN fixes that order for SQLite's planner)."""
-        if self.tags:
+    def _tag_driven(self, paging: bool) -> bool:
+        """Whether the query starts from the runs carrying the first tag (CROSS
+        JOIN fixes that order for SQLite's planner). A sorted page filtered by
+        kind or status walks the (kind, status, sort) index instead and stops
+        after a page; a count is cheapest from the tag."""
+        return bool(self.tags) and not (paging and (self.kind or self.status))
+
+    def _source(self, paging: bool = False) -> str:
+        if self._tag_driven(paging):
             return "run_tags AS t0 CROSS JOIN runs ON runs.id = t0.run_id"
         return "runs"
 
     def select_sql(self) -> tuple[str, list[Any]]:
-        where, args = self.where()
+        where, args = self.where(paging=True)
         columns = ", ".join(f"runs.{c}" for c in SUMMARY_COLUMNS)
-        sql = (f"SELECT {columns} FROM {self._source()} WHERE {where} "
+        sql = (f"SELECT {columns} FROM {self._source(paging=True)} WHERE {where} "
                f"ORDER BY {self.order_by()} LIMIT ? OFFSET ?")
         return sql, [*args, max(0, int(self.limit)), max(0, int(self.offset))]
 

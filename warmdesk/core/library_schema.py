@@ -88,5 +88,10 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
           for c in ("created_at", "finished_at", "name", "kind", "method", "status", "fun",
                     "nit", "nfev", "njev", "wall_s")),
         "CREATE INDEX runs_deleted ON runs(deleted_at) WHERE deleted_at IS NOT NULL",
+        # the facets a browser filters by most, sorted by date or by objective
+        "CREATE INDEX runs_live_kind_status_created ON runs(kind, status, created_at) "
+        "WHERE deleted_at IS NULL",
+        "CREATE INDEX runs_live_kind_status_fun ON runs(kind, status, fun) "
+        "WHERE deleted_at IS NULL",
     ),
 }
