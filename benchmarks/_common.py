@@ -133,6 +133,16 @@ def short_error(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def finish(failures: Sequence[str], t_start: float) -> int:
+    """The closing lines every benchmark prints; returns its exit code (0)."""
+    print()
+    print(f"Failures: {len(failures)}")
+    for f in failures:
+        print("  " + f)
+    print(f"Total wall time: {time.perf_counter() - t_start:.1f} s")
+    return 0
+
+
 def guarded(label: str, fn: Callable[[], Any], failures: list[str]) -> Any:
     """Run ``fn``; on any exception print FAILED with the message and return None."""
     try:

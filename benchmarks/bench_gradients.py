@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (FORMAT, banner, guarded, median, parse_args,  # noqa: E402 (first:
+from _common import (finish, FORMAT, banner, guarded, median, parse_args,  # noqa: E402 (first:
                      peak_values, print_table, rosenbrock_spec, write_csv)  # pins BLAS)
 
 import numpy as np  # noqa: E402
@@ -274,12 +274,7 @@ def main() -> int:
         print("Notes:")
         for n in notes:
             print("  - " + n)
-    print()
-    print(f"Failures: {len(failures)}")
-    for f in failures:
-        print("  " + f)
-    print(f"Total wall time: {time.perf_counter() - t_start:.1f} s")
-    return 0
+    return finish(failures, t_start)
 
 
 def _relative(group: list[dict[str, Any]]) -> None:

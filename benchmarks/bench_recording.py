@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (FORMAT, banner, guarded, median, parse_args,  # noqa: E402 (first:
+from _common import (finish, FORMAT, banner, guarded, median, parse_args,  # noqa: E402 (first:
                      print_table, rosenbrock_spec)  # pins BLAS threads)
 
 import numpy as np  # noqa: E402
@@ -170,12 +170,7 @@ def main() -> int:
     print_table(summary, [("case", "case"), ("over", "engine overhead %"),
                           ("per_it", "us / iteration"), ("ok", f"< {TARGET_PCT:g}%")],
                 title="Summary (engine.solve without listener vs bare scipy)")
-    print()
-    print(f"Failures: {len(failures)}")
-    for f in failures:
-        print("  " + f)
-    print(f"Total wall time: {time.perf_counter() - t_start:.1f} s")
-    return 0
+    return finish(failures, t_start)
 
 
 if __name__ == "__main__":

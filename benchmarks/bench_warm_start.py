@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (PEAK_TRUE, banner, constrained_spec, fit_spec,  # noqa: E402  (first:
+from _common import (finish, PEAK_TRUE, banner, constrained_spec, fit_spec,  # noqa: E402  (first:
                      guarded, lotka_volterra_spec, median, parse_args,  # pins BLAS threads)
                      peak_values, print_table, robertson_spec, rosenbrock_spec, train_spec,
                      worst, write_csv)
@@ -639,12 +639,7 @@ def main() -> int:
             print(f"  ... and {len(anomalies) - 60} more")
     else:
         print("  none")
-    print()
-    print(f"Failures: {len(failures)}")
-    for f in failures:
-        print("  " + f)
-    print(f"Total wall time: {time.perf_counter() - t_start:.1f} s")
-    return 0
+    return finish(failures, t_start)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from ..solvers.base import WarmStart
 from ..warmstart import warm_start_from_run
 from .explain import explain, fmt
 from .merit import combined, merit_function
+from . import outcomes
 from .predictor import secant
 
 MAX_FEATURE_ROWS = 20_000
@@ -123,7 +124,7 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
     f0, v0 = merit(problem.start_vector())
     scale = abs(f0) if math.isfinite(f0) else 1.0
     m0 = combined(f0, v0, scale)
-    family_saving, family_count = _family_saving(library, problem.structure_hash())
+    family_saving, family_count = outcomes.family_saving(library, problem.structure_hash())
     candidates, notes = _shortlist(library, problem)
     suggestions: list[Suggestion] = []
     evaluations = 1
@@ -214,14 +215,6 @@ def _source_savings(library: Library, run_ids: list[str]) -> dict[str, float]:
         f"SELECT source_id, AVG(saving) FROM run_features WHERE saving IS NOT NULL AND "
         f"source_id IN ({', '.join('?' * len(run_ids))}) GROUP BY source_id", run_ids)
     return {source: float(saving) for source, saving in rows}
-
-
-def _family_saving(library: Library, structure_hash: str) -> tuple[float | None, int]:
-    rows = library.read("SELECT saving FROM run_features WHERE structure_hash = ? AND saving IS "
-                        "NOT NULL ORDER BY created_at DESC LIMIT 200", (structure_hash,))
-    if not rows:
-        return None, 0
-    return float(np.median([r[0] for r in rows])), len(rows)
 
 
 def _best_basin(loaded: list[tuple[Run, WarmStart, float, float, float]], m0: float

@@ -34,6 +34,7 @@ from ..problems import Problem
 from ..runs import Run
 from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from .merit import merit_function
+from . import outcomes
 from .outcomes import cold_references
 
 BUDGET_FRACTION = 0.3
@@ -90,7 +91,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         # no going on past the budget here (a lower f can be infeasible): when warm
         # starts of this problem have needed more than the budget, a guarded warm
         # start can only cost more than cold
-        saving, count = _family_saving(library, problem.structure_hash())
+        saving, count = outcomes.family_saving(library, problem.structure_hash())
         if saving is not None and count >= 3 and 1.0 - saving > BUDGET_FRACTION:
             run = solve(problem, None, control, on_progress)
             report = GuardReport(
@@ -199,12 +200,6 @@ def _progress(verdict: dict[str, Any]) -> str:
         return f"f={verdict['warm_progress']:.6g} vs {verdict['cold_progress']:.6g}"
     return (f"{100 * verdict['warm_progress']:.0f}% of the way vs "
             f"{100 * verdict['cold_progress']:.0f}%")
-
-
-def _family_saving(library: Library, structure_hash: str) -> tuple[float | None, int]:
-    rows = library.read("SELECT saving FROM run_features WHERE structure_hash = ? AND saving IS "
-                        "NOT NULL ORDER BY created_at DESC LIMIT 200", (structure_hash,))
-    return (float(np.median([r[0] for r in rows])), len(rows)) if rows else (None, 0)
 
 
 def _value_at_reference(library: Library, problem: Problem, ref_id: str) -> float:

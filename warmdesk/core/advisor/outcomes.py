@@ -57,6 +57,13 @@ def cold_reference(library: Library, problem_hash: str, structure_hash: str,
     return refs[0] if refs else None
 
 
+def family_saving(library: Library, structure_hash: str) -> tuple[float | None, int]:
+    """Median saving of the newest (up to 200) warm runs of one structure, and how many."""
+    rows = library.read("SELECT saving FROM run_features WHERE structure_hash = ? AND saving IS "
+                        "NOT NULL ORDER BY created_at DESC LIMIT 200", (structure_hash,))
+    return (float(np.median([r[0] for r in rows])), len(rows)) if rows else (None, 0)
+
+
 def _num(value: Any) -> float:
     return float(value) if value is not None else float("nan")
 
