@@ -1,0 +1,104 @@
+"""Work off the GUI thread: run a plain function in a thread pool and deliver
+its result (or its error) back on the GUI thread.
+
+Slots must stay fast, so library scans, advisor calls, run loads and imports go
+through :func:`run_in_background`. The function runs in a pool thread and must
+not touch widgets; ``on_result``/``on_error`` run on the GUI thread. A task whose
+``owner`` widget has been destroyed delivers nothing. Every task is kept alive
+until it has delivered, so nothing is collected while a thread still uses it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable
+
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+_POOL: QThreadPool | None = None
+_LIVE: set["BackgroundTask"] = set()
+
+
+def background_pool() -> QThreadPool:
+    """The pool for short background jobs (not for solves: they have their own threads)."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(3)
+    return _POOL
+
+
+class BackgroundTask(QObject):
+    """One job. ``done`` carries the result, ``failed`` the error's text."""
+
+    done = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, fn: Callable[[], Any], owner: QObject | None = None) -> None:
+        super().__init__()
+        self._fn = fn
+        self._owner = owner
+        self.cancelled = False
+        self.result: Any = None
+        self.error: str | None = None
+
+    def cancel(self) -> None:
+        """Deliver nothing (the function still runs to its end if it started)."""
+        self.cancelled = True
+
+    def owner_alive(self) -> bool:
+        return self._owner is None or shiboken6.isValid(self._owner)
+
+
+class _Runner(QRunnable):
+    def __init__(self, task: BackgroundTask) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._task = task
+
+    def run(self) -> None:  # pool thread: no widgets here
+        task = self._task
+        try:
+            result = task._fn()
+        except Exception as exc:  # noqa: BLE001 - every error reaches the GUI as text
+            message = str(exc) or type(exc).__name__
+            if not getattr(exc, "user_facing", False) and type(exc).__module__ == "builtins":
+                message = f"{type(exc).__name__}: {message}"
+            task.error = message
+            task._trace = traceback.format_exc()
+            task.failed.emit(message)
+        else:
+            task.result = result
+            task.done.emit(result)
+
+
+def run_in_background(fn: Callable[[], Any], on_result: Callable[[Any], None] | None = None,
+                      on_error: Callable[[str], None] | None = None,
+                      owner: QObject | None = None) -> BackgroundTask:
+    """Run ``fn()`` in the background pool; call ``on_result(value)`` or
+    ``on_error(message)`` on the GUI thread unless the task was cancelled or its
+    owner destroyed. Returns the task (its ``done``/``failed`` signals can be
+    waited on in tests)."""
+    task = BackgroundTask(fn, owner)
+    _LIVE.add(task)
+
+    def deliver_result(value: Any) -> None:
+        _LIVE.discard(task)
+        if on_result is not None and not task.cancelled and task.owner_alive():
+            on_result(value)
+
+    def deliver_error(message: str) -> None:
+        _LIVE.discard(task)
+        if on_error is not None and not task.cancelled and task.owner_alive():
+            on_error(message)
+
+    task.done.connect(deliver_result)
+    task.failed.connect(deliver_error)
+    background_pool().start(_Runner(task))
+    return task
+
+
+def wait_for_background(timeout_ms: int = 30000) -> bool:
+    """Block until every background job has ended (at shutdown, in tests)."""
+    return background_pool().waitForDone(timeout_ms) if _POOL is not None else True
