@@ -62,6 +62,9 @@ SUBCOMMANDS = ("solve", "suggest", *LIBRARY_COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a frozen app's solver children start here
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _gui(argv)

@@ -35,6 +35,8 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
               problem_hash=problem.content_hash(), structure_hash=problem.structure_hash(),
               tags=list(problem.tags))
     run.info["layout"] = [[name, size] for name, size in problem.layout]
+    if problem.base_dir is not None:  # where its relative data paths point ("new problem from this run")
+        run.info["base_dir"] = str(problem.base_dir)
     if problem.dataset is not None:  # for similarity between data sets
         run.info["data"] = {**problem.dataset.fingerprint, **problem.dataset.summary()}
     if warm is not None:

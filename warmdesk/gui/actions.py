@@ -1,0 +1,100 @@
+"""Every user action declared once (id, text, shortcut, tip, menu); the menus and
+the toolbar are built from these declarations, and the window connects each id
+to its handler."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    text: str
+    menu: str
+    shortcut: str | QKeySequence.StandardKey | None = None
+    tip: str = ""
+    toolbar: bool = False
+    submenu: str | None = None
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("new_minimize", "&Minimize", "&File", QKeySequence.StandardKey.New,
+               "A new minimisation problem", submenu="&New problem"),
+    ActionSpec("new_fit", "&Fit (least squares)", "&File", None, "A new curve fit",
+               submenu="&New problem"),
+    ActionSpec("new_train", "&Train (regression)", "&File", None, "A new model to train",
+               submenu="&New problem"),
+    ActionSpec("new_ode", "&ODE", "&File", None, "A new initial-value problem",
+               submenu="&New problem"),
+    ActionSpec("open", "&Open…", "&File", QKeySequence.StandardKey.Open,
+               "Open a problem (.json) or import run files (.wdrun)", toolbar=True),
+    ActionSpec("save_problem", "&Save problem", "&File", QKeySequence.StandardKey.Save,
+               "Save the problem being edited"),
+    ActionSpec("save_problem_as", "Save problem &as…", "&File", "Ctrl+Shift+S"),
+    ActionSpec("export_runs", "&Export selected runs…", "&File", "Ctrl+E",
+               "Write the selected runs to a .wdrun file"),
+    ActionSpec("load_examples", "Load bundled e&xamples", "&File", None,
+               "Solve the bundled example problems so their runs can seed warm starts"),
+    ActionSpec("quit", "&Quit", "&File", QKeySequence.StandardKey.Quit),
+    ActionSpec("undo", "&Undo", "&Edit", None),
+    ActionSpec("redo", "&Redo", "&Edit", None),
+    ActionSpec("find", "&Find runs", "&Edit", QKeySequence.StandardKey.Find,
+               "Filter the library by name or notes"),
+    ActionSpec("delete_runs", "&Delete selected runs", "&Edit", QKeySequence.StandardKey.Delete),
+    ActionSpec("solve", "&Solve", "&Run", "Ctrl+Return",
+               "Solve the problem with the chosen warm start (guarded if the guard is on)",
+               toolbar=True),
+    ActionSpec("solve_cold", "Solve &cold", "&Run", "Ctrl+Shift+Return",
+               "Solve the problem from its own start", toolbar=True),
+    ActionSpec("interrupt_all", "&Interrupt all", "&Run", "Ctrl+.",
+               "Stop every running solve, keeping what it reached", toolbar=True),
+    ActionSpec("refresh_advice", "Refresh &suggestions", "&Run", QKeySequence.StandardKey.Refresh),
+    ActionSpec("compare", "&Compare selected runs", "&View", "Ctrl+D",
+               "Plot the selected runs together", toolbar=True),
+    ActionSpec("export_plot", "Export &plot…", "&View", "Ctrl+Shift+E"),
+    ActionSpec("details", "Run &details", "&View", "Ctrl+I"),
+    ActionSpec("about", "&About WarmDesk", "&Help", None),
+)
+
+
+def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) -> dict[str, QAction]:
+    """Create the declared actions, connect each to its handler, and fill the
+    menu bar and the main toolbar."""
+    actions: dict[str, QAction] = {}
+    menus: dict[str, QMenu] = {}
+    submenus: dict[tuple[str, str], QMenu] = {}
+    toolbar = QToolBar("Main", window)
+    toolbar.setObjectName("main_toolbar")
+    window.addToolBar(toolbar)
+    for spec in ACTIONS:
+        action = QAction(spec.text, window)
+        action.setObjectName(f"action_{spec.id}")
+        if spec.shortcut is not None:
+            action.setShortcut(QKeySequence(spec.shortcut))
+        if spec.tip:
+            action.setStatusTip(spec.tip)
+            action.setToolTip(spec.tip)
+        handler = handlers.get(spec.id)
+        if handler is not None:
+            action.triggered.connect(lambda _checked=False, h=handler: h())
+        menu = menus.get(spec.menu)
+        if menu is None:
+            menu = menus[spec.menu] = window.menuBar().addMenu(spec.menu)
+        if spec.submenu:
+            key = (spec.menu, spec.submenu)
+            if key not in submenus:
+                submenus[key] = menu.addMenu(spec.submenu)
+            submenus[key].addAction(action)
+        else:
+            if spec.id in ("quit", "load_examples", "delete_runs", "undo"):
+                menu.addSeparator()
+            menu.addAction(action)
+        if spec.toolbar:
+            toolbar.addAction(action)
+        actions[spec.id] = action
+    return actions

@@ -1,0 +1,394 @@
+"""The library browser: a filterable, sortable table of every run in the library.
+
+A filter box (name and notes, debounced) and facet boxes (kind, status,
+method, tag) narrow the query; the table (:class:`RunTableModel`) reads only
+the pages on screen, so 100,000 runs open at once. Context actions open,
+compare, warm-start from, export, tag, rename, annotate and delete runs; the
+edits are undoable (``undo_stack``) and run off the GUI thread, as does every
+library read. A "Trash" toggle shows the deleted runs, which can be restored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (QEvent, QItemSelection, QItemSelectionModel, QObject, QSignalBlocker,
+                            Qt, QTimer, Signal)
+from PySide6.QtGui import QKeyEvent, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QMenu, QTableView, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from ..core.library import Library
+from ..core.library_query import RunQuery
+from .background import run_in_background
+from .library_model import COLUMN_OF, COLUMNS, RunTableModel
+from .run_edit_commands import (RunEditor, count_runs as _count, enable_run_actions,
+                                make_run_actions, run_context_menu)
+
+FILTER_DELAY_MS = 250
+LOCATE_LIMIT = 2000          # select_runs finds at most this many runs' rows
+FACETS = (("kind", "All kinds", "SELECT DISTINCT kind FROM runs ORDER BY kind"),
+          ("status", "All statuses", "SELECT DISTINCT status FROM runs ORDER BY status"),
+          ("method", "All methods", "SELECT DISTINCT method FROM runs ORDER BY method"),
+          ("tag", "All tags", "SELECT DISTINCT tag FROM run_tags ORDER BY tag"))
+WIDTHS = {"name": 240, "kind": 70, "method": 95, "status": 105, "fun": 95, "nit": 75,
+          "nfev": 90, "wall_s": 80, "warm_source": 90, "saving": 60, "created_at": 125}
+
+
+def load_facets(library: Library, trash: bool) -> tuple[dict[str, list[str]], int]:
+    """The values each facet box offers, and the number of runs in view (pool thread)."""
+    values = {key: [str(r[0]) for r in library.read(sql)] for key, _, sql in FACETS}
+    return values, library.count(RunQuery(deleted=trash))
+
+
+def locate_rows(library: Library, query: RunQuery, ids: list[str]) -> dict[str, int | None]:
+    """Each run's row in ``query``'s sorted listing, or None when the query's
+    filters leave it out (pool thread): the number of matching runs listed
+    before it, in the listing's order (``sort`` then rowid; NULLs lowest)."""
+    query.order_by()                                     # the sort column is a known one
+    count_sql, args = query.count_sql()
+    rows: dict[str, int | None] = {}
+    for run_id in ids[:LOCATE_LIMIT]:
+        if not library.read(count_sql + " AND runs.id = ?", [*args, run_id])[0][0]:
+            rows[run_id] = None
+            continue
+        rowid, value = library.read(f"SELECT rowid, {query.sort} FROM runs WHERE id = ?",
+                                    (run_id,))[0]
+        before, before_args = _listed_before(f"runs.{query.sort}", value, rowid, query.descending)
+        rows[run_id] = int(library.read(f"{count_sql} AND {before}",
+                                        [*args, *before_args])[0][0])
+    return rows
+
+
+def _listed_before(column: str, value: Any, rowid: int, descending: bool
+                   ) -> tuple[str, list[Any]]:
+    """The SQL condition for the rows listed before the row (value, rowid)."""
+    if value is None:
+        return (f"({column} IS NOT NULL OR runs.rowid > ?)" if descending else
+                f"({column} IS NULL AND runs.rowid < ?)"), [rowid]
+    op, nulls = (">", "") if descending else ("<", f"{column} IS NULL OR ")
+    return f"({nulls}{column} {op} ? OR ({column} = ? AND runs.rowid {op} ?))", [value, value,
+                                                                                  rowid]
+
+
+class LibraryBrowser(QWidget):
+    """The run table with its filters and actions (see the module docstring)."""
+
+    selection_changed = Signal(list)        # the selected run ids
+    open_requested = Signal(str)
+    compare_requested = Signal(list)
+    warm_start_requested = Signal(str)
+    new_problem_requested = Signal(str)
+    status_message = Signal(str)
+    runs_changed = Signal()                 # after an edit (or its undo) reached the library
+
+    def __init__(self, library: Library, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.model = RunTableModel(library, self)
+        self.editor = RunEditor(library, self, self._summaries)
+        self.undo_stack: QUndoStack = self.editor.undo_stack
+        self._all_runs: int | None = None    # runs in the library (or trash), unfiltered
+        self._selected: list[str] = []
+        self._wanted: list[str] = []          # runs select_runs is looking for
+        self._filters_reset = False
+        self._build()
+        self._build_actions()
+        self.model.loaded.connect(self._counted)
+        self.model.failed.connect(self.status_message)
+        self.editor.message.connect(self.status_message)
+        self.editor.changed.connect(self._edited)
+        self._facet_timer = QTimer(self, singleShot=True, interval=0)
+        self._facet_timer.timeout.connect(self._load_facets)
+        self._facet_timer.start()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(placeholderText="Filter by name or notes…",
+                                     clearButtonEnabled=True)
+        self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self._apply_filters)
+        self.filter_edit.textChanged.connect(self._filter_timer.start)
+        self.facet_boxes: dict[str, QComboBox] = {}
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 1)
+        for key, everything, _ in FACETS:
+            box = QComboBox(toolTip=f"Show only the runs with this {key}")
+            box.addItem(everything, None)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            box.currentIndexChanged.connect(self._apply_filters)
+            self.facet_boxes[key] = box
+            bar.addWidget(box)
+        self.trash_button = QToolButton(text="Trash", checkable=True,
+                                        toolTip="Show the deleted runs (they can be restored)")
+        self.trash_button.toggled.connect(self._apply_filters)
+        bar.addWidget(self.trash_button)
+        self.count_label = QLabel("Counting runs…")
+        bar.addWidget(self.count_label)
+
+        view = QAbstractItemView
+        self.table = table = QTableView(
+            selectionBehavior=view.SelectionBehavior.SelectRows, alternatingRowColors=True,
+            selectionMode=view.SelectionMode.ExtendedSelection, wordWrap=False, showGrid=False,
+            dragEnabled=True, dragDropMode=view.DragDropMode.DragOnly,
+            contextMenuPolicy=Qt.ContextMenuPolicy.CustomContextMenu)
+        table.setModel(self.model)
+        table.customContextMenuRequested.connect(self._show_context_menu)
+        table.activated.connect(lambda index: self._emit_one(self.open_requested))
+        table.installEventFilter(self)
+        rows = table.verticalHeader()
+        rows.setVisible(False)
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)   # uniform row heights
+        rows.setDefaultSectionSize(table.fontMetrics().height() + 8)
+        header = table.horizontalHeader()
+        header.setSectionsClickable(True)
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(COLUMN_OF["created_at"], Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._sort_changed)
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for key, width in WIDTHS.items():
+            header.resizeSection(COLUMN_OF[key], width)
+        table.selectionModel().selectionChanged.connect(self._selection_changed)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(table)
+
+    def _build_actions(self) -> None:
+        one = self._emit_one
+        self.actions = make_run_actions(self, {
+            "open": lambda: one(self.open_requested),
+            "compare": lambda: self.compare_requested.emit(self.selected_run_ids()),
+            "warm_start": lambda: one(self.warm_start_requested),
+            "new_problem": lambda: one(self.new_problem_requested),
+            "export": self.export_selected, "tag": self.editor.edit_tags,
+            "rename": self.editor.rename, "notes": self.editor.edit_notes,
+            "delete": self.delete_selected, "restore": self.restore_selected})
+        self._update_actions()
+
+    def context_menu(self) -> QMenu:
+        """The menu the table's context menu shows (for the current selection)."""
+        return run_context_menu(self, self.actions, self.trash_button.isChecked())
+
+    def _show_context_menu(self, pos: Any) -> None:
+        menu = self.context_menu()
+        menu.aboutToHide.connect(menu.deleteLater)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.table and isinstance(event, QKeyEvent)
+                and event.type() == QEvent.Type.KeyPress
+                and event.matches(QKeySequence.StandardKey.Delete)):
+            self.delete_selected()
+            return True
+        return super().eventFilter(watched, event)
+
+    # ------------------------------------------------------------------ public API
+    def refresh(self) -> None:
+        """Read the library again (count, the rows on screen, facet values)."""
+        self.model.refresh()
+        self._facet_timer.start()
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def selected_run_ids(self) -> list[str]:
+        """The selected runs, top to bottom (rows whose page is not read yet are left out)."""
+        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
+        return [run_id for run_id in map(self.model.run_id, rows) if run_id]
+
+    def select_runs(self, ids: list[str]) -> None:
+        """Select these runs (after an import or a solve) and scroll to the first.
+
+        The library is counted again, then each run's row in the current
+        listing is found in the background (at most ``LOCATE_LIMIT`` runs) and
+        the rows are selected; their pages load as the view shows them. When a
+        run is left out by the current filters (or the trash is shown), the
+        filters are reset once and the runs looked for again; runs still not
+        found are reported through ``status_message``."""
+        self._wanted = list(dict.fromkeys(ids))
+        self._filters_reset = False
+        self.refresh()
+
+    def export_selected(self, path: str | Path | None = None) -> None:
+        """Write the selected runs to a run file (in the background): asks where
+        with a file dialog unless ``path`` is given."""
+        self.editor.export(path)
+
+    def delete_selected(self) -> None:
+        """Move the selected runs to the trash (undoable); in the trash view, say so."""
+        if self.trash_button.isChecked():
+            self.status_message.emit("These runs are in the trash already: Restore brings "
+                                     "them back")
+        else:
+            self.editor.delete()
+
+    def restore_selected(self) -> None:
+        if self.trash_button.isChecked():
+            self.editor.restore()
+
+    # ------------------------------------------------------------------ filters, facets
+    def _query_from_widgets(self) -> RunQuery:
+        facet = {key: box.currentData() for key, box in self.facet_boxes.items()}
+        current = self.model.query
+        return RunQuery(kind=facet["kind"], status=facet["status"], method=facet["method"],
+                        tags=[facet["tag"]] if facet["tag"] else [],
+                        text=self.filter_edit.text().strip() or None,
+                        deleted=self.trash_button.isChecked(),
+                        sort=current.sort, descending=current.descending)
+
+    def _apply_filters(self) -> None:
+        self._filter_timer.stop()
+        query = self._query_from_widgets()
+        trash_changed = query.deleted != self.model.query.deleted
+        if dataclasses.replace(query, limit=0) != dataclasses.replace(self.model.query, limit=0):
+            self.model.set_query(query)
+            self.count_label.setText("Counting runs…")
+        if trash_changed:
+            self._all_runs = None
+            self._update_actions()
+            self._facet_timer.start()
+
+    def _filtered(self) -> bool:
+        q = self.model.query
+        return bool(q.kind or q.status or q.method or q.tags or q.text)
+
+    def _load_facets(self) -> None:
+        library, trash = self.library, self.trash_button.isChecked()
+        run_in_background(lambda: load_facets(library, trash),
+                          lambda result: self._facets_loaded(trash, *result),
+                          self.status_message.emit, owner=self)
+
+    def _facets_loaded(self, trash: bool, values: dict[str, list[str]], total: int) -> None:
+        if trash != self.trash_button.isChecked():
+            return                                        # for the other view
+        self._all_runs = total
+        for key, box in self.facet_boxes.items():
+            chosen = box.currentData()
+            box.blockSignals(True)
+            while box.count() > 1:
+                box.removeItem(1)
+            for value in sorted(set(values[key]) | ({chosen} if chosen else set())):
+                box.addItem(value, value)
+            box.setCurrentIndex(max(0, box.findData(chosen)) if chosen else 0)
+            box.blockSignals(False)
+        self._show_count()
+
+    def _counted(self, _total: int) -> None:
+        self._show_count()
+        self._reselect()
+        if self._wanted:
+            self._locate()
+
+    def _show_count(self) -> None:
+        shown, everything = self.model.total, self._all_runs
+        if shown is None:
+            return
+        where = " in the trash" if self.trash_button.isChecked() else ""
+        if everything == 0:
+            self.count_label.setText("The trash is empty" if where else "No runs yet")
+        elif self._filtered() and everything is not None:
+            self.count_label.setText(f"{shown:,} of {everything:,} runs{where}")
+        else:
+            self.count_label.setText(f"{shown:,} run{'s' if shown != 1 else ''}{where}")
+
+    def _sort_changed(self, section: int, order: Qt.SortOrder) -> None:
+        if COLUMNS[section].sort is not None:
+            self.model.sort(section, order)
+            return
+        query, header = self.model.query, self.table.horizontalHeader()
+        header.blockSignals(True)                         # not sortable: keep the indicator
+        header.setSortIndicator(next(i for i, c in enumerate(COLUMNS) if c.sort == query.sort),
+                                Qt.SortOrder.DescendingOrder if query.descending
+                                else Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
+        self.status_message.emit(f"The {COLUMNS[section].title.lower()} column cannot be sorted")
+
+    # ------------------------------------------------------------------ selection
+    def _selected_rows(self) -> list[int]:
+        return sorted(i.row() for i in self.table.selectionModel().selectedRows())
+
+    def _selection_changed(self) -> None:
+        ids = self.selected_run_ids()
+        self._update_actions()
+        if ids != self._selected:
+            self._selected = ids
+            self.selection_changed.emit(ids)
+
+    def _reselect(self) -> None:
+        """After a reload: keep the same runs selected (rows move when runs come and go)."""
+        if self.selected_run_ids() != self._selected:
+            self._select_rows([r for r in map(self.model.row_of, self._selected)
+                               if r is not None], scroll=False)
+        self._selection_changed()
+
+    def _select_rows(self, rows: list[int], scroll: bool = True) -> None:
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for row in sorted(set(rows)):
+            selection.select(self.model.index(row, 0), self.model.index(row, last))
+        flags = QItemSelectionModel.SelectionFlag
+        selection_model = self.table.selectionModel()
+        if rows and scroll:
+            selection_model.setCurrentIndex(self.model.index(min(rows), 0), flags.NoUpdate)
+            self.table.scrollTo(self.model.index(min(rows), 0),
+                                QAbstractItemView.ScrollHint.EnsureVisible)
+        selection_model.select(selection, flags.ClearAndSelect)
+
+    def _locate(self) -> None:
+        wanted, query, library = self._wanted, self.model.query, self.library
+        total = self.model.total
+
+        def found(rows: dict[str, int | None]) -> None:
+            if query is not self.model.query or self.model.total != total:
+                return                                    # the listing changed: wait for it
+            missing = [i for i in wanted if rows.get(i) is None]
+            if missing and not self._filters_reset and (self._filtered() or query.deleted):
+                self._filters_reset = True                # show them: reset the filters once
+                self._reset_filters()
+                return
+            self._wanted = []
+            self._select_rows([r for r in rows.values() if r is not None])
+            if missing:
+                self.status_message.emit(f"{_count(len(missing))} to select are not in the "
+                                         f"library listing (first {missing[0][:8]})")
+
+        run_in_background(lambda: locate_rows(library, query, wanted), found,
+                          self.status_message.emit, owner=self)
+
+    def _reset_filters(self) -> None:
+        blockers = [QSignalBlocker(w) for w in (self.filter_edit, self.trash_button,
+                                                *self.facet_boxes.values())]
+        self.filter_edit.clear()
+        self.trash_button.setChecked(False)
+        for box in self.facet_boxes.values():
+            box.setCurrentIndex(0)
+        for blocker in blockers:
+            blocker.unblock()
+        self._apply_filters()
+
+    # ------------------------------------------------------------------ actions
+    def _update_actions(self) -> None:
+        enable_run_actions(self.actions, len(self.table.selectionModel().selectedRows()),
+                           self.trash_button.isChecked())
+
+    def _summaries(self) -> list[dict[str, Any]]:
+        """The selected runs' summaries (of the rows read already)."""
+        return [r for r in map(self.model.summary, self._selected_rows()) if r]
+
+    def _emit_one(self, signal: Any) -> None:
+        ids = self.selected_run_ids()
+        current = self.model.run_id(self.table.currentIndex().row())
+        run_id = current if current in ids else (ids[0] if ids else None)
+        if run_id:
+            signal.emit(run_id)
+
+    def _edited(self) -> None:
+        self.refresh()
+        self.runs_changed.emit()

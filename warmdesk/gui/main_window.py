@@ -1,0 +1,371 @@
+"""The main window: composes the components and wires their signals. Behaviour
+lives in the components (browser, editor, warm-start panel, solve manager,
+plot controller, file opener); this module only connects them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from .. import __version__
+from ..core.library import Library
+from ..core.library_query import RunQuery
+from ..core.runs import Run
+from ..resources_path import icon_path
+from .about import about_box
+from .actions import build_actions
+from .active_runs import ActiveRunsPanel
+from .background import run_in_background
+from .convergence_plot import ConvergencePlot
+from .examples_offer import ExamplesOffer, first_next_problem, load_base_problems
+from .file_open import FileOpener, OpenReport
+from .library_browser import LibraryBrowser
+from .plot_controller import PlotController
+from .problem_editor import ProblemEditor
+from .run_details import RunDetails
+from .settings import AppSettings
+from .solve_manager import JobResult, SolveManager, SolveRequest
+from .solve_launcher import SolveLauncher
+from .warm_panel import WarmStartPanel
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()            # the library's first page is shown: the window is usable
+    examples_started = Signal(int)
+
+    def __init__(self, library: Library, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.library = library
+        self.settings = settings or AppSettings()
+        self.setWindowTitle(f"WarmDesk {__version__}")
+        self.setWindowIcon(QIcon(str(icon_path())))
+        self.setAcceptDrops(True)
+        self._close_confirmed = False
+        self._ready = False
+        self._build_components()
+        self._build_layout()
+        self.actions = build_actions(self, self._handlers())
+        self._connect()
+        self._restore_settings()
+        self._check_first_launch()
+
+    # ------------------------------------------------------------------ building
+    def _build_components(self) -> None:
+        lib = self.library
+        self.browser = LibraryBrowser(lib)
+        self.plot = ConvergencePlot()
+        self.editor = ProblemEditor()
+        self.warm_panel = WarmStartPanel(lib)
+        self.details = RunDetails(lib)
+        self.manager = SolveManager(lib, self)
+        self.active_runs = ActiveRunsPanel(self.manager)
+        self.plots = PlotController(self.plot, lib, self.manager)
+        self.opener = FileOpener(lib, self)
+        self.launcher = SolveLauncher(self.editor, self.warm_panel, self.manager, self)
+        self.examples_offer = ExamplesOffer()
+        self.examples_offer.hide()
+
+    def _dock(self, title: str, name: str, widget: QWidget,
+              area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_layout(self) -> None:
+        left = QWidget()
+        layout = QVBoxLayout(left)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.examples_offer)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("library_plot_splitter")
+        self.splitter.addWidget(self.browser)
+        self.splitter.addWidget(self.plot)
+        self.splitter.setSizes([380, 420])
+        layout.addWidget(self.splitter)
+        self.setCentralWidget(left)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.editor_dock = self._dock("Problem", "dock_problem", self.editor, right)
+        self.details_dock = self._dock("Run details", "dock_details", self.details, right)
+        self.tabifyDockWidget(self.editor_dock, self.details_dock)
+        self.editor_dock.raise_()
+        self.warm_dock = self._dock("Warm start", "dock_warm", self.warm_panel, right)
+        self.runs_dock = self._dock("Active runs", "dock_runs", self.active_runs,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.resizeDocks([self.editor_dock, self.warm_dock], [430, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.editor_dock], [560], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.runs_dock], [130], Qt.Orientation.Vertical)
+        self.statusBar().showMessage(f"Library: {self.library.folder}")
+
+    def _handlers(self) -> dict:
+        return {
+            "new_minimize": lambda: self.new_problem("minimize"),
+            "new_fit": lambda: self.new_problem("fit"),
+            "new_train": lambda: self.new_problem("train"),
+            "new_ode": lambda: self.new_problem("ode"),
+            "open": self.open_dialog, "save_problem": self.save_problem,
+            "save_problem_as": lambda: self.save_problem(ask=True),
+            "export_runs": self.browser.export_selected, "load_examples": self.load_examples,
+            "quit": self.close, "undo": self.browser.undo_stack.undo,
+            "redo": self.browser.undo_stack.redo, "find": self.browser.focus_filter,
+            "delete_runs": self.browser.delete_selected,
+            "solve": lambda: self.launcher.solve(cold=False),
+            "solve_cold": lambda: self.launcher.solve(cold=True),
+            "interrupt_all": self.interrupt_all, "refresh_advice": self.warm_panel.refresh,
+            "compare": lambda: self.plots.show_runs(self.browser.selected_run_ids()),
+            "export_plot": self.plot.export_dialog, "details": self.open_selected_details,
+            "about": lambda: about_box(self, str(self.library.folder)),
+        }
+
+    def _connect(self) -> None:
+        stack = self.browser.undo_stack
+        self.actions["undo"].setShortcut(Qt.Modifier.CTRL | Qt.Key.Key_Z)
+        self.actions["redo"].setShortcut(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_Z)
+        stack.canUndoChanged.connect(self.actions["undo"].setEnabled)
+        stack.canRedoChanged.connect(self.actions["redo"].setEnabled)
+        self.actions["undo"].setEnabled(False)
+        self.actions["redo"].setEnabled(False)
+        b = self.browser
+        b.selection_changed.connect(self.plots.show_runs)
+        b.open_requested.connect(self.show_details)
+        b.compare_requested.connect(self.plots.show_runs)
+        b.warm_start_requested.connect(self.use_as_warm_start)
+        b.new_problem_requested.connect(self.new_problem_from_run)
+        b.status_message.connect(self.show_message)
+        b.model.first_page_loaded.connect(self._first_page_loaded)
+        self.details.run_activated.connect(self.show_details)
+        self.details.warm_start_requested.connect(self.use_as_warm_start)
+        self.details.new_problem_requested.connect(self.new_problem_from_run)
+        self.editor.problem_changed.connect(self.warm_panel.set_problem)
+        self.editor.validity_changed.connect(self._validity_changed)
+        self.editor.file_changed.connect(self._file_changed)
+        self.editor.saved.connect(lambda path: self.show_message(f"Saved the problem to {path}"))
+        self.editor.save_failed.connect(self._error_box)
+        self.editor.load_failed.connect(self.show_message)
+        self.manager.job_finished.connect(self._job_finished)
+        self.active_runs.notification.connect(self._notification)
+        self.active_runs.run_selected.connect(self.show_details)
+        self.plots.message.connect(self.show_message)
+        self.launcher.message.connect(self.show_message)
+        self.opener.runs_imported.connect(self._runs_imported)
+        self.opener.problem_requested.connect(self._open_problem)
+        self.opener.refused.connect(self._refused_files)
+        self.plot.axes_changed.connect(self._save_plot_axes)
+        self.warm_panel.choice_changed.connect(
+            lambda: setattr(self.settings, "guard", self.warm_panel.guard_enabled()))
+        self.examples_offer.accepted.connect(self.load_examples)
+        self.examples_offer.dismissed.connect(
+            lambda: setattr(self.settings, "examples_offered", True))
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if s.geometry is not None:
+            self.restoreGeometry(s.geometry)
+        else:
+            self.resize(1440, 900)
+        if s.window_state is not None:
+            self.restoreState(s.window_state)
+        if s.splitter_state is not None:
+            self.splitter.restoreState(s.splitter_state)
+        self.plot.set_axes(*s.plot_axes)
+        self.warm_panel.set_guard_enabled(s.guard)
+        self.editor.new_problem("minimize")
+
+    def _save_settings(self) -> None:
+        s = self.settings
+        s.geometry = self.saveGeometry()
+        s.window_state = self.saveState()
+        s.splitter_state = self.splitter.saveState()
+        self._save_plot_axes()
+        s.sync()
+
+    def _save_plot_axes(self) -> None:
+        self.settings.plot_axes = self.plot.axes()
+
+    # ------------------------------------------------------------------ first launch
+    def _check_first_launch(self) -> None:
+        if self.settings.examples_offered:
+            return
+        library = self.library
+        run_in_background(lambda: library.count(RunQuery(limit=0)),
+                          lambda n: self.examples_offer.setVisible(n == 0),
+                          self.show_message, owner=self)
+
+    def load_examples(self) -> None:
+        self.settings.examples_offered = True
+        self.examples_offer.hide()
+
+        def loaded(problems: list) -> None:
+            for problem in problems:
+                self.launcher.launch_cold(problem, label=f"example: {problem.name}")
+            self.examples_started.emit(len(problems))
+            self.show_message(f"Solving {len(problems)} example problems; then try "
+                              f"{first_next_problem().name}, opened in the editor.")
+            self.opener.open_paths([first_next_problem()])
+
+        run_in_background(load_base_problems, loaded, self._error_box, owner=self)
+
+    # ------------------------------------------------------------------ actions
+    def new_problem(self, kind: str) -> None:
+        self.editor.new_problem(kind)
+        self.editor_dock.raise_()
+
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Open problem or run files", self.settings.last_folder,
+            "WarmDesk files (*.json *.wdrun);;Run files (*.wdrun);;Problems (*.json)")
+        if paths:
+            self.settings.last_folder = str(Path(paths[0]).parent)
+            self.open_paths(paths)
+
+    def open_paths(self, paths: Sequence[str | Path]) -> None:
+        """The one way files get opened (drops, File > Open, the command line)."""
+        self.opener.open_paths(paths)
+
+    def save_problem(self, ask: bool = False) -> None:
+        path = self.editor.current_path
+        if ask or path is None:
+            name, _ = QFileDialog.getSaveFileName(self, "Save problem", str(
+                path or Path(self.settings.last_folder or ".") / "problem.json"),
+                "Problems (*.json)")
+            if not name:
+                return
+            path = Path(name)
+        self.editor.save_file(path)   # reports through saved / save_failed
+
+    def interrupt_all(self) -> None:
+        for job in self.manager.active_jobs():
+            self.manager.interrupt(job)
+
+    def show_details(self, run_id: str) -> None:
+        self.details.show_run(run_id)
+        self.details_dock.raise_()
+
+    def open_selected_details(self) -> None:
+        ids = self.browser.selected_run_ids()
+        if ids:
+            self.show_details(ids[0])
+
+    def use_as_warm_start(self, run_id: str) -> None:
+        self.warm_panel.choose_run(run_id)
+        self.warm_dock.raise_()
+
+    def new_problem_from_run(self, run_id: str) -> None:
+        library = self.library
+
+        def loaded(run: Run) -> None:
+            base = run.info.get("base_dir")
+            self.editor.set_spec(dict(run.problem), Path(base) if base else None)
+            self.editor_dock.raise_()
+            self.show_message(f"New problem from run {run.id[:8]}: edit it, then solve")
+
+        run_in_background(lambda: library.get_run(run_id, history=False), loaded,
+                          self.show_message, owner=self)
+
+    # ------------------------------------------------------------------ reactions
+    def _first_page_loaded(self) -> None:
+        if not self._ready:
+            self._ready = True
+            self.ready.emit()
+
+    def is_ready(self) -> bool:
+        return self._ready
+
+    def _validity_changed(self, ok: bool, message: str) -> None:
+        self.actions["solve"].setEnabled(ok)
+        self.actions["solve_cold"].setEnabled(ok)
+        if not ok and message:
+            self.show_message("Problem: " + message.splitlines()[0])
+
+    def _file_changed(self, path: str) -> None:
+        self.setWindowTitle(f"WarmDesk {__version__}" + (f" — {Path(path).name}" if path else ""))
+
+    def _job_finished(self, _job_id: str, result: JobResult) -> None:
+        self.browser.refresh()
+        self.warm_panel.refresh()
+        run = result.run
+        if run is not None:
+            self.browser.select_runs([run.id])
+            saving = run.info.get("saving")
+            text = (f"{run.name}: {run.status}, f = {run.fun:.6g} after {run.nfev} evaluations"
+                    if run.fun is not None else f"{run.name}: {run.status}")
+            if isinstance(saving, dict) and "value" in saving:
+                text += f" (saved {100 * saving['value']:.0f}% of the cold work, {saving['basis']})"
+            self.show_message(text)
+
+    def _notification(self, level: str, text: str) -> None:
+        self.show_message(("Error: " if level == "error" else "") + text)
+
+    def _runs_imported(self, report: OpenReport) -> None:
+        self.browser.refresh()
+        if report.run_ids:
+            self.browser.select_runs(report.run_ids)
+        self.show_message(report.summary())
+        if report.refused:
+            self._refused_files(report.refused)
+
+    def _refused_files(self, refused: list) -> None:
+        lines = "\n".join(f"{Path(p).name}: {reason}" for p, reason in refused)
+        box = QMessageBox(QMessageBox.Icon.Warning, "Some files were not opened",
+                          f"{len(refused)} file(s) were refused; nothing from them was "
+                          "added to the library.", QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("refused_files_box")
+        box.setDetailedText(lines)
+        box.setInformativeText(lines if len(lines) < 600 else lines[:600] + "…")
+        box.open()
+        self.refused_box = box
+
+    def _open_problem(self, path: Path) -> None:
+        self.editor.load_file(Path(path))
+        self.editor_dock.raise_()
+
+    def _error_box(self, message: str) -> None:
+        QMessageBox.warning(self, "WarmDesk", message)
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    # ------------------------------------------------------------------ drops
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and any(FileOpener.accepts(Path(u.toLocalFile())) for u in urls if u.isLocalFile()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # ------------------------------------------------------------------ closing
+    def closeEvent(self, event: QCloseEvent) -> None:
+        active = self.manager.active_jobs()
+        if active and not self._close_confirmed:
+            event.ignore()
+            box = QMessageBox(QMessageBox.Icon.Question, "Solves are running",
+                              f"{len(active)} solve(s) are still running. Stop them and quit? "
+                              "Each keeps what it has reached (saved as interrupted).",
+                              QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                              self)
+            box.setObjectName("confirm_close_box")
+            box.buttonClicked.connect(
+                lambda button: box.standardButton(button) == QMessageBox.StandardButton.Yes
+                and self._confirmed_close())
+            box.open()
+            self.confirm_box = box
+            return
+        self.manager.stop_all()
+        self._save_settings()
+        event.accept()
+
+    def _confirmed_close(self) -> None:
+        self._close_confirmed = True
+        QTimer.singleShot(0, self.close)

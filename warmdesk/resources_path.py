@@ -1,0 +1,35 @@
+"""Where the app's resources (icons, examples, desktop files) are, from a source
+tree, an installed package or a frozen bundle. Qt-free."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ENV_VAR = "WARMDESK_RESOURCES"
+
+
+def resources_dir() -> Path:
+    """``$WARMDESK_RESOURCES``, else the bundle's ``resources`` (PyInstaller),
+    else ``resources/`` beside the package (source tree and editable installs),
+    else the copy installed inside the package."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env)
+    frozen = getattr(sys, "_MEIPASS", None)
+    if frozen:
+        return Path(frozen) / "resources"
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "resources", here / "resources"):
+        if (candidate / "examples").is_dir():
+            return candidate
+    return here.parent / "resources"
+
+
+def examples_dir() -> Path:
+    return resources_dir() / "examples"
+
+
+def icon_path() -> Path:
+    return resources_dir() / "icons" / "warmdesk.svg"
