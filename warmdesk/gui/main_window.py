@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Sequence
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMessageBox, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QMainWindow, QMessageBox,
+                               QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from .. import __version__
 from ..core.library import Library
@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(icon_path())))
         self.setAcceptDrops(True)
         self._close_confirmed = False
+        self._layout_done = False
         self._ready = False
         self._build_components()
         self._build_layout()
@@ -74,7 +75,13 @@ class MainWindow(QMainWindow):
               area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        dock.setWidget(widget)
+        # in a scroll area: a dock can be made smaller than its content's minimum
+        # (the window then fits small screens) and scrolls instead
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(widget)
+        dock.setWidget(scroll)
         self.addDockWidget(area, dock)
         return dock
 
@@ -91,6 +98,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.splitter)
         self.setCentralWidget(left)
         right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.setCorner(Qt.Corner.BottomRightCorner, right)   # the right column runs to the bottom
         self.editor_dock = self._dock("Problem", "dock_problem", self.editor, right)
         self.details_dock = self._dock("Run details", "dock_details", self.details, right)
         self.tabifyDockWidget(self.editor_dock, self.details_dock)
@@ -98,9 +106,6 @@ class MainWindow(QMainWindow):
         self.warm_dock = self._dock("Warm start", "dock_warm", self.warm_panel, right)
         self.runs_dock = self._dock("Active runs", "dock_runs", self.active_runs,
                                     Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.resizeDocks([self.editor_dock, self.warm_dock], [430, 300], Qt.Orientation.Vertical)
-        self.resizeDocks([self.editor_dock], [560], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.runs_dock], [130], Qt.Orientation.Vertical)
         self.statusBar().showMessage(f"Library: {self.library.folder}")
 
     def _handlers(self) -> dict:
@@ -162,6 +167,23 @@ class MainWindow(QMainWindow):
         self.examples_offer.accepted.connect(self.load_examples)
         self.examples_offer.dismissed.connect(
             lambda: setattr(self.settings, "examples_offered", True))
+
+    def _default_dock_sizes(self) -> None:
+        """First start (no saved layout): the editor over the warm-start panel on
+        the right, a slim active-runs strip at the bottom."""
+        height = max(600, self.height())
+        self.resizeDocks([self.editor_dock, self.warm_dock],
+                         [int(height * 0.40), int(height * 0.60)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.editor_dock], [max(480, int(self.width() * 0.39))],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([self.runs_dock], [110], Qt.Orientation.Vertical)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._layout_done:
+            self._layout_done = True
+            if self.settings.window_state is None:
+                self._default_dock_sizes()
 
     def _restore_settings(self) -> None:
         s = self.settings

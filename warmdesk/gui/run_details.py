@@ -93,7 +93,7 @@ def summary_html(run: Run) -> str:
         rows.append(("Warm start", f"from {source}: payload {payload} ({html.escape(warm.mode)})"))
         if warm.report:
             report = html.escape(format_report(warm.report))
-            rows.append(("Mapping report", f"<pre>{report}</pre>"))
+            rows.append(("Mapping report", f"<pre style=\"white-space:pre-wrap\">{report}</pre>"))
     saving = run.info.get("saving")
     if isinstance(saving, dict) and saving.get("value") is not None:
         text = (f"<b>{100 * saving['value']:.0f}%</b> fewer evaluations than cold "
@@ -123,9 +123,10 @@ def summary_html(run: Run) -> str:
     rows += [("Tags", html.escape(", ".join(run.tags)) or "—"),
              ("Notes", html.escape(run.notes).replace("\n", "<br>") or "—"),
              ("Versions", html.escape(", ".join(f"{k} {v}" for k, v in run.versions.items())))]
-    body = "".join(f'<tr><td style="color:#555; padding-right:12px" valign="top">{label}</td>'
+    body = "".join(f'<tr><td style="color:#555; padding-right:12px; white-space:nowrap" '
+                   f'valign="top" width="1%">{label}</td>'
                    f"<td>{value}</td></tr>" for label, value in rows)
-    return f"<table cellspacing='3'>{body}</table>"
+    return f"<table cellspacing='3' width='100%'>{body}</table>"
 
 
 class RunDetails(QWidget):
