@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .errors import WarmStartError
+from .mapping_report import format_report  # noqa: F401 - re-exported (CLI, GUI)
 from .problems import Problem
 from .runs import Run
 from .solvers import minimize as minimize_solver
@@ -201,26 +202,3 @@ def _ode_warm_start(problem: Problem, run: Run) -> WarmStart:
     report.update(payload=["checkpoint"], mode="restart")
     state = {"checkpoint": np.concatenate([[ts[i], h], y0])}
     return WarmStart(run.id, ["checkpoint"], state=state, mode="restart", report=report)
-
-
-def format_report(report: dict[str, Any]) -> str:
-    """The mapping report as a few lines for a terminal."""
-    lines = [f"warm start from {report.get('source_run_id')}: payload "
-             f"{', '.join(report.get('payload', []))} ({report.get('mode', 'restart')})"]
-    if report.get("matched"):
-        lines.append(f"  matched:   {', '.join(map(str, report['matched']))}")
-    for r in report.get("resized", []):
-        lines.append(f"  resized:   {r['name']} {r['from']} -> {r['to']} "
-                     f"(first {r['taken']} taken, rest from the start)")
-    if report.get("defaulted"):
-        lines.append(f"  defaulted: {', '.join(map(str, report['defaulted']))} (from the start)")
-    if report.get("dropped"):
-        lines.append(f"  dropped:   {', '.join(map(str, report['dropped']))}")
-    for name, count in report.get("clipped", {}).items():
-        lines.append(f"  clipped:   {name} ({count} values into the new bounds)")
-    for key, why in report.get("refused", {}).items():
-        lines.append(f"  not used:  {key}: {why}")
-    if "checkpoint_t" in report:
-        lines.append(f"  resumes at t={report['checkpoint_t']:.6g}"
-                     + (f"; {report['note']}" if report.get("note") else ""))
-    return "\n".join(lines)

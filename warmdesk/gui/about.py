@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import platform
 
-import numpy as np
-import pyqtgraph
 import PySide6
-import scipy
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -15,6 +12,10 @@ from .. import __version__
 
 
 def versions_text(library_path: str) -> str:
+    import numpy as np
+    import pyqtgraph
+    import scipy
+
     rows = [("WarmDesk", __version__), ("Python", platform.python_version()),
             ("Qt", qVersion()), ("PySide6", PySide6.__version__),
             ("pyqtgraph", pyqtgraph.__version__), ("NumPy", np.__version__),

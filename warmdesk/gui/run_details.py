@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, Q
 
 from ..core.library import Library
 from ..core.runs import Run
-from ..core.warmstart import format_report
+from ..core.mapping_report import format_report
 from .background import run_in_background
 from .history_model import HistoryTableModel
 from .run_diff import SECTION_TITLES, SECTIONS, diff_headline, diff_runs, format_value

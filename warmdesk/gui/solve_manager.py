@@ -21,18 +21,19 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from ..core.advisor import record_outcome
 from ..core.errors import LibraryError, WarmDeskError
 from ..core.library import Library
 from ..core.problems import Problem
-from ..core.process import GuardedProcessSolve, ProcessSolve
 from ..core.runs import Run
-from ..core.solvers.base import WarmStart
+
+if TYPE_CHECKING:  # the engine imports scipy: loaded by the worker threads, not at start-up
+    from ..core.process import GuardedProcessSolve, ProcessSolve
+    from ..core.solvers.base import WarmStart
 
 #: How long a worker waits for the child per turn (also the latency of a stop request).
 POLL_S = 0.05
@@ -112,6 +113,8 @@ class _JobThread(QThread):
         self.job_done.emit(self.job_id)
 
     def _start(self) -> ProcessSolve | GuardedProcessSolve:
+        from ..core.process import GuardedProcessSolve, ProcessSolve
+
         request = self._request
         if request.warm is not None and request.guard:
             handle: ProcessSolve | GuardedProcessSolve = GuardedProcessSolve(
@@ -147,6 +150,8 @@ class _JobThread(QThread):
 
     def _conclude(self, handle: ProcessSolve | GuardedProcessSolve) -> JobResult:
         """Save every run the child made and record each one's outcome."""
+        from ..core.advisor import record_outcome
+
         runs = list(handle.runs)
         self._library.save_runs(runs)
         for run in runs:

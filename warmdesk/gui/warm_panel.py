@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
@@ -17,28 +18,34 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
                                QListWidget, QListWidgetItem, QPlainTextEdit, QStyle,
                                QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
-from ..core.advisor import Advice, suggest
-from ..core.advisor.guard import BUDGET_FRACTION
 from ..core.errors import WarmDeskError
 from ..core.library import Library
 from ..core.problems import Problem
 from ..core.runs import Run
-from ..core.solvers.base import WarmStart
-from ..core.warmstart import format_report, warm_start_from_run
+from ..core.mapping_report import format_report
 from .background import BackgroundTask, run_in_background
 from .mime import run_ids_from_mime
+
+if TYPE_CHECKING:  # the advisor imports scipy: loaded on first use, off the GUI thread
+    from ..core.advisor import Advice
+    from ..core.solvers.base import WarmStart
 
 TOP = 5
 #: An entry's (kind "cold"|"suggestion"|"hand", suggestion index, score 0..1 or None, detail)
 ROLE_ENTRY = Qt.ItemDataRole.UserRole + 1
-GUARD_TIP = (f"The warm start gets {100 * BUDGET_FRACTION:.0f}% of the evaluations a cold solve "
-             "needs. If it is behind the cold reference by then, or converges in a worse basin, "
+GUARD_TIP = ("The warm start gets a budget (a fraction, see docs/advisor.md) of the "
+             "evaluations a cold solve needs. If it is behind the cold reference by then, or converges in a worse basin, "
              "a cold solve runs too and the better result is kept (both runs are saved).")
 _Index = QModelIndex | QPersistentModelIndex
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _WRAP = Qt.TextFlag.TextWordWrap
 COLD_TEXT = "The solver starts from the problem's own start values; no earlier run is used."
+
+
+def _suggest(library: Library, problem: Problem) -> Advice:
+    from ..core.advisor import suggest  # (in a pool thread)
+    return suggest(library, problem, top=TOP)
 
 
 @dataclass
@@ -179,7 +186,7 @@ class WarmStartPanel(QWidget):
         self._generation += 1
         generation, problem, library = self._generation, self._problem, self._library
         self._suggest_task = run_in_background(
-            lambda: suggest(library, problem, top=TOP),
+            lambda: _suggest(library, problem),
             lambda result: self._advice_done(generation, problem, result, ""),
             lambda error: self._advice_done(generation, problem, None, error), owner=self)
         self._update_busy()
@@ -212,6 +219,7 @@ class WarmStartPanel(QWidget):
             if self._hand.problem is self._problem:
                 return self._hand.warm
             try:  # the background rebuild is on its way: map it in memory (no I/O)
+                from ..core.warmstart import warm_start_from_run
                 return warm_start_from_run(self._problem, self._hand.run)
             except (WarmDeskError, ValueError):
                 return None
@@ -270,6 +278,7 @@ class WarmStartPanel(QWidget):
 
         def work() -> tuple[Run, WarmStart]:
             loaded = run if isinstance(run, Run) else library.get_run(run, history=False)
+            from ..core.warmstart import warm_start_from_run
             return loaded, warm_start_from_run(problem, loaded)
 
         self._hand_task = run_in_background(
