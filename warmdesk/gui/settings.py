@@ -33,33 +33,17 @@ class AppSettings:
     def sync(self) -> None:
         self._qs.sync()
 
-    # window layout
-    @property
-    def geometry(self) -> QByteArray | None:
-        value = self._qs.value("window/geometry")
+    # window layout (opaque blobs from Qt's saveGeometry/saveState)
+    geometry = property(lambda self: self._bytes("window/geometry"),
+                        lambda self, v: self._qs.setValue("window/geometry", v))
+    window_state = property(lambda self: self._bytes("window/state"),
+                            lambda self, v: self._qs.setValue("window/state", v))
+    splitter_state = property(lambda self: self._bytes("window/splitter"),
+                              lambda self, v: self._qs.setValue("window/splitter", v))
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._qs.value(key)
         return value if isinstance(value, QByteArray) else None
-
-    @geometry.setter
-    def geometry(self, value: QByteArray) -> None:
-        self._qs.setValue("window/geometry", value)
-
-    @property
-    def window_state(self) -> QByteArray | None:
-        value = self._qs.value("window/state")
-        return value if isinstance(value, QByteArray) else None
-
-    @window_state.setter
-    def window_state(self, value: QByteArray) -> None:
-        self._qs.setValue("window/state", value)
-
-    @property
-    def splitter_state(self) -> QByteArray | None:
-        value = self._qs.value("window/splitter")
-        return value if isinstance(value, QByteArray) else None
-
-    @splitter_state.setter
-    def splitter_state(self, value: QByteArray) -> None:
-        self._qs.setValue("window/splitter", value)
 
     # library
     @property
