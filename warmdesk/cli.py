@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     multiprocessing.freeze_support()  # a frozen app's solver children start here
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:
+        from .self_test import run_self_test  # offscreen, temporary library and settings
+        return run_self_test()
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _gui(argv)
     parser = build_parser()

@@ -8,15 +8,19 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from PySide6.QtCore import QTimer
+import shiboken6
+from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from .. import __version__
 from ..core.errors import WarmDeskError
-from ..core.library import Library
+from ..core.library import Library, default_library_dir
 from ..resources_path import icon_path
+from .background import wait_for_background
+from .file_open_events import FileOpenFilter
 from .settings import AppSettings
+from .single_instance import claim_or_hand_over
 
 
 def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -58,8 +62,10 @@ def save_screenshot_when_ready(window: "MainWindow", path: Path, app: QApplicati
         app.exit(0 if ok else 1)
 
     def check() -> None:
-        # loaded: the library's first page shown and files given on the command line opened
-        if window.is_ready() and window.opener.pending == 0:
+        # loaded: the library's first page shown, files given on the command line
+        # opened, the problem checked and the warm-start advice in
+        if (window.is_ready() and window.opener.pending == 0
+                and not window.editor.is_checking() and not window.warm_panel.is_busy()):
             poll.stop()
             QTimer.singleShot(300, grab)   # let the first frames (table, plot) paint
 
@@ -68,10 +74,27 @@ def save_screenshot_when_ready(window: "MainWindow", path: Path, app: QApplicati
     poll.start(50)
 
 
+def bring_forward(window: "MainWindow", paths: list[str]) -> None:  # noqa: F821
+    """Another launch handed over its files (maybe none): show the window, open them."""
+    if window.isMinimized():
+        window.showNormal()
+    window.raise_()
+    window.activateWindow()
+    if paths:
+        window.open_paths(paths)
+
+
 def run_app(argv: Sequence[str]) -> int:
     args = parse_gui_args(argv)
     app = make_application(argv)
+    file_events = FileOpenFilter().install(app)   # macOS Finder opens, also the one at launch
     settings = AppSettings()
+    instance = None
+    if not args.screenshot:    # a screenshot run neither hands over nor serves
+        folder = args.library or settings.library_dir or default_library_dir()
+        instance = claim_or_hand_over(folder, args.files)
+        if instance is None:
+            return 0           # the running WarmDesk for this library took the files
     try:
         library = open_library(args.library, settings)
     except WarmDeskError as exc:
@@ -82,6 +105,11 @@ def run_app(argv: Sequence[str]) -> int:
     from .main_window import MainWindow  # the components import pyqtgraph: after the app exists
 
     window = MainWindow(library, settings)
+    file_events.set_handler(window.open_paths)
+    if instance is not None:
+        instance.files_received.connect(lambda paths: bring_forward(window, paths))
+        instance.message_refused.connect(
+            lambda reason: window.show_message(f"Ignored a message from another launch: {reason}"))
     if args.screenshot:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))
@@ -91,5 +119,19 @@ def run_app(argv: Sequence[str]) -> int:
         window.open_paths(args.files)
     run_event_loop = app.exec  # Qt's event loop (QApplication.exec), nothing to do with Python's
     code = int(run_event_loop())
+    if instance is not None:
+        instance.close()
+    shut_down(app, window)
     library.close()
     return code
+
+
+def shut_down(app: QApplication, window: QWidget) -> None:
+    """Delete the window while Qt is still whole: left to the interpreter's exit,
+    Qt objects died in an arbitrary order and the process crashed at exit in
+    about 4 of 10 self-tests."""
+    wait_for_background()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if shiboken6.isValid(window):
+        shiboken6.delete(window)
+    app.processEvents()

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.runs import Run
@@ -94,6 +94,12 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         self._comparison_text = self._message = ""
         self._build_controls()
         self._build_plot()
+        # over the view, not in its scene: never part of an export
+        self._empty_hint = QLabel("Select runs in the library to plot them;\n"
+                                  "running solves appear here live.", self.view)
+        self._empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._empty_hint.setStyleSheet("color: #777; background: transparent;")
+        self._empty_hint.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self._timer = QTimer(self, interval=FRAME_INTERVAL_MS, timeout=self._push_dirty)
         self._apply_axes()
 
@@ -287,6 +293,9 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
             ode = any(c.kind == "ode" for c in self._curves.values())
             hint = " (ode runs record Time reached)" if ode and self._y == "fun" else ""
             notes.append(f"No plotted run has values for {Y_AXES[self._y]}{hint}.")
+        if self._empty_hint.isVisible() != (not self._curves):
+            self._empty_hint.setVisible(not self._curves)
+            self._place_empty_hint()
         text = " ".join(notes)
         if text != self.note.text():
             self.note.setText(text)
@@ -301,6 +310,16 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
             for curve in self._curves.values():
                 curve.dirty = True
             self._push_dirty()
+
+    def _place_empty_hint(self) -> None:
+        self._empty_hint.adjustSize()
+        hint, view = self._empty_hint.size(), self.view.size()
+        self._empty_hint.move((view.width() - hint.width()) // 2,
+                              (view.height() - hint.height()) // 2)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_empty_hint()
 
     def flush(self) -> None:
         """Draw what has arrived now, not at the next frame (screenshots)."""

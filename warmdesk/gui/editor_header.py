@@ -87,6 +87,8 @@ class HeaderForm(QWidget):
             self.tags.setText(", ".join(format_value(t) for t in tags) if isinstance(tags, list)
                               else format_value(tags) if "tags" in spec else "")
             self.description.setText(format_value(spec.get("description", "")))
+            for edit in (self.name, self.tags, self.description):
+                edit.setCursorPosition(0)   # show the beginning of a long text
         finally:
             self._loading = False
         self.memo.clear()

@@ -216,7 +216,9 @@ class MainWindow(QMainWindow):
             return
         library = self.library
         run_in_background(lambda: library.count(RunQuery(limit=0)),
-                          lambda n: self.examples_offer.setVisible(n == 0),
+                          lambda n: self.examples_offer.setVisible(
+                              n == 0 and self.opener.pending == 0
+                              and not self.manager.active_jobs()),
                           self.show_message, owner=self)
 
     def load_examples(self) -> None:
@@ -310,6 +312,7 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, _job_id: str, result: JobResult) -> None:
         self.browser.refresh()
+        self.examples_offer.hide()
         self.warm_panel.refresh()
         run = result.run
         if run is not None:
@@ -326,6 +329,8 @@ class MainWindow(QMainWindow):
 
     def _runs_imported(self, report: OpenReport) -> None:
         self.browser.refresh()
+        if report.run_ids:
+            self.examples_offer.hide()   # the library is no longer empty
         if report.run_ids:
             self.browser.select_runs(report.run_ids)
         self.show_message(report.summary())
