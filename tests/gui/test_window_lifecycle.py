@@ -107,3 +107,15 @@ def test_settings_persist_and_about_box(qtbot, window, settings) -> None:
     box = window.findChild(QMessageBox, "about_box")
     assert box is not None and "PySide6" in box.text() and "SciPy" in box.text()
     box.close()
+
+
+def test_library_folder_choice_persists(qtbot, window, settings, tmp_path: Path) -> None:
+    from warmdesk.gui.app import open_library
+
+    window.set_library_folder(str(tmp_path / "other"))
+    assert "other" in window.statusBar().currentMessage()
+    again = AppSettings(settings._qs.fileName())
+    assert again.library_dir == str(tmp_path / "other")
+    library = open_library(None, again)        # the next start opens it
+    assert library.folder == tmp_path / "other"
+    library.close()

@@ -40,6 +40,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Write the selected runs to a .wdrun file"),
     ActionSpec("load_examples", "Load bundled e&xamples", "&File", None,
                "Solve the bundled example problems so their runs can seed warm starts"),
+    ActionSpec("choose_library", "Use another &library folder…", "&File", None,
+               "Keep runs in another folder (from the next start)"),
     ActionSpec("quit", "&Quit", "&File", QKeySequence.StandardKey.Quit),
     ActionSpec("undo", "&Undo", "&Edit", None),
     ActionSpec("redo", "&Redo", "&Edit", None),
@@ -91,7 +93,7 @@ def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) 
                 submenus[key] = menu.addMenu(spec.submenu)
             submenus[key].addAction(action)
         else:
-            if spec.id in ("quit", "load_examples", "delete_runs", "undo"):
+            if spec.id in ("choose_library", "load_examples", "delete_runs", "undo"):
                 menu.addSeparator()
             menu.addAction(action)
         if spec.toolbar:

@@ -117,6 +117,7 @@ class MainWindow(QMainWindow):
             "open": self.open_dialog, "save_problem": self.save_problem,
             "save_problem_as": lambda: self.save_problem(ask=True),
             "export_runs": self.browser.export_selected, "load_examples": self.load_examples,
+            "choose_library": self.choose_library,
             "quit": self.close, "undo": self.browser.undo_stack.undo,
             "redo": self.browser.undo_stack.redo, "find": self.browser.focus_filter,
             "delete_runs": self.browser.delete_selected,
@@ -262,6 +263,20 @@ class MainWindow(QMainWindow):
                 return
             path = Path(name)
         self.editor.save_file(path)   # reports through saved / save_failed
+
+    def choose_library(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Library folder",
+                                                  str(self.library.folder))
+        if folder:
+            self.set_library_folder(folder)
+
+    def set_library_folder(self, folder: str) -> None:
+        """Remember another library folder; it is opened at the next start (the
+        runs, solves and plots of this session belong to the current one)."""
+        self.settings.library_dir = folder
+        self.settings.sync()
+        self.show_message(f"WarmDesk will use the library in {folder} from the next start "
+                          f"(now: {self.library.folder}).")
 
     def interrupt_all(self) -> None:
         for job in self.manager.active_jobs():
