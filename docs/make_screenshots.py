@@ -62,7 +62,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "library"
         cold_id, warm_id = build_library(folder)
-        app = make_application([])
+        app = make_application([])  # noqa: F841 - the QApplication must exist (and live)
         from warmdesk.gui.main_window import MainWindow
 
         settings = AppSettings(str(Path(tmp) / "settings.ini"))

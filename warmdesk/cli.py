@@ -162,7 +162,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         progress.done()
     library.save_run(run)
     for made in (guard.runs if guard else [run]):
-        record_outcome(library, made)
+        if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
+            record_outcome(library, made)
     library.close()
     if args.json:
         out = run.summary()

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from warmdesk.core.engine import solve
-from warmdesk.core.library import DB_NAME, Library
+from warmdesk.core.library import Library
 from warmdesk.core.runfile import write_runfile
 from warmdesk.core.warmstart import warm_start_from_run
 

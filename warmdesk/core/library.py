@@ -88,7 +88,12 @@ def _sqlite_error(exc: sqlite3.Error, doing: str) -> LibraryError:
 class Library:
     """A folder holding ``library.sqlite``. Safe to share between threads."""
 
-    def __init__(self, folder: str | Path | None = None) -> None:
+    def __init__(self, folder: str | Path | None = None, recover: bool = True) -> None:
+        """Open (creating if needed) the library in ``folder``. ``recover``: mark
+        runs left ``running`` as ``interrupted`` (a crashed process's runs); a
+        process that opens the library beside a live app (a solver child
+        reading cold references) passes False, or it would "recover" the app's
+        live solves."""
         self.folder = Path(folder) if folder is not None else default_library_dir()
         self.path = self.folder / DB_NAME
         self._lock = threading.RLock()
@@ -102,7 +107,7 @@ class Library:
         except (OSError, sqlite3.Error) as exc:
             raise LibraryError(f"cannot open the library in {self.folder}: {exc}") from exc
         self._migrate()
-        self.recovered = self._recover_running()
+        self.recovered = self._recover_running() if recover else 0
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, check_same_thread=False,

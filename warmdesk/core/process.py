@@ -56,17 +56,6 @@ class SharedFlag:
         self._value.value = 1
 
 
-class _ReadingLibrary(Library):
-    """The library as a solver child opens it, to read cold references only.
-
-    Runs marked ``running`` in it are the parent's live solves (this child's
-    own among them), so opening must not "recover" them as a crashed
-    process's runs: the parent's own open does that after a crash."""
-
-    def _recover_running(self) -> int:
-        return 0
-
-
 def _warm_data(warm: WarmStart | None) -> dict[str, Any] | None:
     """A warm start as plain data for the child."""
     if warm is None:
@@ -113,27 +102,13 @@ def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
 def _guarded_in_child(conn: Any, folder: Path, problem: Problem, warm: WarmStart,
                       control: SolveControl, on_progress: ProgressCallback
                       ) -> tuple[list[Run], str, dict[str, Any]]:
-    """``guarded_solve`` with every run it starts announced to the parent.
+    """``guarded_solve`` with every run it starts announced to the parent."""
+    from .advisor.guard import guarded_solve
 
-    The guard has no hook for the start of a run, so in this child (a process
-    that exists for this one solve) its module's ``solve`` is wrapped: the run
-    record is made first and sent, then solved."""
-    from .advisor import guard as guard_module
-
-    engine_solve = guard_module.solve
-
-    def announced_solve(problem: Problem, warm: WarmStart | None = None,
-                        control: SolveControl | None = None,
-                        on_progress: ProgressCallback | None = None, **kwargs: Any) -> Run:
-        run = kwargs.pop("run", None) or new_run(problem, warm)
-        run.status, run.started_at = "running", time.time()
-        conn.send(("run", run.to_dict()))
-        return engine_solve(problem, warm, control, on_progress, run=run, **kwargs)
-
-    guard_module.solve = announced_solve
-    library = _ReadingLibrary(folder)
+    library = Library(folder, recover=False)   # the app's live runs are not a crash's
     try:
-        kept, report = guard_module.guarded_solve(library, problem, warm, control, on_progress)
+        kept, report = guarded_solve(library, problem, warm, control, on_progress,
+                                     on_run_start=lambda run: conn.send(("run", run.to_dict())))
     finally:
         library.close()
     return report.runs, kept.id, report.to_dict()

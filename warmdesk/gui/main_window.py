@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QMainWindow, QMessageBox,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
@@ -29,7 +29,7 @@ from .plot_controller import PlotController
 from .problem_editor import ProblemEditor
 from .run_details import RunDetails
 from .settings import AppSettings
-from .solve_manager import JobResult, SolveManager, SolveRequest
+from .solve_manager import JobResult, SolveManager
 from .solve_launcher import SolveLauncher
 from .warm_panel import WarmStartPanel
 

@@ -276,7 +276,7 @@ class RunEditor(QObject):
         for run in self._runs(one=True):
             dialog = TextEditDialog("Rename run", f"New name of run {run['id'][:8]}:",
                                     run["name"], self.widget)
-            dialog.accepted.connect(lambda: self._do(
+            dialog.accepted.connect(lambda run=run, dialog=dialog: self._do(
                 RenameCommand(self.queue, run["id"], run["name"], dialog.text()),
                 "renaming the run", f"Renamed the run to {dialog.text()!r}"))
             self._open(dialog)
@@ -286,7 +286,7 @@ class RunEditor(QObject):
             old = run.get("notes") or ""
             dialog = TextEditDialog("Notes", f"Notes on {run['name']}:", old, self.widget,
                                     multiline=True)
-            dialog.accepted.connect(lambda: self._do(
+            dialog.accepted.connect(lambda run=run, old=old, dialog=dialog: self._do(
                 NotesCommand(self.queue, run["id"], old, dialog.text()), "saving the notes",
                 "Saved the notes"))
             self._open(dialog)

@@ -21,12 +21,13 @@ guard's remaining risk (benchmarks/bench_advisor.py measures it).
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
 
-from ..engine import solve
+from ..engine import new_run, solve
 from ..errors import WarmDeskError
 from ..warmstart import warm_start_from_run
 from ..library import Library
@@ -64,9 +65,21 @@ class GuardReport:
                 "total_nfev": self.total_nfev}
 
 
+def _solve(problem: Problem, warm: WarmStart | None, control: SolveControl,
+           on_progress: ProgressListener | None,
+           on_run_start: Callable[[Run], None] | None) -> Run:
+    """One solve; ``on_run_start`` sees the run record (status running) first."""
+    run = new_run(problem, warm)
+    run.status, run.started_at = "running", time.time()
+    if on_run_start is not None:
+        on_run_start(run)
+    return solve(problem, warm, control, on_progress, run=run)
+
+
 def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
                   control: SolveControl | None = None,
-                  on_progress: ProgressListener | None = None) -> tuple[Run, GuardReport]:
+                  on_progress: ProgressListener | None = None,
+                  on_run_start: Callable[[Run], None] | None = None) -> tuple[Run, GuardReport]:
     """Solve warm under the guard. Returns the kept run and what the guard did;
     every run made (``report.runs``) should be saved by the caller."""
     control = control or SolveControl()
@@ -75,7 +88,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         k=REFERENCE_POINTS)
     ref = refs[0] if refs else None
     if ref is None:
-        run = solve(problem, warm, control, on_progress)
+        run = _solve(problem, warm, control, on_progress, on_run_start)
         report = GuardReport("kept warm", "no cold reference in the library: the guard could "
                              "not judge this warm start", total_nfev=run.nfev,
                              warm_run=run.id, runs=[run])
@@ -93,7 +106,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         # start can only cost more than cold
         saving, count = outcomes.family_saving(library, problem.structure_hash())
         if saving is not None and count >= 3 and 1.0 - saving > BUDGET_FRACTION:
-            run = solve(problem, None, control, on_progress)
+            run = _solve(problem, None, control, on_progress, on_run_start)
             report = GuardReport(
                 "started cold", f"warm starts of this constrained problem needed a median "
                 f"{100 * (1 - saving):.0f}% of the cold work ({count} runs), more than the "
@@ -107,7 +120,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         f0, _ = merit_function(problem)(problem.start_vector())
         warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, f0, ref_value,
                                                          verdict, problem.kind != "minimize")
-    warm_run = solve(problem, warm, warm_control, on_progress)
+    warm_run = _solve(problem, warm, warm_control, on_progress, on_run_start)
     report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
                          total_nfev=warm_run.nfev, runs=[warm_run])
     if warm_run.status in ("cancelled",) or control.cancel_flag.is_set() \
@@ -142,7 +155,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
                          "a cold solve checks it")
     else:
         report.reason = f"the warm run ended {warm_run.status}: {warm_run.message}"
-    cold_run = solve(problem, None, control, on_progress)
+    cold_run = _solve(problem, None, control, on_progress, on_run_start)
     report.runs.append(cold_run)
     report.cold_run = cold_run.id
     report.total_nfev += cold_run.nfev
