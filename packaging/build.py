@@ -34,7 +34,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from deb_tree import build_deb, host_arch, missing_depends, stage_tree
+from deb_tree import DEFAULT_MAINTAINER, build_deb, host_arch, missing_depends, stage_tree
 from render_icons import render_icons
 
 SMOKE_TIMEOUT_S = 600
@@ -127,8 +127,7 @@ def linux_packages(bundle: Path, dist: Path, build: Path, version: str, icons: d
     started = time.monotonic()
     root = stage_tree(bundle, build / "deb" / "root", version, arch, icons,
                       REPO / "resources" / "icons" / "warmdesk.svg",
-                      maintainer=os.environ.get("WARMDESK_MAINTAINER") or
-                      "The WarmDesk developers <warmdesk@example.invalid>")
+                      maintainer=os.environ.get("WARMDESK_MAINTAINER") or DEFAULT_MAINTAINER)
     missing = missing_depends(bundle, (root / "DEBIAN" / "control").read_text())
     if missing:
         raise SystemExit("build: the bundle links system libraries whose packages "

@@ -27,9 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-APP_ID = "io.github.warmdesk.WarmDesk"
-MIME_TYPE = "application/x-warmdesk-run"
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from deb_tree import APP_ID, MIME_TYPE
+
 INSTALLED = [Path("/opt/warmdesk/warmdesk"), Path("/usr/bin/warmdesk"),
              Path(f"/usr/share/applications/{APP_ID}.desktop"),
              Path(f"/usr/share/metainfo/{APP_ID}.metainfo.xml"),

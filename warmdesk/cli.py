@@ -76,8 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_BAD_INPUT if exc.code not in (0, None) else EXIT_OK
-    handler = {"solve": cmd_solve, "suggest": cmd_suggest}.get(args.command) or \
-        LIBRARY_COMMANDS[args.command]
+    handler = {"solve": cmd_solve, "suggest": cmd_suggest, **LIBRARY_COMMANDS}[args.command]
     try:
         return handler(args)
     except WarmDeskError as exc:
@@ -127,7 +126,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
     warm = None
     if args.warm == "auto":
         advice = suggest(library, problem, top=1)
-        print(("warm: " if advice.top else "warm: ") + advice.reason, file=sys.stderr)
+        print("warm: " + advice.reason, file=sys.stderr)
         if advice.top is not None:
             warm = advice.top.warm
             if args.x_only:

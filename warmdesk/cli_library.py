@@ -119,7 +119,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .core.runfile import RunFileError, read_runfile
+    from .core.runfile import read_runfile
 
     refused = 0
     report = []
@@ -128,7 +128,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             try:
                 runs = read_runfile(name)
                 added, present = lib.import_runs(runs)
-            except (RunFileError, WarmDeskError, OSError) as exc:
+            except (WarmDeskError, OSError) as exc:  # RunFileError is a WarmDeskError
                 refused += 1
                 print(f"refused {name}: {exc}", file=sys.stderr)
                 report.append({"file": name, "refused": str(exc)})

@@ -85,10 +85,7 @@ def _run(tmp: Path) -> str:
     # The offscreen plugin notes "does not support propagateSizeHints()" on stderr:
     # harmless. No Python message handler filters it: Qt may log from its own
     # threads while Python shuts down, and a Python handler then crashes the exit.
-    return _steps(tmp, time.monotonic())
-
-
-def _steps(tmp: Path, started: float) -> str:
+    started = time.monotonic()
     from . import __version__
     from .core.library import Library
     from .gui.app import make_application
@@ -185,14 +182,15 @@ def _export_and_import(window: Any, library: Any, tmp: Path, runs: list[Any]) ->
     from .core.runfile import read_runfile, write_runfile
 
     ids = sorted(run.id for run in runs)
-    exported = write_runfile(tmp / "self-test.wdrun", [library.get_run(i) for i in ids])
+    originals = [library.get_run(i) for i in ids]
+    exported = write_runfile(tmp / "self-test.wdrun", originals)
     other = Library(tmp / "other-library")
     try:
         added, present = other.import_runs(read_runfile(exported))
         _check(sorted(added) == ids and not present,
                f"the run file imported {len(added)} runs, expected {len(ids)}")
-        for run_id in ids:
-            back, original = other.get_run(run_id), library.get_run(run_id)
+        for run_id, original in zip(ids, originals):
+            back = other.get_run(run_id)
             _check(back.fun == original.fun and back.nfev == original.nfev
                    and back.history.array.shape == original.history.array.shape,
                    f"run {run_id[:8]} differs after export and import")

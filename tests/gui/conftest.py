@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from warmdesk.core.advisor import record_outcome
+from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.library_query import RunQuery
 from warmdesk.gui.background import wait_for_background
+from warmdesk.core.runs import Run
+from warmdesk.core.warmstart import warm_start_from_run
 from warmdesk.gui.settings import AppSettings
+
+from ..core.factories import build, fit_spec, rosenbrock, write_peaks
 
 
 @pytest.fixture
@@ -37,3 +44,35 @@ def window(qtbot, tmp_path: Path, settings: AppSettings) -> Iterator:
     wait_for_background()
     assert library.count(RunQuery(status="running", limit=0)) == 0
     library.close()
+
+
+@dataclass
+class Stocked:
+    library: Library
+    cold: Run
+    warm: Run
+    fit: Run
+
+
+def stock_library(folder: Path) -> Stocked:
+    """A cold Rosenbrock run, a warm run from it for a=1.05 (with its saving), a fit run."""
+    library = Library(folder)
+    cold = solve(build(rosenbrock()))
+    library.save_run(cold)
+    record_outcome(library, cold)
+    changed = build(rosenbrock(a=1.05))
+    warm = solve(changed, warm_start_from_run(changed, cold))
+    library.save_run(warm)
+    record_outcome(library, warm)
+    write_peaks(folder)
+    fit = solve(build(fit_spec(), folder))
+    library.save_run(fit)
+    return Stocked(library, cold, warm, fit)
+
+
+@pytest.fixture
+def stocked(tmp_path: Path):
+    s = stock_library(tmp_path)
+    yield s
+    wait_for_background()
+    s.library.close()

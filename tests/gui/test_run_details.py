@@ -23,15 +23,7 @@ from warmdesk.gui.run_details import RunDetails, summarise_values
 from warmdesk.gui.run_diff import diff_headline, diff_runs
 
 from ..core.factories import build, fit_spec, rosenbrock, write_peaks
-from .test_warm_panel import Stocked, stock_library
-
-
-@pytest.fixture
-def stocked(tmp_path: Path):
-    s = stock_library(tmp_path)
-    yield s
-    wait_for_background()
-    s.library.close()
+from .conftest import Stocked, stock_library
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ and advice for an earlier version of the problem dropped."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -12,48 +11,13 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QLabel, QListWidget, QPlainTextEdit
 
-from warmdesk.core.advisor import record_outcome
-from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
-from warmdesk.core.runs import Run
-from warmdesk.core.warmstart import warm_start_from_run
 from warmdesk.gui.background import wait_for_background
 from warmdesk.gui.mime import run_ids_mime
 from warmdesk.gui.warm_panel import ROLE_ENTRY, WarmStartPanel
 
-from ..core.factories import build, fit_spec, rosenbrock, write_peaks
-
-
-@dataclass
-class Stocked:
-    library: Library
-    cold: Run
-    warm: Run
-    fit: Run
-
-
-def stock_library(folder: Path) -> Stocked:
-    """A cold Rosenbrock run, a warm run from it for a=1.05 (with its saving), a fit run."""
-    library = Library(folder)
-    cold = solve(build(rosenbrock()))
-    library.save_run(cold)
-    record_outcome(library, cold)
-    changed = build(rosenbrock(a=1.05))
-    warm = solve(changed, warm_start_from_run(changed, cold))
-    library.save_run(warm)
-    record_outcome(library, warm)
-    write_peaks(folder)
-    fit = solve(build(fit_spec(), folder))
-    library.save_run(fit)
-    return Stocked(library, cold, warm, fit)
-
-
-@pytest.fixture
-def stocked(tmp_path: Path):
-    s = stock_library(tmp_path)
-    yield s
-    wait_for_background()
-    s.library.close()
+from ..core.factories import build, rosenbrock
+from .conftest import Stocked
 
 
 def _entries(panel: WarmStartPanel) -> list[tuple[str, tuple]]:

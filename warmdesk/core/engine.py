@@ -83,11 +83,7 @@ def solve(problem: Problem, warm: WarmStart | None = None,
 
 def _keep_warnings(run: Run, caught: list[warnings.WarningMessage] | None) -> None:
     """Solver warnings go into the run (deduplicated), not onto the terminal."""
-    seen: list[str] = []
-    for w in caught or []:
-        text = f"{w.category.__name__}: {w.message}"
-        if text not in seen:
-            seen.append(text)
+    seen = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught or []))
     if seen:
         run.info["warnings"] = seen[:10]
 

@@ -35,9 +35,8 @@ from .runs import Run
 DB_NAME = "library.sqlite"
 ENV_VAR = "WARMDESK_LIBRARY"
 COMPRESS_ABOVE_BYTES = 2048
-_RUN_COLUMNS = ("id", "name", "kind", "method", "status", "created_at", "finished_at",
-                "wall_s", "fun", "nit", "nfev", "njev", "problem_hash", "structure_hash",
-                "warm_source", "tags", "notes")
+#: The columns a save writes: the summary's, but for ``deleted_at`` (the trash's own).
+_RUN_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c != "deleted_at")
 
 
 def default_library_dir() -> Path:
@@ -189,13 +188,12 @@ class Library:
 
     def _recover_running(self) -> int:
         """Runs left ``running`` by a killed process become ``interrupted``."""
-        if not self._read("SELECT 1 FROM runs WHERE status='running' LIMIT 1"):
-            return 0  # nothing to do: opening writes nothing
         ids = [r[0] for r in self._read("SELECT id FROM runs WHERE status='running'")]
+        if not ids:
+            return 0  # nothing to do: opening writes nothing
         with self._write("recovering interrupted runs") as db:
             for run_id in ids:
-                meta = json.loads(db.execute("SELECT meta FROM run_meta WHERE id=?",
-                                             (run_id,)).fetchone()[0])
+                meta = self._stored_meta(db, run_id)
                 meta["status"] = "interrupted"
                 meta["message"] = ("the process solving it ended before it finished; "
                                    "what was saved of it is kept")
@@ -274,6 +272,13 @@ class Library:
         upsert_features(db, features)
 
     @staticmethod
+    def _stored_meta(db: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+        """A run's metadata as stored, read inside the caller's transaction."""
+        meta: dict[str, Any] = json.loads(db.execute("SELECT meta FROM run_meta WHERE id=?",
+                                                     (run_id,)).fetchone()[0])
+        return meta
+
+    @staticmethod
     def _write_meta(db: sqlite3.Connection, run_id: str, meta: dict[str, Any]) -> None:
         text = json.dumps(meta, allow_nan=True)
         db.execute("UPDATE run_meta SET meta=?, meta_sha256=? WHERE id=?",
@@ -288,8 +293,7 @@ class Library:
     def _update_meta(self, run_id: str, doing: str, **changes: Any) -> None:
         run_id = self.resolve_id(run_id)
         with self._write(doing) as db:
-            meta = json.loads(db.execute("SELECT meta FROM run_meta WHERE id=?",
-                                         (run_id,)).fetchone()[0])
+            meta = self._stored_meta(db, run_id)
             meta.update(changes)
             self._write_meta(db, run_id, meta)
             if "tags" in changes:
@@ -301,8 +305,7 @@ class Library:
         """Merge ``items`` into a stored run's ``info`` (e.g. its measured saving)."""
         run_id = self.resolve_id(run_id)
         with self._write("updating the run") as db:
-            meta = json.loads(db.execute("SELECT meta FROM run_meta WHERE id=?",
-                                         (run_id,)).fetchone()[0])
+            meta = self._stored_meta(db, run_id)
             meta["info"] = {**meta.get("info", {}), **items}
             self._write_meta(db, run_id, meta)
 
@@ -334,8 +337,7 @@ class Library:
         with self._write("restoring runs") as db:
             db.executemany("UPDATE runs SET deleted_at=NULL WHERE id=?", [(i,) for i in ids])
             for run_id in ids:
-                meta = db.execute("SELECT meta FROM run_meta WHERE id=?", (run_id,)).fetchone()[0]
-                upsert_features(db, features_from_meta(json.loads(meta)))
+                upsert_features(db, features_from_meta(self._stored_meta(db, run_id)))
         return len(ids)
 
     def empty_trash(self) -> int:
@@ -397,13 +399,6 @@ class Library:
     def count(self, query: RunQuery | None = None) -> int:
         sql, args = (query or RunQuery(limit=0)).count_sql()
         return int(self._read(sql, args)[0][0])
-
-    def list_runs(self, kind: str | None = None, structure_hash: str | None = None,
-                  statuses: tuple[str, ...] | None = None,
-                  limit: int = 1000) -> list[dict[str, Any]]:
-        """Newest first (a shorthand for :meth:`query`)."""
-        return self.query(RunQuery(kind=kind, structure_hash=structure_hash, statuses=statuses,
-                                   limit=limit))
 
     def lineage(self, run_id: str, direction: str = "ancestors",
                 max_depth: int = 1000) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .runs import USABLE_STATUSES, Run
+from .runs import USABLE_STATUSES
 from .similarity import data_vector, parameter_vector
 
 FEATURE_COLUMNS = ("run_id", "kind", "structure_hash", "problem_hash", "method", "created_at",
@@ -51,10 +51,6 @@ def features_from_meta(meta: dict[str, Any]) -> tuple[Any, ...]:
             params.astype("<f8").tobytes(), (data or {}).get("sha256"),
             data_vector(data).astype("<f8").tobytes(), warm.get("source_run_id"),
             saving.get("value"), saving.get("basis"))
-
-
-def features_of(run: Run) -> tuple[Any, ...]:
-    return features_from_meta(run.to_dict())
 
 
 def upsert_features(db: sqlite3.Connection, row: tuple[Any, ...]) -> None:

@@ -189,6 +189,13 @@ MAX_SPEC_BYTES = 5_000_000
 def load_problem(path: str | Path) -> Problem:
     """Read and validate a problem JSON file."""
     path = Path(path)
+    return problem_from_dict(read_spec_file(path), base_dir=path.parent, source=str(path))
+
+
+def read_spec_file(path: str | Path) -> Any:
+    """A problem file's parsed JSON, not yet validated (the editor shows an invalid
+    spec to be fixed). Size-limited; a :class:`SpecError` says why it cannot be read."""
+    path = Path(path)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -200,18 +207,22 @@ def load_problem(path: str | Path) -> Problem:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError([("file", f"cannot read {path}: {exc}")]) from exc
-    return problem_from_json(text, base_dir=path.parent, source=str(path))
+    return spec_from_json(text, source=str(path))
 
 
 def problem_from_json(text: str, base_dir: Path | None = None,
                       source: str | None = None) -> Problem:
+    return problem_from_dict(spec_from_json(text, source), base_dir=base_dir, source=source)
+
+
+def spec_from_json(text: str, source: str | None = None) -> Any:
+    """Parse a spec's JSON: no NaN/Infinity constants, bounded nesting."""
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant)
     except RecursionError as exc:
         raise SpecError([("file", "JSON is nested too deeply")], source) from exc
     except (json.JSONDecodeError, ValueError) as exc:
         raise SpecError([("file", f"not valid JSON: {exc}")], source) from exc
-    return problem_from_dict(data, base_dir=base_dir, source=source)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -141,6 +141,7 @@ def _is_count(v: Any) -> bool:
 
 
 _is_id, _is_hash, _short = _matches(ID_RE), _matches(HEX64_RE), _text(64)
+_is_array_key = _matches(ARRAY_KEY_RE)
 
 
 def _is_warm(v: Any) -> bool:
@@ -339,8 +340,9 @@ def read_runfile(path: str | Path) -> list[Run]:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as exc:
         raise RunFileError(f"cannot open the file: {exc.strerror or exc}") from None
-    size, mode = os.fstat(fd).st_size, os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    st = os.fstat(fd)
+    size = st.st_size
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
         raise RunFileError("not a regular file")
     with os.fdopen(fd, "rb") as fh:
@@ -510,7 +512,7 @@ def _check_manifest(doc: Any) -> None:
         seen.add(rid)
         if not isinstance(keys, list):
             raise RunFileError(f"run {rid}: its array list is not a list")
-        bad = [k for k in keys if not _matches(ARRAY_KEY_RE)(k)]
+        bad = [k for k in keys if not _is_array_key(k)]
         if bad:
             raise RunFileError(f"run {rid}: {_show(bad[0])} is not a valid array name")
         if len(set(keys)) != len(keys):
@@ -532,8 +534,9 @@ def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> di
     doc = _parse_json(_read_member(zf, infos[MANIFEST], None), MANIFEST)
     _check_manifest(doc)
     listed: dict[str, Any] = doc["members"]
-    needed = [f"runs/{e['id']}/{n}" for e in doc["runs"]
-              for n in ["meta.json"] + [f"{k}.npy" for k in e["arrays"]]]
+    # ordered (the first missing one is named) and hashed (up to 10,000 members)
+    needed = dict.fromkeys(f"runs/{e['id']}/{n}" for e in doc["runs"]
+                           for n in ["meta.json"] + [f"{k}.npy" for k in e["arrays"]])
     for name in infos:
         if name != MANIFEST and name not in listed:
             raise RunFileError(f"unexpected member {name}: the manifest does not list it")

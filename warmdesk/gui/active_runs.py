@@ -301,8 +301,7 @@ class ActiveRunsPanel(QWidget):
     def _tick(self) -> None:
         now = time.monotonic()
         for job_id, row in list(self._rows.items()):
-            if row.finished and not row.failed and row.ended is not None \
-                    and now - row.ended > KEEP_FINISHED_S:
+            if row.ended is not None and not row.failed and now - row.ended > KEEP_FINISHED_S:
                 self._remove(job_id)
             else:
                 row.tick(now)

@@ -10,7 +10,6 @@ until it has delivered, so nothing is collected while a thread still uses it.
 
 from __future__ import annotations
 
-import traceback
 from typing import Any, Callable
 
 import shiboken6
@@ -39,13 +38,8 @@ class BackgroundTask(QObject):
         super().__init__()
         self._fn = fn
         self._owner = owner
-        self.cancelled = False
         self.result: Any = None
         self.error: str | None = None
-
-    def cancel(self) -> None:
-        """Deliver nothing (the function still runs to its end if it started)."""
-        self.cancelled = True
 
     def owner_alive(self) -> bool:
         return self._owner is None or shiboken6.isValid(self._owner)
@@ -66,7 +60,6 @@ class _Runner(QRunnable):
             if not getattr(exc, "user_facing", False) and type(exc).__module__ == "builtins":
                 message = f"{type(exc).__name__}: {message}"
             task.error = message
-            task._trace = traceback.format_exc()
             task.failed.emit(message)
         else:
             task.result = result
@@ -77,24 +70,20 @@ def run_in_background(fn: Callable[[], Any], on_result: Callable[[Any], None] | 
                       on_error: Callable[[str], None] | None = None,
                       owner: QObject | None = None) -> BackgroundTask:
     """Run ``fn()`` in the background pool; call ``on_result(value)`` or
-    ``on_error(message)`` on the GUI thread unless the task was cancelled or its
-    owner destroyed. Returns the task (its ``done``/``failed`` signals can be
+    ``on_error(message)`` on the GUI thread unless its owner was destroyed. Returns the task (its ``done``/``failed`` signals can be
     waited on in tests)."""
     task = BackgroundTask(fn, owner)
     _LIVE.add(task)
 
-    def deliver_result(value: Any) -> None:
-        _LIVE.discard(task)
-        if on_result is not None and not task.cancelled and task.owner_alive():
-            on_result(value)
+    def deliver(callback: Callable[[Any], None] | None) -> Callable[[Any], None]:
+        def run(value: Any) -> None:
+            _LIVE.discard(task)
+            if callback is not None and task.owner_alive():
+                callback(value)
+        return run
 
-    def deliver_error(message: str) -> None:
-        _LIVE.discard(task)
-        if on_error is not None and not task.cancelled and task.owner_alive():
-            on_error(message)
-
-    task.done.connect(deliver_result)
-    task.failed.connect(deliver_error)
+    task.done.connect(deliver(on_result))
+    task.failed.connect(deliver(on_error))
     background_pool().start(_Runner(task))
     return task
 

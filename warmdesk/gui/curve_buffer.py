@@ -110,17 +110,6 @@ class CurveBuffer:
         self._min = np.minimum(self._min, np.where(finite, new, np.inf).min(axis=1))
         self._max = np.maximum(self._max, np.where(finite, new, -np.inf).max(axis=1))
 
-    def replace(self, rows: np.ndarray) -> None:
-        """Drop everything and hold ``rows`` instead (a finished run's history)."""
-        block = np.asarray(rows, dtype=float).reshape(-1, N_COLUMNS)
-        self._data = np.empty((N_COLUMNS, max(16, block.shape[0])))
-        self._size = 0
-        self._min[:] = np.inf
-        self._max[:] = -np.inf
-        self._nonfinite[:] = False
-        self._logs.clear()
-        self.append(block)
-
     def column(self, name: str) -> np.ndarray:
         """A read-only view of one column (valid even after later appends)."""
         view = self._data[column_index(name), :self._size]
@@ -219,12 +208,11 @@ class PeakDecimator:
         rows = xs.shape[0]
         if rows <= 2 * target:
             return xs, ys
-        if self.count == 0 or rows / self.size > target or rows / self.size <= target / 4:
-            if self.count == 0 or rows / self.size <= target / 4:
-                self.__init__()
-                self.size = 1 << int(np.ceil(np.log2(rows / target)))
-            while rows / self.size > target:
-                self._coarsen()
+        if self.count == 0 or rows / self.size <= target / 4:
+            self.__init__()
+            self.size = 1 << int(np.ceil(np.log2(rows / target)))
+        while rows / self.size > target:
+            self._coarsen()
         self._fold(xs, ys, (rows // self.size) * self.size)
         parts_x, parts_lo, parts_hi = [self.cx[:self.count]], [self.cmin[:self.count]], [self.cmax[:self.count]]
         if self.done < rows:  # the partial chunk at the live end

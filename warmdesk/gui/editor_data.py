@@ -90,8 +90,7 @@ class DataPicker(QWidget):
             self.path.setText(text)
         finally:
             self._loading = False
-        self.memo.clear()
-        self.memo.remember("data.file", text)
+        self.memo.reset({"data.file": text})
         self._show_folder()
         self.reload()
 
@@ -115,7 +114,8 @@ class DataPicker(QWidget):
 
     # ------------------------------------------------------------------ picking
     def choose_file(self) -> None:
-        start = str(self.resolved().parent) if self.resolved() else str(self.base_dir or Path.home())
+        resolved = self.resolved()
+        start = str(resolved.parent if resolved else self.base_dir or Path.home())
         dialog = QFileDialog(self, "Choose a data file", start,
                              "CSV files (*.csv);;All files (*)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)

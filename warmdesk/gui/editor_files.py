@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import SpecError
-from ..core.problems import MAX_SPEC_BYTES, Problem, problem_from_dict
+from ..core.problems import Problem, problem_from_dict
+from ..core.problems import read_spec_file as read_spec_text
 
 
 def check_spec(spec: dict[str, Any], base_dir: Path | None) -> tuple[Problem | None, list]:
@@ -24,25 +25,12 @@ def check_spec(spec: dict[str, Any], base_dir: Path | None) -> tuple[Problem | N
 def read_spec_file(path: Path) -> dict[str, Any]:
     """A problem file's JSON object. A :class:`SpecError` names why there is none."""
     try:
-        size = path.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise SpecError([("file", f"{size} bytes is larger than the {MAX_SPEC_BYTES} allowed")])
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([("file", f"cannot read {path.name}: {exc}")]) from exc
-    try:
-        data = json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError as exc:
-        raise SpecError([("file", "JSON is nested too deeply")]) from exc
-    except ValueError as exc:
-        raise SpecError([("file", f"not valid JSON: {exc}")]) from exc
+        data = read_spec_text(path)
+    except SpecError as exc:   # the editor names the file itself: the problems alone
+        raise SpecError(exc.problems) from exc
     if not isinstance(data, dict):
         raise SpecError([("(top level)", "a problem spec must be a JSON object")])
     return data
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed in a problem spec (numbers must be finite)")
 
 
 def spec_json(spec: dict[str, Any]) -> str:

@@ -91,9 +91,7 @@ class HeaderForm(QWidget):
                 edit.setCursorPosition(0)   # show the beginning of a long text
         finally:
             self._loading = False
-        self.memo.clear()
-        for key, text in self._texts().items():
-            self.memo.remember(key, text)
+        self.memo.reset(self._texts())
 
     def set_kind_editable(self, editable: bool) -> None:
         """A combo for a new problem; a read-only label for a loaded one."""
@@ -116,10 +114,6 @@ class HeaderForm(QWidget):
         if self.memo.changed("tags", texts["tags"]):
             if texts["tags"].strip() or "tags" in spec:
                 spec["tags"] = split_tags(texts["tags"])
-
-    def current_kind(self) -> str:
-        kind = self.kind.currentText()
-        return kind if kind in KINDS else ""
 
     def _changed(self) -> None:
         if not self._loading:

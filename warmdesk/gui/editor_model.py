@@ -200,9 +200,7 @@ class MinimizeForm(ModelForm):
                 self._add(entry).show_entry(entry)
         finally:
             self._loading = False
-        self.memo.clear()
-        self.memo.remember("objective", self.objective.text())
-        self.memo.remember("constraints", self._state())
+        self.memo.reset({"objective": self.objective.text(), "constraints": self._state()})
         self._update_empty()
 
     def apply(self, spec: dict[str, Any]) -> None:
@@ -310,11 +308,8 @@ class OdeForm(ModelForm):
             self._rebuild()
         finally:
             self._loading = False
-        self.memo.clear()
-        self.memo.remember("rhs", self._filled())
-        self.memo.remember("t_span", (self.t0.text(), self.t1.text()))
-        self.memo.remember("t_eval", self.t_eval.text())
-        self.memo.remember("checkpoints", self.checkpoints.text())
+        self.memo.reset({"rhs": self._filled(), "t_span": (self.t0.text(), self.t1.text()),
+                         "t_eval": self.t_eval.text(), "checkpoints": self.checkpoints.text()})
 
     def apply(self, spec: dict[str, Any]) -> None:
         if self.memo.changed("rhs", self._filled()):

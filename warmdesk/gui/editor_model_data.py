@@ -93,9 +93,7 @@ class FitForm(ModelForm):
             self.f_scale.setText(text_of(spec, "f_scale"))
         finally:
             self._loading = False
-        self.memo.clear()
-        for key, text in self._texts().items():
-            self.memo.remember(key, text)
+        self.memo.reset(self._texts())
 
     def _texts(self) -> dict[str, str]:
         return {"model": self.model.text(), "target": self.target.currentText(),
@@ -183,9 +181,7 @@ class TrainForm(ModelForm):
             self._fill_features()
         finally:
             self._loading = False
-        self.memo.clear()
-        for key, state in self._states().items():
-            self.memo.remember(key, state)
+        self.memo.reset(self._states())
 
     def _states(self) -> dict[str, Any]:
         return {"model": self.model.currentText(), "target": self.target.currentText(),
@@ -212,9 +208,6 @@ class TrainForm(ModelForm):
             self._columns = list(columns)
             _refill(self.target, columns)
             self._fill_features()
-
-    def selected_features(self) -> list[str]:
-        return list(self._selected)
 
     def _fill_features(self) -> None:
         target = self.target.currentText().strip()

@@ -142,8 +142,7 @@ class SolverPanel(QWidget):
         finally:
             self._quiet = False
         self.note.setText("Empty values use the default.")
-        self.memo.clear()
-        self.memo.remember("solver", self._state())
+        self.memo.reset({"solver": self._state()})
 
     def apply(self, spec: dict[str, Any]) -> None:
         unchanged = not self.memo.changed("solver", self._state())
@@ -158,9 +157,6 @@ class SolverPanel(QWidget):
         if name in self._origin and format_value(self._origin[name]) == text:
             return copy.deepcopy(self._origin[name])
         return parse_flag(text)
-
-    def current_method(self) -> str:
-        return self._method
 
     def set_method(self, method: str) -> None:
         self.method.setCurrentText(method)

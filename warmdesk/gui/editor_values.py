@@ -95,11 +95,9 @@ class FieldMemo:
     def __init__(self) -> None:
         self._shown: dict[str, Any] = {}
 
-    def remember(self, key: str, state: Any) -> None:
-        self._shown[key] = state
-
-    def clear(self) -> None:
-        self._shown.clear()
+    def reset(self, shown: dict[str, Any]) -> None:
+        """Forget what was remembered and remember ``shown`` (field key -> what it shows)."""
+        self._shown = dict(shown)
 
     def changed(self, key: str, state: Any) -> bool:
         return self._shown.get(key, _MISSING) != state

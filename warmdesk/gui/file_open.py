@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from ..core.errors import WarmDeskError
 from ..core.library import Library
 from ..core.runfile import SUFFIX, RunFileError, read_runfile
-from .background import BackgroundTask, run_in_background
+from .background import run_in_background
 
 PROBLEM_SUFFIX = ".json"
 
@@ -71,7 +71,6 @@ class FileOpener(QObject):
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.last_task: BackgroundTask | None = None
         self.pending = 0   # imports still running
 
     @staticmethod
@@ -107,7 +106,7 @@ class FileOpener(QObject):
                 self.pending -= 1
                 self.runs_imported.emit(report)
 
-            self.last_task = run_in_background(
+            run_in_background(
                 lambda: import_run_files(library, run_files), done,
                 lambda message: done(OpenReport(refused=[(str(p), message) for p in run_files])),
                 owner=self)

@@ -200,8 +200,7 @@ class LibraryBrowser(QWidget):
 
     def selected_run_ids(self) -> list[str]:
         """The selected runs, top to bottom (rows whose page is not read yet are left out)."""
-        rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
-        return [run_id for run_id in map(self.model.run_id, rows) if run_id]
+        return [run_id for run_id in map(self.model.run_id, self._selected_rows()) if run_id]
 
     def select_runs(self, ids: list[str]) -> None:
         """Select these runs (after an import or a solve) and scroll to the first.

@@ -88,11 +88,14 @@ def format_date(stamp: Any, seconds: bool = False) -> str:
         "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M", time.localtime(float(stamp)))
 
 
+def _format_count(value: Any) -> str:
+    return "" if value is None else f"{int(value):,}"
+
+
 _TEXT: dict[str, Callable[[Any], str]] = {
     "fun": lambda v: "" if v is None else f"{float(v):.6g}", "wall_s": format_wall,
     "created_at": format_date, "warm_source": lambda v: (v or "")[:8],
-    "nit": lambda v: "" if v is None else f"{int(v):,}",
-    "nfev": lambda v: "" if v is None else f"{int(v):,}"}
+    "nit": _format_count, "nfev": _format_count}
 
 
 def cell_text(row: dict[str, Any], key: str) -> str:

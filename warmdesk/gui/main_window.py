@@ -326,12 +326,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"WarmDesk {__version__}" + (f" — {Path(path).name}" if path else ""))
 
     def _job_finished(self, _job_id: str, result: JobResult) -> None:
-        self.browser.refresh()
         self.examples_offer.hide()
         self.warm_panel.refresh()
         run = result.run
-        if run is not None:
-            self.browser.select_runs([run.id])
+        if run is None:
+            self.browser.refresh()
+        else:
+            self.browser.select_runs([run.id])   # (reloads the table too)
             saving = run.info.get("saving")
             text = (f"{run.name}: {run.status}, f = {run.fun:.6g} after {run.nfev} evaluations"
                     if run.fun is not None else f"{run.name}: {run.status}")
@@ -343,11 +344,11 @@ class MainWindow(QMainWindow):
         self.show_message(("Error: " if level == "error" else "") + text)
 
     def _runs_imported(self, report: OpenReport) -> None:
-        self.browser.refresh()
         if report.run_ids:
             self.examples_offer.hide()   # the library is no longer empty
-        if report.run_ids:
-            self.browser.select_runs(report.run_ids)
+            self.browser.select_runs(report.run_ids)   # (reloads the table too)
+        else:
+            self.browser.refresh()
         self.show_message(report.summary())
         if report.refused:
             self._refused_files(report.refused)

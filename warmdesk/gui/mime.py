@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QMimeData
 
 RUN_IDS_MIME = "application/x-warmdesk-run-ids"
+_ID_CHARS = frozenset("0123456789abcdefABCDEF-")
 
 
 def run_ids_mime(run_ids: list[str]) -> QMimeData:
@@ -20,6 +21,5 @@ def run_ids_from_mime(data: QMimeData) -> list[str]:
     if not data.hasFormat(RUN_IDS_MIME):
         return []
     raw = bytes(data.data(RUN_IDS_MIME).data()).decode("ascii", "replace")
-    allowed = set("0123456789abcdefABCDEF-")
-    return [line.strip() for line in raw.splitlines()
-            if line.strip() and len(line.strip()) <= 64 and set(line.strip()) <= allowed]
+    ids = (line.strip() for line in raw.splitlines())
+    return [i for i in ids if i and len(i) <= 64 and set(i) <= _ID_CHARS]

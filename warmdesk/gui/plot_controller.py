@@ -1,6 +1,9 @@
 """Feeds the convergence plot: live curves from running solves, finished runs
 from the library table's selection (loaded in the background), and the
-warm-vs-cold comparison of a finished warm run with its cold reference."""
+warm-vs-cold comparison of a finished warm run with its cold reference.
+
+The runs on the plot are kept here (``_runs``), so choosing what to compare
+needs no second read of the library."""
 
 from __future__ import annotations
 
@@ -16,20 +19,18 @@ from .solve_manager import JobResult, SolveManager
 MAX_PLOTTED = 16
 
 
-def run_label(run: Run | dict) -> str:
-    get = run.get if isinstance(run, dict) else lambda k, d=None: getattr(run, k, d)
-    warm = get("warm_source") if isinstance(run, dict) else run.warm_source
-    return f"{get('name')} {str(get('id'))[:6]}" + (" (warm)" if warm else "")
+def run_label(run: Run) -> str:
+    return f"{run.name} {run.id[:6]}" + (" (warm)" if run.warm_source else "")
 
 
 class PlotController(QObject):
     message = Signal(str)
-    comparison_shown = Signal(str)   # the annotation's text
 
     def __init__(self, plot: ConvergencePlot, library: Library, manager: SolveManager) -> None:
         super().__init__(plot)
         self.plot, self.library, self.manager = plot, library, manager
         self._live: set[str] = set()
+        self._runs: dict[str, Run] = {}       # finished runs on the plot
         self._selection_generation = 0
         manager.run_started.connect(self._run_started)
         manager.progress.connect(self._progress)
@@ -48,9 +49,14 @@ class PlotController(QObject):
         for run in result.runs:
             if run.id in self._live:
                 self._live.discard(run.id)
+                self._runs[run.id] = run
                 self.plot.finish_live(run)
         if result.run is not None and result.run.warm is not None:
             self.compare_with_cold(result.run)
+
+    def _show(self, run: Run, label: str | None = None) -> None:
+        self._runs[run.id] = run
+        self.plot.show_run(run, label or run_label(run))
 
     # -- selection
     def show_runs(self, run_ids: list[str]) -> None:
@@ -61,84 +67,58 @@ class PlotController(QObject):
         for rid in self.plot.run_ids():
             if rid not in wanted and rid not in self._live:
                 self.plot.remove_run(rid)
+                self._runs.pop(rid, None)
         self.plot.set_highlighted(wanted)
         missing = [rid for rid in wanted if rid not in self.plot.run_ids()]
         if not missing:
-            self._compare_pair(wanted)
+            self._compare_selected(wanted)
             return
         library = self.library
-
-        def load() -> list[Run]:
-            return [library.get_run(rid) for rid in missing]
 
         def loaded(runs: list[Run]) -> None:
             if generation != self._selection_generation:
                 return
             for run in runs:
-                self.plot.show_run(run, run_label(run))
+                self._show(run)
             self.plot.set_highlighted(wanted)
-            self._compare_pair(wanted)
+            self._compare_selected(wanted)
 
-        run_in_background(load, loaded, self.message.emit, owner=self)
+        run_in_background(lambda: [library.get_run(rid) for rid in missing], loaded,
+                          self.message.emit, owner=self)
 
-    def _compare_pair(self, run_ids: list[str]) -> None:
+    def _compare_selected(self, run_ids: list[str]) -> None:
         """One warm run selected: compare it with its cold reference. Two runs
         selected, one warm-started and the other cold: compare them."""
-        if len(run_ids) not in (1, 2):
-            self.plot.clear_comparison()
+        runs = [self._runs.get(rid) for rid in run_ids]
+        if len(runs) == 1 and runs[0] is not None and runs[0].warm is not None:
+            self.compare_with_cold(runs[0])
             return
-        library = self.library
-        generation = self._selection_generation
-
-        if len(run_ids) == 1:
-            def single(run: Run) -> None:
-                if generation != self._selection_generation:
-                    return
-                if run.warm is None or not run.info.get("saving"):
-                    self.plot.clear_comparison()
-                else:
-                    self.compare_with_cold(run)
-
-            run_in_background(lambda: library.get_run(run_ids[0], history=False), single,
-                              self.message.emit, owner=self)
-            return
-
-        def load() -> tuple[Run, Run] | None:
-            a, b = (library.get_run(rid, history=True) for rid in run_ids)
-            for warm, cold in ((a, b), (b, a)):
+        if len(runs) == 2 and None not in runs:
+            for warm, cold in (runs, runs[::-1]):
                 if warm.warm is not None and cold.warm is None:
-                    return warm, cold
-            return None
-
-        def loaded(pair: tuple[Run, Run] | None) -> None:
-            if generation != self._selection_generation:
-                return
-            if pair is None:
-                self.plot.clear_comparison()
-            else:
-                self.plot.set_comparison(*pair)
-                self.comparison_shown.emit(self.plot.comparison_text())
-
-        run_in_background(load, loaded, self.message.emit, owner=self)
+                    self.plot.set_comparison(warm, cold)
+                    return
+        self.plot.clear_comparison()
 
     def compare_with_cold(self, warm: Run) -> None:
         """Overlay a warm run with the cold run its saving was measured against."""
         saving = warm.info.get("saving") or {}
         cold_id = saving.get("cold_run") if isinstance(saving, dict) else None
         if not cold_id:
+            self.plot.clear_comparison()
+            return
+        if cold_id in self._runs:
+            self.plot.set_comparison(warm, self._runs[cold_id])
+            self.plot.set_highlighted([warm.id, cold_id])
             return
         library = self.library
-
-        def load() -> Run:
-            return library.get_run(cold_id)
 
         def loaded(cold: Run) -> None:
             if warm.id not in self.plot.run_ids():
                 return   # the selection moved on
-            if cold.id not in self.plot.run_ids():
-                self.plot.show_run(cold, run_label(cold) + " (cold)")
+            self._show(cold, run_label(cold) + " (cold)")
             self.plot.set_comparison(warm, cold)
             self.plot.set_highlighted([warm.id, cold.id])
-            self.comparison_shown.emit(self.plot.comparison_text())
 
-        run_in_background(load, loaded, self.message.emit, owner=self)
+        run_in_background(lambda: library.get_run(cold_id), loaded, self.message.emit,
+                          owner=self)

@@ -396,5 +396,6 @@ class ProblemEditor(QWidget):
         for expression in self.forms[self._kind].expression_fields():
             if field == expression.field or field.startswith(expression.field + "."):
                 expression.edit.setFocus()
-        if field.split(".")[0] in ("name", "tags", "description"):
-            getattr(self.header, field.split(".")[0]).setFocus()
+        head = field.split(".")[0]
+        if head in ("name", "tags", "description"):
+            getattr(self.header, head).setFocus()

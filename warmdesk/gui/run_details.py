@@ -244,8 +244,9 @@ class RunDetails(QWidget):
                                    if run else "")
         self._solution.clear()
         for name, values in (run.solution.items() if run else []):
-            item = QTreeWidgetItem([name, str(np.size(values)), summarise_values(values)])
-            item.setToolTip(2, summarise_values(values) if np.size(values) <= 200 else
+            summary = summarise_values(values)
+            item = QTreeWidgetItem([name, str(np.size(values)), summary])
+            item.setToolTip(2, summary if np.size(values) <= 200 else
                             ", ".join(f"{v:.6g}" for v in np.ravel(values)[:200]) + ", …")
             self._solution.addTopLevelItem(item)
         history = run.history.array if run else None

@@ -24,6 +24,8 @@ SECTION_TITLES = {"parameter": "Parameters", "solver": "Solver", "option": "Opti
 #: Spec keys with their own section or of no interest in a diff.
 _OWN_KEYS = frozenset({"parameters", "solver", "data", "name", "description", "tags", "format"})
 _RESULTS = ("status", "fun", "nit", "nfev", "njev", "wall_s")
+#: The sections the headline names as "changed" or "same", with their words.
+_HEADLINE_SECTIONS = (("solver", "method"), ("option", "options"), ("data", "data"))
 MAX_TEXT = 60
 
 
@@ -99,15 +101,18 @@ def _same(old: Any, new: Any) -> bool:
                                                                        default=str)
 
 
-def _compare(section: str, old: dict[str, Any], new: dict[str, Any]) -> list[DiffRow]:
-    """Rows for the keys whose values differ (a missing key shows as "")."""
+def _compare(section: str, old: dict[str, Any], new: dict[str, Any],
+             relative: bool = True) -> list[DiffRow]:
+    """Rows for the keys whose values differ (a missing key shows as ""), with
+    their relative change when ``relative`` and both are there."""
     rows = []
-    for key in list(dict.fromkeys([*old, *new])):
+    for key in dict.fromkeys([*old, *new]):
         a, b = old.get(key), new.get(key)
         if _same(a, b):
             continue
+        numeric = relative and a is not None and b is not None
         rows.append(DiffRow(section, str(key), format_value(a), format_value(b),
-                            relative_change(a, b) if a is not None and b is not None else None))
+                            relative_change(a, b) if numeric else None))
     return rows
 
 
@@ -154,10 +159,8 @@ def diff_headline(rows: list[DiffRow]) -> str:
     count = {section: sum(1 for r in rows if r.section == section) for section in SECTIONS}
     parts = [f"{count['parameter']} parameter{'s' * (count['parameter'] != 1)} changed"
              if count["parameter"] else "no parameter changed"]
-    same = [label for section, label in (("solver", "method"), ("option", "options"),
-                                         ("data", "data")) if not count[section]]
-    parts += [f"{label} changed" for section, label in (("solver", "method"), ("option", "options"),
-                                                        ("data", "data")) if count[section]]
+    same = [label for section, label in _HEADLINE_SECTIONS if not count[section]]
+    parts += [f"{label} changed" for section, label in _HEADLINE_SECTIONS if count[section]]
     if count["spec"]:
         parts.append(f"{count['spec']} other part{'s' * (count['spec'] != 1)} of the problem "
                      "changed")
@@ -180,8 +183,6 @@ def diff_runs(source: Run, target: Run) -> list[DiffRow]:
         rows.append(DiffRow("solver", "method", str(old_method), str(new_method)))
     rows += _compare("option", old_solver.get("options") or {}, new_solver.get("options") or {})
     rows += _data_rows(source, target)
-    rest_old, rest_new = _flat_rest(old), _flat_rest(new)
-    rows += [DiffRow(r.section, r.name, r.old, r.new, None) for r in
-             _compare("spec", rest_old, rest_new)]
+    rows += _compare("spec", _flat_rest(old), _flat_rest(new), relative=False)
     rows += _result_rows(source, target)
     return rows

@@ -40,10 +40,6 @@ class EditQueue(QObject):
         self._waiting: deque[tuple[Edit, str, str, Callable[[], None] | None]] = deque()
         self._busy = False
 
-    @property
-    def busy(self) -> bool:
-        return self._busy or bool(self._waiting)
-
     def submit(self, edit: Edit, doing: str, done: str,
                then: Callable[[], None] | None = None) -> None:
         """Run ``edit(library)``; on success call ``then()`` and emit ``done``, on

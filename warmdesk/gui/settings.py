@@ -15,6 +15,19 @@ PLOT_X = ("iter", "nfev", "wall_s")
 PLOT_Y = ("fun", "grad_norm", "constr_viol", "t")
 
 
+def _setting(key: str, default: Any, kind: type) -> property:
+    """A typed setting stored under ``key`` (a bool setting stores a bool)."""
+    def store(self: AppSettings, value: Any) -> None:
+        self._qs.setValue(key, bool(value) if kind is bool else value)
+
+    return property(lambda self: self._get(key, default, kind), store)
+
+
+def _blob(key: str) -> property:
+    """A blob stored under ``key`` (None when there is none)."""
+    return property(lambda self: self._bytes(key), lambda self, value: self._qs.setValue(key, value))
+
+
 class AppSettings:
     def __init__(self, path: str | None = None) -> None:
         path = path or os.environ.get(ENV_VAR)
@@ -30,37 +43,23 @@ class AppSettings:
         except (TypeError, ValueError):
             return default
 
-    def sync(self) -> None:
-        self._qs.sync()
-
-    # window layout (opaque blobs from Qt's saveGeometry/saveState)
-    geometry = property(lambda self: self._bytes("window/geometry"),
-                        lambda self, v: self._qs.setValue("window/geometry", v))
-    window_state = property(lambda self: self._bytes("window/state"),
-                            lambda self, v: self._qs.setValue("window/state", v))
-    splitter_state = property(lambda self: self._bytes("window/splitter"),
-                              lambda self, v: self._qs.setValue("window/splitter", v))
-
     def _bytes(self, key: str) -> QByteArray | None:
         value = self._qs.value(key)
         return value if isinstance(value, QByteArray) else None
 
-    # library
-    @property
-    def library_dir(self) -> str:
-        return self._get("library/folder", "", str)
+    def sync(self) -> None:
+        self._qs.sync()
 
-    @library_dir.setter
-    def library_dir(self, value: str) -> None:
-        self._qs.setValue("library/folder", value)
+    # window layout (opaque blobs from Qt's saveGeometry/saveState)
+    geometry = _blob("window/geometry")
+    window_state = _blob("window/state")
+    splitter_state = _blob("window/splitter")
 
-    @property
-    def examples_offered(self) -> bool:
-        return self._get("library/examples_offered", False, bool)
-
-    @examples_offered.setter
-    def examples_offered(self, value: bool) -> None:
-        self._qs.setValue("library/examples_offered", bool(value))
+    # library, warm start, files
+    library_dir = _setting("library/folder", "", str)
+    examples_offered = _setting("library/examples_offered", False, bool)
+    guard = _setting("warm/guard", True, bool)
+    last_folder = _setting("files/last_folder", "", str)
 
     # plots
     @property
@@ -75,21 +74,3 @@ class AppSettings:
         x, y, log_x, log_y = value
         for key, item in (("x", x), ("y", y), ("log_x", bool(log_x)), ("log_y", bool(log_y))):
             self._qs.setValue(f"plot/{key}", item)
-
-    # warm start
-    @property
-    def guard(self) -> bool:
-        return self._get("warm/guard", True, bool)
-
-    @guard.setter
-    def guard(self, value: bool) -> None:
-        self._qs.setValue("warm/guard", bool(value))
-
-    # files
-    @property
-    def last_folder(self) -> str:
-        return self._get("files/last_folder", "", str)
-
-    @last_folder.setter
-    def last_folder(self, value: str) -> None:
-        self._qs.setValue("files/last_folder", value)

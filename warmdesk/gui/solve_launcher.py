@@ -17,7 +17,6 @@ from .warm_panel import WarmStartPanel
 
 class SolveLauncher(QObject):
     message = Signal(str)
-    launched = Signal(str)   # job id
 
     def __init__(self, editor: ProblemEditor, panel: WarmStartPanel, manager: SolveManager,
                  parent: QObject | None = None) -> None:
@@ -36,9 +35,7 @@ class SolveLauncher(QObject):
             self.message.emit("Waiting for the problem check and the warm-start advice…")
 
     def launch_cold(self, problem: Problem, label: str = "") -> str:
-        job = self.manager.launch(SolveRequest(problem, None, False, label or problem.name))
-        self.launched.emit(job)
-        return job
+        return self.manager.launch(SolveRequest(problem, None, False, label or problem.name))
 
     def _try_pending(self) -> bool:
         """Launch the pending solve if everything it needs is ready; True if done."""
@@ -64,6 +61,5 @@ class SolveLauncher(QObject):
         guard = warm is not None and self.panel.guard_enabled()
         label = problem.name + (" (cold)" if warm is None else
                                 f" (warm from {source[:8]}{', guarded' if guard else ''})")
-        job = self.manager.launch(SolveRequest(problem, warm, guard, label))
-        self.launched.emit(job)
+        self.manager.launch(SolveRequest(problem, warm, guard, label))
         self.message.emit(f"Started {label}")

@@ -24,8 +24,6 @@ def explain(s: Any, f0: float, family_saving: float | None, family_count: int) -
                      f"parameters differ by {100 * s.param_distance:.3g}%")
     if s.same_structure and s.data_distance > 0 and math.isfinite(s.data_distance):
         parts.append(f"data moved by {s.data_distance:.2g} spread")
-    elif s.same_structure and s.data_distance == 0 and s.warm.report.get("kind") != "none":
-        pass
     parts.append(f"f at its {'prediction' if s.source == 'predicted' else 'solution'} "
                  f"{fmt(s.f)} vs {fmt(f0)} at the default start")
     if s.violation and math.isfinite(s.violation) and s.violation > 0:

@@ -96,10 +96,10 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         return run, report
     ref_id, ref_nfev, ref_fun, basis = ref
     if basis != "measured":
-        ref_nfev = min(r[1] for r in refs if r[1] > 0) if any(r[1] > 0 for r in refs) \
-            else ref_nfev
+        ref_nfev = min((r[1] for r in refs if r[1] > 0), default=ref_nfev)
     budget = max(MIN_BUDGET, int(BUDGET_FRACTION * ref_nfev))
-    ref_value = min(_value_at_reference(library, problem, r[0]) for r in refs)
+    merit = merit_function(problem)  # built once: it compiles (or, for train, copies the data)
+    ref_value = min(_value_at_reference(library, problem, merit, r[0]) for r in refs)
     if problem.constraints:
         # no going on past the budget here (a lower f can be infeasible): when warm
         # starts of this problem have needed more than the budget, a guarded warm
@@ -117,23 +117,24 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     warm_control = SolveControl(control.cancel_flag, control.interrupt_flag, budget)
     verdict: dict[str, Any] = {}
     if not problem.constraints:  # with constraints a lower f can be an infeasible point
-        f0, _ = merit_function(problem)(problem.start_vector())
+        f0, _ = merit(problem.start_vector())
         warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, f0, ref_value,
                                                          verdict, problem.kind != "minimize")
     warm_run = _solve(problem, warm, warm_control, on_progress, on_run_start)
     report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
                          total_nfev=warm_run.nfev, runs=[warm_run])
-    if warm_run.status in ("cancelled",) or control.cancel_flag.is_set() \
+    if warm_run.status == "cancelled" or control.cancel_flag.is_set() \
             or control.interrupt_flag.is_set():
         report.reason = "stopped by the user"
         warm_run.info["guard"] = report.to_dict()
         return warm_run, report
     over_budget = warm_run.info.get("stopped_by", "").startswith("the evaluation budget")
+    worst_kept = ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value))
     worse = (warm_run.status == "converged" and warm_run.fun is not None
-             and warm_run.fun > ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value)))
+             and warm_run.fun > worst_kept)
     settled = warm_run.status == "converged" or (
         warm_run.status == "stopped" and warm_run.fun is not None and not over_budget
-        and warm_run.fun <= ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value)))
+        and warm_run.fun <= worst_kept)
     if settled and not worse:
         if verdict:
             report.reason = (f"ahead of the cold reference at its budget ({verdict['at']} "
@@ -215,14 +216,15 @@ def _progress(verdict: dict[str, Any]) -> str:
             f"{100 * verdict['cold_progress']:.0f}%")
 
 
-def _value_at_reference(library: Library, problem: Problem, ref_id: str) -> float:
-    """The new objective at the cold reference's solution (inf if it does not map)."""
+def _value_at_reference(library: Library, problem: Problem,
+                        merit: Callable[[np.ndarray], tuple[float, float]], ref_id: str) -> float:
+    """The new objective (``merit``) at the cold reference's solution (inf if it does not map)."""
     try:
         ref = library.get_run(ref_id, history=False)
         x = warm_start_from_run(problem, ref, use_state=False).x0
     except (WarmDeskError, ValueError):
         return math.inf
-    f, viol = merit_function(problem)(x)
+    f, viol = merit(x)
     return f if viol <= 1e-8 else math.inf
 
 

@@ -29,7 +29,7 @@ def suggest_ode(library: Library, problem: Problem, top: int) -> Advice:
     suggestions = []
     for run_id, blob in rows:
         params = vector(blob)
-        if params.shape != p.shape or not np.array_equal(params, p):
+        if not np.array_equal(params, p):  # also False when the shapes differ
             continue
         run = library.get_run(run_id, history=False)
         if run.method != problem.method or run.problem.get("solver") != problem.spec.get("solver"):

@@ -51,7 +51,7 @@ def solve_fit(ctx: SolveContext) -> None:
         if not np.all(inside):
             span = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
             x0 = np.clip(x0, lower + 1e-10 * span, upper - 1e-10 * span)
-    last = {"x": x0.copy(), "cost": math.nan}
+    last = {"x": x0.copy()}
     rec.start_at(x0)
 
     def residuals(x: np.ndarray) -> np.ndarray:
