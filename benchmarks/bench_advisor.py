@@ -59,11 +59,8 @@ Families:
 - multibasin-BFGS      Rosenbrock n=10 whose stored runs were solved from random
                        starts in [-2, 2] (some end at the local minimum x0 ~ -1);
                        the new problem starts from the default x = 0; gtol 1e-8
-                       lies at the objective's rounding noise, so about one
-                       best-basin start in four to five pays ~40 extra line-search
-                       evaluations, unpredictably (docs/advisor.md, "the BFGS
-                       tolerance lottery"): target (a) here passes or fails by
-                       the luck of a few such draws
+                       lies at the objective's rounding noise (see docs/advisor.md,
+                       "the BFGS tolerance lottery", and solvers/noise_floor.py)
 - peaks-trf, peaks-lm  the two-Gaussian fit (factories.write_peaks/fit_spec),
                        data shift ~0.5, new noise per problem
 - logistic-LBFGSB      logistic regression (factories.write_classification

@@ -26,6 +26,8 @@ from scipy import optimize
 from ..errors import SolveFailed
 from .base import SolveContext, Stopped
 from .compiled import ScalarFunction, expression_vector
+from .noise_floor import DEFAULT_GTOL, AcceptedAtNoise, NoiseFloorRule
+from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 
 #: Accepted payloads per method (x0 is accepted by all).
 PAYLOADS: dict[str, tuple[str, ...]] = {
@@ -59,14 +61,15 @@ class _Objective:
     """Counts evaluations, checks control and finiteness, remembers the norms of
     the last few gradients. Kept lean: it runs on every evaluation."""
 
-    __slots__ = ("ctx", "fn", "rec", "_norms", "last_f")
+    __slots__ = ("ctx", "fn", "rec", "_norms", "last_f", "rule")
 
     def __init__(self, ctx: SolveContext, fn: ScalarFunction) -> None:
         self.ctx = ctx
         self.fn = fn
         self.rec = ctx.recorder
-        self._norms: list[tuple[bytes, float]] = []
+        self._norms: list[tuple[bytes, float, np.ndarray]] = []
         self.last_f = math.nan
+        self.rule: NoiseFloorRule | None = None
 
     def value(self, x: np.ndarray) -> float:
         f = self.fn.value(x)
@@ -84,9 +87,11 @@ class _Objective:
             raise SolveFailed(f"the gradient holds NaN or Inf at evaluation {rec.nfev}")
         self.last_f = f
         norms = self._norms
-        norms.append((x.tobytes(), math.sqrt(gsq)))
+        norms.append((x.tobytes(), math.sqrt(gsq), g))
         if len(norms) > 4:
             del norms[0]
+        if self.rule is not None:
+            self.rule.evaluated(x, f, g)
         return f, g
 
     def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -95,10 +100,17 @@ class _Objective:
 
     def grad_norm(self, x: np.ndarray) -> float:
         key = x.tobytes()
-        for seen, norm in reversed(self._norms):
+        for seen, norm, _ in reversed(self._norms):
             if seen == key:
                 return norm
         return math.nan
+
+    def grad_at(self, x: np.ndarray) -> np.ndarray | None:
+        key = x.tobytes()
+        for seen, _, g in reversed(self._norms):
+            if seen == key:
+                return g
+        return None
 
 
 def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], float]]:
@@ -156,6 +168,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
     if constraints:
         kwargs["constraints"] = constraints
     qn = _apply_payload(ctx, kwargs, options, x0)
+    rule = obj.rule = _noise_floor_rule(method, options, x0)
 
     last = {"x": x0.copy()}
     constrained = bool(constraints)
@@ -172,6 +185,8 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
         cviol = float(cv) if cv is not None else (violation(x) if constrained else math.nan)
         rec.row(fun, gnorm, cviol, x=x)
         last["x"] = x.copy()
+        if rule is not None:
+            rule.iterate(x, fun, obj.grad_at(x))
 
     if method == "TNC":
         kwargs["callback"] = lambda xk: record(xk, obj.last_f)
@@ -185,6 +200,12 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
     except Stopped as stop:
         _stopped(ctx, stop.status, last["x"], obj)
         return
+    except AcceptedAtNoise as accepted:
+        assert rule is not None
+        res = _accepted_result(accepted, rule)
+        record(accepted.x, accepted.f)
+        run.info["accepted_at_noise"] = {"df": accepted.f - accepted.f_before,
+                                         "max_abs_grad": accepted.gnorm}
     x = np.asarray(res.x, dtype=float)
     run.fun = float(res.fun)
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
@@ -194,6 +215,23 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
     run.state = _state_after(ctx, res, x, qn)
     if constraints:
         run.info["constr_violation"] = violation(x)
+
+
+def _noise_floor_rule(method: str, options: dict[str, Any],
+                      x0: np.ndarray) -> NoiseFloorRule | None:
+    """BFGS and CG end at a trial step that meets gtol within f's rounding noise."""
+    if method not in NOISE_FLOOR_METHODS:
+        return None
+    keep = method == "BFGS" and x0.size <= MATRIX_STATE_MAX_N
+    return NoiseFloorRule(float(options.get("gtol", DEFAULT_GTOL)), options.get("hess_inv0"),
+                          keep_pairs=keep)
+
+
+def _accepted_result(accepted: AcceptedAtNoise, rule: NoiseFloorRule) -> optimize.OptimizeResult:
+    """What scipy would have returned had its line search accepted the step."""
+    hess_inv = rule.inverse_hessian(accepted.x.size) if rule.keep_pairs else None
+    return optimize.OptimizeResult(x=accepted.x, fun=accepted.f, success=True,
+                                   message=accepted.message(rule.gtol), hess_inv=hess_inv)
 
 
 def _split_copy(problem: Any, x: np.ndarray) -> dict[str, np.ndarray]:
