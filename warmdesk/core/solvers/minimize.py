@@ -90,8 +90,9 @@ class _Objective:
         norms.append((x.tobytes(), math.sqrt(gsq), g))
         if len(norms) > 4:
             del norms[0]
-        if self.rule is not None:
-            self.rule.evaluated(x, f, g)
+        rule = self.rule
+        if rule is not None and f <= rule.bound and gsq <= rule.gsq_limit:
+            rule.evaluated(x, f, g)
         return f, g
 
     def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:

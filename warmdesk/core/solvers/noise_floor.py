@@ -57,28 +57,33 @@ class AcceptedAtNoise(Exception):
 class NoiseFloorRule:
     """Watches the evaluations of one BFGS/CG solve; see the module docstring."""
 
-    __slots__ = ("gtol", "keep_pairs", "_fk", "_bound", "_xk", "_gk", "_h", "_pairs")
+    __slots__ = ("_gk", "_h", "_pairs", "_xk", "bound", "fk", "gsq_limit", "gtol", "keep_pairs")
 
     def __init__(self, gtol: float, h0: np.ndarray | None = None, keep_pairs: bool = False) -> None:
         self.gtol = gtol
         self.keep_pairs = keep_pairs
-        self._fk = math.nan
-        self._bound = math.nan
+        #: f of the current iterate, and how high a trial's f may come out.
+        self.fk = math.nan
+        self.bound = math.inf  # the first evaluation (the start point) always comes through
+        #: |g|^2 above which max|g| > gtol for sure (|g|_2 <= sqrt(n) max|g|), set per size.
+        self.gsq_limit = math.inf
         self._xk: np.ndarray | None = None
         self._gk: np.ndarray | None = None
         self._h = None if h0 is None else np.array(h0, dtype=float)
         self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
 
     def evaluated(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
-        """Called with every (x, f, g); raises :class:`AcceptedAtNoise` to end the solve."""
+        """Called with (x, f, g) of every evaluation that passes the cheap screen
+        ``f <= bound and g @ g <= gsq_limit`` (the caller's, to keep the common
+        case to two comparisons); raises :class:`AcceptedAtNoise` to end the solve."""
         if self._xk is None:  # scipy evaluates the start point first
             self._set_iterate(x, f, g)
             return
-        if not f <= self._bound:
+        if not f <= self.bound:
             return
         gnorm = float(np.max(np.abs(g))) if g.size else 0.0
         if gnorm <= self.gtol and not np.array_equal(x, self._xk):
-            raise AcceptedAtNoise(np.array(x, dtype=float), f, self._fk, gnorm)
+            raise AcceptedAtNoise(np.array(x, dtype=float), f, self.fk, gnorm)
 
     def iterate(self, x: np.ndarray, f: float, g: np.ndarray | None) -> None:
         """scipy accepted ``x`` (its callback); ``g`` is the gradient evaluated there."""
@@ -87,7 +92,7 @@ class NoiseFloorRule:
         if g is None:  # not among the last evaluations: the steps can no longer be replayed
             self.keep_pairs = False
             self._pairs.clear()
-            self._xk, self._fk, self._bound = np.array(x, dtype=float), f, f + NOISE_REL * abs(f)
+            self._xk, self.fk, self.bound = np.array(x, dtype=float), f, f + NOISE_REL * abs(f)
             return
         if self.keep_pairs:
             self._pairs.append((x - self._xk, g - self._gk))
@@ -102,8 +107,9 @@ class NoiseFloorRule:
         return 0.5 * (self._h + self._h.T)
 
     def _set_iterate(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
-        self._xk, self._gk, self._fk = np.array(x, dtype=float), np.array(g, dtype=float), f
-        self._bound = f + NOISE_REL * abs(f)
+        self._xk, self._gk, self.fk = np.array(x, dtype=float), np.array(g, dtype=float), f
+        self.bound = f + NOISE_REL * abs(f)
+        self.gsq_limit = x.size * self.gtol * self.gtol
 
     def _fold(self, n: int | None = None) -> None:
         if self._h is None:
