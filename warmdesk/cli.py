@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
 from . import __version__
 from .cli_library import COMMANDS as LIBRARY_COMMANDS
@@ -115,55 +115,16 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from .core.advisor import guarded_solve, record_outcome, suggest
-    from .core.engine import new_run, solve
+    from .core.advisor import record_outcome
     from .core.problems import load_problem
-    from .core.solvers.base import SolveControl
-    from .core.warmstart import format_report, warm_start_from_run
 
     problem = load_problem(args.problem)
-    library = open_library(args)
-    warm = None
-    if args.warm == "auto":
-        advice = suggest(library, problem, top=1)
-        print("warm: " + advice.reason, file=sys.stderr)
-        if advice.top is not None:
-            warm = advice.top.warm
-            if args.x_only:
-                warm.state, warm.payload = {}, [warm.payload[0]]
-            print(f"  {advice.top.explanation}", file=sys.stderr)
-    elif args.warm != "none":
-        warm = warm_start_from_run(problem, library.get_run(args.warm),
-                                   use_state=not args.x_only)
-    if warm is not None:
-        print(format_report(warm.report), file=sys.stderr)
-    progress = TerminalProgress() if not args.json and sys.stderr.isatty() else None
-    guard = None
-    if warm is not None and args.guard:
-        run, guard = guarded_solve(library, problem, warm, SolveControl(), on_progress=progress)
-        library.save_runs(guard.runs)
-        print(f"guard: {guard.action}: {guard.reason}", file=sys.stderr)
-    elif args.process:
-        from .core.process import ProcessSolve
-        handle = ProcessSolve(problem, warm)
-        library.save_run(handle.run)  # recorded as running: a crash leaves it interrupted
-        try:
-            run = handle.wait(on_progress=progress)
-        except KeyboardInterrupt:
-            handle.interrupt()
-            run = handle.wait(timeout=30)
-    else:
-        run = new_run(problem, warm)
-        run.status = "running"
-        library.save_run(run)
-        run = solve(problem, warm, SolveControl(), on_progress=progress, run=run)
-    if progress:
-        progress.done()
-    library.save_run(run)
-    for made in (guard.runs if guard else [run]):
-        if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
-            record_outcome(library, made)
-    library.close()
+    with open_library(args) as library:
+        warm = _chosen_warm_start(args, library, problem)
+        run, guard = _solve_and_save(args, library, problem, warm)
+        for made in (guard.runs if guard else [run]):
+            if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
+                record_outcome(library, made)
     if args.json:
         out = run.summary()
         out["warm_report"] = warm.report if warm else None
@@ -177,6 +138,61 @@ def cmd_solve(args: argparse.Namespace) -> int:
             print(f"  saved {100 * sv['value']:.0f}% of the cold work ({sv['basis']}, "
                   f"cold run {sv['cold_run'][:12]} took {sv['cold_nfev']} evaluations)")
     return EXIT_OK if run.status == "converged" else EXIT_NOT_CONVERGED
+
+
+def _chosen_warm_start(args: argparse.Namespace, library: Any, problem: Any) -> Any:
+    """``--warm auto|RUN_ID|none`` (and ``--x-only``), its mapping report printed."""
+    from .core.advisor import suggest
+    from .core.warmstart import format_report, warm_start_from_run, x_only
+
+    warm = None
+    if args.warm == "auto":
+        advice = suggest(library, problem, top=1)
+        print("warm: " + advice.reason, file=sys.stderr)
+        if advice.top is not None:
+            warm = x_only(advice.top.warm) if args.x_only else advice.top.warm
+            print(f"  {advice.top.explanation}", file=sys.stderr)
+    elif args.warm != "none":
+        warm = warm_start_from_run(problem, library.get_run(args.warm),
+                                   use_state=not args.x_only)
+    if warm is not None:
+        print(format_report(warm.report), file=sys.stderr)
+    return warm
+
+
+def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
+                    warm: Any) -> tuple[Any, Any]:
+    """Solve (guarded, in a child process, or here); every run is saved as
+    ``running`` first, so a crash leaves it ``interrupted`` rather than missing."""
+    from .core.advisor import guarded_solve
+    from .core.engine import new_run, solve
+    from .core.solvers.base import SolveControl
+
+    progress = TerminalProgress() if not args.json and sys.stderr.isatty() else None
+    guard = None
+    if warm is not None and args.guard:
+        run, guard = guarded_solve(library, problem, warm, SolveControl(), on_progress=progress,
+                                   on_run_start=library.save_run, on_run_end=library.save_run)
+        library.save_runs(guard.runs)
+        print(f"guard: {guard.action}: {guard.reason}", file=sys.stderr)
+    elif args.process:
+        from .core.process import ProcessSolve
+        handle = ProcessSolve(problem, warm)
+        library.save_run(handle.run)
+        try:
+            run = handle.wait(on_progress=progress)
+        except KeyboardInterrupt:
+            handle.interrupt()
+            run = handle.wait(timeout=30)
+    else:
+        run = new_run(problem, warm)
+        run.status = "running"
+        library.save_run(run)
+        run = solve(problem, warm, SolveControl(), on_progress=progress, run=run)
+    if progress:
+        progress.done()
+    library.save_run(run)
+    return run, guard
 
 
 if __name__ == "__main__":

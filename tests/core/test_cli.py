@@ -50,8 +50,15 @@ def test_solve_cold_then_warm_by_id_and_auto(tmp_path: Path) -> None:
     out = warmdesk("solve", str(nxt), "--warm", "auto", "--process", library=lib)
     assert out.returncode == 0 and "warm start from" in out.stderr and "converged" in out.stdout
 
+    for source in ("auto", cold["run_id"]):  # --x-only: the run and its report both say x0 only
+        out = warmdesk("solve", str(nxt), "--warm", source, "--x-only", "--json", library=lib)
+        x_only = json.loads(out.stdout)
+        assert x_only["warm_payload"] == ["x0"] and x_only["warm_report"]["payload"] == ["x0"]
+        assert "left out on request" in x_only["warm_report"]["refused"]["hess_inv"]
+        assert "payload x0 (restart)" in out.stderr and "hess_inv: left out" in out.stderr
+
     listing = json.loads(warmdesk("runs", "--json", library=lib).stdout)
-    assert len(listing) == 4
+    assert len(listing) == 6
     shown = json.loads(warmdesk("show", cold["run_id"], "--json", library=lib).stdout)
     assert shown["history_rows"] == cold["nit"] and shown["problem"]["name"] == "rosenbrock"
 

@@ -4,6 +4,7 @@ the runs and the report sent back, and cancel/kill in guard mode."""
 from __future__ import annotations
 
 import copy
+import time
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,20 @@ def test_guarded_solve_in_a_child_returns_its_runs_and_report(tmp_path: Path) ->
         def progress(run_id: str, rows: np.ndarray) -> None:
             rows_per_run[run_id] = rows_per_run.get(run_id, 0) + len(rows)
 
-        kept = handle.wait(timeout=120, on_progress=progress, on_run=announced.append)
+        events: list[tuple[str, Run]] = []
+
+        def started(run: Run) -> None:
+            announced.append(run)
+            events.append(("start", run))
+
+        def poll_until_done() -> None:
+            deadline = time.monotonic() + 120
+            while not handle.poll(0.1, progress, started,
+                                  lambda run: events.append(("end", run))):
+                assert time.monotonic() < deadline, "the guarded child did not finish"
+
+        poll_until_done()
+        kept = handle.run
         assert handle.done and handle.error is None
         report = handle.guard
         assert report is not None and report["action"] == "fell back to cold"
@@ -64,6 +78,13 @@ def test_guarded_solve_in_a_child_returns_its_runs_and_report(tmp_path: Path) ->
         assert rows_per_run == {warm_run.id: len(warm_run.history),
                                 cold_run.id: len(cold_run.history)}
         assert all(v > 0 for v in rows_per_run.values())
+        # each run was sent back whole as it ended, the warm one before the cold one began
+        order = [(what, run.id) for what, run in events]
+        assert order == [("start", warm_run.id), ("end", warm_run.id),
+                         ("start", cold_run.id), ("end", cold_run.id)]
+        ended_warm = events[1][1]
+        assert ended_warm.status not in ("queued", "running")
+        assert len(ended_warm.history) == len(warm_run.history) > 0
         assert kept.info["guard"]["kept"] == cold_run.id
         # the parent saves them
         lib.save_runs(handle.runs)

@@ -107,8 +107,10 @@ def _guarded_in_child(conn: Any, folder: Path, problem: Problem, warm: WarmStart
 
     library = Library(folder, recover=False)   # the app's live runs are not a crash's
     try:
-        kept, report = guarded_solve(library, problem, warm, control, on_progress,
-                                     on_run_start=lambda run: conn.send(("run", run.to_dict())))
+        kept, report = guarded_solve(
+            library, problem, warm, control, on_progress,
+            on_run_start=lambda run: conn.send(("run", run.to_dict())),
+            on_run_end=lambda run: conn.send(("ended", run.to_dict(), run.arrays())))
     finally:
         library.close()
     return report.runs, kept.id, report.to_dict()
@@ -176,10 +178,12 @@ class _ChildSolve:
             self._process.kill()
 
     def poll(self, timeout: float = 0.0, on_progress: ProgressCallback | None = None,
-             on_run: RunCallback | None = None) -> bool:
+             on_run: RunCallback | None = None, on_run_end: RunCallback | None = None) -> bool:
         """Handle what the child sent; True once the solve is finished.
 
-        ``on_run(run)`` is called for each run the child starts (guard mode)."""
+        ``on_run(run)`` is called for each run the child starts, ``on_run_end(run)``
+        with each finished run of a guarded solve as soon as it ends (the guard may
+        then start a cold run; all of them come again, final, with the end)."""
         if self.done:
             return True
         deadline = time.monotonic() + timeout
@@ -199,13 +203,13 @@ class _ChildSolve:
             except (EOFError, OSError):
                 self._died()
                 return True
-            if self._handle(message, on_progress, on_run):
+            if self._handle(message, on_progress, on_run, on_run_end):
                 return True
             if remaining <= 0 and not self._safe_poll():
                 return False
 
     def _handle(self, message: tuple[Any, ...], on_progress: ProgressCallback | None,
-                on_run: RunCallback | None) -> bool:
+                on_run: RunCallback | None, on_run_end: RunCallback | None) -> bool:
         """Apply one message; True when it ends the solve."""
         tag = message[0]
         if tag == "progress":
@@ -221,6 +225,12 @@ class _ChildSolve:
             self.runs.append(run)
             if on_run is not None:
                 on_run(run)
+            return False
+        if tag == "ended":  # a run of a guarded solve finished; more may follow
+            run = Run.from_parts(message[1], message[2])
+            self.runs = [run if r.id == run.id else r for r in self.runs]
+            if on_run_end is not None:
+                on_run_end(run)
             return False
         if tag == "done":
             self.runs = [Run.from_parts(meta, arrays) for meta, arrays in message[1]]

@@ -35,13 +35,28 @@ def warm_start_from_run(problem: Problem, run: Run, use_state: bool = True) -> W
         x0 = _map_by_name(problem, run.solution, report)
     x0 = _clip(problem, x0, report)
     payload = ["weights" if problem.kind == "train" else "x0"]
-    state: dict[str, np.ndarray] = {}
-    if use_state:
-        state = _state_payload(problem, run, report)
-        payload += sorted(state)
-    report["payload"] = payload
+    state = _state_payload(problem, run, report)
+    report["payload"] = payload + sorted(state)
     report["mode"] = "restart"
-    return WarmStart(run.id, payload, x0=x0, state=state, mode="restart", report=report)
+    warm = WarmStart(run.id, report["payload"], x0=x0, state=state, mode="restart", report=report)
+    return warm if use_state else x_only(warm)
+
+
+def x_only(warm: WarmStart) -> WarmStart:
+    """The same warm start without its solver state (``--x-only``), its report saying so.
+
+    An ode warm start (a checkpoint or an exact resume) is returned unchanged:
+    its state is the start itself.
+    """
+    if warm.payload[:1] not in (["x0"], ["weights"]) or not warm.state:
+        return warm
+    report = dict(warm.report)
+    report["refused"] = dict(report.get("refused", {}))
+    for key in warm.state:
+        report["refused"][key] = "left out on request (start point only)"
+    report["payload"] = [warm.payload[0]]
+    return WarmStart(warm.source_run_id, [warm.payload[0]], x0=warm.x0, state={},
+                     mode=warm.mode, report=report, live_solver=warm.live_solver)
 
 
 def _map_by_name(problem: Problem, solution: dict[str, np.ndarray],

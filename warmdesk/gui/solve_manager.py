@@ -103,7 +103,7 @@ class _JobThread(QThread):
             handle = self._start()
             while True:
                 self._apply_requests(handle)
-                if handle.poll(POLL_S, self._collect, self._announce):
+                if handle.poll(POLL_S, self._collect, self._announce, self._library.save_run):
                     break
                 self._emit_progress(force=False)
             self._emit_progress(force=True)

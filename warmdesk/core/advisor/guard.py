@@ -38,6 +38,9 @@ from .merit import merit_function
 from . import outcomes
 from .outcomes import cold_references
 
+#: Called with a run as it starts or ends (None: nobody listens).
+RunHook = Callable[[Run], None] | None
+
 BUDGET_FRACTION = 0.3
 #: Cold runs whose solutions the warm result is compared with (the best counts).
 REFERENCE_POINTS = 8
@@ -66,29 +69,36 @@ class GuardReport:
 
 
 def _solve(problem: Problem, warm: WarmStart | None, control: SolveControl,
-           on_progress: ProgressListener | None,
-           on_run_start: Callable[[Run], None] | None) -> Run:
-    """One solve; ``on_run_start`` sees the run record (status running) first."""
+           on_progress: ProgressListener | None, hooks: tuple[RunHook, RunHook]) -> Run:
+    """One solve; the first hook sees the run record (status running) first, the
+    second the finished run (before the guard decides, and before any cold run)."""
+    on_run_start, on_run_end = hooks
     run = new_run(problem, warm)
     run.status, run.started_at = "running", time.time()
     if on_run_start is not None:
         on_run_start(run)
-    return solve(problem, warm, control, on_progress, run=run)
+    run = solve(problem, warm, control, on_progress, run=run)
+    if on_run_end is not None:
+        on_run_end(run)
+    return run
 
 
 def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
                   control: SolveControl | None = None,
                   on_progress: ProgressListener | None = None,
-                  on_run_start: Callable[[Run], None] | None = None) -> tuple[Run, GuardReport]:
+                  on_run_start: RunHook = None,
+                  on_run_end: RunHook = None) -> tuple[Run, GuardReport]:
     """Solve warm under the guard. Returns the kept run and what the guard did;
-    every run made (``report.runs``) should be saved by the caller."""
+    every run made (``report.runs``) should be saved by the caller (again: the
+    guard adds its report to them after ``on_run_end``)."""
     control = control or SolveControl()
+    hooks = (on_run_start, on_run_end)
     refs = [] if problem.kind == "ode" else cold_references(
         library, problem.content_hash(), problem.structure_hash(), problem.spec,
         k=REFERENCE_POINTS)
     ref = refs[0] if refs else None
     if ref is None:
-        run = _solve(problem, warm, control, on_progress, on_run_start)
+        run = _solve(problem, warm, control, on_progress, hooks)
         report = GuardReport("kept warm", "no cold reference in the library: the guard could "
                              "not judge this warm start", total_nfev=run.nfev,
                              warm_run=run.id, runs=[run])
@@ -106,7 +116,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         # start can only cost more than cold
         saving, count = outcomes.family_saving(library, problem.structure_hash())
         if saving is not None and count >= 3 and 1.0 - saving > BUDGET_FRACTION:
-            run = _solve(problem, None, control, on_progress, on_run_start)
+            run = _solve(problem, None, control, on_progress, hooks)
             report = GuardReport(
                 "started cold", f"warm starts of this constrained problem needed a median "
                 f"{100 * (1 - saving):.0f}% of the cold work ({count} runs), more than the "
@@ -120,7 +130,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         f0, _ = merit(problem.start_vector())
         warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, f0, ref_value,
                                                          verdict, problem.kind != "minimize")
-    warm_run = _solve(problem, warm, warm_control, on_progress, on_run_start)
+    warm_run = _solve(problem, warm, warm_control, on_progress, hooks)
     report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
                          total_nfev=warm_run.nfev, runs=[warm_run])
     if warm_run.status == "cancelled" or control.cancel_flag.is_set() \
@@ -156,7 +166,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
                          "a cold solve checks it")
     else:
         report.reason = f"the warm run ended {warm_run.status}: {warm_run.message}"
-    cold_run = _solve(problem, None, control, on_progress, on_run_start)
+    cold_run = _solve(problem, None, control, on_progress, hooks)
     report.runs.append(cold_run)
     report.cold_run = cold_run.id
     report.total_nfev += cold_run.nfev
