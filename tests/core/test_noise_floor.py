@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import optimize
 
 from warmdesk.core.engine import solve
+from warmdesk.core.solvers import compiled, noise_floor
 from warmdesk.core.solvers import minimize as minimize_solver
-from warmdesk.core.solvers import noise_floor
 from warmdesk.core.solvers.noise_floor import AcceptedAtNoise, NoiseFloorRule
 from warmdesk.core.warmstart import warm_start_from_run
 
@@ -127,3 +129,44 @@ def test_an_iterate_without_its_gradient_drops_the_replay() -> None:
     assert not rule.keep_pairs
     with pytest.raises(AcceptedAtNoise):  # the bar still moved to the new iterate
         rule.evaluated(np.full(2, 0.2), 0.5, np.zeros(2))
+
+
+@pytest.mark.parametrize("a, b", [(0.5, 50.0), (0.5, 150.0)])
+def test_bfgs_goes_on_past_a_step_refused_for_noise(a: float, b: float,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cold Rosenbrock solves that plain scipy ends in "precision loss" with the
+    gradient still above gtol: WarmDesk takes the noise-level step, restarts
+    scipy there with the updated inverse Hessian, and converges to the same f."""
+    spec = rosenbrock("BFGS", n=10, a=a, gtol=1e-8)
+    spec["parameters"]["b"] = b
+    ruled = solve(build(spec))
+    monkeypatch.setattr(minimize_solver, "NOISE_FLOOR_METHODS", ())
+    plain = solve(build(spec))
+    assert plain.status == "stopped" and "precision loss" in plain.message
+    assert ruled.status == "converged" and ruled.info.get("steps_at_noise", 0) >= 1
+    assert ruled.fun == pytest.approx(plain.fun, rel=1e-12)
+    assert ruled.nfev <= plain.nfev + 2
+    assert len(ruled.history) == ruled.nit  # one row per iteration, none twice
+    assert np.all(np.diff(ruled.history.column("iter")) == 1)
+    assert ruled.history.column("grad_norm")[-1] <= 1e-8 * np.sqrt(10)
+
+
+def test_restart_replays_the_evaluation_it_starts_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A restart does not evaluate its start point again. (scipy keeps the last
+    point it evaluated, so within one scipy loop the same x never comes twice in
+    a row; a new loop would ask for it again but gets it from the engine.)"""
+    spec = rosenbrock("BFGS", n=10, a=0.5, gtol=1e-8)
+    spec["parameters"]["b"] = 50.0
+    problem = build(spec)
+    points: list[bytes] = []
+    original = compiled.ScalarFunction.value_and_grad
+
+    def remembering(self: compiled.ScalarFunction, x: np.ndarray) -> tuple[float, np.ndarray]:
+        points.append(np.asarray(x, dtype=float).tobytes())
+        return original(self, x)
+
+    monkeypatch.setattr(compiled.ScalarFunction, "value_and_grad", remembering)
+    run = solve(problem)
+    assert run.info.get("steps_at_noise", 0) >= 1
+    assert run.nfev == len(points)
+    assert all(a != b for a, b in itertools.pairwise(points))

@@ -26,7 +26,7 @@ from scipy import optimize
 from ..errors import SolveFailed
 from .base import SolveContext, Stopped
 from .compiled import ScalarFunction, expression_vector
-from .noise_floor import DEFAULT_GTOL, AcceptedAtNoise, NoiseFloorRule
+from .noise_floor import DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 
 #: Accepted payloads per method (x0 is accepted by all).
@@ -61,7 +61,7 @@ class _Objective:
     """Counts evaluations, checks control and finiteness, remembers the norms of
     the last few gradients. Kept lean: it runs on every evaluation."""
 
-    __slots__ = ("ctx", "fn", "rec", "_norms", "last_f", "rule")
+    __slots__ = ("ctx", "fn", "rec", "_norms", "last_f", "replay", "rule")
 
     def __init__(self, ctx: SolveContext, fn: ScalarFunction) -> None:
         self.ctx = ctx
@@ -70,6 +70,9 @@ class _Objective:
         self._norms: list[tuple[bytes, float, np.ndarray]] = []
         self.last_f = math.nan
         self.rule: NoiseFloorRule | None = None
+        #: (x bytes, f, g) of an evaluation made already, returned (not counted)
+        #: when scipy, restarted there, asks for it first.
+        self.replay: tuple[bytes, float, np.ndarray] | None = None
 
     def value(self, x: np.ndarray) -> float:
         f = self.fn.value(x)
@@ -78,6 +81,11 @@ class _Objective:
         return f
 
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        if self.replay is not None:
+            key, f, g = self.replay
+            self.replay = None
+            if key == x.tobytes():
+                return f, g
         f, g = self.fn.value_and_grad(x)
         rec = self.rec
         rec.njev += 1
@@ -91,7 +99,7 @@ class _Objective:
         if len(norms) > 4:
             del norms[0]
         rule = self.rule
-        if rule is not None and f <= rule.bound and gsq <= rule.gsq_limit:
+        if rule is not None and f <= rule.bound and (f >= rule.floor or gsq <= rule.gsq_limit):
             rule.evaluated(x, f, g)
         return f, g
 
@@ -176,8 +184,9 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
     has_gradient = method in GRADIENT_METHODS
     rec.start_at(x0)
 
-    def record(x: np.ndarray, fun: float, extra: optimize.OptimizeResult | None = None) -> None:
-        """One history row per iteration (cheap: this runs 1,000s of times)."""
+    def record(x: np.ndarray, fun: float, extra: optimize.OptimizeResult | None = None) -> bool:
+        """One history row per iteration (cheap: this runs 1,000s of times). True
+        when the noise-floor rule says scipy will stall from here."""
         x = np.asarray(x, dtype=float)
         optimality = extra.get("optimality") if extra is not None else None
         gnorm = (float(optimality) if optimality is not None else
@@ -186,27 +195,39 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
         cviol = float(cv) if cv is not None else (violation(x) if constrained else math.nan)
         rec.row(fun, gnorm, cviol, x=x)
         last["x"] = x.copy()
-        if rule is not None:
-            rule.iterate(x, fun, obj.grad_at(x))
+        return rule is not None and rule.iterate(x, fun, obj.grad_at(x))
 
     if method == "TNC":
         kwargs["callback"] = lambda xk: record(xk, obj.last_f)
     else:
         def callback(intermediate_result: optimize.OptimizeResult) -> None:
-            record(intermediate_result.x, float(intermediate_result.fun), intermediate_result)
+            x, fun = intermediate_result.x, float(intermediate_result.fun)
+            if record(x, fun, intermediate_result):
+                raise StepAtNoise(np.array(x, dtype=float), fun, recorded=True)
         kwargs["callback"] = callback
 
-    try:
-        res = optimize.minimize(x0=x0, **kwargs)
-    except Stopped as stop:
-        _stopped(ctx, stop.status, last["x"], obj)
-        return
-    except AcceptedAtNoise as accepted:
-        assert rule is not None
-        res = _accepted_result(accepted, rule)
-        record(accepted.x, accepted.f)
-        run.info["accepted_at_noise"] = {"df": accepted.f - accepted.f_before,
-                                         "max_abs_grad": accepted.gnorm}
+    start, maxiter = x0, int(options.get("maxiter", 200 * x0.size))  # scipy's default
+    while True:
+        try:
+            res = optimize.minimize(x0=start, **kwargs)
+            break
+        except Stopped as stop:
+            _stopped(ctx, stop.status, last["x"], obj)
+            return
+        except AcceptedAtNoise as accepted:
+            assert rule is not None
+            res = _accepted_result(accepted, rule)
+            record(accepted.x, accepted.f)
+            run.info["accepted_at_noise"] = {"df": accepted.f - accepted.f_before,
+                                             "max_abs_grad": accepted.gnorm}
+            break
+        except StepAtNoise as step:
+            assert rule is not None
+            if not step.recorded:
+                record(step.x, step.f)  # the iteration scipy's line search refused
+            start = _restart_at(step, rule, obj, options, maxiter - rec.nit)
+    if rule is not None and rule.steps_taken:
+        run.info["steps_at_noise"] = rule.steps_taken
     x = np.asarray(res.x, dtype=float)
     run.fun = float(res.fun)
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
@@ -225,7 +246,23 @@ def _noise_floor_rule(method: str, options: dict[str, Any],
         return None
     keep = method == "BFGS" and x0.size <= MATRIX_STATE_MAX_N
     return NoiseFloorRule(float(options.get("gtol", DEFAULT_GTOL)), options.get("hess_inv0"),
-                          keep_pairs=keep)
+                          keep_pairs=keep, continue_steps=keep,
+                          c1=float(options.get("c1", 1e-4)), c2=float(options.get("c2", 0.9)))
+
+
+def _restart_at(step: StepAtNoise, rule: NoiseFloorRule, obj: _Objective,
+                options: dict[str, Any], iterations_left: int) -> np.ndarray:
+    """Set scipy up to go on from ``step`` as its own loop would have."""
+    options["hess_inv0"] = rule.inverse_hessian(step.x.size)  # updated with the step
+    options["maxiter"] = max(1, iterations_left)
+    key = step.x.tobytes()
+    g = obj.grad_at(step.x)
+    assert g is not None  # evaluated a moment ago
+    obj.replay = (key, step.f, g)
+    rule.steps_taken += 1
+    if rule.steps_taken >= MAX_STEPS_TAKEN:
+        rule.continue_steps = False
+    return step.x
 
 
 def _accepted_result(accepted: AcceptedAtNoise, rule: NoiseFloorRule) -> optimize.OptimizeResult:

@@ -6,10 +6,10 @@ is ~1e-18, below the rounding noise of f itself (a few ulps, ~1e-17). Then a
 first trial that already lands at ``max|g| < gtol`` but whose f comes out a
 few ulps *higher* is refused, and the line search spends 30 to 100
 evaluations at steps of 1e-12 to 1e-16 before it gives up ("precision loss",
-returning the previous iterate) or crawls on. Measured here on Rosenbrock
-n=10, ``gtol 1e-8``, 238 warm starts from best-basin runs after a 1% change:
-25% of them paid this (mean 21 evaluations instead of 9, 22% ended in
-"precision loss"); cold solves paid it too (mean 96.5 instead of 86).
+returning the previous iterate) or crawls on. And when a step changes f by
+noise only, scipy sizes its next first trial by that change (zero) and stops
+at once with "precision loss", the gradient still above ``gtol``.
+``benchmarks/bench_noise_floor.py`` measures both, with this rule and without.
 
 The rule, a narrow form of the "approximate Wolfe" acceptance of Hager and
 Zhang: a trial point ends the solve when its gradient already passes the
@@ -20,6 +20,17 @@ step: the run ends ``converged`` there, and for BFGS with the inverse Hessian
 scipy would have returned (the current iteration's: scipy does not update it
 after the final step), rebuilt from the steps seen, so the run's warm-start
 payload is the same as after an ordinary convergence.
+
+BFGS also takes a step its line search refused for noise alone when the step
+is otherwise a good one (f within the same band, the curvature condition
+``g.d >= c2 g_k.d`` met, the gradient smaller): scipy's loop is left and
+started again from that point with the inverse Hessian updated by the step,
+exactly as scipy would have continued (the restart's first evaluation is the
+one already made, not counted twice). The same restart follows a step scipy
+took itself whose change in f was noise, which would otherwise make it stop
+as said above. Without this, a solve whose gradient is still above ``gtol``
+when f stops resolving ends in "precision loss", often after the same 30-100
+wasted evaluations.
 """
 
 from __future__ import annotations
@@ -38,6 +49,8 @@ DEFAULT_GTOL = 1e-5
 NOISE_REL = 1e-12
 #: Steps kept before they are folded into the inverse Hessian (floats in all pairs).
 PAIR_FLOATS = 1_000_000
+#: Refused steps taken in one solve at most (each restarts scipy's loop).
+MAX_STEPS_TAKEN = 50
 
 
 class AcceptedAtNoise(Exception):
@@ -54,14 +67,32 @@ class AcceptedAtNoise(Exception):
                 "noise, which scipy's line search cannot resolve)")
 
 
+class StepAtNoise(Exception):
+    """Raised from inside the objective to take a step the line search refused for noise."""
+
+    def __init__(self, x: np.ndarray, f: float, recorded: bool = False) -> None:
+        super().__init__("step taken at the rounding noise of f")
+        #: ``recorded``: scipy took the step itself (its callback) but will stall next.
+        self.x, self.f, self.recorded = x, f, recorded
+
+
 class NoiseFloorRule:
     """Watches the evaluations of one BFGS/CG solve; see the module docstring."""
 
-    __slots__ = ("_gk", "_h", "_pairs", "_xk", "bound", "fk", "gsq_limit", "gtol", "keep_pairs")
+    __slots__ = ("_gk", "_gk_max", "_h", "_pairs", "_xk", "bound", "c1", "c2",
+                 "continue_steps", "floor", "fk", "gsq_limit", "gtol", "keep_pairs", "steps_taken")
 
-    def __init__(self, gtol: float, h0: np.ndarray | None = None, keep_pairs: bool = False) -> None:
+    def __init__(self, gtol: float, h0: np.ndarray | None = None, keep_pairs: bool = False,
+                 continue_steps: bool = False, c1: float = 1e-4, c2: float = 0.9) -> None:
         self.gtol = gtol
         self.keep_pairs = keep_pairs
+        #: Take refused steps (BFGS: needs the replayed inverse Hessian to restart).
+        self.continue_steps = continue_steps and keep_pairs
+        self.c1, self.c2 = c1, c2
+        self.steps_taken = 0
+        self._gk_max = math.inf
+        #: f below this is a real decrease: scipy's line search takes such steps itself.
+        self.floor = -math.inf
         #: f of the current iterate, and how high a trial's f may come out.
         self.fk = math.nan
         self.bound = math.inf  # the first evaluation (the start point) always comes through
@@ -74,31 +105,48 @@ class NoiseFloorRule:
 
     def evaluated(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
         """Called with (x, f, g) of every evaluation that passes the cheap screen
-        ``f <= bound and g @ g <= gsq_limit`` (the caller's, to keep the common
-        case to two comparisons); raises :class:`AcceptedAtNoise` to end the solve."""
+        ``f <= bound and (f >= floor or g @ g <= gsq_limit)`` (the caller's, to keep
+        the common case to a few comparisons). Raises :class:`AcceptedAtNoise` to
+        end the solve, :class:`StepAtNoise` to take the step and go on."""
         if self._xk is None:  # scipy evaluates the start point first
             self._set_iterate(x, f, g)
             return
-        if not f <= self.bound:
+        if not f <= self.bound or np.array_equal(x, self._xk):
             return
-        gnorm = float(np.max(np.abs(g))) if g.size else 0.0
-        if gnorm <= self.gtol and not np.array_equal(x, self._xk):
-            raise AcceptedAtNoise(np.array(x, dtype=float), f, self.fk, gnorm)
+        gmax = float(np.max(np.abs(g))) if g.size else 0.0
+        if gmax <= self.gtol:
+            raise AcceptedAtNoise(np.array(x, dtype=float), f, self.fk, gmax)
+        if self.continue_steps and f >= self.floor and gmax < self._gk_max:
+            assert self._gk is not None
+            d = x - self._xk
+            gkd = float(self._gk @ d)
+            refused = f > self.fk + self.c1 * gkd  # what scipy's Armijo test says
+            if gkd < 0.0 and refused and float(g @ d) >= self.c2 * gkd:
+                raise StepAtNoise(np.array(x, dtype=float), f)
 
-    def iterate(self, x: np.ndarray, f: float, g: np.ndarray | None) -> None:
-        """scipy accepted ``x`` (its callback); ``g`` is the gradient evaluated there."""
+    def iterate(self, x: np.ndarray, f: float, g: np.ndarray | None) -> bool:
+        """scipy accepted ``x`` (its callback); ``g`` is the gradient evaluated there.
+
+        True when the step changed f by rounding noise only while the gradient is
+        still above ``gtol``: scipy's next line search then starts from a zero
+        step (its first trial is sized by the last decrease in f) and gives up at
+        once with "precision loss"; going on from here (a restart) avoids that."""
         if self._xk is None:
-            return
+            return False
         if g is None:  # not among the last evaluations: the steps can no longer be replayed
             self.keep_pairs = False
             self._pairs.clear()
+            self.continue_steps = False
             self._xk, self.fk, self.bound = np.array(x, dtype=float), f, f + NOISE_REL * abs(f)
-            return
+            self.floor = f - NOISE_REL * abs(f)
+            return False
+        stagnated = self.floor <= f <= self.bound
         if self.keep_pairs:
             self._pairs.append((x - self._xk, g - self._gk))
             if len(self._pairs) * x.size * 2 > PAIR_FLOATS:
                 self._fold()
         self._set_iterate(x, f, g)
+        return stagnated and self.continue_steps and self._gk_max > self.gtol
 
     def inverse_hessian(self, n: int) -> np.ndarray:
         """The BFGS inverse Hessian of the current iteration (scipy's update, replayed)."""
@@ -109,7 +157,9 @@ class NoiseFloorRule:
     def _set_iterate(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
         self._xk, self._gk, self.fk = np.array(x, dtype=float), np.array(g, dtype=float), f
         self.bound = f + NOISE_REL * abs(f)
+        self.floor = f - NOISE_REL * abs(f)
         self.gsq_limit = x.size * self.gtol * self.gtol
+        self._gk_max = float(np.max(np.abs(g))) if g.size else 0.0
 
     def _fold(self, n: int | None = None) -> None:
         if self._h is None:
