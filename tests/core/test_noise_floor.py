@@ -170,3 +170,29 @@ def test_restart_replays_the_evaluation_it_starts_from(monkeypatch: pytest.Monke
     assert run.info.get("steps_at_noise", 0) >= 1
     assert run.nfev == len(points)
     assert all(a != b for a, b in itertools.pairwise(points))
+
+
+def test_a_restart_never_hands_scipy_an_indefinite_matrix() -> None:
+    """A replay that came out indefinite restarts from the identity (scipy's own start)."""
+    rule = NoiseFloorRule(1e-8, keep_pairs=True, continue_steps=True)
+    rule.evaluated(np.zeros(2), 1.0, np.array([1.0, 0.0]))
+    rule.iterate(np.array([1.0, 0.0]), 0.5, np.array([-1.0, 0.0]))  # y.s = -2 < 0
+    assert np.min(np.linalg.eigvalsh(rule.inverse_hessian(2))) < 0
+    np.testing.assert_array_equal(rule.restart_matrix(2), np.eye(2))
+    np.testing.assert_array_equal(rule.inverse_hessian(2), np.eye(2))  # the replay goes on from it
+    healthy = NoiseFloorRule(1e-8, keep_pairs=True, continue_steps=True)
+    healthy.evaluated(np.zeros(2), 1.0, np.array([1.0, 0.0]))
+    healthy.iterate(np.array([-0.5, 0.0]), 0.5, np.array([0.5, 0.0]))  # y.s = 0.25 > 0
+    np.testing.assert_array_equal(healthy.restart_matrix(2), healthy.inverse_hessian(2))
+
+
+def test_restarts_keep_to_the_users_maxiter() -> None:
+    spec = rosenbrock("BFGS", n=10, a=0.5, gtol=1e-8)
+    spec["parameters"]["b"] = 50.0
+    full = solve(build(spec))
+    assert full.info.get("steps_at_noise", 0) >= 2
+    for maxiter in (full.nit - 2, full.nit - 1):
+        spec["solver"]["options"]["maxiter"] = maxiter
+        run = solve(build(spec))
+        assert run.nit == maxiter == len(run.history) and run.status == "stopped"
+        assert "Maximum number of iterations" in run.message

@@ -225,6 +225,11 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
             assert rule is not None
             if not step.recorded:
                 record(step.x, step.f)  # the iteration scipy's line search refused
+            if rec.nit >= maxiter:  # where scipy's loop would have ended too
+                res = optimize.OptimizeResult(
+                    x=step.x, fun=step.f, success=False, hess_inv=rule.inverse_hessian(step.x.size),
+                    message="Maximum number of iterations has been exceeded.")
+                break
             start = _restart_at(step, rule, obj, options, maxiter - rec.nit)
     if rule is not None and rule.steps_taken:
         run.info["steps_at_noise"] = rule.steps_taken
@@ -253,8 +258,8 @@ def _noise_floor_rule(method: str, options: dict[str, Any],
 def _restart_at(step: StepAtNoise, rule: NoiseFloorRule, obj: _Objective,
                 options: dict[str, Any], iterations_left: int) -> np.ndarray:
     """Set scipy up to go on from ``step`` as its own loop would have."""
-    options["hess_inv0"] = rule.inverse_hessian(step.x.size)  # updated with the step
-    options["maxiter"] = max(1, iterations_left)
+    options["hess_inv0"] = rule.restart_matrix(step.x.size)  # updated with the step
+    options["maxiter"] = iterations_left
     key = step.x.tobytes()
     g = obj.grad_at(step.x)
     assert g is not None  # evaluated a moment ago

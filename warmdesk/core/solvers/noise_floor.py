@@ -154,6 +154,18 @@ class NoiseFloorRule:
         assert self._h is not None
         return 0.5 * (self._h + self._h.T)
 
+    def restart_matrix(self, n: int) -> np.ndarray:
+        """The inverse Hessian to restart scipy with. scipy refuses one that is not
+        positive definite (rounding can make the replay so): then the identity,
+        as scipy itself starts, and the replay goes on from it."""
+        h = self.inverse_hessian(n)
+        try:
+            np.linalg.cholesky(h)
+        except np.linalg.LinAlgError:
+            h = np.eye(n)
+            self._h = h.copy()
+        return h
+
     def _set_iterate(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
         self._xk, self._gk, self.fk = np.array(x, dtype=float), np.array(g, dtype=float), f
         self.bound = f + NOISE_REL * abs(f)
