@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QLabel
 
 from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
@@ -342,3 +342,36 @@ def test_an_empty_library_opens(qtbot, tmp_path: Path) -> None:
     assert widget.model.rowCount() == 0 and widget.selected_run_ids() == []
     wait_for_background()
     lib.close()
+
+
+def test_select_all_acts_on_every_run_not_just_the_rows_read(qtbot, browser: LibraryBrowser,
+                                                            library: Library) -> None:
+    """Select all reaches rows never shown (their pages unread): delete, tag and
+    undo act on all of them, read in the background first."""
+    assert not browser.model.is_loaded(N - 1)
+    browser.table.selectAll()
+    with qtbot.waitSignal(browser.runs_changed, timeout=20_000):
+        browser.actions["delete"].trigger()
+    qtbot.waitUntil(lambda: browser.count_label.text() == "No runs yet", timeout=20_000)
+    assert library.count() == 0
+    with qtbot.waitSignal(browser.runs_changed, timeout=20_000):
+        browser.undo_stack.undo()
+    qtbot.waitUntil(lambda: browser.count_label.text() == f"{N} runs")
+    assert library.count() == N
+
+    browser.table.selectAll()
+    assert not browser.model.is_loaded(N - 1)
+    browser.actions["tag"].trigger()
+    qtbot.waitUntil(lambda: browser.editor.active_dialog is not None, timeout=20_000)
+    dialog = browser.editor.active_dialog
+    assert any(f"{N} runs" in label.text() for label in dialog.findChildren(QLabel))
+    dialog.set_text("gamma")
+    with qtbot.waitSignal(browser.runs_changed, timeout=20_000):
+        dialog.accept()
+    assert library.count(dataclasses.replace(browser.model.query, tags=["gamma"], limit=0)) == N
+
+
+def test_merged_spans() -> None:
+    from warmdesk.gui.library_browser import _merged
+    assert _merged([(5, 9), (0, 3), (4, 4), (20, 30), (25, 26)]) == [(0, 9), (20, 30)]
+    assert _merged([]) == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import (QEvent, QItemSelection, QItemSelectionModel, QObject, QSignalBlocker,
@@ -89,7 +90,7 @@ class LibraryBrowser(QWidget):
         super().__init__(parent)
         self.library = library
         self.model = RunTableModel(library, self)
-        self.editor = RunEditor(library, self, self._summaries)
+        self.editor = RunEditor(library, self, self.fetch_selected)
         self.undo_stack: QUndoStack = self.editor.undo_stack
         self._all_runs: int | None = None    # runs in the library (or trash), unfiltered
         self._selected: list[str] = []
@@ -377,9 +378,31 @@ class LibraryBrowser(QWidget):
         enable_run_actions(self.actions, len(self.table.selectionModel().selectedRows()),
                            self.trash_button.isChecked())
 
-    def _summaries(self) -> list[dict[str, Any]]:
-        """The selected runs' summaries (of the rows read already)."""
-        return [r for r in map(self.model.summary, self._selected_rows()) if r]
+    def fetch_selected(self, then: Callable[[list[dict[str, Any]]], None]) -> None:
+        """Hand ``then`` the summaries of every selected run, top to bottom: at once
+        when their rows are read already, else once they are read in the background
+        (a "select all" over 100,000 runs selects rows that were never shown)."""
+        spans = _merged((r.top(), r.bottom()) for r in self.table.selectionModel().selection())
+        loaded = [self.model.summary(row) for first, last in spans
+                  for row in range(first, last + 1)]
+        if all(loaded):
+            then(loaded)
+            return
+        query, total, library = self.model.query, self.model.total, self.library
+        self.status_message.emit(f"Reading the {_count(len(loaded))} selected…")
+
+        def read() -> list[dict[str, Any]]:
+            return [run for first, last in spans for run in library.query(
+                dataclasses.replace(query, limit=last - first + 1, offset=first))]
+
+        def got(runs: list[dict[str, Any]]) -> None:
+            if self.model.query != query or self.model.total != total:
+                self.status_message.emit("The listing changed while the selected runs were "
+                                         "read: nothing was done; select them again")
+                return
+            then(runs)
+
+        run_in_background(read, got, self.status_message.emit, owner=self)
 
     def _emit_one(self, signal: Any) -> None:
         ids = self.selected_run_ids()
@@ -391,3 +414,14 @@ class LibraryBrowser(QWidget):
     def _edited(self) -> None:
         self.refresh()
         self.runs_changed.emit()
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Row spans (first, last) sorted, with touching or overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if out and first <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], last))
+        else:
+            out.append((first, last))
+    return out

@@ -250,14 +250,15 @@ class TextEditDialog(QDialog):
 
 class RunEditor(QObject):
     """The edit flows on the selected runs: ask (dialog), do (queue), then push
-    the undo command; and export. ``selected()`` gives the selected runs'
-    summaries; ``parent`` is the widget the dialogs belong to."""
+    the undo command; and export. ``selected(then)`` hands ``then`` the selected
+    runs' summaries (maybe later, once read); ``parent`` is the widget the
+    dialogs belong to."""
 
     message = Signal(str)       # for the status line: what was done, or why not
     changed = Signal()          # an edit (or its undo/redo) reached the library
 
     def __init__(self, library: Library, parent: QWidget,
-                 selected: Callable[[], list[dict[str, Any]]]) -> None:
+                 selected: Callable[[Callable[[list[dict[str, Any]]], None]], None]) -> None:
         super().__init__(parent)
         self.library = library
         self.widget = parent
@@ -269,7 +270,10 @@ class RunEditor(QObject):
         self.queue.failed.connect(self.message)
 
     def rename(self) -> None:
-        for run in self._runs(one=True):
+        self._with_runs(self._rename, one=True)
+
+    def _rename(self, runs: list[dict[str, Any]]) -> None:
+        for run in runs:
             dialog = TextEditDialog("Rename run", f"New name of run {run['id'][:8]}:",
                                     run["name"], self.widget)
             dialog.accepted.connect(lambda run=run, dialog=dialog: self._do(
@@ -278,7 +282,10 @@ class RunEditor(QObject):
             self._open(dialog)
 
     def edit_notes(self) -> None:
-        for run in self._runs(one=True):
+        self._with_runs(self._edit_notes, one=True)
+
+    def _edit_notes(self, runs: list[dict[str, Any]]) -> None:
+        for run in runs:
             old = run.get("notes") or ""
             dialog = TextEditDialog("Notes", f"Notes on {run['name']}:", old, self.widget,
                                     multiline=True)
@@ -288,9 +295,10 @@ class RunEditor(QObject):
             self._open(dialog)
 
     def edit_tags(self) -> None:
-        current = {r["id"]: list(r["tags"]) for r in self._runs()}
-        if not current:
-            return
+        self._with_runs(self._edit_tags)
+
+    def _edit_tags(self, runs: list[dict[str, Any]]) -> None:
+        current = {r["id"]: list(r["tags"]) for r in runs}
         hint = ("Single words separated by spaces." if len(current) == 1 else
                 f"The tags all {len(current)} runs share. Tags you add go to every run, tags "
                 "you remove leave every run; each run keeps its other tags.")
@@ -306,25 +314,27 @@ class RunEditor(QObject):
         self._open(dialog)
 
     def delete(self) -> None:
-        ids = [r["id"] for r in self._runs()]
-        if ids:
-            n = count_runs(len(ids))
+        def delete(runs: list[dict[str, Any]]) -> None:
+            ids, n = [r["id"] for r in runs], count_runs(len(runs))
             self._do(DeleteCommand(self.queue, ids), f"deleting {n}",
                      f"Moved {n} to the trash (Undo brings them back)")
+        self._with_runs(delete)
 
     def restore(self) -> None:
-        ids = [r["id"] for r in self._runs()]
-        if ids:
-            n = count_runs(len(ids))
+        def restore(runs: list[dict[str, Any]]) -> None:
+            ids, n = [r["id"] for r in runs], count_runs(len(runs))
             self._do(RestoreCommand(self.queue, ids), f"restoring {n}", f"Restored {n}")
+        self._with_runs(restore)
 
     def export(self, path: str | Path | None = None) -> None:
         """Write the runs to a run file at ``path``, or where a file dialog says."""
-        runs = self._runs()
+        self._with_runs(lambda runs: self._export_runs(runs, path))
+
+    def _export_runs(self, runs: list[dict[str, Any]], path: str | Path | None) -> None:
         ids = [r["id"] for r in runs]
-        if runs and path is not None:
+        if path is not None:
             self._export(ids, Path(path))
-        elif runs:
+        else:
             name = "".join(c if c.isalnum() or c in "-_." else "_" for c in runs[0]["name"])
             dialog = QFileDialog(self.widget, "Export runs", name + SUFFIX,
                                  f"WarmDesk runs (*{SUFFIX})")
@@ -333,13 +343,15 @@ class RunEditor(QObject):
             dialog.fileSelected.connect(lambda chosen: self._export(ids, Path(chosen)))
             self._open(dialog)
 
-    def _runs(self, one: bool = False) -> list[dict[str, Any]]:
-        """The selected runs (one exactly, if ``one``); says so when there are none."""
-        runs = self.selected()
-        if not runs or (one and len(runs) != 1):
-            self.message.emit("Select one run first" if one else "Select runs first")
-            return []
-        return runs
+    def _with_runs(self, then: Callable[[list[dict[str, Any]]], None], one: bool = False) -> None:
+        """``then(runs)`` with the selected runs (one exactly, if ``one``); says so
+        when there are none."""
+        def got(runs: list[dict[str, Any]]) -> None:
+            if not runs or (one and len(runs) != 1):
+                self.message.emit("Select one run first" if one else "Select runs first")
+            else:
+                then(runs)
+        self.selected(got)
 
     def _export(self, ids: list[str], path: Path) -> None:
         library, n = self.library, count_runs(len(ids))
