@@ -27,7 +27,6 @@ will, so WarmDesk never writes a file it would refuse.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import hashlib
 import io
@@ -38,7 +37,6 @@ import re
 import stat
 import struct
 import time
-import uuid
 import zipfile
 import zlib
 from collections.abc import Callable, Sequence
@@ -49,6 +47,7 @@ from typing import IO, Any
 import numpy as np
 
 from .. import __version__
+from .atomic_file import sweep_temp_files, write_atomically
 from .errors import WarmDeskError
 from .problems import KINDS
 from .runs import HISTORY_COLUMNS, STATUSES, Run
@@ -74,7 +73,6 @@ MAX_JSON_DEPTH = 64
 MAX_NDIM = 2
 MAX_DIM = 10_000_000
 NPY_MAX_HEADER = 10_000
-TEMP_MARK = ".tmp-"
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
 ID_RE = re.compile(r"[0-9a-f]{32}")
@@ -82,7 +80,6 @@ HEX64_RE = re.compile(r"[0-9a-f]{64}")
 ARRAY_KEY_RE = re.compile(rf"history|(?:solution|state|outputs)/{_NAME}")
 MEMBER_RE = re.compile(rf"manifest\.json|runs/[0-9a-f]{{32}}/(?:meta\.json|"
                        rf"(?:history|(?:solution|state|outputs)/{_NAME})\.npy)")
-_TEMP_RE = re.compile(rf"\..+{re.escape(TEMP_MARK)}[0-9a-f]{{32}}")
 # C0/C1 controls and the bidi overrides that can disguise a name on screen.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
@@ -576,30 +573,12 @@ def write_runfile(path: str | Path, runs: Sequence[Run]) -> Path:
     path, runs = Path(path), list(runs)
     metas = _prepare(runs)
     sweep_temp_files(path.parent)
-    tmp = path.parent / f".{path.name}{TEMP_MARK}{uuid.uuid4().hex}"
-    created = False
     try:
-        with open(tmp, "xb") as fh:
-            created = True
-            _write_archive(fh, runs, metas)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if created:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        if not isinstance(exc, OSError):
-            raise
+        write_atomically(path, lambda fh: _write_archive(fh, runs, metas))
+    except OSError as exc:
         if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
             raise RunFileError(f"no space left on the disk while writing {path}") from exc
         raise RunFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    with contextlib.suppress(OSError):  # make the rename durable, where a folder can be opened
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
     return path
 
 
@@ -661,20 +640,3 @@ def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
         zf.writestr(_zipinfo(MANIFEST), _dump(manifest))
     if fh.tell() > MAX_FILE_BYTES:
         raise RunFileError(f"cannot write: the run file would exceed {MAX_FILE_BYTES} bytes")
-
-
-def sweep_temp_files(folder: Path, older_than_s: float = 3600) -> int:
-    """Remove our orphaned temp files (``.<name>.tmp-<32 hex>``, regular files only)
-    older than ``older_than_s`` seconds from ``folder``; return how many went."""
-    cutoff, removed = time.time() - older_than_s, 0
-    try:
-        entries = [e for e in os.scandir(folder) if _TEMP_RE.fullmatch(e.name)]
-    except OSError:
-        return 0
-    for entry in entries:
-        with contextlib.suppress(OSError):
-            st = entry.stat(follow_symlinks=False)
-            if stat.S_ISREG(st.st_mode) and st.st_mtime < cutoff:
-                os.unlink(entry.path)
-                removed += 1
-    return removed

@@ -4,11 +4,10 @@ spec (it may read a CSV), reading a problem file, and writing one atomically."""
 from __future__ import annotations
 
 import json
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
+from ..core.atomic_file import write_atomically
 from ..core.errors import SpecError
 from ..core.problems import Problem, problem_from_dict
 from ..core.problems import read_spec_file as read_spec_text
@@ -39,15 +38,7 @@ def spec_json(spec: dict[str, Any]) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``:
-    a reader sees the old file or the new one, never half of one."""
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temp, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    finally:
-        if temp.exists():
-            temp.unlink()
+    """Replace ``path`` with ``text`` (UTF-8): a reader sees the old file or the
+    new one, never half of one (``core.atomic_file``)."""
+    data = text.encode("utf-8")
+    write_atomically(path, lambda fh: fh.write(data))

@@ -29,6 +29,7 @@ from ..core.library import Library
 from ..core.library_query import RunQuery
 from .background import run_in_background
 from .mime import RUN_IDS_MIME, run_ids_mime
+from .status_colours import status_colour
 
 PAGE_SIZE = 200
 MAX_PAGES = 40                  # cached pages (8,000 rows)
@@ -64,9 +65,6 @@ _DISPLAY, _TOOLTIP, _ALIGN, _FOREGROUND, _DECORATION = (int(r.value) for r in (
     Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
     Qt.ItemDataRole.DecorationRole))
 _ROW_ROLES = frozenset((_DISPLAY, _TOOLTIP, _FOREGROUND, _DECORATION, RUN_ID_ROLE))
-STATUS_COLOURS = {"converged": "#2e7d32", "failed": "#c62828", "running": "#1565c0",
-                  "stopped": "#ef6c00", "interrupted": "#8d6e63", "cancelled": "#757575",
-                  "queued": "#757575"}
 
 
 # ------------------------------------------------------------------ formatting
@@ -136,7 +134,7 @@ def status_icon(status: str) -> QIcon:
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setBrush(QColor(STATUS_COLOURS.get(status, "#9e9e9e")))
+        painter.setBrush(QColor(status_colour(status)))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawEllipse(2, 2, 8, 8)
         painter.end()
@@ -277,7 +275,7 @@ class RunTableModel(QAbstractTableModel):
         if role == _TOOLTIP:
             return cell_tooltip(row, COLUMNS[column].key)
         if column == _STATUS and role == _FOREGROUND:
-            return QColor(STATUS_COLOURS.get(row["status"], "#424242"))
+            return QColor(status_colour(row["status"]))
         if column == _STATUS and role == _DECORATION:
             return status_icon(row["status"])
         return None

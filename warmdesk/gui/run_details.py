@@ -25,9 +25,8 @@ from ..core.mapping_report import format_report
 from .background import run_in_background
 from .history_model import HistoryTableModel
 from .run_diff import SECTION_TITLES, SECTIONS, diff_headline, diff_runs, format_value
+from .status_colours import status_colour
 
-STATUS_COLOURS = {"converged": "#2e7d32", "failed": "#b3261e", "stopped": "#b26a00",
-                  "interrupted": "#b26a00", "cancelled": "#6d6d6d"}
 #: ``run.info`` entries worth a line in the summary, with their labels.
 INFO_LINES = {"stopped_by": "Stopped by", "state_note": "Solver state", "constr_violation":
               "Constraint violation", "optimality": "Optimality", "t_reached": "t reached"}
@@ -73,7 +72,7 @@ def summarise_values(values: Any) -> str:
 
 def summary_html(run: Run) -> str:
     """The Summary tab: one table of labelled lines; run ids link as ``run:<id>``."""
-    colour = STATUS_COLOURS.get(run.status, "#1f5fa8")
+    colour = status_colour(run.status)
     status = f'<b style="color:{colour}">{html.escape(run.status)}</b>'
     rows: list[tuple[str, str]] = [
         ("Run", f"<code>{run.id}</code>"),
@@ -217,7 +216,7 @@ class RunDetails(QWidget):
         self._run = loaded.run
         self._set_message("", error=False)
         run = loaded.run
-        colour = STATUS_COLOURS.get(run.status, "#1f5fa8")
+        colour = status_colour(run.status)
         self._title.setText(f"<b style='font-size:13pt'>{html.escape(run.name)}</b> "
                             f"<span style='color:gray'>{run.id[:8]} · {run.kind} · {run.method}"
                             f"</span> <b style='color:{colour}'>{run.status}</b>")
