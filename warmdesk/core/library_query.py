@@ -35,8 +35,9 @@ class RunQuery:
     limit: int = 100
     offset: int = 0
 
-    def where(self, paging: bool = False) -> tuple[str, list[Any]]:
-        """The WHERE clause and its parameters."""
+    def where(self, paging: bool = False, by_id: bool = False) -> tuple[str, list[Any]]:
+        """The WHERE clause and its parameters (``by_id``: for a statement on
+        ``runs`` alone that looks runs up by id, so no tag drives it)."""
         clauses = ["deleted_at IS NOT NULL" if self.deleted else "deleted_at IS NULL"]
         args: list[Any] = []
         for column in ("kind", "status", "method", "problem_hash", "structure_hash"):
@@ -49,7 +50,7 @@ class RunQuery:
             args.extend(self.statuses)
         for k, tag in enumerate(self.tags):
             # the first tag drives the query (see _source); the others filter
-            clauses.append("t0.tag = ?" if k == 0 and self._tag_driven(paging) else
+            clauses.append("t0.tag = ?" if k == 0 and not by_id and self._tag_driven(paging) else
                            "id IN (SELECT run_id FROM run_tags WHERE tag = ?)")
             args.append(tag)
         if self.text:

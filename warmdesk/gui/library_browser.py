@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QWidget)
 
 from ..core.library import Library
+from ..core.library_listing import facet_values, run_positions
 from ..core.library_query import RunQuery
 from .background import run_in_background
 from .library_model import COLUMN_OF, COLUMNS, RunTableModel
@@ -31,48 +32,20 @@ from .run_edit_commands import (RunEditor, count_runs as _count, enable_run_acti
 
 FILTER_DELAY_MS = 250
 LOCATE_LIMIT = 2000          # select_runs finds at most this many runs' rows
-FACETS = (("kind", "All kinds", "SELECT DISTINCT kind FROM runs ORDER BY kind"),
-          ("status", "All statuses", "SELECT DISTINCT status FROM runs ORDER BY status"),
-          ("method", "All methods", "SELECT DISTINCT method FROM runs ORDER BY method"),
-          ("tag", "All tags", "SELECT DISTINCT tag FROM run_tags ORDER BY tag"))
+FACETS = (("kind", "All kinds"), ("status", "All statuses"), ("method", "All methods"),
+          ("tag", "All tags"))
 WIDTHS = {"name": 240, "kind": 70, "method": 95, "status": 105, "fun": 95, "nit": 75,
           "nfev": 90, "wall_s": 80, "warm_source": 90, "saving": 60, "created_at": 125}
 
 
 def load_facets(library: Library, trash: bool) -> tuple[dict[str, list[str]], int]:
     """The values each facet box offers, and the number of runs in view (pool thread)."""
-    values = {key: [str(r[0]) for r in library.read(sql)] for key, _, sql in FACETS}
-    return values, library.count(RunQuery(deleted=trash))
+    return facet_values(library), library.count(RunQuery(deleted=trash))
 
 
 def locate_rows(library: Library, query: RunQuery, ids: list[str]) -> dict[str, int | None]:
-    """Each run's row in ``query``'s sorted listing, or None when the query's
-    filters leave it out (pool thread): the number of matching runs listed
-    before it, in the listing's order (``sort`` then rowid; NULLs lowest)."""
-    query.order_by()                                     # the sort column is a known one
-    count_sql, args = query.count_sql()
-    rows: dict[str, int | None] = {}
-    for run_id in ids[:LOCATE_LIMIT]:
-        if not library.read(count_sql + " AND runs.id = ?", [*args, run_id])[0][0]:
-            rows[run_id] = None
-            continue
-        rowid, value = library.read(f"SELECT rowid, {query.sort} FROM runs WHERE id = ?",
-                                    (run_id,))[0]
-        before, before_args = _listed_before(f"runs.{query.sort}", value, rowid, query.descending)
-        rows[run_id] = int(library.read(f"{count_sql} AND {before}",
-                                        [*args, *before_args])[0][0])
-    return rows
-
-
-def _listed_before(column: str, value: Any, rowid: int, descending: bool
-                   ) -> tuple[str, list[Any]]:
-    """The SQL condition for the rows listed before the row (value, rowid)."""
-    if value is None:
-        return (f"({column} IS NOT NULL OR runs.rowid > ?)" if descending else
-                f"({column} IS NULL AND runs.rowid < ?)"), [rowid]
-    op, nulls = (">", "") if descending else ("<", f"{column} IS NULL OR ")
-    return f"({nulls}{column} {op} ? OR ({column} = ? AND runs.rowid {op} ?))", [value, value,
-                                                                                  rowid]
+    """Each run's row in the listing, or None (pool thread; at most ``LOCATE_LIMIT``)."""
+    return run_positions(library, query, ids[:LOCATE_LIMIT])
 
 
 class LibraryBrowser(QWidget):
@@ -116,7 +89,7 @@ class LibraryBrowser(QWidget):
         self.facet_boxes: dict[str, QComboBox] = {}
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 1)
-        for key, everything, _ in FACETS:
+        for key, everything in FACETS:
             box = QComboBox(toolTip=f"Show only the runs with this {key}")
             box.addItem(everything, None)
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)

@@ -26,6 +26,7 @@ from PySide6.QtCore import (QAbstractTableModel, QMimeData, QModelIndex, QObject
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from ..core.library import Library
+from ..core.library_listing import recorded_savings
 from ..core.library_query import RunQuery
 from .background import run_in_background
 from .mime import RUN_IDS_MIME, run_ids_mime
@@ -150,11 +151,7 @@ def fetch_page(library: Library, query: RunQuery, page: int) -> list[dict[str, A
     containers, the cached rows are never tracked by Python's cyclic GC, whose
     full collections would otherwise grow with them and stall the GUI."""
     rows = library.query(dataclasses.replace(query, limit=PAGE_SIZE, offset=page * PAGE_SIZE))
-    warm = [r["id"] for r in rows if r["warm_source"]]
-    marks = ", ".join("?" * len(warm))
-    found = warm and library.read("SELECT run_id, saving, saving_basis FROM run_features WHERE "
-                                  f"saving IS NOT NULL AND run_id IN ({marks})", warm)
-    savings = {run_id: (value, basis) for run_id, value, basis in found}
+    savings = recorded_savings(library, [r["id"] for r in rows if r["warm_source"]])
     flat = []
     for r in rows:
         row = {k: v for k, v in r.items() if k != "tags"}
