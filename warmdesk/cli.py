@@ -105,7 +105,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(("START COLD. " if advice.start_cold else "") + advice.reason)
     for i, s in enumerate(advice.suggestions, 1):
-        label = s.run_id[:12] if s.run_id else "-"
+        label = (s.run_id[:12] if s.run_id else "-") + (f" ({s.run_name})" if s.run_name else "")
         print(f"{i}. {label} {'(predicted) ' if s.source == 'predicted' else ''}"
               f"score {s.score:.2f}: {s.explanation}")
         print("   " + format_report(s.warm.report).replace("\n", "\n   "))

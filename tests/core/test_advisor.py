@@ -54,6 +54,8 @@ def test_nearest_good_basin_wins_over_nearer_bad_basin(tmp_path: Path) -> None:
     assert bad_s.score < advice.top.score
     assert "f at its solution" in advice.top.explanation
     assert "parameters differ by" in advice.top.explanation
+    assert advice.top.run_name == good.name and bad_s.run_name == bad.name
+    assert advice.top.to_dict()["run_name"] == good.name
 
 
 def test_ranking_prefers_the_nearest_of_a_sweep_and_the_prediction_extrapolates(

@@ -60,6 +60,7 @@ def test_suggestions_explanations_report_guard_and_cold(qtbot, stocked: Stocked)
     assert "parameters differ by" in top.explanation
     titles = [title for title, _ in _entries(panel)]
     assert titles[0].startswith("#1") and stocked.cold.id[:8] in titles[0]
+    assert stocked.cold.name and stocked.cold.name in titles[0]       # names, for people
     assert titles[-1] == "Start cold"
     assert _entries(panel)[0][1][3] == top.explanation
     header = panel.findChild(QLabel, "adviceHeader").text()

@@ -336,8 +336,8 @@ class WarmStartPanel(QWidget):
                             f"chosen by hand; {run.kind}/{run.method}, {run.status}, {fun}; "
                             f"payload {payload}")
         for k, s in enumerate(advice.suggestions if advice is not None else []):
-            run_id = (s.run_id or "")[:8]
-            label = f"predicted (from {run_id})" if s.source == "predicted" else f"run {run_id}"
+            run = f"{s.run_name} {(s.run_id or '')[:8]}" if s.run_name else (s.run_id or "")[:8]
+            label = f"predicted (from {run})" if s.source == "predicted" else run
             self._add_entry(f"#{k + 1}  {label}".rstrip(), ("suggestion", k), s.score,
                             s.explanation)
         self._add_entry("Start cold", ("cold", -1), None, cold_note)

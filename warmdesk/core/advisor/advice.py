@@ -67,6 +67,7 @@ class Suggestion:
     same_structure: bool
     saving: float | None = None     # what warm starts from this run saved (mean)
     explanation: str = ""
+    run_name: str | None = None     # the source run's name (for people; ids are for machines)
 
     @property
     def payload(self) -> list[str]:
@@ -79,7 +80,8 @@ class Suggestion:
                 "param_distance": _finite(self.param_distance),
                 "data_distance": _finite(self.data_distance),
                 "same_structure": self.same_structure, "saving": self.saving,
-                "explanation": self.explanation, "mapping": self.warm.report}
+                "explanation": self.explanation, "run_name": self.run_name,
+                "mapping": self.warm.report}
 
 
 @dataclass
@@ -151,8 +153,19 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
                                         bool(candidates))
     for s in ranked:
         s.explanation = explain(s, f0, family_saving, family_count)
-    return Advice(ranked[:max(0, top)], start_cold, why_cold or reason, f0, len(candidates),
+    shown = ranked[:max(0, top)]
+    _name_sources(library, shown)
+    return Advice(shown, start_cold, why_cold or reason, f0, len(candidates),
                   evaluations, time.perf_counter() - t0, family_saving, family_count, notes)
+
+
+def _name_sources(library: Library, suggestions: list[Suggestion]) -> None:
+    ids = sorted({s.run_id for s in suggestions if s.run_id})
+    if ids:
+        names = dict(library.read(f"SELECT id, name FROM runs WHERE id IN "
+                                  f"({', '.join('?' * len(ids))})", ids))
+        for s in suggestions:
+            s.run_name = names.get(s.run_id) if s.run_id else None
 
 
 def _shortlist(library: Library, problem: Problem
