@@ -98,9 +98,10 @@ def run_app(argv: Sequence[str]) -> int:
     try:
         library = open_library(args.library, settings)
     except WarmDeskError as exc:
-        QMessageBox.critical(None, "WarmDesk cannot open its library",
-                             f"{exc}\n\nStart WarmDesk with --library DIR to use another "
-                             "folder.")
+        text = f"{exc}\n\nStart WarmDesk with --library DIR to use another folder."
+        print(f"WarmDesk cannot open its library: {text}", file=sys.stderr)
+        if not args.screenshot:   # nobody is there to close a dialog in a screenshot run
+            QMessageBox.critical(None, "WarmDesk cannot open its library", text)
         return 2
     from .main_window import MainWindow  # the components import pyqtgraph: after the app exists
 
