@@ -181,3 +181,27 @@ def test_core_imports_no_qt() -> None:
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_repeated_solver_warnings_are_counted_not_kept_each(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warning at every evaluation ends up as one line with its count."""
+    import warnings as warnings_module
+
+    from warmdesk.core.engine import WarningLog
+    from warmdesk.core.solvers import compiled
+
+    original = compiled.ScalarFunction.value_and_grad
+
+    def noisy(self: compiled.ScalarFunction, x: np.ndarray) -> tuple[float, np.ndarray]:
+        warnings_module.warn("the model is flat here", RuntimeWarning, stacklevel=1)
+        return original(self, x)
+
+    monkeypatch.setattr(compiled.ScalarFunction, "value_and_grad", noisy)
+    run = solve(build(rosenbrock("BFGS", n=4)))
+    assert run.status == "converged"
+    assert run.info["warnings"] == [f"RuntimeWarning: the model is flat here ({run.nfev} times)"]
+    log = WarningLog()
+    for k in range(WarningLog.MAX_DISTINCT + 5):
+        log.showwarning(f"w{k}", UserWarning, "f.py", 1)
+    assert len(log.lines()) == WarningLog.MAX_DISTINCT

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import traceback
 import warnings
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -60,10 +60,11 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     run.status = "running"
     run.started_at = time.time()
     ctx = SolveContext(problem, run, recorder, warm)
-    caught: list[warnings.WarningMessage] = []
+    caught = WarningLog()
     try:
-        with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("always")
+            warnings.showwarning = caught.showwarning
             ADAPTERS[problem.kind](ctx)
     except SpecError:
         raise
@@ -81,11 +82,31 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     return run
 
 
-def _keep_warnings(run: Run, caught: list[warnings.WarningMessage] | None) -> None:
+class WarningLog:
+    """Solver warnings, each distinct one kept once with its count: a warning
+    repeated at every one of a million evaluations costs a counter, not a list."""
+
+    MAX_DISTINCT = 10
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    def showwarning(self, message: Warning | str, category: type[Warning], filename: str,
+                    lineno: int, file: Any = None, line: str | None = None) -> None:
+        key = f"{category.__name__}: {message}"
+        if key in self.counts:
+            self.counts[key] += 1
+        elif len(self.counts) < self.MAX_DISTINCT:
+            self.counts[key] = 1
+
+    def lines(self) -> list[str]:
+        return [key if n == 1 else f"{key} ({n} times)" for key, n in self.counts.items()]
+
+
+def _keep_warnings(run: Run, caught: WarningLog) -> None:
     """Solver warnings go into the run (deduplicated), not onto the terminal."""
-    seen = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught or []))
-    if seen:
-        run.info["warnings"] = seen[:10]
+    if caught.counts:
+        run.info["warnings"] = caught.lines()
 
 
 def _failed(run: Run, recorder: Recorder, message: str) -> None:
