@@ -41,7 +41,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("load_examples", "Load bundled e&xamples", "&File", None,
                "Solve the bundled example problems so their runs can seed warm starts"),
     ActionSpec("choose_library", "Use another &library folder…", "&File", None,
-               "Keep runs in another folder (from the next start)"),
+               "Open the run library in another folder (it is used from then on)"),
     ActionSpec("quit", "&Quit", "&File", QKeySequence.StandardKey.Quit),
     ActionSpec("undo", "&Undo", "&Edit", None),
     ActionSpec("redo", "&Redo", "&Edit", None),

@@ -103,14 +103,11 @@ def run_app(argv: Sequence[str]) -> int:
         if not args.screenshot:   # nobody is there to close a dialog in a screenshot run
             QMessageBox.critical(None, "WarmDesk cannot open its library", text)
         return 2
-    from .main_window import MainWindow  # the components import pyqtgraph: after the app exists
+    from .session import Session  # the window's components import pyqtgraph: after the app
 
-    window = MainWindow(library, settings)
-    file_events.set_handler(window.open_paths)
-    if instance is not None:
-        instance.files_received.connect(lambda paths: bring_forward(window, paths))
-        instance.message_refused.connect(
-            lambda reason: window.show_message(f"Ignored a message from another launch: {reason}"))
+    session = Session(settings, library, instance)
+    file_events.set_handler(session.open_paths)
+    window = session.window
     if args.screenshot:
         width, _, height = args.size.partition("x")
         window.resize(int(width), int(height))
@@ -120,10 +117,10 @@ def run_app(argv: Sequence[str]) -> int:
         window.open_paths(args.files)
     run_event_loop = app.exec  # Qt's event loop (QApplication.exec), nothing to do with Python's
     code = int(run_event_loop())
-    if instance is not None:
-        instance.close()
-    shut_down(app, window)
-    library.close()
+    if session.instance is not None:
+        session.instance.close()
+    shut_down(app, session.window)
+    session.library.close()
     return code
 
 

@@ -5,7 +5,7 @@ plot controller, file opener); this module only connects them."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
@@ -46,6 +46,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(icon_path())))
         self.setAcceptDrops(True)
         self._close_confirmed = False
+        #: Set by the app's session: switches to another library at once.
+        self.switch_library: Callable[[str], bool] | None = None
         self._layout_done = False
         self._ready = False
         self._build_components()
@@ -200,7 +202,7 @@ class MainWindow(QMainWindow):
         self.warm_panel.set_guard_enabled(s.guard)
         self.editor.new_problem("minimize")
 
-    def _save_settings(self) -> None:
+    def save_settings(self) -> None:
         s = self.settings
         s.geometry = self.saveGeometry()
         s.window_state = self.saveState()
@@ -271,8 +273,12 @@ class MainWindow(QMainWindow):
             self.set_library_folder(folder)
 
     def set_library_folder(self, folder: str) -> None:
-        """Remember another library folder; it is opened at the next start (the
-        runs, solves and plots of this session belong to the current one)."""
+        """Use the library in ``folder``: at once when the app's session can switch
+        (a new window over it; see ``session.py``), else from the next start."""
+        switch = self.switch_library
+        if switch is not None:
+            QTimer.singleShot(0, lambda: switch(folder))   # after the action that asked
+            return
         self.settings.library_dir = folder
         self.settings.sync()
         self.show_message(f"WarmDesk will use the library in {folder} from the next start "
@@ -406,7 +412,7 @@ class MainWindow(QMainWindow):
             self.confirm_box = box
             return
         self.manager.stop_all()
-        self._save_settings()
+        self.save_settings()
         event.accept()
 
     def _confirmed_close(self) -> None:

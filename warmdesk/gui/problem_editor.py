@@ -163,6 +163,10 @@ class ProblemEditor(QWidget):
         self.solver.apply(spec)
         return spec if "format" in spec else {"format": FORMAT, **spec}
 
+    def base_dir(self) -> Path | None:
+        """The folder relative data paths of the edited spec are read from."""
+        return self._base_dir
+
     def problem(self) -> Problem | None:
         """The validated problem for the current edits (None while invalid or being checked)."""
         return None if self._pending else self._problem

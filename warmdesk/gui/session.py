@@ -1,0 +1,109 @@
+"""The app's current library and the window over it.
+
+File > Use another library folder switches both at once: the other library is
+opened (and, outside a screenshot run, claimed for this user so a second launch
+hands its files to this window), a new main window is made over it where the
+old one stood, and the old window and library are closed. While solves are
+running the switch is refused (their runs belong to the current library); if
+the other library cannot be opened, or another WarmDesk has it open, the
+current one stays and the user is told why.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from ..core.errors import WarmDeskError
+from ..core.library import Library
+from .background import wait_for_background
+from .settings import AppSettings
+from .single_instance import SingleInstance, claim_or_hand_over
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+
+class Session(QObject):
+    """Owns ``library``, ``window`` and (when serving) ``instance``; see the module docstring."""
+
+    switched = Signal(object)       # the new MainWindow
+
+    def __init__(self, settings: AppSettings, library: Library,
+                 instance: SingleInstance | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.library = library
+        self.instance = instance
+        self.window = self._make_window(library)
+        self._serve(instance)
+
+    def open_paths(self, paths: list[str]) -> None:
+        self.window.open_paths(paths)
+
+    def switch_to(self, folder: str) -> bool:
+        """Open the library in ``folder`` in a new window; False (and a message in
+        the current window) when it cannot be done now."""
+        old, old_library, old_instance = self.window, self.library, self.instance
+        if Path(folder).expanduser().resolve() == Path(old_library.folder).resolve():
+            old.show_message(f"The library in {folder} is the one open")
+            return False
+        active = old.manager.active_jobs()
+        if active:
+            old.show_message(f"{len(active)} solve(s) are running in this library: stop them "
+                             "first, then switch the library folder")
+            return False
+        try:
+            library = Library(folder)
+        except WarmDeskError as exc:
+            old.show_message(f"Cannot open the library in {folder}: {exc}")
+            return False
+        instance = None
+        if old_instance is not None:
+            instance = claim_or_hand_over(library.folder, [])
+            if instance is None:
+                library.close()
+                old.show_message(f"Another WarmDesk window has the library in {folder} open: "
+                                 "it was brought forward")
+                return False
+        self.settings.library_dir = str(library.folder)
+        old.save_settings()                 # the new window opens where the old one stood
+        self.window, self.library, self.instance = self._make_window(library), library, instance
+        editor = old.editor                 # the problem being edited comes along
+        self.window.editor.set_spec(editor.spec(), editor.base_dir(), editor.current_path)
+        self.window.show()
+        self._serve(instance)
+        old.hide()
+        QTimer.singleShot(0, lambda: self._retire(old, old_library, old_instance))
+        self.switched.emit(self.window)
+        return True
+
+    def _make_window(self, library: Library) -> MainWindow:
+        from .main_window import MainWindow  # pyqtgraph: after the QApplication exists
+
+        window = MainWindow(library, self.settings)
+        window.switch_library = self.switch_to
+        return window
+
+    def _serve(self, instance: SingleInstance | None) -> None:
+        if instance is None:
+            return
+        from .app import bring_forward
+
+        instance.files_received.connect(lambda paths: bring_forward(self.window, paths))
+        instance.message_refused.connect(
+            lambda reason: self.window.show_message(
+                f"Ignored a message from another launch: {reason}"))
+
+    @staticmethod
+    def _retire(window: MainWindow, library: Library, instance: SingleInstance | None) -> None:
+        """Close the old window (outside the signal that asked for the switch), then,
+        once nothing of it can touch the old library any more, the library."""
+        window.close()
+        wait_for_background()
+        window.destroyed.connect(lambda: library.close())
+        window.deleteLater()
+        if instance is not None:
+            instance.close()
