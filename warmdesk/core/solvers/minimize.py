@@ -25,6 +25,7 @@ from scipy import optimize
 
 from ..errors import SolveFailed
 from .base import SolveContext, Stopped
+from . import stationarity
 from .compiled import ScalarFunction, expression_vector
 from .noise_floor import DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
@@ -233,6 +234,12 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
             start = _restart_at(step, rule, obj, options, maxiter - rec.nit)
     if rule is not None and rule.steps_taken:
         run.info["steps_at_noise"] = rule.steps_taken
+    if res.success and method in stationarity.METHODS:
+        try:
+            res = _stationary_or_said(ctx, obj, kwargs, options, res, bounds)
+        except Stopped as stop:
+            _stopped(ctx, stop.status, last["x"], obj)
+            return
     x = np.asarray(res.x, dtype=float)
     run.fun = float(res.fun)
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
@@ -242,6 +249,49 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
     run.state = _state_after(ctx, res, x, qn)
     if constraints:
         run.info["constr_violation"] = violation(x)
+
+
+def _stationary_or_said(ctx: SolveContext, obj: _Objective, kwargs: dict[str, Any],
+                        options: dict[str, Any], res: optimize.OptimizeResult,
+                        bounds: optimize.Bounds | None) -> optimize.OptimizeResult:
+    """A derivative-free success checked with the exact gradient: restarted once
+    when its end point is not stationary; still not, it says so (stationarity.py)."""
+    lower, upper = (bounds.lb, bounds.ub) if bounds is not None else (None, None)
+    found = _not_stationary(ctx, obj, options, res, lower, upper)
+    if found is None:
+        return res
+    fresh = dict(kwargs, options={k: v for k, v in options.items()
+                                  if k not in stationarity.FRESH_START_DROPS})
+    again = optimize.minimize(x0=np.asarray(res.x, dtype=float), **fresh)
+    best = again if float(again.fun) < float(res.fun) else res
+    ctx.run.info["restarted_at"] = {"max_projected_grad": found[0], "drop": found[1],
+                                    "fun": float(res.fun)}
+    found = _not_stationary(ctx, obj, options, best, lower, upper)
+    if found is not None:
+        best["success"] = False
+        best["message"] = stationarity.message(ctx.problem.method, *found)
+        ctx.run.info["not_stationary"] = {"max_projected_grad": found[0], "drop": found[1]}
+    return best
+
+
+def _not_stationary(ctx: SolveContext, obj: _Objective, options: dict[str, Any],
+                    res: optimize.OptimizeResult, lower: np.ndarray | None,
+                    upper: np.ndarray | None) -> tuple[float, float] | None:
+    """(max projected gradient, drop of f) when a step of the method's x tolerance
+    down the gradient lowers f by more than its f tolerance; two counted evaluations."""
+    x, method, rec = np.asarray(res.x, dtype=float), ctx.problem.method, ctx.recorder
+    f, g = obj.fn.value_and_grad(x)
+    rec.njev += 1
+    rec.evaluation(f)
+    step = stationarity.probe(method, options, x, np.asarray(g, dtype=float), lower, upper)
+    if step is None:
+        return None
+    moved, pg = step
+    f_moved = obj.fn.value(moved)
+    rec.evaluation(f_moved)
+    if not stationarity.lowers_too_much(method, options, f, f_moved):
+        return None
+    return pg, f - f_moved
 
 
 def _noise_floor_rule(method: str, options: dict[str, Any],
