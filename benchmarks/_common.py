@@ -37,10 +37,15 @@ FORMAT = "warmdesk.problem/1"
 
 # --------------------------------------------------------------------------- CLI / output
 
-def parse_args(description: str) -> argparse.Namespace:
+def parse_args(description: str,
+               more: Callable[[argparse.ArgumentParser], None] | None = None,
+               quick_help: str = "a reduced version that finishes in under a minute"
+               ) -> argparse.Namespace:
+    """--quick, the options ``more`` adds (if given), and --native-blas."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--quick", action="store_true",
-                        help="a reduced version that finishes in under a minute")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
+    if more is not None:
+        more(parser)
     parser.add_argument("--native-blas", action="store_true",
                         help="do not pin BLAS to one thread (see _common.NATIVE_BLAS)")
     return parser.parse_args()

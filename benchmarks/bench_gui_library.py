@@ -39,6 +39,7 @@ sys.path.insert(1, str(HERE.parent))
 
 import bench_library  # noqa: E402  (imports _common first: pins BLAS)
 from _common import banner, print_table  # noqa: E402
+from bench_library import ms  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -143,10 +144,6 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
 def build(folder: Path, n: int, history_rows: int, seed: int) -> None:
     bench_library.ROWS = history_rows      # bench_library reads it when it makes each run
     with tempfile.TemporaryDirectory() as data:
@@ -242,29 +239,20 @@ def measure(app: QApplication, library: Library, args: argparse.Namespace,
     wait_for_background()
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="5,000 runs (unless --runs)")
-    parser.add_argument("--runs", type=int, default=None, help="library size (default 100000)")
-    parser.add_argument("--library", metavar="DIR",
-                        help="build in (or reuse) this folder; kept afterwards")
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--history-rows", type=int, default=20,
                         help="history rows of each synthetic run (default 20)")
     parser.add_argument("--jumps", type=int, default=40)
     parser.add_argument("--scroll-seconds", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=20261127)
-    parser.add_argument("--native-blas", action="store_true",
-                        help="do not pin BLAS to one thread (see _common.NATIVE_BLAS)")
-    return parser.parse_args()
 
 
 def main() -> int:
-    args = parse_args()
-    n = args.runs or (5000 if args.quick else 100_000)
+    args = bench_library.parse_library_args(__doc__.split("\n\n")[0], _options)
+    n = bench_library.library_size(args)
     banner(f"WarmDesk library browser over {n:,} runs", args.quick)
     own = args.library is None
-    folder = Path(args.library) if args.library else Path(
-        tempfile.mkdtemp(prefix="warmdesk-bench-gui-library-"))
+    folder = bench_library.library_folder(args, "warmdesk-bench-gui-library-")
     print(f"library: {folder}  (QT_QPA_PLATFORM={os.environ['QT_QPA_PLATFORM']}; load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     t_start = time.perf_counter()

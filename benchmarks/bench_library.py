@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))         # tests.core.factories
 
-from _common import banner, median, print_table  # noqa: E402  (first: pins BLAS)
+from _common import banner, median, parse_args, print_table  # noqa: E402  (first: pins BLAS)
 
 import argparse  # noqa: E402
 import dataclasses  # noqa: E402
@@ -567,30 +567,44 @@ def measure_concurrency(folder: Path, lib: Library, factory: RunFactory, res: Re
 
 # =========================================================================== main
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="5,000 runs (unless --runs)")
-    parser.add_argument("--runs", type=int, default=None, help="library size (default 100000)")
-    parser.add_argument("--library", metavar="DIR",
-                        help="build in (or reuse) this folder; kept afterwards")
+def parse_library_args(description: str,
+                       more: Callable[[argparse.ArgumentParser], None]) -> argparse.Namespace:
+    """The options of the library benchmarks (this one and bench_gui_library):
+    --quick, --runs, --library, then ``more``'s, then --native-blas."""
+    def options(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--runs", type=int, default=None,
+                            help="library size (default 100000)")
+        parser.add_argument("--library", metavar="DIR",
+                            help="build in (or reuse) this folder; kept afterwards")
+        more(parser)
+    return parse_args(description, options, quick_help="5,000 runs (unless --runs)")
+
+
+def library_size(args: argparse.Namespace) -> int:
+    """--runs, else 5,000 runs with --quick, else 100,000."""
+    return args.runs or (5000 if args.quick else 100_000)
+
+
+def library_folder(args: argparse.Namespace, prefix: str) -> Path:
+    """--library, else a new temporary folder (the caller removes it)."""
+    return Path(args.library) if args.library else Path(tempfile.mkdtemp(prefix=prefix))
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-build-seconds", type=float, default=1080.0,
                         help="stop building after this long and measure what was built "
                              "(default 1080 s)")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--keep", action="store_true", help="keep the temporary library")
-    parser.add_argument("--native-blas", action="store_true",
-                        help="do not pin BLAS to one thread (see _common.NATIVE_BLAS)")
-    return parser.parse_args()
 
 
 def main() -> int:
-    args = parse_args()
-    n = args.runs or (5000 if args.quick else 100_000)
+    args = parse_library_args(__doc__.split("\n\n")[0], _options)
+    n = library_size(args)
     reps = 7 if args.quick else 15
     banner(f"WarmDesk run library at scale: {n} runs with {ROWS}-row histories", args.quick)
     own = args.library is None
-    folder = Path(args.library) if args.library else Path(
-        tempfile.mkdtemp(prefix="warmdesk-bench-library-"))
+    folder = library_folder(args, "warmdesk-bench-library-")
     print(f"library: {folder}")
     t_all = time.perf_counter()
     res = Results()

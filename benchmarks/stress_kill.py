@@ -313,7 +313,7 @@ def verify_entries(lib: Any, entries: list[Entry]) -> list[tuple[str, str]]:
             add((e.id, f"run {e.id} was reported saved but is not in the library: {exc}"))
             continue
         hist = run.history.array
-        got = hashlib.sha256(hist.tobytes()).hexdigest()
+        got = history_sha256(run)
         if run.status != e.status:
             add((e.id, f"run {e.id} was saved {e.status!r} but is {run.status!r}"))
         if hist.shape[0] != e.rows:

@@ -191,7 +191,8 @@ def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
         run = solve(problem, warm, SolveControl(), on_progress=progress, run=run)
     if progress:
         progress.done()
-    library.save_run(run)
+    if guard is None:  # the guard's runs, the kept one among them, are saved above
+        library.save_run(run)
     return run, guard
 
 

@@ -33,6 +33,8 @@ MINIMIZE_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "Nelder-Mead",
 FIT_METHODS = ("trf", "dogbox", "lm")
 TRAIN_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC")
 ODE_METHODS = ("RK45", "DOP853", "Radau", "BDF", "LSODA")
+#: The ode methods for stiff problems (they use the exact Jacobian of the right-hand side).
+IMPLICIT_ODE_METHODS = ("Radau", "BDF", "LSODA")
 METHODS = {"minimize": MINIMIZE_METHODS, "fit": FIT_METHODS, "train": TRAIN_METHODS,
            "ode": ODE_METHODS}
 DEFAULT_METHOD = {"minimize": "BFGS", "fit": "trf", "train": "L-BFGS-B", "ode": "RK45"}

@@ -13,10 +13,11 @@ Two kinds of child share the plumbing here:
   the child, which opens the library itself (read only) and may make a warm run
   and then a cold one; each run announces itself as it starts.
 
-What the child sends: ``("run", meta)`` when a run starts (guard mode),
-``("progress", run_id, rows)``, then ``("done", [(meta, arrays)], kept_id,
-guard_report_or_None)`` or ``("error", text)``. The parent saves the runs: the
-child never writes to the library.
+What the child sends: ``("run", meta)`` when a run starts and ``("ended", meta,
+arrays)`` when it ends (guard mode), ``("progress", run_id, rows)``, then
+``("done", [(meta, arrays)], kept_id, guard_report_or_None)`` or
+``("error", text)``. The parent saves the runs: the child never writes to the
+library.
 """
 
 from __future__ import annotations

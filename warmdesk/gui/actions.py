@@ -20,6 +20,7 @@ class ActionSpec:
     tip: str = ""
     toolbar: bool = False
     submenu: str | None = None
+    separator: bool = False     # a separator above it in its menu
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -39,15 +40,18 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("export_runs", "&Export selected runs…", "&File", "Ctrl+E",
                "Write the selected runs to a .wdrun file"),
     ActionSpec("load_examples", "Load bundled e&xamples", "&File", None,
-               "Solve the bundled example problems so their runs can seed warm starts"),
+               "Solve the bundled example problems so their runs can seed warm starts",
+               separator=True),
     ActionSpec("choose_library", "Use another &library folder…", "&File", None,
-               "Open the run library in another folder (it is used from then on)"),
+               "Open the run library in another folder (it is used from then on)",
+               separator=True),
     ActionSpec("quit", "&Quit", "&File", QKeySequence.StandardKey.Quit),
-    ActionSpec("undo", "&Undo", "&Edit", None),
-    ActionSpec("redo", "&Redo", "&Edit", None),
+    ActionSpec("undo", "&Undo", "&Edit", "Ctrl+Z", separator=True),
+    ActionSpec("redo", "&Redo", "&Edit", "Ctrl+Shift+Z"),
     ActionSpec("find", "&Find runs", "&Edit", QKeySequence.StandardKey.Find,
                "Filter the library by name or notes"),
-    ActionSpec("delete_runs", "&Delete selected runs", "&Edit", QKeySequence.StandardKey.Delete),
+    ActionSpec("delete_runs", "&Delete selected runs", "&Edit", QKeySequence.StandardKey.Delete,
+               separator=True),
     ActionSpec("solve", "&Solve", "&Run", "Ctrl+Return",
                "Solve the problem with the chosen warm start (guarded if the guard is on)",
                toolbar=True),
@@ -93,7 +97,7 @@ def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) 
                 submenus[key] = menu.addMenu(spec.submenu)
             submenus[key].addAction(action)
         else:
-            if spec.id in ("choose_library", "load_examples", "delete_runs", "undo"):
+            if spec.separator:
                 menu.addSeparator()
             menu.addAction(action)
         if spec.toolbar:

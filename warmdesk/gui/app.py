@@ -74,16 +74,6 @@ def save_screenshot_when_ready(window: "MainWindow", path: Path, app: QApplicati
     poll.start(50)
 
 
-def bring_forward(window: "MainWindow", paths: list[str]) -> None:  # noqa: F821
-    """Another launch handed over its files (maybe none): show the window, open them."""
-    if window.isMinimized():
-        window.showNormal()
-    window.raise_()
-    window.activateWindow()
-    if paths:
-        window.open_paths(paths)
-
-
 def run_app(argv: Sequence[str]) -> int:
     args = parse_gui_args(argv)
     app = make_application(argv)

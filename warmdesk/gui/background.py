@@ -39,7 +39,6 @@ class BackgroundTask(QObject):
         self._fn = fn
         self._owner = owner
         self.result: Any = None
-        self.error: str | None = None
 
     def owner_alive(self) -> bool:
         return self._owner is None or shiboken6.isValid(self._owner)
@@ -59,7 +58,6 @@ class _Runner(QRunnable):
             message = str(exc) or type(exc).__name__
             if not getattr(exc, "user_facing", False) and type(exc).__module__ == "builtins":
                 message = f"{type(exc).__name__}: {message}"
-            task.error = message
             task.failed.emit(message)
         else:
             task.result = result

@@ -56,6 +56,16 @@ def text_of(spec: dict[str, Any], key: str) -> str:
     return format_value(spec[key]) if key in spec else ""
 
 
+def show_text(combo: QComboBox, text: str) -> None:
+    """Select ``text``, adding it as an item when it is not one (a value the spec had)."""
+    if combo.findText(text) < 0 and (text or not combo.isEditable()):
+        combo.addItem(text)
+    if combo.isEditable():
+        combo.setEditText(text)
+    else:
+        combo.setCurrentText(text)
+
+
 class ModelForm(QWidget):
     """Base of the kind-specific forms: ``load``, ``apply``, ``expression_fields``."""
 
@@ -124,10 +134,7 @@ class ConstraintRow(QWidget):
 
     def show_entry(self, entry: Any) -> None:
         entry = entry if isinstance(entry, dict) else {}
-        kind = format_value(entry.get("type", "ineq"))
-        if self.type.findText(kind) < 0:
-            self.type.addItem(kind)
-        self.type.setCurrentText(kind)
+        show_text(self.type, format_value(entry.get("type", "ineq")))
         self.expr.set_text(text_of(entry, "expr"))
         self.name.setText(text_of(entry, "name"))
 

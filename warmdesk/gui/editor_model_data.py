@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QListWidget, QListW
 
 from ..core.problems import FIT_LOSSES, TRAIN_MODELS
 from .editor_expression import ExpressionField
-from .editor_model import ModelForm, make_form, text_of, with_hint
+from .editor_model import ModelForm, make_form, show_text, text_of, with_hint
 from .editor_values import format_value, parse_scalar_or_text, put_text
 
 FIELD_WIDTH = 300
@@ -33,23 +33,13 @@ def _combo(editable: bool, items: Iterable[str] = (), tip: str = "") -> QComboBo
     return combo
 
 
-def _show(combo: QComboBox, text: str) -> None:
-    """Select ``text``, adding it as an item when it is not one (a value the spec had)."""
-    if combo.findText(text) < 0 and (text or not combo.isEditable()):
-        combo.addItem(text)
-    if combo.isEditable():
-        combo.setEditText(text)
-    else:
-        combo.setCurrentText(text)
-
-
 def _refill(combo: QComboBox, items: list[str]) -> None:
     """New items, same text."""
     text = combo.currentText()
     combo.blockSignals(True)
     combo.clear()
     combo.addItems(items)
-    _show(combo, text)
+    show_text(combo, text)
     combo.blockSignals(False)
 
 
@@ -87,9 +77,9 @@ class FitForm(ModelForm):
         self._loading = True
         try:
             self.model.set_text(text_of(spec, "model"))
-            _show(self.target, text_of(spec, "target"))
-            _show(self.sigma, text_of(spec, "sigma"))
-            _show(self.loss, format_value(spec.get("loss", "linear")))
+            show_text(self.target, text_of(spec, "target"))
+            show_text(self.sigma, text_of(spec, "sigma"))
+            show_text(self.loss, format_value(spec.get("loss", "linear")))
             self.f_scale.setText(text_of(spec, "f_scale"))
         finally:
             self._loading = False
@@ -170,8 +160,8 @@ class TrainForm(ModelForm):
     def load(self, spec: dict[str, Any]) -> None:
         self._loading = True
         try:
-            _show(self.model, format_value(spec.get("model", "logistic")))
-            _show(self.target, text_of(spec, "target"))
+            show_text(self.model, format_value(spec.get("model", "logistic")))
+            show_text(self.target, text_of(spec, "target"))
             features = spec.get("features")
             self._selected = ([format_value(f) for f in features]
                               if isinstance(features, list) else [])

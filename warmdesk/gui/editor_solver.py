@@ -15,10 +15,11 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeaderView, QLabel,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.problems import BOUNDED_METHODS, CONSTRAINED_METHODS, DEFAULT_METHOD, METHODS
+from ..core.problems import (BOUNDED_METHODS, CONSTRAINED_METHODS, DEFAULT_METHOD,
+                             IMPLICIT_ODE_METHODS, METHODS)
 from ..core.solvers.options import allowed_options, check_options
 from .editor_expression import monospace_font
-from .editor_model import make_form
+from .editor_model import make_form, show_text
 from .editor_values import FieldMemo, format_value, parse_flag
 from .editor_variables import BAD_CELL
 
@@ -65,7 +66,7 @@ def method_note(kind: str, method: str) -> str:
                 if method == "lm" else "Honours bounds and every loss.")
     if kind == "ode":
         return ("Stiff problems (uses the exact Jacobian of the right-hand side)."
-                if method in ("Radau", "BDF", "LSODA") else "Non-stiff, explicit.")
+                if method in IMPLICIT_ODE_METHODS else "Non-stiff, explicit.")
     notes = ["honours bounds" if method in BOUNDED_METHODS else "does not enforce bounds"]
     if kind == "minimize":
         notes.append("handles constraints" if method in CONSTRAINED_METHODS
@@ -134,9 +135,7 @@ class SolverPanel(QWidget):
         try:
             self.method.clear()
             self.method.addItems(list(METHODS[self._kind]))
-            if self.method.findText(method) < 0:
-                self.method.addItem(method)
-            self.method.setCurrentText(method)
+            show_text(self.method, method)
             self._method = method
             self._fill({str(k): format_value(v) for k, v in self._origin.items()})
         finally:

@@ -10,7 +10,6 @@ kept as typed and marked, and the core's validation names the field.
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -18,10 +17,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from ..core.problems import NAME_RE  # the core's rule for variable and parameter names
 from .editor_expression import monospace_font
 from .editor_values import format_value, is_numbers, parse_numbers
 
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 BAD_CELL = QColor(255, 220, 220)
 _NO_BOUND = {"", "inf", "+inf", "-inf", "none"}
 

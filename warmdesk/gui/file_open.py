@@ -1,6 +1,6 @@
 """One entry point for opening files: drops on the window, File > Open, the
-command line (``warmdesk FILE ...``) and, later, the OS's file-open events all
-call :meth:`FileOpener.open_paths`.
+command line (``warmdesk FILE ...``), another launch's hand-over and the OS's
+file-open events all call :meth:`FileOpener.open_paths`.
 
 Run files (``.wdrun``) are read and imported in the background through the
 run-file reader's checks and the library's one-transaction import; a refused

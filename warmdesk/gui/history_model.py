@@ -53,9 +53,6 @@ class HistoryTableModel(QAbstractTableModel):
             self._array = np.asarray(array, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
         self.endResetModel()
 
-    def array(self) -> np.ndarray:
-        return self._array
-
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else int(self._array.shape[0])
 

@@ -174,7 +174,7 @@ class LibraryBrowser(QWidget):
 
     def selected_run_ids(self) -> list[str]:
         """The selected runs, top to bottom (rows whose page is not read yet are left out)."""
-        return [run_id for run_id in map(self.model.run_id, self._selected_rows()) if run_id]
+        return self._run_ids(self._selected_rows())
 
     def select_runs(self, ids: list[str]) -> None:
         """Select these runs (after an import or a solve) and scroll to the first.
@@ -287,9 +287,13 @@ class LibraryBrowser(QWidget):
     def _selected_rows(self) -> list[int]:
         return sorted(i.row() for i in self.table.selectionModel().selectedRows())
 
+    def _run_ids(self, rows: list[int]) -> list[str]:
+        return [run_id for run_id in map(self.model.run_id, rows) if run_id]
+
     def _selection_changed(self) -> None:
-        ids = self.selected_run_ids()
-        self._update_actions()
+        rows = self._selected_rows()          # once: a "select all" makes it a long list
+        ids = self._run_ids(rows)
+        self._update_actions(len(rows))
         if ids != self._selected:
             self._selected = ids
             self.selection_changed.emit(ids)
@@ -347,9 +351,11 @@ class LibraryBrowser(QWidget):
         self._apply_filters()
 
     # ------------------------------------------------------------------ actions
-    def _update_actions(self) -> None:
-        enable_run_actions(self.actions, len(self.table.selectionModel().selectedRows()),
-                           self.trash_button.isChecked())
+    def _update_actions(self, selected: int | None = None) -> None:
+        """Enable the actions that fit ``selected`` rows (None: count the selection)."""
+        if selected is None:
+            selected = len(self.table.selectionModel().selectedRows())
+        enable_run_actions(self.actions, selected, self.trash_button.isChecked())
 
     def fetch_selected(self, then: Callable[[list[dict[str, Any]]], None]) -> None:
         """Hand ``then`` the summaries of every selected run, top to bottom: at once

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QIcon, QShowEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QMainWindow, QMessageBox,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
@@ -16,7 +16,6 @@ from .. import __version__
 from ..core.library import Library
 from ..core.library_query import RunQuery
 from ..core.runs import Run
-from ..resources_path import icon_path
 from .about import about_box
 from .actions import build_actions
 from .active_runs import ActiveRunsPanel
@@ -43,7 +42,6 @@ class MainWindow(QMainWindow):
         self.library = library
         self.settings = settings or AppSettings()
         self.setWindowTitle(f"WarmDesk {__version__}")
-        self.setWindowIcon(QIcon(str(icon_path())))
         self.setAcceptDrops(True)
         self._close_confirmed = False
         #: Set by the app's session: switches to another library at once.
@@ -133,8 +131,6 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         stack = self.browser.undo_stack
-        self.actions["undo"].setShortcut(Qt.Modifier.CTRL | Qt.Key.Key_Z)
-        self.actions["redo"].setShortcut(Qt.Modifier.CTRL | Qt.Modifier.SHIFT | Qt.Key.Key_Z)
         stack.canUndoChanged.connect(self.actions["undo"].setEnabled)
         stack.canRedoChanged.connect(self.actions["redo"].setEnabled)
         self.actions["undo"].setEnabled(False)
@@ -305,8 +301,7 @@ class MainWindow(QMainWindow):
         library = self.library
 
         def loaded(run: Run) -> None:
-            base = run.info.get("base_dir")
-            self.editor.set_spec(dict(run.problem), Path(base) if base else None)
+            self.editor.new_from_run(run)
             self.editor_dock.raise_()
             self.show_message(f"New problem from run {run.id[:8]}: edit it, then solve")
 

@@ -69,7 +69,8 @@ class PlotController(QObject):
                 self.plot.remove_run(rid)
                 self._runs.pop(rid, None)
         self.plot.set_highlighted(wanted)
-        missing = [rid for rid in wanted if rid not in self.plot.run_ids()]
+        plotted = set(self.plot.run_ids())
+        missing = [rid for rid in wanted if rid not in plotted]
         if not missing:
             self._compare_selected(wanted)
             return

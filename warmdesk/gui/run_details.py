@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +23,7 @@ from ..core.runs import Run
 from ..core.mapping_report import format_report
 from .background import run_in_background
 from .history_model import HistoryTableModel
+from .library_model import format_date
 from .run_diff import SECTION_TITLES, SECTIONS, diff_headline, diff_runs, format_value
 from .status_colours import status_colour
 
@@ -52,7 +52,7 @@ def _load(library: Library, run_id: str) -> _Loaded:
 
 
 def _when(stamp: float | None) -> str:
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)) if stamp else "—"
+    return format_date(stamp, seconds=True) if stamp else "—"
 
 
 def _link(run_id: str | None) -> str:

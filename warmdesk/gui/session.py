@@ -90,12 +90,20 @@ class Session(QObject):
     def _serve(self, instance: SingleInstance | None) -> None:
         if instance is None:
             return
-        from .app import bring_forward
-
-        instance.files_received.connect(lambda paths: bring_forward(self.window, paths))
+        instance.files_received.connect(self._bring_forward)
         instance.message_refused.connect(
             lambda reason: self.window.show_message(
                 f"Ignored a message from another launch: {reason}"))
+
+    def _bring_forward(self, paths: list[str]) -> None:
+        """Another launch handed over its files (maybe none): show the window, open them."""
+        window = self.window
+        if window.isMinimized():
+            window.showNormal()
+        window.raise_()
+        window.activateWindow()
+        if paths:
+            window.open_paths(paths)
 
     @staticmethod
     def _retire(window: MainWindow, library: Library, instance: SingleInstance | None) -> None:

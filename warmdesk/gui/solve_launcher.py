@@ -35,7 +35,7 @@ class SolveLauncher(QObject):
             self.message.emit("Waiting for the problem check and the warm-start advice…")
 
     def launch_cold(self, problem: Problem, label: str = "") -> str:
-        return self.manager.launch(SolveRequest(problem, None, False, label or problem.name))
+        return self.manager.launch(SolveRequest(problem, None, False, label))
 
     def _try_pending(self) -> bool:
         """Launch the pending solve if everything it needs is ready; True if done."""

@@ -206,10 +206,6 @@ class SolveManager(QObject):
         self._run_jobs: dict[str, str] = {}
         self._stuck: list[_JobThread] = []  # did not end even after a kill: kept alive
 
-    @property
-    def library(self) -> Library:
-        return self._library
-
     def launch(self, request: SolveRequest) -> str:
         """Start a job; returns its id at once (the child starts in the job's thread)."""
         job_id = uuid.uuid4().hex

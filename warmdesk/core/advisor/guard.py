@@ -36,7 +36,6 @@ from ..runs import Run
 from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from .merit import merit_function
 from . import outcomes
-from .outcomes import cold_references
 
 #: Called with a run as it starts or ends (None: nobody listens).
 RunHook = Callable[[Run], None] | None
@@ -93,7 +92,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     guard adds its report to them after ``on_run_end``)."""
     control = control or SolveControl()
     hooks = (on_run_start, on_run_end)
-    refs = [] if problem.kind == "ode" else cold_references(
+    refs = [] if problem.kind == "ode" else outcomes.cold_references(
         library, problem.content_hash(), problem.structure_hash(), problem.spec,
         k=REFERENCE_POINTS)
     ref = refs[0] if refs else None

@@ -24,6 +24,7 @@ import numpy as np
 from scipy import optimize
 
 from ..errors import SolveFailed
+from ..problems import BOUNDED_METHODS
 from .base import SolveContext, Stopped
 from . import stationarity
 from .compiled import ScalarFunction, expression_vector
@@ -55,12 +56,11 @@ BARRIER_FLOOR = 1e-4
 #: A Nelder-Mead simplex passed back is resized to this fraction of the point's scale.
 SIMPLEX_FRACTION = 0.05
 GRADIENT_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
-BOUNDED = ("L-BFGS-B", "TNC", "Nelder-Mead", "Powell", "SLSQP", "trust-constr")
 
 
 class _Objective:
-    """Counts evaluations, checks control and finiteness, remembers the norms of
-    the last few gradients. Kept lean: it runs on every evaluation."""
+    """Counts evaluations, checks control and finiteness, remembers the last few
+    gradients and their norms. Kept lean: it runs on every evaluation."""
 
     __slots__ = ("ctx", "fn", "rec", "_norms", "last_f", "replay", "rule")
 
@@ -108,18 +108,12 @@ class _Objective:
         self.ctx.recorder.control.check()
         return self.fn.hessp(x, p)
 
-    def grad_norm(self, x: np.ndarray) -> float:
+    def seen(self, x: np.ndarray) -> tuple[bytes, float, np.ndarray] | None:
+        """``(x bytes, |g|, g)`` of one of the last few evaluations made at ``x``."""
         key = x.tobytes()
-        for seen, norm, _ in reversed(self._norms):
-            if seen == key:
-                return norm
-        return math.nan
-
-    def grad_at(self, x: np.ndarray) -> np.ndarray | None:
-        key = x.tobytes()
-        for seen, _, g in reversed(self._norms):
-            if seen == key:
-                return g
+        for entry in reversed(self._norms):
+            if entry[0] == key:
+                return entry
         return None
 
 
@@ -147,7 +141,7 @@ def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], f
 
 def _bounds(ctx: SolveContext) -> optimize.Bounds | None:
     p = ctx.problem
-    if p.method not in BOUNDED or not any(v.bounded for v in p.variables):
+    if p.method not in BOUNDED_METHODS or not any(v.bounded for v in p.variables):
         return None
     lower, upper = p.bounds_arrays()
     return optimize.Bounds(lower, upper)
@@ -190,13 +184,15 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
         when the noise-floor rule says scipy will stall from here."""
         x = np.asarray(x, dtype=float)
         optimality = extra.get("optimality") if extra is not None else None
+        # one look-up serves the history's gradient norm and the rule
+        seen = obj.seen(x) if has_gradient and (optimality is None or rule is not None) else None
         gnorm = (float(optimality) if optimality is not None else
-                 obj.grad_norm(x) if has_gradient else math.nan)
+                 seen[1] if seen is not None else math.nan)
         cv = extra.get("constr_violation") if extra is not None else None
         cviol = float(cv) if cv is not None else (violation(x) if constrained else math.nan)
         rec.row(fun, gnorm, cviol, x=x)
         last["x"] = x.copy()
-        return rule is not None and rule.iterate(x, fun, obj.grad_at(x))
+        return rule is not None and rule.iterate(x, fun, seen[2] if seen is not None else None)
 
     if method == "TNC":
         kwargs["callback"] = lambda xk: record(xk, obj.last_f)
@@ -287,8 +283,7 @@ def _not_stationary(ctx: SolveContext, obj: _Objective, options: dict[str, Any],
     if step is None:
         return None
     moved, pg = step
-    f_moved = obj.fn.value(moved)
-    rec.evaluation(f_moved)
+    f_moved = obj.value(moved)
     if not stationarity.lowers_too_much(method, options, f, f_moved):
         return None
     return pg, f - f_moved
@@ -310,10 +305,9 @@ def _restart_at(step: StepAtNoise, rule: NoiseFloorRule, obj: _Objective,
     """Set scipy up to go on from ``step`` as its own loop would have."""
     options["hess_inv0"] = rule.restart_matrix(step.x.size)  # updated with the step
     options["maxiter"] = iterations_left
-    key = step.x.tobytes()
-    g = obj.grad_at(step.x)
-    assert g is not None  # evaluated a moment ago
-    obj.replay = (key, step.f, g)
+    seen = obj.seen(step.x)
+    assert seen is not None  # evaluated a moment ago
+    obj.replay = (seen[0], step.f, seen[2])
     rule.steps_taken += 1
     if rule.steps_taken >= MAX_STEPS_TAKEN:
         rule.continue_steps = False

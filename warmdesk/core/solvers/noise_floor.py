@@ -137,8 +137,7 @@ class NoiseFloorRule:
             self.keep_pairs = False
             self._pairs.clear()
             self.continue_steps = False
-            self._xk, self.fk, self.bound = np.array(x, dtype=float), f, f + NOISE_REL * abs(f)
-            self.floor = f - NOISE_REL * abs(f)
+            self._set_iterate(x, f, None)
             return False
         stagnated = self.floor <= f <= self.bound
         if self.keep_pairs:
@@ -166,12 +165,17 @@ class NoiseFloorRule:
             self._h = h.copy()
         return h
 
-    def _set_iterate(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
-        self._xk, self._gk, self.fk = np.array(x, dtype=float), np.array(g, dtype=float), f
+    def _set_iterate(self, x: np.ndarray, f: float, g: np.ndarray | None) -> None:
+        """``x`` is the current iterate. ``g`` None (unknown) keeps the gradient
+        figures as they were: ``gsq_limit`` is the same at every iterate, and the
+        others serve only the taking of refused steps, which is then off."""
+        self._xk, self.fk = np.array(x, dtype=float), f
         self.bound = f + NOISE_REL * abs(f)
         self.floor = f - NOISE_REL * abs(f)
-        self.gsq_limit = x.size * self.gtol * self.gtol
-        self._gk_max = float(np.max(np.abs(g))) if g.size else 0.0
+        if g is not None:
+            self._gk = np.array(g, dtype=float)
+            self.gsq_limit = x.size * self.gtol * self.gtol
+            self._gk_max = float(np.max(np.abs(g))) if g.size else 0.0
 
     def _fold(self, n: int | None = None) -> None:
         if self._h is None:

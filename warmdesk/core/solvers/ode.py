@@ -23,13 +23,13 @@ import numpy as np
 from scipy.integrate import BDF, DOP853, LSODA, RK45, OdeSolver, Radau
 
 from ..errors import SolveFailed
-from ..problems import Problem
+from ..problems import IMPLICIT_ODE_METHODS, Problem
 from .. import dual
 from .base import Recorder, SolveContext, Stopped
 
 SOLVERS: dict[str, type[OdeSolver]] = {"RK45": RK45, "DOP853": DOP853, "Radau": Radau,
                                        "BDF": BDF, "LSODA": LSODA}
-IMPLICIT = ("Radau", "BDF", "LSODA")
+IMPLICIT = IMPLICIT_ODE_METHODS
 PAYLOADS = ("checkpoint", "live_solver")
 DEFAULT_MAX_STEPS = 200_000
 LIVE_SOLVERS_KEPT = 8
