@@ -375,3 +375,22 @@ def test_merged_spans() -> None:
     from warmdesk.gui.library_browser import _merged
     assert _merged([(5, 9), (0, 3), (4, 4), (20, 30), (25, 26)]) == [(0, 9), (20, 30)]
     assert _merged([]) == []
+
+
+def test_a_select_all_stays_whole_across_a_reload(qtbot, browser: LibraryBrowser,
+                                                 library: Library, solved) -> None:
+    """Rows never read have no ids to re-find: a reload that resets the table (a run
+    came in) must not shrink "select all" to the rows read so far (a Delete would
+    then miss runs)."""
+    browser.table.selectAll()
+    library.save_runs(copies(solved[0], 1))
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.count_label.text() == f"{N + 1} runs")
+    qtbot.waitUntil(lambda: len(browser.table.selectionModel().selectedRows()) == N + 1)
+    select(browser, [0, 1])                     # an ordinary selection is kept by id
+    ids = browser.selected_run_ids()
+    library.save_runs(copies(solved[0], 1))
+    browser.refresh()
+    qtbot.waitUntil(lambda: browser.count_label.text() == f"{N + 2} runs")
+    qtbot.waitUntil(lambda: browser.selected_run_ids() == ids)
+    assert len(browser.table.selectionModel().selectedRows()) == 2

@@ -67,6 +67,7 @@ class LibraryBrowser(QWidget):
         self.undo_stack: QUndoStack = self.editor.undo_stack
         self._all_runs: int | None = None    # runs in the library (or trash), unfiltered
         self._selected: list[str] = []
+        self._all_selected = False      # a "select all": kept whole across reloads
         self._wanted: list[str] = []          # runs select_runs is looking for
         self._filters_reset = False
         self._build()
@@ -293,14 +294,19 @@ class LibraryBrowser(QWidget):
     def _selection_changed(self) -> None:
         rows = self._selected_rows()          # once: a "select all" makes it a long list
         ids = self._run_ids(rows)
+        self._all_selected = bool(rows) and len(rows) == self.model.rowCount()
         self._update_actions(len(rows))
         if ids != self._selected:
             self._selected = ids
             self.selection_changed.emit(ids)
 
     def _reselect(self) -> None:
-        """After a reload: keep the same runs selected (rows move when runs come and go)."""
-        if self.selected_run_ids() != self._selected:
+        """After a reload: keep the same runs selected (rows move when runs come and
+        go); a selection of every row stays every row, also the rows not read (only
+        the read ones have ids to look for)."""
+        if self._all_selected and self.model.rowCount():
+            self.table.selectAll()
+        elif self.selected_run_ids() != self._selected:
             self._select_rows([r for r in map(self.model.row_of, self._selected)
                                if r is not None], scroll=False)
         self._selection_changed()
