@@ -62,9 +62,9 @@ class AcceptedAtNoise(Exception):
 
     def message(self, gtol: float) -> str:
         return ("Optimization terminated successfully (the last step reached "
-                f"max|g| = {self.gnorm:.2g} <= gtol {gtol:.2g}; its change in f, "
-                f"{self.f - self.f_before:+.2g}, is within the objective's rounding "
-                "noise, which scipy's line search cannot resolve)")
+                f"max|g| = {self.gnorm:.2g} <= gtol {gtol:.2g}; it was taken without "
+                "scipy's line-search test, which at a change in f of "
+                f"{self.f - self.f_before:+.2g} works at the objective's rounding noise)")
 
 
 class StepAtNoise(Exception):
