@@ -64,6 +64,7 @@ def test_another_library_opens_at_once_in_a_new_window(qtbot, session: Session,
     assert new.editor.spec()["name"] == "carried over"
     assert AppSettings(settings._qs.fileName()).library_dir == str(second)   # the next start too
     qtbot.waitUntil(lambda: _gone(old), timeout=10_000)
+    qtbot.waitUntil(lambda: first.closed, timeout=10_000)   # once the pool is idle
     with pytest.raises(Exception):
         first.count()                                  # the first library was closed
 

@@ -146,6 +146,10 @@ class Library:
                 pass  # statistics are an optimisation only
             self._db.close()
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def __enter__(self) -> Library:
         return self
 

@@ -14,16 +14,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.errors import WarmDeskError
 from ..core.library import Library
-from .background import wait_for_background
+from .background import background_pool
 from .settings import AppSettings
 from .single_instance import SingleInstance, claim_or_hand_over
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
+
+
+#: How often a retired library checks whether it can be closed.
+RETIRE_POLL_MS = 50
 
 
 class Session(QObject):
@@ -37,6 +42,7 @@ class Session(QObject):
         self.settings = settings
         self.library = library
         self.instance = instance
+        self._switching = False
         self.window = self._make_window(library)
         self._serve(instance)
 
@@ -46,6 +52,15 @@ class Session(QObject):
     def switch_to(self, folder: str) -> bool:
         """Open the library in ``folder`` in a new window; False (and a message in
         the current window) when it cannot be done now."""
+        if self._switching:   # claiming the other library can spin a local event loop
+            return False
+        self._switching = True
+        try:
+            return self._switch(folder)
+        finally:
+            self._switching = False
+
+    def _switch(self, folder: str) -> bool:
         old, old_library, old_instance = self.window, self.library, self.instance
         if Path(folder).expanduser().resolve() == Path(old_library.folder).resolve():
             old.show_message(f"The library in {folder} is the one open")
@@ -105,13 +120,23 @@ class Session(QObject):
         if paths:
             window.open_paths(paths)
 
-    @staticmethod
-    def _retire(window: MainWindow, library: Library, instance: SingleInstance | None) -> None:
-        """Close the old window (outside the signal that asked for the switch), then,
-        once nothing of it can touch the old library any more, the library."""
+    def _retire(self, window: MainWindow, library: Library,
+                instance: SingleInstance | None) -> None:
+        """Close the old window (outside the signal that asked for the switch), and
+        its library once nothing can touch it any more: the window gone and the
+        background pool idle. Polled, so the GUI thread never waits for the pool."""
         window.close()
-        wait_for_background()
-        window.destroyed.connect(lambda: library.close())
         window.deleteLater()
         if instance is not None:
             instance.close()
+        timer = QTimer(self)
+
+        def close_when_idle() -> None:
+            if shiboken6.isValid(window) or not background_pool().waitForDone(0):
+                return
+            timer.stop()
+            timer.deleteLater()
+            library.close()
+
+        timer.timeout.connect(close_when_idle)
+        timer.start(RETIRE_POLL_MS)
