@@ -143,7 +143,7 @@ def test_a_different_problem_whose_solution_proves_useful_is_offered(tmp_path: P
         assert top is not None and top.run_id == base.id and not top.same_structure
         assert top.f <= different_problem_bar(advice.f_default)
         assert "different problem" in top.explanation
-        assert "ten times lower" in top.explanation
+        assert "10 times lower" in top.explanation
         warm = solve(build(spec), top.warm)
         cold = solve(build(spec))
     assert warm.status == "converged" and warm.nfev < cold.nfev

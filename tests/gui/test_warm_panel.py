@@ -173,3 +173,27 @@ def test_stale_advice_is_dropped(qtbot, stocked: Stocked) -> None:
     panel.set_problem(None)
     assert panel.advice() is None and panel.selected_warm() is None
     assert [title for title, _ in _entries(panel)] == ["Start cold"]
+
+
+def test_runs_of_a_different_problem_rank_below_start_cold(qtbot, stocked: Stocked) -> None:
+    """A minimize problem that only shares the variable name ``x`` with the stored
+    Rosenbrock runs: start cold is advised, chosen, and listed above them."""
+    from ..core.test_advisor_structure import PEAK
+
+    panel = WarmStartPanel(stocked.library)
+    qtbot.addWidget(panel)
+    _advised(qtbot, panel, build(PEAK))
+    advice = panel.advice()
+    assert advice is not None and advice.start_cold and advice.suggestions
+    header = panel.findChild(QLabel, "adviceHeader").text()
+    assert header.startswith("<b>START COLD:</b>") and "different problem" in header
+    entries = _entries(panel)
+    assert entries[0][0] == "Start cold"            # ranked above the runs that did not beat it
+    assert panel.findChild(QListWidget, "suggestions").currentItem().text() == "Start cold"
+    assert panel.selected_warm() is None
+    rest = [entry for _, entry in entries[1:]]
+    assert len(rest) == len(advice.suggestions)
+    assert all(entry[0] == "suggestion" and entry[2] == 0.0 for entry in rest)
+    assert all("different problem" in entry[3] for entry in rest)
+    panel.choose_suggestion(0)                      # still there for a user who wants one
+    assert panel.selected_warm() is advice.suggestions[0].warm

@@ -335,12 +335,17 @@ class WarmStartPanel(QWidget):
             self._add_entry(f"hand-picked: {run.name} {run.id[:8]}", ("hand", -1), None,
                             f"chosen by hand; {run.kind}/{run.method}, {run.status}, {fun}; "
                             f"payload {payload}")
+        cold_listed = False
         for k, s in enumerate(advice.suggestions if advice is not None else []):
+            if s.score <= 0.0 and not cold_listed:  # the advisor ranks these below cold
+                self._add_entry("Start cold", ("cold", -1), None, cold_note)
+                cold_listed = True
             run = f"{s.run_name} {(s.run_id or '')[:8]}" if s.run_name else (s.run_id or "")[:8]
             label = f"predicted (from {run})" if s.source == "predicted" else run
             self._add_entry(f"#{k + 1}  {label}".rstrip(), ("suggestion", k), s.score,
                             s.explanation)
-        self._add_entry("Start cold", ("cold", -1), None, cold_note)
+        if not cold_listed:
+            self._add_entry("Start cold", ("cold", -1), None, cold_note)
         self._syncing = False
         self._apply(choice)
 

@@ -3,18 +3,25 @@
 1. Read the features of the runs of the same structure (at most
    ``MAX_FEATURE_ROWS``, newest first) and measure how far their parameters
    and data lie from the new problem's.
-2. Shortlist the nearest, the newest, and those whose warm starts saved most,
-   plus a few runs of the same kind but another structure; add a secant
-   prediction when runs lie along a parameter path.
+2. Shortlist the nearest, the newest, and those whose warm starts (within the
+   structure) saved most, plus a few runs of the same kind but another
+   structure; add a secant prediction when runs lie along a parameter path.
 3. Map each onto the new problem (the mapping report) and evaluate the NEW
    objective at its start point (a bounded number of evaluations): nearness in
    parameters alone inherits the stored run's basin; the new objective does not.
 4. Candidates whose start lies within ``NEAR_BEST_BAND`` (of the default
    start's gap) of the best merit are in the best basin and rank first, by
-   merit, nearness breaking ties; the rest follow by merit. Advise "start cold" when nothing beats the default start,
-   or when warm starts of this problem have not paid (median saving below
-   ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT`` runs). A small but
-   real saving (say 10%) is still worth taking, and the explanation says so.
+   merit, nearness breaking ties; the rest follow by merit. A run of another
+   structure (a *different problem*: it shares at most variable names) competes
+   only when its start proves useful for the new objective
+   (:func:`merit.proves_useful`: ``DIFFERENT_PROBLEM_FACTOR`` = 10 times lower than
+   the default start); else
+   it ranks below "start cold". Advise "start cold" when nothing (eligible)
+   beats the default start, or when warm starts of this problem have not paid
+   (median saving below ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT``
+   runs). A small but real saving (say 10%) is still worth taking, and the
+   explanation says so. Savings are counted within one structure only
+   (:mod:`outcomes`).
 """
 
 from __future__ import annotations
@@ -35,7 +42,8 @@ from ..similarity import data_distances, data_vector, parameter_vector, relative
 from ..solvers.base import WarmStart
 from ..warmstart import warm_start_from_run
 from .explain import explain, fmt
-from .merit import combined, merit_function
+from .merit import (DIFFERENT_PROBLEM_FACTOR, combined, different_problem_bar, merit_function,
+                    proves_useful)
 from . import outcomes
 from .predictor import secant
 
@@ -151,8 +159,9 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
     ranked, reason = _rank(suggestions, m0, scale)
     start_cold, why_cold = _cold_advice(ranked, m0, scale, family_saving, family_count, f0,
                                         bool(candidates))
+    bar = different_problem_bar(m0)
     for s in ranked:
-        s.explanation = explain(s, f0, family_saving, family_count)
+        s.explanation = explain(s, f0, family_saving, family_count, bar)
     shown = ranked[:max(0, top)]
     _name_sources(library, shown)
     return Advice(shown, start_cold, why_cold or reason, f0, len(candidates),
@@ -186,14 +195,10 @@ def _shortlist(library: Library, problem: Problem
         order = list(np.argsort(dp + dd, kind="stable")[:SHORTLIST_NEAR])
         order += list(range(min(SHORTLIST_RECENT, len(rows))))
         index = {r[0]: k for k, r in enumerate(rows)}
-        best_sources = library.read(
-            "SELECT source_id, AVG(saving) FROM (SELECT source_id, saving FROM run_features "
-            "WHERE structure_hash = ? AND saving IS NOT NULL AND source_id IS NOT NULL "
-            "ORDER BY created_at DESC LIMIT 2000) GROUP BY source_id ORDER BY 2 DESC LIMIT ?",
-            (structure, SHORTLIST_SAVING))
-        order += [index[src] for src, _ in best_sources if src in index]
+        best = outcomes.best_sources(library, structure, SHORTLIST_SAVING)
+        order += [index[src] for src in best if src in index]
         ids = list(dict.fromkeys(rows[k][0] for k in order))
-        savings = _source_savings(library, ids)
+        savings = outcomes.source_savings(library, structure, ids)
         for k in order:
             run_id = rows[k][0]
             picked.setdefault(run_id, (run_id, float(dp[k]), float(dd[k]), savings.get(run_id),
@@ -218,16 +223,6 @@ def _data_distances(problem: Problem, rows: list[tuple[Any, ...]]) -> np.ndarray
     others = np.stack([v if v.shape == target.shape else np.zeros_like(target) for v in vecs])
     same = np.array([r[3] == problem.dataset.sha256 for r in rows])
     return np.where(ok, data_distances(target, others, same), math.inf)
-
-
-def _source_savings(library: Library, run_ids: list[str]) -> dict[str, float]:
-    """Mean saving of the warm starts each of these (shortlisted) runs has seeded."""
-    if not run_ids:
-        return {}
-    rows = library.read(
-        f"SELECT source_id, AVG(saving) FROM run_features WHERE saving IS NOT NULL AND "
-        f"source_id IN ({', '.join('?' * len(run_ids))}) GROUP BY source_id", run_ids)
-    return {source: float(saving) for source, saving in rows}
 
 
 def _best_basin(loaded: list[tuple[Run, WarmStart, float, float, float]], m0: float
@@ -269,16 +264,20 @@ def _prediction(problem: Problem, loaded: list[tuple[Run, WarmStart, float, floa
 
 def _rank(suggestions: list[Suggestion], m0: float, scale: float
           ) -> tuple[list[Suggestion], str]:
+    """Score 0 (below "start cold") for what does not beat the default start, and
+    for a different problem's start that has not proved useful; the rest by merit."""
     merits = [combined(s.f, s.violation, scale) for s in suggestions]
-    better = [m for m in merits if m < m0]
+    eligible = [s.same_structure or proves_useful(m, m0) for s, m in zip(suggestions, merits)]
+    better = [m for m, ok in zip(merits, eligible) if ok and m < m0]
     if not better:
         for s in suggestions:
             s.score = 0.0
-        return sorted(suggestions, key=lambda s: combined(s.f, s.violation, scale)), ""
+        return sorted(suggestions, key=lambda s: (not s.same_structure,
+                                                  combined(s.f, s.violation, scale))), ""
     best = min(better)
     span = max(m0 - best, 1e-300)
-    for s, m in zip(suggestions, merits):
-        if not math.isfinite(m) or m >= m0:
+    for s, m, ok in zip(suggestions, merits, eligible):
+        if not ok or not math.isfinite(m) or m >= m0:
             s.score = 0.0
             continue
         gap = (m - best) / span
@@ -292,7 +291,9 @@ def _rank(suggestions: list[Suggestion], m0: float, scale: float
 
 
 def _label(s: Suggestion) -> str:
-    return "the prediction" if s.source == "predicted" else f"run {s.run_id[:12]}"
+    if s.source == "predicted":
+        return "the prediction"
+    return f"run {s.run_id[:12]}" + ("" if s.same_structure else " (a different problem)")
 
 
 def _cold_advice(ranked: list[Suggestion], m0: float, scale: float,
@@ -301,6 +302,19 @@ def _cold_advice(ranked: list[Suggestion], m0: float, scale: float,
     if not had_candidates:
         return True, "start cold: no earlier run of this kind is in the library"
     if not ranked or ranked[0].score <= 0.0:
+        lower = [s for s in ranked
+                 if not s.same_structure and combined(s.f, s.violation, scale) < m0]
+        if lower:
+            b = min(lower, key=lambda s: combined(s.f, s.violation, scale))
+            own = ("no stored solution of this structure beats the default start"
+                   if any(s.same_structure for s in ranked) else
+                   "no earlier run of this problem's structure is in the library")
+            return True, (
+                f"start cold: {own}, and runs of a different problem (mapped by variable name) "
+                f"lower the new objective too little: at best f={fmt(b.f)} (run "
+                f"{b.run_id[:12]}) vs {fmt(f0)} at the default start; a different problem's "
+                f"solution must reach f <= {fmt(different_problem_bar(m0))} "
+                f"({DIFFERENT_PROBLEM_FACTOR:g} times lower)")
         best = min((s.f for s in ranked), default=math.inf)
         return True, (f"start cold: no stored solution beats the default start for the new "
                       f"objective (best f={fmt(best)} vs {fmt(f0)} at the default start)")

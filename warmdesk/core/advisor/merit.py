@@ -15,6 +15,13 @@ from ..solvers.compiled import ScalarFunction, expression_vector
 #: Violation is weighed this much relative to the objective's scale.
 PENALTY = 1e3
 
+#: A run of a different problem (another structure) is a candidate only when the
+#: new objective at its start point is this many times lower than at the default
+#: start: sharing a variable name says nothing about where the new minimum lies,
+#: and merely "lower than the default start" is what almost any point near the
+#: middle of a bowl achieves.
+DIFFERENT_PROBLEM_FACTOR = 10.0
+
 
 def merit_function(problem: Problem) -> Callable[[np.ndarray], tuple[float, float]]:
     """x (flat) -> (objective, constraint violation); inf when not finite."""
@@ -61,3 +68,19 @@ def _guarded(fn: Callable[[np.ndarray], tuple[float, float]]
 def combined(f: float, viol: float, scale: float) -> float:
     """One number to rank by: objective plus a scaled violation penalty."""
     return f + PENALTY * max(scale, 1.0) * viol
+
+
+def different_problem_bar(m0: float) -> float:
+    """The merit a start point from a different problem must reach, given the
+    default start's merit ``m0``: ``DIFFERENT_PROBLEM_FACTOR`` times lower, i.e.
+    ``m0 / 10`` for ``m0 > 0``, ``10 * m0`` for ``m0 < 0``, below 0 for ``m0 == 0``,
+    and any finite value when the default start is not finite."""
+    if not math.isfinite(m0):
+        return math.inf
+    return m0 / DIFFERENT_PROBLEM_FACTOR if m0 >= 0 else m0 * DIFFERENT_PROBLEM_FACTOR
+
+
+def proves_useful(m: float, m0: float) -> bool:
+    """Whether a start point of a different problem, of merit ``m``, has earned a
+    place above the cold start (of merit ``m0``): see :func:`different_problem_bar`."""
+    return math.isfinite(m) and m < m0 and m <= different_problem_bar(m0)

@@ -5,6 +5,12 @@ cold run of the very same problem (same content hash) is in the library, else
 *estimated* from the nearest cold run of the same structure; ``basis`` says
 which. When a cold run arrives later, the estimates of the warm runs of that
 problem become measurements.
+
+What warm starts *of a structure* saved (quoted by the advisor, used for its
+"cold is as good" advice and by the guard) counts only warm runs of that
+structure whose source is of that structure too (``_WITHIN_STRUCTURE``): a run
+seeded by hand from a different problem records its own saving, but that
+outcome says nothing about warm starts within either family.
 """
 
 from __future__ import annotations
@@ -57,11 +63,42 @@ def cold_reference(library: Library, problem_hash: str, structure_hash: str,
     return refs[0] if refs else None
 
 
+#: The warm runs (``w``) of one structure that were seeded by a run (``s``) of that
+#: same structure and have a saving. A warm run whose source has since been
+#: deleted for good is left out: nothing says any longer what its source was.
+_WITHIN_STRUCTURE = (
+    "FROM run_features w JOIN run_features s ON s.run_id = w.source_id "
+    "AND s.structure_hash = w.structure_hash "
+    "WHERE w.structure_hash = ? AND w.saving IS NOT NULL")
+
+
 def family_saving(library: Library, structure_hash: str) -> tuple[float | None, int]:
-    """Median saving of the newest (up to 200) warm runs of one structure, and how many."""
-    rows = library.read("SELECT saving FROM run_features WHERE structure_hash = ? AND saving IS "
-                        "NOT NULL ORDER BY created_at DESC LIMIT 200", (structure_hash,))
+    """Median saving of the newest (up to 200) warm runs within one structure, and how many."""
+    rows = library.read(f"SELECT w.saving {_WITHIN_STRUCTURE} ORDER BY w.created_at DESC "
+                        "LIMIT 200", (structure_hash,))
     return (float(np.median([r[0] for r in rows])), len(rows)) if rows else (None, 0)
+
+
+def source_savings(library: Library, structure_hash: str,
+                   run_ids: list[str]) -> dict[str, float]:
+    """Mean saving of the warm starts within ``structure_hash`` that each of these
+    runs seeded (runs of another structure have none)."""
+    if not run_ids:
+        return {}
+    rows = library.read(
+        f"SELECT w.source_id, AVG(w.saving) {_WITHIN_STRUCTURE} AND w.source_id IN "
+        f"({', '.join('?' * len(run_ids))}) GROUP BY w.source_id", (structure_hash, *run_ids))
+    return {source: float(saving) for source, saving in rows}
+
+
+def best_sources(library: Library, structure_hash: str, k: int) -> list[str]:
+    """The ``k`` runs whose warm starts within the structure saved most (mean over
+    the newest 2000 such warm starts)."""
+    rows = library.read(
+        f"SELECT source_id FROM (SELECT w.source_id, w.saving {_WITHIN_STRUCTURE} "
+        "ORDER BY w.created_at DESC LIMIT 2000) GROUP BY source_id ORDER BY AVG(saving) DESC "
+        "LIMIT ?", (structure_hash, k))
+    return [r[0] for r in rows]
 
 
 def _num(value: Any) -> float:
