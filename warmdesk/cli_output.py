@@ -53,6 +53,19 @@ def print_run(run: Any) -> None:
     if run.warm:
         print(f"  warm from {run.warm.source_run_id} with {', '.join(run.warm.payload)} "
               f"({run.warm.mode})")
+    print_fit_report(run)
+
+
+def print_fit_report(run: Any) -> None:
+    """A fit's parameter uncertainties (core/fit_report.py), when the run has them."""
+    from .core.fit_report import FitReport
+
+    data = run.info.get("fit_report")
+    if not data:
+        return
+    print("  fit report (standard errors scaled by the residual variance):")
+    for line in FitReport.from_dict(data).lines():
+        print(f"    {line}")
 
 
 def print_row(r: dict[str, Any]) -> None:
