@@ -94,7 +94,7 @@ class FitReport:
             out.append(f"{name:>12} {value:>14.8g} {err:>11} {rel:>9}{mark}")
         cond = "singular" if self.condition is None else f"{self.condition:.3g}"
         digits = self.correct_digits
-        out.append(f"condition number of J^T J: {cond} (about {digits:.0f} reliable digits); "
+        out.append(f"condition number of J^T J: {cond} (at worst about {digits:.0f} correct digits); "
                    f"{self.rows} rows, {self.dof} degrees of freedom")
         strong = [(self.names[i], self.names[j], c) for i, row in enumerate(self.correlation)
                   for j, c in enumerate(row) if j > i and c is not None and abs(c) > 0.9]
@@ -172,8 +172,9 @@ def fit_report(x: np.ndarray, jac: np.ndarray, residuals: np.ndarray,
     if report.condition is not None and report.condition > CONDITION_LIMIT:
         report.flags.append(
             f"J^T J is ill-conditioned (condition number {report.condition:.3g} > "
-            f"{CONDITION_LIMIT:.0e}): only about {report.correct_digits:.0f} digits of the "
-            "parameters are reliable; rescale the variables or reparametrise the model")
+            f"{CONDITION_LIMIT:.0e}): at worst only about {report.correct_digits:.0f} digits of "
+            "the parameters are correct (16 - log10 of it); rescale the variables or "
+            "reparametrise the model")
     report.poorly_determined = [name for name in names if name in poor]
     return report
 

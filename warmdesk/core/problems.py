@@ -133,10 +133,7 @@ class Problem:
     @property
     def target_columns(self) -> frozenset[str]:
         """The data columns the target reads (the model may not use them)."""
-        if self.target_expression is None:
-            return frozenset({self.target}) if self.target else frozenset()
-        columns = self.dataset.columns if self.dataset is not None else []
-        return frozenset(c for c in columns if c in self.target_expression.names_used)
+        return fit_target_columns(self.target, self.dataset.columns if self.dataset else [])
 
     def target_values(self) -> np.ndarray:
         """The target, one value per data row: a column, or its expression evaluated."""
@@ -146,7 +143,9 @@ class Problem:
         env = {**self.parameters, **{c: self.dataset.column(c) for c in self.target_columns}}
         with np.errstate(all="ignore"):
             value = np.asarray(self.target_expression.evaluate(env), dtype=float)
-        return np.broadcast_to(value, (self.dataset.rows,)).astype(float)
+        if value.shape != (self.dataset.rows,):
+            raise ValueError(f"it gives shape {value.shape}")
+        return value
 
     def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.variables:
@@ -191,6 +190,17 @@ class Problem:
                 raise SpecError([(f"parameters.{k}", "no such parameter")])
             spec["parameters"][k] = v.tolist() if isinstance(v, np.ndarray) else v
         return problem_from_dict(spec, base_dir=self.base_dir)
+
+
+def fit_target_columns(target: str, columns: list[str]) -> frozenset[str]:
+    """The columns a fit's ``target`` reads: the column it names, or those its
+    expression (``log(y)``) uses; none when it is neither."""
+    if target in columns:
+        return frozenset({target})
+    try:
+        return frozenset(columns) & parse(target, columns).names_used
+    except (ExpressionError, TypeError):
+        return frozenset()
 
 
 def _without(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
