@@ -36,7 +36,8 @@ def _bare_scipy(name: str, method: str) -> float:
     def residuals(b: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
             return model.evaluate({**dict(zip(names, b)), "x": x}) - y
-    return float(least_squares(residuals, list(d["start1"].values()), method=method).cost)
+    with np.errstate(all="ignore"):   # the overflowing trial step, which scipy rejects
+        return float(least_squares(residuals, list(d["start1"].values()), method=method).cost)
 
 
 @pytest.mark.parametrize("method", ["trf", "dogbox"])

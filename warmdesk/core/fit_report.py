@@ -94,8 +94,8 @@ class FitReport:
             out.append(f"{name:>12} {value:>14.8g} {err:>11} {rel:>9}{mark}")
         cond = "singular" if self.condition is None else f"{self.condition:.3g}"
         digits = self.correct_digits
-        out.append(f"condition number of J^T J: {cond} (at worst about {digits:.0f} correct digits); "
-                   f"{self.rows} rows, {self.dof} degrees of freedom")
+        out.append(f"condition number of J^T J: {cond} (at worst about {digits:.0f} correct "
+                   f"digits); {self.rows} rows, {self.dof} degrees of freedom")
         strong = [(self.names[i], self.names[j], c) for i, row in enumerate(self.correlation)
                   for j, c in enumerate(row) if j > i and c is not None and abs(c) > 0.9]
         if strong:

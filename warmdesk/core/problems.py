@@ -603,9 +603,10 @@ class _SpecReader:
         if bad.size:
             i = int(bad[0])
             row = ", ".join(f"{c}={ds.column(c)[i]:g}" for c in sorted(p.target_columns))
+            more = f" and {bad.size - 1} more rows" if bad.size > 1 else ""
             self.fail("target", f"'{value}' is {y[i]} at data row {i + 1} of {ds.path.name} "
-                                f"({row}){f' and {bad.size - 1} more rows' if bad.size > 1 else ''}; "
-                                "every row needs a finite target: fix the data or the expression")
+                                f"({row}){more}; every row needs a finite target: fix the data "
+                                "or the expression")
             p.target, p.target_expression = "", None
 
     def _read_train(self, d: dict[str, Any], p: Problem) -> None:

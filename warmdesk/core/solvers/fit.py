@@ -155,7 +155,9 @@ class _Fit:
         best = 0.0
         for point in stationarity.least_squares_probes(x, root * r, root[:, None] * jac,
                                                        lower, upper):
-            moved = self.cost(self.residuals(point))
+            r_moved = self.rf.value(point)
+            self.ctx.recorder.evaluation(0.5 * float(np.dot(r_moved, r_moved)), COST, trial=True)
+            moved = self.cost(r_moved)
             if (math.isfinite(moved) and stationarity.least_squares_lowers_too_much(
                     p.options, cost, moved, noise)):
                 best = max(best, cost - moved)
@@ -179,9 +181,11 @@ def solve_fit(ctx: SolveContext) -> None:
     try:
         res = fit.least_squares(x0)
         x, status, message = np.asarray(res.x, dtype=float), int(res.status), str(res.message)
+        optimality = float(res.optimality)
         r, jac = _at_end(fit, x)
         if status > 0:
-            x, status, message, r, jac = _stationary_or_said(fit, x, r, jac, status, message)
+            x, status, message, r, jac, optimality = _stationary_or_said(
+                fit, x, r, jac, status, message, optimality)
     except Stopped as stop:
         _stopped(ctx, fit, stop.status)
         return
@@ -191,7 +195,7 @@ def solve_fit(ctx: SolveContext) -> None:
     run.status = "converged" if status > 0 else "stopped"
     run.solution = _split_copy(p, x)
     run.state = {"x": x.copy()}
-    run.info["optimality"] = float(res.optimality)
+    run.info["optimality"] = optimality
     run.info["rows"] = int(p.dataset.rows) if p.dataset else 0
     run.info["fit_report"] = fit_report(x, jac, r, flat_names(p.layout)).to_dict()
 
@@ -206,14 +210,14 @@ def _at_end(fit: _Fit, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _stationary_or_said(fit: _Fit, x: np.ndarray, r: np.ndarray, jac: np.ndarray,
-                        status: int, message: str
-                        ) -> tuple[np.ndarray, int, str, np.ndarray, np.ndarray]:
+                        status: int, message: str, optimality: float
+                        ) -> tuple[np.ndarray, int, str, np.ndarray, np.ndarray, float]:
     """A success checked for stationarity: restarted once (a fresh trust region)
     when its end point is not a minimum; still not, the run ends stopped saying why."""
     run = fit.ctx.run
     found = fit.not_stationary(x, r, jac)
     if found is None:
-        return x, status, message, r, jac
+        return x, status, message, r, jac, optimality
     run.info["restarted_at"] = {"optimality": found[0], "drop": found[1],
                                 "fun": fit.cost(r)}
     again = fit.least_squares(x)
@@ -221,13 +225,15 @@ def _stationary_or_said(fit: _Fit, x: np.ndarray, r: np.ndarray, jac: np.ndarray
     r2, jac2 = _at_end(fit, x2)
     if fit.cost(r2) < fit.cost(r):
         x, status, message, r, jac = x2, int(again.status), str(again.message), r2, jac2
+        optimality = float(again.optimality)
     if status <= 0:
-        return x, status, message, r, jac
+        return x, status, message, r, jac, optimality
     found = fit.not_stationary(x, r, jac)
     if found is None:
-        return x, status, message, r, jac
+        return x, status, message, r, jac, optimality
     run.info["not_stationary"] = {"optimality": found[0], "drop": found[1]}
-    return x, 0, stationarity.least_squares_message(fit.ctx.problem.method, *found), r, jac
+    message = stationarity.least_squares_message(fit.ctx.problem.method, *found)
+    return x, 0, message, r, jac, optimality
 
 
 def _stopped(ctx: SolveContext, fit: _Fit, status: str) -> None:
