@@ -138,4 +138,5 @@ def least_squares_message(method: str, optimality: float, drop: float) -> str:
     return (f"{method} stopped on its tolerances, but its end point is not a minimum: the "
             f"gradient is {optimality:.3g} there and a Gauss-Newton step lowers the cost by "
             f"{drop:.3g}, more than its f tolerance, also after one fresh restart. Try "
-            "tighter xtol/ftol, another method, or rescale the variables (x_scale='jac').")
+            "tighter xtol/ftol, another method, or variables of similar size (rescale "
+            "them in the model).")
