@@ -121,3 +121,21 @@ def test_an_undetermined_parameter_and_no_degrees_of_freedom_are_said() -> None:
 
 def test_flat_names_index_vectors() -> None:
     assert flat_names([("A", 2), ("c", 1)]) == ["A[0]", "A[1]", "c"]
+
+
+def test_a_report_on_many_parameters_stays_small() -> None:
+    """120 unknowns, 40 of them copies of others: no 120x120 matrix stored, the
+    warnings capped (the last says how many more), the text listing capped."""
+    from warmdesk.core.fit_report import MAX_CORRELATION_STORED, MAX_FLAGS, MAX_LINES
+
+    rng = np.random.default_rng(0)
+    jac = rng.normal(size=(600, 120))
+    jac[:, 80:] = jac[:, :40] * 1.0001 + rng.normal(scale=1e-6, size=(600, 40))
+    names = flat_names([("w", 120)])
+    report = fit_report(rng.normal(size=120), jac, rng.normal(size=600), names)
+    assert 120 > MAX_CORRELATION_STORED and report.correlation == []
+    assert len(report.flags) == MAX_FLAGS and report.flags[-1].startswith("and ")
+    assert {"w[0]", "w[80]", "w[39]", "w[119]"} <= set(report.poorly_determined)
+    assert "w[40]" not in report.poorly_determined
+    assert len(report.lines()) < MAX_LINES + MAX_FLAGS + 5
+    assert len(json.dumps(report.to_dict(), allow_nan=False)) < 20_000

@@ -37,6 +37,13 @@ CORRELATION_LIMIT = 0.99
 #: Beyond this condition number of J^T J fewer than about 6 digits are reliable (16 - 10).
 CONDITION_LIMIT = 1e10
 DOUBLE_DIGITS = 16
+#: The correlation matrix is stored for at most this many parameters (n^2 numbers);
+#: the flags are computed for any number.
+MAX_CORRELATION_STORED = 50
+#: At most this many warnings are kept (the last one says how many more there were).
+MAX_FLAGS = 20
+#: The text report lists at most this many parameters (the JSON form has them all).
+MAX_LINES = 30
 
 
 def flat_names(layout: list[tuple[str, int]] | list[list[Any]]) -> list[str]:
@@ -58,7 +65,7 @@ class FitReport:
     names: list[str]
     values: list[float]
     stderr: list[float | None]              # None: not determined by the data
-    correlation: list[list[float | None]]
+    correlation: list[list[float | None]]   # empty above MAX_CORRELATION_STORED parameters
     condition: float | None                 # of J^T J; None: singular
     rows: int
     dof: int                                # rows - parameters
@@ -84,7 +91,7 @@ class FitReport:
     def lines(self) -> list[str]:
         """The report as text: one line per parameter, then the flags."""
         out = [f"{'parameter':>12} {'value':>14} {'std error':>11} {'relative':>9}"]
-        for name, value, se in zip(self.names, self.values, self.stderr):
+        for name, value, se in list(zip(self.names, self.values, self.stderr))[:MAX_LINES]:
             if se is None:
                 err, rel = "-", "-"
             else:
@@ -92,12 +99,15 @@ class FitReport:
                 rel = f"{se / abs(value):.2%}" if value != 0 else "-"
             mark = "  poorly determined" if name in self.poorly_determined else ""
             out.append(f"{name:>12} {value:>14.8g} {err:>11} {rel:>9}{mark}")
+        if len(self.names) > MAX_LINES:
+            out.append(f"{'':>12} … {len(self.names) - MAX_LINES} more parameters (--json has "
+                       "them all)")
         cond = "singular" if self.condition is None else f"{self.condition:.3g}"
         digits = self.correct_digits
         out.append(f"condition number of J^T J: {cond} (at worst about {digits:.0f} correct "
                    f"digits); {self.rows} rows, {self.dof} degrees of freedom")
         strong = [(self.names[i], self.names[j], c) for i, row in enumerate(self.correlation)
-                  for j, c in enumerate(row) if j > i and c is not None and abs(c) > 0.9]
+                  for j, c in enumerate(row) if j > i and c is not None and abs(c) > 0.9][:10]
         if strong:
             out.append("correlations above 0.9: " + ", ".join(
                 f"{a}~{b} {c:+.4f}" for a, b, c in strong))
@@ -157,25 +167,34 @@ def fit_report(x: np.ndarray, jac: np.ndarray, residuals: np.ndarray,
             report.flags.append(
                 f"{names[i]} is poorly determined: its standard error {se[i]:.3g} exceeds "
                 f"{RELATIVE_ERROR_LIMIT:g} x |value| ({abs(values[i]):.3g})")
-    for i in range(n):
-        for j in range(n):
-            if touched[i] or touched[j] or se[i] == 0 or se[j] == 0:
-                continue
-            c = float(np.clip(cov[i, j] / (se[i] * se[j]), -1.0, 1.0))
-            report.correlation[i][j] = c
-            if j > i and abs(c) > CORRELATION_LIMIT:
-                poor += [name for name in (names[i], names[j]) if name not in poor]
-                report.flags.append(
-                    f"{names[i]} and {names[j]} are correlated at {c:+.4f} (|c| > "
-                    f"{CORRELATION_LIMIT:g}): the data fix a combination of them, not each; "
-                    "fix one or reparametrise the model")
+    known = ~touched & (se > 0)
+    with np.errstate(all="ignore"):
+        corr = np.clip(cov / np.outer(se, se), -1.0, 1.0)
+    corr[~np.outer(known, known)] = np.nan
+    if n <= MAX_CORRELATION_STORED:
+        report.correlation = [[_finite_or_none(c) for c in row] for row in corr.tolist()]
+    else:
+        report.correlation = []
+    for i, j in np.argwhere(np.triu(np.abs(np.nan_to_num(corr)) > CORRELATION_LIMIT, 1)):
+        c = float(corr[i, j])
+        poor += [name for name in (names[i], names[j]) if name not in poor]
+        report.flags.append(
+            f"{names[i]} and {names[j]} are correlated at {c:+.4f} (|c| > "
+            f"{CORRELATION_LIMIT:g}): the data fix a combination of them, not each; "
+            "fix one or reparametrise the model")
     if report.condition is not None and report.condition > CONDITION_LIMIT:
         report.flags.append(
             f"J^T J is ill-conditioned (condition number {report.condition:.3g} > "
             f"{CONDITION_LIMIT:.0e}): at worst only about {report.correct_digits:.0f} digits of "
             "the parameters are correct (16 - log10 of it); rescale the variables or "
             "reparametrise the model")
-    report.poorly_determined = [name for name in names if name in poor]
+    poor_set = set(poor)
+    report.poorly_determined = [name for name in names if name in poor_set]
+    if len(report.flags) > MAX_FLAGS:
+        rest = len(report.flags) - MAX_FLAGS + 1
+        report.flags = report.flags[:MAX_FLAGS - 1] + [
+            f"and {rest} more warnings like these ({len(poor_set)} parameters in all are "
+            "poorly determined; see poorly_determined)"]
     return report
 
 
