@@ -60,11 +60,14 @@ def print_fit_report(run: Any) -> None:
     """A fit's parameter uncertainties (core/fit_report.py), when the run has them."""
     from .core.fit_report import FitReport
 
-    data = run.info.get("fit_report")
-    if not data:
+    if "fit_report" not in run.info:
+        return
+    report = FitReport.read(run.info["fit_report"])
+    if report is None:
+        print("  fit report: stored in a form this version cannot read")
         return
     print("  fit report (standard errors scaled by the residual variance):")
-    for line in FitReport.from_dict(data).lines():
+    for line in report.lines():
         print(f"    {line}")
 
 

@@ -139,3 +139,13 @@ def test_a_report_on_many_parameters_stays_small() -> None:
     assert "w[40]" not in report.poorly_determined
     assert len(report.lines()) < MAX_LINES + MAX_FLAGS + 5
     assert len(json.dumps(report.to_dict(), allow_nan=False)) < 20_000
+
+
+@pytest.mark.parametrize("broken", [None, "text", {"names": ["a"]},
+                                    {"names": ["a"], "values": ["x"], "stderr": [1.0],
+                                     "correlation": [[1.0]], "condition": 1.0, "rows": 3,
+                                     "dof": 2, "residual_variance": 1.0}])
+def test_a_malformed_stored_report_is_read_as_none(broken: object) -> None:
+    assert FitReport.read(broken) is None
+    good = fit_report(np.array([1.0]), np.ones((3, 1)), np.zeros(3), ["a"])
+    assert FitReport.read(good.to_dict()) == good

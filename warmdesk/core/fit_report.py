@@ -88,6 +88,26 @@ class FitReport:
         known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         return cls(**known)
 
+    @classmethod
+    def read(cls, data: Any) -> FitReport | None:
+        """The report stored with a run, or None when it is missing or malformed
+        (a run file from elsewhere): shown as far as it can be, never a crash."""
+        try:
+            report = cls.from_dict(data)
+            n = len(report.names)
+            numbers = (int, float)
+            ok = (len(report.values) == n == len(report.stderr)
+                  and all(isinstance(v, numbers) for v in report.values)
+                  and all(v is None or isinstance(v, numbers) for v in report.stderr)
+                  and all(isinstance(f, str) for f in report.flags)
+                  and (report.condition is None or isinstance(report.condition, numbers))
+                  and isinstance(report.rows, int) and isinstance(report.dof, int)
+                  and all(len(row) == n and all(c is None or isinstance(c, numbers) for c in row)
+                          for row in report.correlation))
+        except (TypeError, ValueError, AttributeError):
+            return None
+        return report if ok else None
+
     def lines(self) -> list[str]:
         """The report as text: one line per parameter, then the flags."""
         out = [f"{'parameter':>12} {'value':>14} {'std error':>11} {'relative':>9}"]

@@ -132,10 +132,11 @@ def summary_html(run: Run) -> str:
 
 def _fit_report_rows(run: Run) -> list[tuple[str, str]]:
     """A fit's parameter uncertainties (core/fit_report.py) and its warnings, in red."""
-    data = run.info.get("fit_report")
-    if not isinstance(data, dict):
+    if "fit_report" not in run.info:
         return []
-    report = FitReport.from_dict(data)
+    report = FitReport.read(run.info["fit_report"])
+    if report is None:
+        return [("Fit report", "stored in a form this version cannot read")]
     lines = [line for line in report.lines() if not line.startswith("warning: ")]
     rows = [("Fit report", "<pre style=\"white-space:pre-wrap\">"
              + html.escape("\n".join(lines)) + "</pre>")]
