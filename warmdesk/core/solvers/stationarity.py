@@ -1,4 +1,7 @@
-"""After a derivative-free method reports success: is its end point a minimum?
+"""After a method reports success: is its end point a minimum?
+
+The one home of that rule, for Powell and Nelder-Mead (below) and for
+least-squares fits (the second half of this module).
 
 scipy's Powell and Nelder-Mead stop on their own x and f tolerances, and can
 report success at a point that is not a minimum. Measured here: bounded Powell
