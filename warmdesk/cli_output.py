@@ -53,6 +53,22 @@ def print_run(run: Any) -> None:
     if run.warm:
         print(f"  warm from {run.warm.source_run_id} with {', '.join(run.warm.payload)} "
               f"({run.warm.mode})")
+    print_fit_report(run)
+
+
+def print_fit_report(run: Any) -> None:
+    """A fit's parameter uncertainties (core/fit_report.py), when the run has them."""
+    from .core.fit_report import FitReport
+
+    if "fit_report" not in run.info:
+        return
+    report = FitReport.read(run.info["fit_report"])
+    if report is None:
+        print("  fit report: stored in a form this version cannot read")
+        return
+    print("  fit report (standard errors scaled by the residual variance):")
+    for line in report.lines():
+        print(f"    {line}")
 
 
 def print_row(r: dict[str, Any]) -> None:

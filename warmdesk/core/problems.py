@@ -100,7 +100,8 @@ class Problem:
     constraints: list[Constraint] = field(default_factory=list)
     # fit
     model: Expression | None = None
-    target: str = ""
+    target: str = ""                         # a column, or an expression of columns (fit)
+    target_expression: Expression | None = None  # fit, when the target is not a bare column
     sigma: str | float | None = None
     loss: str = "linear"
     f_scale: float = 1.0
@@ -128,6 +129,23 @@ class Problem:
         if not self.variables:
             return np.zeros(0)
         return np.concatenate([v.start for v in self.variables]).astype(float)
+
+    @property
+    def target_columns(self) -> frozenset[str]:
+        """The data columns the target reads (the model may not use them)."""
+        return fit_target_columns(self.target, self.dataset.columns if self.dataset else [])
+
+    def target_values(self) -> np.ndarray:
+        """The target, one value per data row: a column, or its expression evaluated."""
+        assert self.dataset is not None
+        if self.target_expression is None:
+            return self.dataset.column(self.target)
+        env = {**self.parameters, **{c: self.dataset.column(c) for c in self.target_columns}}
+        with np.errstate(all="ignore"):
+            value = np.asarray(self.target_expression.evaluate(env), dtype=float)
+        if value.shape != (self.dataset.rows,):
+            raise ValueError(f"it gives shape {value.shape}")
+        return value
 
     def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.variables:
@@ -172,6 +190,17 @@ class Problem:
                 raise SpecError([(f"parameters.{k}", "no such parameter")])
             spec["parameters"][k] = v.tolist() if isinstance(v, np.ndarray) else v
         return problem_from_dict(spec, base_dir=self.base_dir)
+
+
+def fit_target_columns(target: str, columns: list[str]) -> frozenset[str]:
+    """The columns a fit's ``target`` reads: the column it names, or those its
+    expression (``log(y)``) uses; none when it is neither."""
+    if target in columns:
+        return frozenset({target})
+    try:
+        return frozenset(columns) & parse(target, columns).names_used
+    except (ExpressionError, TypeError):
+        return frozenset()
 
 
 def _without(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -524,8 +553,8 @@ class _SpecReader:
         p.dataset = self._dataset(d)
         if p.dataset is None:
             return
-        p.target = self._column("target", d.get("target"), p.dataset)
-        columns = [c for c in p.dataset.columns if c != p.target]
+        self._fit_target(d.get("target"), p)
+        columns = [c for c in p.dataset.columns if c not in p.target_columns]
         self._no_clash(p, columns)
         p.model = self._expression("model", d.get("model"), self._all_names(p) + columns)
         sigma = d.get("sigma")
@@ -546,6 +575,39 @@ class _SpecReader:
                 self.fail("solver.method", "'lm' cannot handle bounds; use 'trf' or 'dogbox'")
             if p.dataset.rows < p.size:
                 self.fail("solver.method", "'lm' needs at least as many data rows as unknowns")
+
+    def _fit_target(self, value: Any, p: Problem) -> None:
+        """``target``: a column, or an expression of columns and parameters
+        (``log(y)``) giving a finite value for every row."""
+        ds = p.dataset
+        assert ds is not None
+        if not isinstance(value, str) or value in ds.columns or NAME_RE.match(value.strip()):
+            p.target = self._column("target", value, ds)
+            return
+        expr = self._expression("target", value, list(ds.columns) + list(p.parameters))
+        if expr is None:
+            return
+        if not expr.names_used & set(ds.columns):
+            self.fail("target", f"'{value}' uses no column of {ds.path.name}; give a column "
+                                f"({', '.join(ds.columns[:12])}) or an expression of columns")
+            return
+        p.target, p.target_expression = value, expr
+        try:
+            y = p.target_values()
+        except (ExpressionError, ValueError) as exc:
+            self.fail("target", f"'{value}' must give one number per data row "
+                                f"({ds.rows}): {getattr(exc, 'message', exc)}")
+            p.target, p.target_expression = "", None
+            return
+        bad = np.flatnonzero(~np.isfinite(y))
+        if bad.size:
+            i = int(bad[0])
+            row = ", ".join(f"{c}={ds.column(c)[i]:g}" for c in sorted(p.target_columns))
+            more = f" and {bad.size - 1} more rows" if bad.size > 1 else ""
+            self.fail("target", f"'{value}' is {y[i]} at data row {i + 1} of {ds.path.name} "
+                                f"({row}){more}; every row needs a finite target: fix the data "
+                                "or the expression")
+            p.target, p.target_expression = "", None
 
     def _read_train(self, d: dict[str, Any], p: Problem) -> None:
         p.dataset = self._dataset(d)

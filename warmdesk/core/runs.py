@@ -143,7 +143,8 @@ class Run:
                 "warm_source": self.warm_source,
                 "warm_payload": list(self.warm.payload) if self.warm else [],
                 "warm_mode": self.warm.mode if self.warm else None,
-                "solution": {k: np.asarray(v).tolist() for k, v in self.solution.items()}}
+                "solution": {k: np.asarray(v).tolist() for k, v in self.solution.items()},
+                **({"fit_report": self.info["fit_report"]} if "fit_report" in self.info else {})}
 
     # -- plain-data form (for the process boundary and for storage)
     def to_dict(self) -> dict[str, Any]:

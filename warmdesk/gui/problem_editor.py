@@ -38,7 +38,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
-from ..core.problems import FORMAT, KINDS, Problem
+from ..core.problems import FORMAT, KINDS, Problem, fit_target_columns
 from ..core.runs import Run
 from .background import run_in_background
 from .editor_data import DataPicker
@@ -330,8 +330,8 @@ class ProblemEditor(QWidget):
             form.set_names(variables + parameters)
         elif isinstance(form, FitForm):
             columns = self.data.columns
-            target = form.target_column()
-            usable = [c for c in columns or [] if c != target]
+            taken = fit_target_columns(form.target_column(), columns or [])
+            usable = [c for c in columns or [] if c not in taken]
             form.set_names(variables + parameters + usable, open_names=columns is None)
             groups.append(("columns", usable) if columns is not None
                           else ("columns", ["(reading the data file…)"]))

@@ -135,8 +135,12 @@ class Recorder:
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
-    def evaluation(self, value: float, what: str = "objective") -> None:
-        """Count one function evaluation; stop or fail at once if asked to."""
+    def evaluation(self, value: float, what: str = "objective", trial: bool = False) -> None:
+        """Count one function evaluation; stop or fail at once if asked to.
+
+        A non-finite ``value`` ends the solve, unless it is at a ``trial`` point
+        the solver itself rejects when it is not finite (least squares shrinks
+        its trust region, as MINPACK does); then it is only counted."""
         self.nfev += 1
         control = self.control
         if control.cancel_flag.is_set() or control.interrupt_flag.is_set():
@@ -150,7 +154,7 @@ class Recorder:
             else:
                 self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
                 raise Stopped("interrupted")
-        if not math.isfinite(value):
+        if not math.isfinite(value) and not trial:
             raise SolveFailed(f"the {what} is {value} at evaluation {self.nfev} "
                               f"(iteration {self.nit})")
 
