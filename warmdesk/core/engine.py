@@ -2,7 +2,10 @@
 
 ``solve`` never raises for a failing solve: solver exceptions and NaN/Inf end
 the run ``failed`` with the message. It raises only for bad input
-(:class:`SpecError`), before any work. For a solve in a child process see
+(:class:`SpecError`), before any work. :func:`check_solvable` makes the same
+checks before a run record exists, so callers that store a run as it starts
+(the CLI, the guard, the app's child processes) refuse bad input without
+leaving a run behind. For a solve in a child process see
 :mod:`warmdesk.core.process`.
 """
 
@@ -19,6 +22,7 @@ from .errors import SolveFailed, SpecError
 from .problems import Problem
 from .runs import Run, WarmInfo, library_versions, new_run_id
 from .solvers.base import PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext, SolveControl, WarmStart
+from .solvers.compiled import ScalarFunction
 from .solvers.fit import solve_fit
 from .solvers.minimize import solve_minimize
 from .solvers.ode import solve_ode
@@ -43,6 +47,15 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
         run.warm = WarmInfo(warm.source_run_id, list(warm.payload), warm.mode, dict(warm.report))
     run.versions = library_versions()
     return run
+
+
+def check_solvable(problem: Problem, warm: WarmStart | None = None) -> None:
+    """Raise :class:`SpecError` for input the solve would refuse at its start
+    (today: an objective that is not one number at the start point), before
+    any run is made. One evaluation of the objective."""
+    if problem.kind == "minimize" and problem.objective is not None:
+        x0 = warm.x0 if warm is not None and warm.x0 is not None else problem.start_vector()
+        ScalarFunction(problem, problem.objective).check_scalar(np.asarray(x0, dtype=float))
 
 
 def solve(problem: Problem, warm: WarmStart | None = None,

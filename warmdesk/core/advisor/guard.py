@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..engine import new_run, solve
+from ..engine import check_solvable, new_run, solve
 from ..errors import WarmDeskError
 from ..warmstart import warm_start_from_run
 from ..library import Library
@@ -90,6 +90,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     """Solve warm under the guard. Returns the kept run and what the guard did;
     every run made (``report.runs``) should be saved by the caller (again: the
     guard adds its report to them after ``on_run_end``)."""
+    check_solvable(problem, warm)  # refused input: no run started, none to save
     control = control or SolveControl()
     hooks = (on_run_start, on_run_end)
     refs = [] if problem.kind == "ode" else outcomes.cold_references(
