@@ -9,18 +9,22 @@ solver child processes) stay light.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
 import shlex
 import signal
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .app_args import APP_FILE_SUFFIXES, app_parser
 from .cli_library import COMMANDS as LIBRARY_COMMANDS
 from .cli_library import add_commands as add_library_commands
 from .cli_library import open_library
-from .cli_output import TerminalProgress, json_safe, print_run
+from .cli_output import TerminalProgress, json_safe, plural, print_run
 from .cli_signals import EXIT_CODES, InterruptOnSignals
 from .core.errors import WarmDeskError
 
@@ -30,7 +34,8 @@ EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="warmdesk", description="Keep every solve; warm-start the next one from it. "
-        "Without a subcommand, opens the desktop app.")
+        "Without a subcommand, opens the desktop app.", epilog=_app_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"warmdesk {__version__}")
     sub = parser.add_subparsers(dest="command")
 
@@ -66,6 +71,35 @@ def build_parser() -> argparse.ArgumentParser:
 SUBCOMMANDS = ("solve", "suggest", *LIBRARY_COMMANDS)
 
 
+def _app_help() -> str:
+    """The desktop app's own arguments, for ``warmdesk --help``."""
+    lines = ["desktop app (no subcommand):",
+             "  warmdesk [--library DIR] [--screenshot PATH [--size WxH]] [FILE ...]"]
+    for action in app_parser()._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        name = (f"{action.option_strings[0]} {action.metavar}" if action.option_strings
+                else "FILE ...")
+        lines.append(f"  {name:<19}{action.help}")
+    return "\n".join(lines)
+
+
+def _opens_the_app(argv: list[str]) -> bool:
+    """No subcommand: no arguments, app options, or files to open."""
+    if not argv or argv[0].startswith("-"):
+        return True
+    first = Path(argv[0])
+    return first.suffix.lower() in APP_FILE_SUFFIXES or first.exists() or os.sep in argv[0]
+
+
+def _unknown_command(word: str) -> int:
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    print(f"warmdesk: '{word}' is not a command, nor a file to open; {hint}"
+          f"(commands: {', '.join(SUBCOMMANDS)}; warmdesk --help says more)", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import multiprocessing
 
@@ -74,6 +108,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["--self-test"]:
         from .self_test import run_self_test  # offscreen, temporary library and settings
         return run_self_test()
+    if argv[:1] and argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version"):
+        if not _opens_the_app(argv):
+            return _unknown_command(argv[0])
     if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
         return _gui(argv)
     parser = build_parser()
@@ -114,7 +151,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         print(f"{i}. {label} {'(predicted) ' if s.source == 'predicted' else ''}"
               f"score {s.score:.2f}: {s.explanation}")
         print("   " + format_report(s.warm.report).replace("\n", "\n   "))
-    print(f"({advice.candidates} candidates, {advice.evaluations} evaluations, "
+    print(f"({plural(advice.candidates, 'candidate')}, "
+          f"{plural(advice.evaluations, 'evaluation')}, "
           f"{1000 * advice.elapsed_s:.0f} ms)", file=sys.stderr)
     return EXIT_OK
 

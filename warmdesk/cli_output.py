@@ -27,6 +27,11 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 run``, ``2 runs``, ``0 runs`` (``words``: an irregular plural)."""
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
 def when(ts: float | None) -> str:
     if ts is None:
         return "-"
@@ -73,7 +78,8 @@ def print_solution(run: Any) -> None:
     for name, value in items[:SHOWN_VARIABLES]:
         print(f"    {name} = {format_values(value)}")
     if len(items) > SHOWN_VARIABLES:
-        print(f"    ... and {len(items) - SHOWN_VARIABLES} more variables (show --json lists all)")
+        more = len(items) - SHOWN_VARIABLES
+        print(f"    ... and {plural(more, 'more variable')} (show --json lists all)")
 
 
 def format_values(value: Any) -> str:
