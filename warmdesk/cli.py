@@ -159,6 +159,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from .core.advisor import record_outcome
+    from .core.advisor.expectation import worse_than_cold
     from .core.problems import load_problem
 
     problem = load_problem(args.problem)
@@ -169,11 +170,17 @@ def cmd_solve(args: argparse.Namespace) -> int:
         for made in solved.runs:
             if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
                 record_outcome(library, made)
+        warning = worse_than_cold(library, problem, run)
+        if warning:
+            run.info["warning"] = warning
+            library.set_info(run.id, warning=warning)
+            print(f"warmdesk: warning: {warning}", file=sys.stderr)
     if args.json:
         out = run.summary()
         out["warm_report"] = warm.report if warm else None
         out["saving"] = run.info.get("saving")
         out["guard"] = solved.guard
+        out["warning"] = warning
         print(json.dumps(json_safe(out)))
     else:
         print_run(run)
