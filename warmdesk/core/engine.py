@@ -11,6 +11,7 @@ leaving a run behind. For a solve in a child process see
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 import warnings
@@ -82,16 +83,16 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     except SpecError:
         raise
     except SolveFailed as exc:
-        _failed(run, recorder, str(exc))
+        _failed(run, recorder, str(exc), problem)
     except Exception as exc:  # noqa: BLE001 - any solver error ends the run, never the app
-        _failed(run, recorder, f"{type(exc).__name__}: {exc}")
+        _failed(run, recorder, f"{type(exc).__name__}: {exc}", problem)
         run.info["traceback"] = traceback.format_exc(limit=8)[-4000:]
     _keep_warnings(run, caught)
     recorder.flush()
     run.finished_at = time.time()
     run.wall_s = recorder.elapsed()
     if run.fun is not None and not np.isfinite(run.fun):
-        _failed(run, recorder, f"the final objective is {run.fun}")
+        _failed(run, recorder, f"the final objective is {run.fun}", problem)
     return run
 
 
@@ -122,8 +123,20 @@ def _keep_warnings(run: Run, caught: WarningLog) -> None:
         run.info["warnings"] = caught.lines()
 
 
-def _failed(run: Run, recorder: Recorder, message: str) -> None:
+def _failed(run: Run, recorder: Recorder, message: str, problem: Problem) -> None:
+    """End ``run`` failed. Work done is not thrown away: the last iterate the
+    solver accepted (with a finite objective) stays the run's solution, a
+    usable warm-start source (``info.kept_iterate``; see ``runs.is_usable``)."""
     run.status = "failed"
     run.message = message
     run.nfev, run.njev, run.nit = recorder.nfev, recorder.njev, recorder.nit
     run.solution, run.state, run.fun = {}, {}, None
+    x, fun = recorder.last_x, recorder.last_fun
+    if x is None or problem.kind == "ode" or not math.isfinite(fun) or not np.all(np.isfinite(x)):
+        return
+    run.solution = {k: np.array(v, dtype=float) for k, v in problem.split(x).items()}
+    run.state = {"x": np.array(x, dtype=float)}
+    run.fun = float(fun)
+    run.info["kept_iterate"] = {"fun": float(fun), "nit": recorder.nit}
+    run.message = (f"{message}; the last iterate (f={fun:.6g}) is kept and can seed a "
+                   "warm start")

@@ -232,6 +232,8 @@ def _better(warm: Run, cold: Run) -> Run:
     candidates = [r for r in (warm, cold) if r.fun is not None and r.solution]
     if not candidates:
         return cold
+    ended = [r for r in candidates if r.status != "failed"]  # a failed run keeps an iterate
+    candidates = ended or candidates
     best = min(candidates, key=lambda r: (r.fun, r.status != "converged"))
     tie = [r for r in candidates if r.fun <= best.fun + 1e-12 * max(1.0, abs(best.fun))]
     return next((r for r in tie if r.status == "converged"), best)
