@@ -108,11 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["--self-test"]:
         from .self_test import run_self_test  # offscreen, temporary library and settings
         return run_self_test()
-    if argv[:1] and argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version"):
-        if not _opens_the_app(argv):
-            return _unknown_command(argv[0])
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        return _gui(argv)
+    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
+        return _gui(argv) if _opens_the_app(argv) else _unknown_command(argv[0])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
