@@ -1,8 +1,9 @@
 """The ``warmdesk`` command: the desktop app by default, headless subcommands.
 
 Exit codes: 0 success (a solve converged; a library is sound), 1 a solve failed
-or did not converge (or the check found problems), 2 bad input, with the error
-on stderr. Qt is imported only when the GUI starts, so headless commands (and
+or did not converge (or the check found problems; restore found nothing in the
+trash), 2 bad input, with the error on stderr, 130 / 143 a solve interrupted by
+SIGINT (Ctrl+C) / SIGTERM, its run stored ``interrupted``. Qt is imported only when the GUI starts, so headless commands (and
 solver child processes) stay light.
 """
 

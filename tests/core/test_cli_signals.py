@@ -124,7 +124,8 @@ def test_a_signal_stores_the_run_interrupted_with_its_work(
     assert (warm.x0 == run.solution["x"]).all()
 
 
-def test_a_guarded_warm_solve_is_interrupted_too(tmp_path: Path) -> None:
+@pytest.mark.parametrize("extra", [[], ["--process"]])
+def test_a_guarded_warm_solve_is_interrupted_too(tmp_path: Path, extra: list[str]) -> None:
     """The guard (the default for a warm start) runs the warm solve with the same control."""
     library = tmp_path / "lib"
     source = copy.deepcopy(LONG)
@@ -136,7 +137,7 @@ def test_a_guarded_warm_solve_is_interrupted_too(tmp_path: Path) -> None:
                           env=dict(os.environ, WARMDESK_LIBRARY=str(library)))
     source_id = json.loads(done.stdout)["run_id"]
 
-    solving = Solving(LONG, library, tmp_path, "--warm", source_id)
+    solving = Solving(LONG, library, tmp_path, "--warm", source_id, *extra)
     solving.wait_for_progress(r"evals\s+(\d+)", 2000)
     os.killpg(solving.proc.pid, signal.SIGINT)
     code, stdout, stderr = solving.finish()
