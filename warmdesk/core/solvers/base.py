@@ -127,6 +127,10 @@ class Recorder:
         self._xs: list[np.ndarray] = []
         self._prev_x: np.ndarray | None = None
         self._pending: list[np.ndarray] = []
+        #: The last iterate recorded (with ``row(x=...)``) and its objective:
+        #: what a run that fails later keeps as its warm-start point.
+        self.last_x: np.ndarray | None = None
+        self.last_fun = NAN
 
     def start_at(self, x: np.ndarray) -> None:
         """The start point, for the first step length."""
@@ -165,13 +169,15 @@ class Recorder:
         self.nit += 1
         now = time.perf_counter()
         if x is not None:
+            kept = x.copy()
+            self.last_x, self.last_fun = kept, fun
             if x.size <= BULK_STEP_MAX_N and self._prev_x is not None:
-                self._xs.append(x.copy())
+                self._xs.append(kept)
             else:
                 if self._prev_x is not None and self._prev_x.shape == x.shape:
                     d = x - self._prev_x
                     step = math.sqrt(float(d @ d))
-                self._prev_x = x.copy()
+                self._prev_x = kept
         self._raw.append((self.nit, self.nfev, self.njev, now - self.t0, fun, grad_norm,
                           constr_viol, step, t))
         if len(self._raw) >= MATERIALIZE_ROWS or (
