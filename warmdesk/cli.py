@@ -143,7 +143,11 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(json_safe(advice.to_dict())))
         return EXIT_OK
-    print(("START COLD. " if advice.start_cold else "") + advice.reason)
+    reason = advice.reason  # a start-cold reason begins with "start cold": shout it, once
+    if advice.start_cold:
+        reason = ("START COLD" + reason[len("start cold"):] if reason.startswith("start cold")
+                  else f"START COLD: {reason}")
+    print(reason)
     for i, s in enumerate(advice.suggestions, 1):
         label = (s.run_id[:12] if s.run_id else "-") + (f" ({s.run_name})" if s.run_name else "")
         print(f"{i}. {label} {'(predicted) ' if s.source == 'predicted' else ''}"
