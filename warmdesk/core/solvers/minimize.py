@@ -24,7 +24,7 @@ import numpy as np
 from scipy import optimize
 
 from ..errors import SolveFailed
-from ..problems import BOUNDED_METHODS
+from ..method_capabilities import honours_bounds, methods_with
 from .base import SolveContext, Stopped
 from . import stationarity
 from .compiled import ScalarFunction, expression_vector
@@ -55,7 +55,7 @@ MATRIX_STATE_MAX_N = 1000
 BARRIER_FLOOR = 1e-4
 #: A Nelder-Mead simplex passed back is resized to this fraction of the point's scale.
 SIMPLEX_FRACTION = 0.05
-GRADIENT_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
+GRADIENT_METHODS = methods_with("minimize", gradient=True)
 
 
 class _Objective:
@@ -141,7 +141,7 @@ def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], f
 
 def _bounds(ctx: SolveContext) -> optimize.Bounds | None:
     p = ctx.problem
-    if p.method not in BOUNDED_METHODS or not any(v.bounded for v in p.variables):
+    if not honours_bounds(p.kind, p.method) or not any(v.bounded for v in p.variables):
         return None
     lower, upper = p.bounds_arrays()
     return optimize.Bounds(lower, upper)
@@ -163,11 +163,8 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
     if method == "Newton-CG":
         kwargs["hessp"] = obj.hessp
     bounds = _bounds(ctx)
-    if bounds is not None:
+    if bounds is not None:  # a method that ignores bounds never gets a bounded spec
         kwargs["bounds"] = bounds
-    elif any(v.bounded for v in p.variables):
-        run.info.setdefault("notes", []).append(
-            f"{method} does not enforce bounds: they check the start point and clip warm starts")
     constraints, violation = _constraints(ctx)
     if constraints:
         kwargs["constraints"] = constraints
