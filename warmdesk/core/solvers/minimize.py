@@ -28,7 +28,7 @@ from ..method_capabilities import honours_bounds, methods_with
 from .base import SolveContext, Stopped
 from . import stationarity
 from .compiled import ScalarFunction, expression_vector
-from .noise_floor import DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
+from .noise_floor import DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 
 #: Accepted payloads per method (x0 is accepted by all).
@@ -294,7 +294,8 @@ def _noise_floor_rule(method: str, options: dict[str, Any],
     keep = method == "BFGS" and x0.size <= MATRIX_STATE_MAX_N
     return NoiseFloorRule(float(options.get("gtol", DEFAULT_GTOL)), options.get("hess_inv0"),
                           keep_pairs=keep, continue_steps=keep,
-                          c1=float(options.get("c1", 1e-4)), c2=float(options.get("c2", 0.9)))
+                          c1=float(options.get("c1", 1e-4)),
+                          c2=float(options.get("c2", DEFAULT_C2[method])))
 
 
 def _restart_at(step: StepAtNoise, rule: NoiseFloorRule, obj: _Objective,
