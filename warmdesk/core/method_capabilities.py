@@ -26,7 +26,6 @@ class MethodFacts:
     constraints: bool = False   #: enforces general constraints (minimize only)
     gradient: bool = True       #: uses the exact gradient (or Jacobian)
     stiff: bool = False         #: ode: implicit, for stiff problems (exact Jacobian of the rhs)
-    dense_matrix: bool = False  #: keeps n x n matrices (inverse Hessian, directions, ...)
 
 
 _NO_BOUNDS = MethodFacts()
@@ -36,29 +35,28 @@ _BOUNDS = MethodFacts(bounds=True)
 #: ones are the common choices). The kind's methods are exactly these keys.
 FACTS: dict[str, dict[str, MethodFacts]] = {
     "minimize": {
-        "BFGS": MethodFacts(dense_matrix=True),
+        "BFGS": _NO_BOUNDS,
         "L-BFGS-B": _BOUNDS,
         "CG": _NO_BOUNDS,
         "Newton-CG": _NO_BOUNDS,
         "TNC": _BOUNDS,
-        "Nelder-Mead": MethodFacts(bounds=True, gradient=False, dense_matrix=True),
-        "Powell": MethodFacts(bounds=True, gradient=False, dense_matrix=True),
-        "SLSQP": MethodFacts(bounds=True, constraints=True, dense_matrix=True),
-        "trust-constr": MethodFacts(bounds=True, constraints=True, dense_matrix=True),
+        "Nelder-Mead": MethodFacts(bounds=True, gradient=False),
+        "Powell": MethodFacts(bounds=True, gradient=False),
+        "SLSQP": MethodFacts(bounds=True, constraints=True),
+        "trust-constr": MethodFacts(bounds=True, constraints=True),
     },
     "fit": {"trf": _BOUNDS, "dogbox": _BOUNDS, "lm": _NO_BOUNDS},
     "train": {
         "L-BFGS-B": _BOUNDS,
-        "BFGS": MethodFacts(dense_matrix=True),
+        "BFGS": _NO_BOUNDS,
         "CG": _NO_BOUNDS,
         "Newton-CG": _NO_BOUNDS,
         "TNC": _BOUNDS,
     },
     "ode": {
         "RK45": _NO_BOUNDS, "DOP853": _NO_BOUNDS,
-        "Radau": MethodFacts(stiff=True, dense_matrix=True),
-        "BDF": MethodFacts(stiff=True, dense_matrix=True),
-        "LSODA": MethodFacts(stiff=True, dense_matrix=True),
+        "Radau": MethodFacts(stiff=True), "BDF": MethodFacts(stiff=True),
+        "LSODA": MethodFacts(stiff=True),
     },
 }
 

@@ -22,6 +22,7 @@ import numpy as np
 from .datasets import Dataset, load_csv
 from .errors import DataError, FormatVersionError, SpecError
 from .expressions import Expression, ExpressionError, parse
+from .memory_estimate import memory_problems
 from .method_capabilities import methods as methods_of
 from .method_capabilities import methods_with, refusals
 
@@ -279,6 +280,9 @@ class _SpecReader:
                           tags=self._tags(d.get("tags", [])))
         getattr(self, f"_read_{kind}")(d, problem)
         self._method_takes_the_spec(problem)
+        if not self.errors:  # the sizes are known and sound: will the solve fit?
+            for fld, message in memory_problems(problem):
+                self.fail(fld, message)
         self.raise_if_failed()
         problem.spec = self._normalised(d, problem)
         return problem
