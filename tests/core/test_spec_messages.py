@@ -60,3 +60,14 @@ def test_a_clean_convergence_at_zero_is_not_called_rounding_noise(tmp_path: Path
     shown = json.loads(warmdesk("show", run_id, "--json", library=tmp_path / "lib").stdout)
     assert "accepted_at_noise" not in shown["info"]
     assert shown["fun"] <= 1e-30
+
+
+def test_a_variable_refused_for_its_values_is_still_known_to_the_expressions(
+        tmp_path: Path) -> None:
+    spec = _spec({"x": {"size": 2, "start": "zero"}, "y": {"size": 0, "start": 1.0}},
+                 "sum(x**2) + sum(y)")
+    out = _solve(tmp_path, spec)
+    assert out.returncode == 2
+    assert 'variables.x.start: must be a number (got "zero")' in out.stderr
+    assert "variables.y.size: must be a whole number" in out.stderr
+    assert "unknown name" not in out.stderr

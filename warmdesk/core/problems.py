@@ -249,6 +249,9 @@ class _SpecReader:
         self.base_dir = base_dir
         self.source = source
         self.errors: list[tuple[str, str]] = []
+        #: Well-named variables refused for their values: expressions may still use
+        #: them (one error, at the variable, not a second "unknown name" after it).
+        self.refused_variables: list[str] = []
 
     def fail(self, fld: str, message: str) -> None:
         self.errors.append((fld, message))
@@ -412,6 +415,7 @@ class _SpecReader:
             vf = f"{fld}.{str(key)[:80]}"
             if not self._check_name(vf, key):
                 continue
+            self.refused_variables.append(key)  # until it is read whole, below
             if isinstance(var, (int, float)) and not isinstance(var, bool):
                 var = {"start": var}
             if not isinstance(var, dict):
@@ -454,7 +458,7 @@ class _SpecReader:
                               f"outside its bounds [{lower[i]:g}, {upper[i]:g}]"
                               f"{_more(outside.size)}; move the start inside the bounds "
                               "or widen them")
-            # kept even when wrong, so expressions that use it are still checked
+            self.refused_variables.remove(key)  # read whole (its bounds are checked above)
             out.append(Variable(key, size, start, lower, upper, scalar=scalar and size == 1))
         if total > MAX_VARIABLE_SIZE:
             self.fail(fld, f"{total} values in all; at most {MAX_VARIABLE_SIZE}")
@@ -639,7 +643,7 @@ class _SpecReader:
             self.fail(fld, message)
 
     def _all_names(self, p: Problem) -> list[str]:
-        names = [v.name for v in p.variables]
+        names = [v.name for v in p.variables] + self.refused_variables
         for k in p.parameters:
             if k in names:
                 self.fail(f"parameters.{k}", "has the same name as a variable")
