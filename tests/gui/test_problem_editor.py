@@ -411,3 +411,19 @@ def test_a_method_that_ignores_the_bounds_is_a_field_error_and_solve_is_refused(
     with qtbot.waitSignal(editor.problem_changed, timeout=TIMEOUT):
         editor.solver.set_method("TNC")  # a method that honours them: valid again
     assert editor.solver.method_problem() == "" and editor.solver.method_error.isHidden()
+
+
+def test_a_spec_too_big_for_memory_is_refused_in_the_editor(qtbot, editor) -> None:
+    """The core's memory estimate reaches the editor: t_eval is marked at once."""
+    from warmdesk.core.memory_estimate import memory_limit
+
+    states = 20_000 if 20_000 * 100_000 * 8 * 2 > memory_limit() else 100_000
+    spec = {"format": "warmdesk.problem/1", "name": "big", "kind": "ode",
+            "state": {"y": {"size": states, "start": 1.0}}, "rhs": {"y": "-y"},
+            "t_span": [0, 1], "t_eval": 100_000}
+    with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as blocker:
+        editor.set_spec(spec)
+    ok, message = blocker.args
+    assert not ok and message.startswith("t_eval: the solve would need about ")
+    assert "lower 't_eval' (fewer output points) or the size of 'state'" in message
+    assert editor.problem() is None
