@@ -252,6 +252,8 @@ class _SpecReader:
         #: Well-named variables refused for their values: expressions may still use
         #: them (one error, at the variable, not a second "unknown name" after it).
         self.refused_variables: list[str] = []
+        #: ``solver.method`` names no method of the kind (then nothing more is said of it).
+        self.method_unknown = False
 
     def fail(self, fld: str, message: str) -> None:
         self.errors.append((fld, message))
@@ -342,6 +344,7 @@ class _SpecReader:
                       f"must be one of {', '.join(METHODS[kind])} for kind '{kind}' "
                       f"(got {_show(method)})")
             method = DEFAULT_METHOD[kind]
+            self.method_unknown = True
         options = solver.get("options", {})
         if not isinstance(options, dict):
             self.fail("solver.options", "must be an object")
@@ -634,7 +637,7 @@ class _SpecReader:
     def _method_takes_the_spec(self, p: Problem) -> None:
         """Refuse bounds or constraints the method would silently ignore (one rule:
         :mod:`.method_capabilities`)."""
-        if any(fld == "solver.method" for fld, _ in self.errors):
+        if self.method_unknown:
             return  # the method itself is wrong: that is the one thing to say about it
         bounded = [v.name for v in p.variables if v.bounded]
         raw = self.data.get("constraints")
