@@ -149,3 +149,14 @@ def test_an_old_run_with_bounds_and_bfgs_stays_readable(tmp_path: Path) -> None:
 def test_the_rosenbrock_factory_follows_the_rule() -> None:
     assert "lower" not in rosenbrock("BFGS")["variables"]["x"]
     assert rosenbrock("L-BFGS-B")["variables"]["x"]["lower"] == -5
+
+
+def test_the_editor_note_says_what_the_rule_says() -> None:
+    from warmdesk.core.method_capabilities import method_note
+
+    for method in FACTS["minimize"]:
+        note = method_note("minimize", method)
+        assert note.startswith("Honours bounds") == (method in methods_with("minimize",
+                                                                              bounds=True))
+        assert ("handles constraints" in note) == (method in methods_with("minimize",
+                                                                          constraints=True))

@@ -122,9 +122,10 @@ def method_note(kind: str, method: str) -> str:
     if kind == "fit":
         return ("Levenberg-Marquardt: no bounds, only the linear loss, needs rows ≥ unknowns."
                 if method == "lm" else "Honours bounds and every loss.")
-    notes = ["honours bounds" if f.bounds else "takes no bounds (a spec with bounds is refused)"]
-    if kind == "minimize":
-        notes.append("handles constraints" if f.constraints else "no constraints")
+    if kind == "train":  # its weights have no bounds to honour
+        return "Uses the exact gradient."
+    notes = ["honours bounds" if f.bounds else "takes no bounds (a spec with bounds is refused)",
+             "handles constraints" if f.constraints else "no constraints"]
     if not f.gradient:
         notes.append("uses no gradient")
     return "; ".join(notes).capitalize() + "."
