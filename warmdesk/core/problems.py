@@ -22,24 +22,28 @@ import numpy as np
 from .datasets import Dataset, load_csv
 from .errors import DataError, FormatVersionError, SpecError
 from .expressions import Expression, ExpressionError, parse
+from .memory_estimate import memory_problems
+from .method_capabilities import methods as methods_of
+from .method_capabilities import methods_with, refusals
 
 FORMAT = "warmdesk.problem/1"
 FORMAT_PREFIX = "warmdesk.problem/"
 FORMAT_VERSION = 1
 KINDS = ("minimize", "fit", "train", "ode")
 
-MINIMIZE_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "Nelder-Mead", "Powell",
-                    "SLSQP", "trust-constr")
-FIT_METHODS = ("trf", "dogbox", "lm")
-TRAIN_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC")
-ODE_METHODS = ("RK45", "DOP853", "Radau", "BDF", "LSODA")
+# The methods and what each can do live in one table (method_capabilities);
+# these names are views of it.
+MINIMIZE_METHODS = methods_of("minimize")
+FIT_METHODS = methods_of("fit")
+TRAIN_METHODS = methods_of("train")
+ODE_METHODS = methods_of("ode")
 #: The ode methods for stiff problems (they use the exact Jacobian of the right-hand side).
-IMPLICIT_ODE_METHODS = ("Radau", "BDF", "LSODA")
+IMPLICIT_ODE_METHODS = methods_with("ode", stiff=True)
 METHODS = {"minimize": MINIMIZE_METHODS, "fit": FIT_METHODS, "train": TRAIN_METHODS,
            "ode": ODE_METHODS}
 DEFAULT_METHOD = {"minimize": "BFGS", "fit": "trf", "train": "L-BFGS-B", "ode": "RK45"}
-BOUNDED_METHODS = ("L-BFGS-B", "TNC", "Nelder-Mead", "Powell", "SLSQP", "trust-constr")
-CONSTRAINED_METHODS = ("SLSQP", "trust-constr")
+BOUNDED_METHODS = methods_with("minimize", bounds=True)
+CONSTRAINED_METHODS = methods_with("minimize", constraints=True)
 FIT_LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 TRAIN_MODELS = ("logistic", "multinomial", "linear")
 
@@ -274,6 +278,11 @@ class _SpecReader:
         self.base_dir = base_dir
         self.source = source
         self.errors: list[tuple[str, str]] = []
+        #: Well-named variables refused for their values: expressions may still use
+        #: them (one error, at the variable, not a second "unknown name" after it).
+        self.refused_variables: list[str] = []
+        #: ``solver.method`` names no method of the kind (then nothing more is said of it).
+        self.method_unknown = False
 
     def fail(self, fld: str, message: str) -> None:
         self.errors.append((fld, message))
@@ -304,6 +313,10 @@ class _SpecReader:
                           description=self._text(d, "description", 10_000),
                           tags=self._tags(d.get("tags", [])))
         getattr(self, f"_read_{kind}")(d, problem)
+        self._method_takes_the_spec(problem)
+        if not self.errors:  # the sizes are known and sound: will the solve fit?
+            for fld, message in memory_problems(problem):
+                self.fail(fld, message)
         self.raise_if_failed()
         problem.spec = self._normalised(d, problem)
         return problem
@@ -360,6 +373,7 @@ class _SpecReader:
                       f"must be one of {', '.join(METHODS[kind])} for kind '{kind}' "
                       f"(got {_show(method)})")
             method = DEFAULT_METHOD[kind]
+            self.method_unknown = True
         options = solver.get("options", {})
         if not isinstance(options, dict):
             self.fail("solver.options", "must be an object")
@@ -433,6 +447,7 @@ class _SpecReader:
             vf = f"{fld}.{str(key)[:80]}"
             if not self._check_name(vf, key):
                 continue
+            self.refused_variables.append(key)  # until it is read whole, below
             if isinstance(var, (int, float)) and not isinstance(var, bool):
                 var = {"start": var}
             if not isinstance(var, dict):
@@ -460,12 +475,22 @@ class _SpecReader:
                 continue
             start, lower, upper = (np.broadcast_to(a, (size,)).astype(float).copy()
                                    for a in (start, lower, upper))
-            if np.any(lower > upper):
-                self.fail(f"{vf}.lower", "is greater than upper")
-                continue
-            if np.any(start < lower) or np.any(start > upper):
-                self.fail(f"{vf}.start", "lies outside [lower, upper]")
-                continue
+            crossed = np.flatnonzero(lower > upper)
+            if crossed.size:
+                i = int(crossed[0])
+                self.fail(f"{vf}.lower", f"{_element(key, i, scalar)} has lower "
+                                         f"{lower[i]:g} greater than upper {upper[i]:g}"
+                                         f"{_more(crossed.size)}; swap or correct them")
+            else:
+                outside = np.flatnonzero((start < lower) | (start > upper))
+                if outside.size:
+                    i = int(outside[0])
+                    self.fail(f"{vf}.start",
+                              f"{_element(key, i, scalar)} starts at {start[i]:g}, "
+                              f"outside its bounds [{lower[i]:g}, {upper[i]:g}]"
+                              f"{_more(outside.size)}; move the start inside the bounds "
+                              "or widen them")
+            self.refused_variables.remove(key)  # read whole (its bounds are checked above)
             out.append(Variable(key, size, start, lower, upper, scalar=scalar and size == 1))
         if total > MAX_VARIABLE_SIZE:
             self.fail(fld, f"{total} values in all; at most {MAX_VARIABLE_SIZE}")
@@ -544,9 +569,6 @@ class _SpecReader:
                 continue
             if expr is not None:
                 p.constraints.append(Constraint(c["type"], expr, label))
-        if cons and p.method not in CONSTRAINED_METHODS:
-            self.fail("solver.method", f"{p.method} cannot handle constraints; use "
-                                       f"{' or '.join(CONSTRAINED_METHODS)}")
 
     def _read_fit(self, d: dict[str, Any], p: Problem) -> None:
         p.variables = self._variables("variables", d.get("variables"))
@@ -571,8 +593,6 @@ class _SpecReader:
             self.fail("loss", "method 'lm' supports only the 'linear' loss")
         p.f_scale = self._number_field(d, "f_scale", 1.0, 0.0, low_open=True)
         if p.method == "lm":
-            if any(v.bounded for v in p.variables):
-                self.fail("solver.method", "'lm' cannot handle bounds; use 'trf' or 'dogbox'")
             if p.dataset.rows < p.size:
                 self.fail("solver.method", "'lm' needs at least as many data rows as unknowns")
 
@@ -676,8 +696,19 @@ class _SpecReader:
         else:
             p.checkpoints = ck
 
+    def _method_takes_the_spec(self, p: Problem) -> None:
+        """Refuse bounds or constraints the method would silently ignore (one rule:
+        :mod:`.method_capabilities`)."""
+        if self.method_unknown:
+            return  # the method itself is wrong: that is the one thing to say about it
+        bounded = [v.name for v in p.variables if v.bounded]
+        raw = self.data.get("constraints")
+        count = len(raw) if isinstance(raw, list) else 0
+        for fld, message in refusals(p.kind, p.method, bounded, count):
+            self.fail(fld, message)
+
     def _all_names(self, p: Problem) -> list[str]:
-        names = [v.name for v in p.variables]
+        names = [v.name for v in p.variables] + self.refused_variables
         for k in p.parameters:
             if k in names:
                 self.fail(f"parameters.{k}", "has the same name as a variable")
@@ -695,6 +726,15 @@ class _SpecReader:
         spec["format"] = FORMAT
         spec["solver"] = {"method": p.method, "options": p.options}
         return spec
+
+
+def _element(name: str, index: int, scalar: bool) -> str:
+    """How a message names one value of a variable: ``x[3]``, or ``x`` for a scalar."""
+    return f"'{name}'" if scalar else f"'{name}[{index}]'"
+
+
+def _more(count: int) -> str:
+    return f" (and {count - 1} more element{'s' if count > 2 else ''})" if count > 1 else ""
 
 
 def _show(value: Any) -> str:

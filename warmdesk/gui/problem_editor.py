@@ -366,6 +366,7 @@ class ProblemEditor(QWidget):
         problems = local + problems
         self._pending = False
         self._mark_tabs(problems)
+        self.solver.show_problems(problems)
         if problems or problem is None:
             self._problem = None
             self.status_panel.show_problems(problems)
@@ -400,6 +401,8 @@ class ProblemEditor(QWidget):
         for expression in self.forms[self._kind].expression_fields():
             if field == expression.field or field.startswith(expression.field + "."):
                 expression.edit.setFocus()
+        if field == "solver.method":
+            self.solver.method.setFocus()
         head = field.split(".")[0]
         if head in ("name", "tags", "description"):
             getattr(self.header, head).setFocus()
