@@ -211,3 +211,22 @@ def test_a_run_saved_running_again_by_its_owner_keeps_one_claim(tmp_path: Path) 
         with Library(tmp_path) as other:
             assert other.recovered == 0
         assert len(list((tmp_path / "run-locks").glob("*.lock"))) == 1
+
+
+def test_without_its_lock_file_a_run_is_judged_by_its_recorded_owner(tmp_path: Path) -> None:
+    """The lock files removed (a user cleaning up, a filesystem without locks):
+    a dead owner on this host is still proved gone; a run of another machine,
+    which this one cannot judge, is left running."""
+    dead = _save_running_in_a_dying_process(tmp_path, progress=False)
+    elsewhere = _save_running_in_a_dying_process(tmp_path, progress=False)
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    db.execute("UPDATE run_owners SET host='another-machine.invalid' WHERE run_id=?",
+               (elsewhere,))
+    db.commit()
+    db.close()
+    for lock in (tmp_path / "run-locks").glob("*.lock"):
+        lock.unlink()
+    with Library(tmp_path) as lib:
+        assert lib.recovered == 1
+        assert lib.get_meta(dead)["status"] == "interrupted"
+        assert lib.get_meta(elsewhere)["status"] == "running"
