@@ -40,6 +40,7 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMenu, QToolButton, QW
 
 from ..core.runs import HISTORY_COLUMNS
 from .background import run_in_background
+from .log_axis import PlotAxis
 
 GRID_COLOR, TEXT_COLOR = "#e6e6e6", "#222222"
 CSV_HEADER = ("run_id", "label", *HISTORY_COLUMNS)
@@ -49,16 +50,6 @@ FORMATS = {"png": ("Image (PNG)…", ".png", "PNG image (*.png)"),
            "csv": ("Data (CSV)…", ".csv", "CSV table (*.csv)")}
 
 
-class _Axis(pg.AxisItem):
-    """An axis whose log scale draws the 2..9 sub-decade lines only when
-    the view spans at most 3 decades (over more they are a grey wash)."""
-
-    def logTickValues(self, minVal: float, maxVal: float, size: float,
-                      stdTicks: list) -> list:
-        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
-        return ticks if maxVal - minVal <= 3 else [t for t in ticks if t[0] is not None]
-
-
 class PlotView(pg.PlotWidget):
     """The plot's widget: styled axes, grid and legend, the comparison's end
     markers, and a signal after each painted frame."""
@@ -66,8 +57,8 @@ class PlotView(pg.PlotWidget):
     painted = Signal()
 
     def __init__(self) -> None:
-        super().__init__(background="w", axisItems={"left": _Axis("left"),
-                                                    "bottom": _Axis("bottom")})
+        super().__init__(background="w", axisItems={"left": PlotAxis("left"),
+                                                    "bottom": PlotAxis("bottom")})
         plot = self.plot_item = self.getPlotItem()
         # Applied by the PlotItem to every curve it holds (and shown in its menu).
         plot.setDownsampling(auto=True, mode="peak")
