@@ -27,6 +27,7 @@ button follows again. No transparency: see plot_export.PlotView.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.runs import Run
+from ..core.saving_text import comparison_sentence
 from . import plot_export
 from .curve_buffer import (
     LOG_Y_DEFAULT,
@@ -44,8 +46,8 @@ from .curve_buffer import (
     Y_AXES,
     CurveBuffer,
     PeakDecimator,
-    comparison_summary,
     default_label,
+    undrawn_reason,
 )
 
 #: Distinguishable line colours (Okabe-Ito and Tableau hues), most distinct first.
@@ -323,10 +325,7 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
             notes.append(f"Some objective values are ≤ 0, so the log axis shows f − f*, with "
                          f"f* = {self._shift:.6g} the lowest plotted objective; the point(s) "
                          "reaching f* itself are not drawn.")
-        if self._curves and not any(c.buffer.has_finite(self._y) for c in self._curves.values()):
-            ode = any(c.kind == "ode" for c in self._curves.values())
-            hint = " (ode runs record Time reached)" if ode and self._y == "fun" else ""
-            notes.append(f"No plotted run has values for {Y_AXES[self._y]}{hint}.")
+        notes += self._undrawn_notes()
         if self._empty_hint.isVisible() != (not self._curves):
             self._empty_hint.setVisible(not self._curves)
             self._place_empty_hint()
@@ -334,6 +333,23 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         if text != self.note.text():
             self.note.setText(text)
             self.note.setVisible(bool(notes))
+
+    def _undrawn_notes(self) -> list[str]:
+        """Each run that draws nothing, with its own reason (runs sharing a reason
+        are named together): "Nothing to draw" when no run draws, else "Not drawn"."""
+        by_reason: dict[str, list[str]] = {}
+        for curve in self._curves.values():
+            reason = undrawn_reason(curve.buffer, curve.kind, self._y, self._log_y,
+                                    self._shift, curve.live)
+            if reason is not None:
+                by_reason.setdefault(reason, []).append(curve.label)
+        if not by_reason:
+            return []
+        undrawn = sum(len(labels) for labels in by_reason.values())
+        head = ("Nothing to draw" if undrawn == len(self._curves) else "Not drawn") + \
+            f" for {Y_AXES[self._y]}:"
+        parts = [f"{', '.join(labels)}: {reason}" for reason, labels in by_reason.items()]
+        return [f"{head} {'; '.join(parts)}."]
 
     # ------------------------------------------------------------------ drawing
     def _view_state_changed(self) -> None:
@@ -453,18 +469,25 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
     # ------------------------------------------------------------------ comparison
     def set_comparison(self, warm: Run, cold: Run) -> None:
         """Annotate the saving of ``warm`` over ``cold`` (plotting them if need be): the
-        text above the plot, end markers (star: warm), a dashed line at warm's end."""
+        text above the plot (what the saving rests on: measured against a cold run of
+        the same problem, or estimated from one of a similar problem, see
+        :mod:`warmdesk.core.saving_text`), end markers (star: warm), a dashed line at
+        warm's end."""
         for run in (cold, warm):
             if run.id not in self._curves:
                 self.show_run(run)
         self._comparison = (warm.id, cold.id)
-        self._comparison_text = comparison_summary(warm, cold)
-        self.plot_item.setTitle(self._comparison_text, color=TEXT_COLOR, size="10pt")
+        self._comparison_text = comparison_sentence(warm, cold)
+        # the same words as the status bar; on two lines: "Saved ~90%, estimated:" over
+        # "9 evaluations vs 86 for cold run … of a similar problem"
+        head, _, counts = self._comparison_text.partition(": ")
+        title = f"{head[:1].upper()}{head[1:]}:<br>{html.escape(counts)}" if counts else head
+        self.view.set_title(title)
         self._update_comparison_marks()
 
     def clear_comparison(self) -> None:
         self._comparison, self._comparison_text = None, ""
-        self.plot_item.setTitle(None)
+        self.view.set_title(None)
         self._update_comparison_marks()
 
     def comparison_text(self) -> str:

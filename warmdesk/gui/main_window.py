@@ -16,6 +16,7 @@ from .. import __version__
 from ..core.library import Library
 from ..core.library_query import RunQuery
 from ..core.runs import Run
+from ..core.saving_text import evaluation_unit, recorded_saving_sentence
 from .about import about_box
 from .actions import build_actions
 from .active_runs import ActiveRunsPanel
@@ -334,12 +335,11 @@ class MainWindow(QMainWindow):
             self.browser.refresh()
         else:
             self.browser.select_runs([run.id])   # (reloads the table too)
-            saving = run.info.get("saving")
             text = (f"{run.name}: {run.status}, f = {run.fun:.6g} after {run.nfev} evaluations"
                     if run.fun is not None else f"{run.name}: {run.status}")
-            if isinstance(saving, dict) and "value" in saving:
-                text += f" (saved {100 * saving['value']:.0f}% of the cold work, {saving['basis']})"
-            self.show_message(text)
+            # the saving in the plot title's words (one wording: core.saving_text)
+            saving = recorded_saving_sentence(run.info.get("saving"), evaluation_unit(run.kind))
+            self.show_message(f"{text}; {saving}" if saving else text)
 
     def _notification(self, level: str, text: str) -> None:
         self.show_message(("Error: " if level == "error" else "") + text)

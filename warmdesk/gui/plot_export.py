@@ -104,6 +104,17 @@ class PlotView(pg.PlotWidget):
             self._legend_column.setMinimumWidth(width)
             self._legend_column.setMaximumWidth(width)
 
+    def set_title(self, html_text: str | None) -> None:
+        """The title above the axes (None: none), as tall as its lines (pyqtgraph
+        fixes the title row at 30 px: one line)."""
+        plot = self.plot_item
+        plot.setTitle(html_text, color=TEXT_COLOR, size="9pt")
+        if html_text is not None:
+            height = int(plot.titleLabel.itemRect().height()) + 2
+            plot.titleLabel.setMaximumHeight(height)
+            plot.layout.setRowFixedHeight(0, height)
+        plot.layout.activate()   # now: an export right after must see the new row
+
     def set_end_marks(self, spots: list[dict], line_x: float | None) -> None:
         """Markers (ScatterPlotItem spots) and a dashed vertical line at ``line_x``."""
         self.end_marks.setData(spots)
