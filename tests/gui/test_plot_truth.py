@@ -119,6 +119,19 @@ def test_the_legend_fits_in_the_plot(plot, qtbot, runs) -> None:
         assert text.endswith(f"a2b3 (warm)") and len(text) > len("a2b3 (warm)"), text
 
 
+def test_a_long_title_does_not_push_the_legend_out(plot, qtbot, runs) -> None:
+    plot.set_comparison(runs["warm"], runs["cold"])
+    plot.flush()
+
+    def legend_rect():
+        plot.grab()
+        return plot.view.mapFromScene(plot.legend.sceneBoundingRect()).boundingRect()
+
+    qtbot.waitUntil(lambda: plot.view.rect().contains(legend_rect()), timeout=3000)
+    title = plot.view.mapFromScene(plot.plot_item.titleLabel.sceneBoundingRect()).boundingRect()
+    assert title.height() >= 2 * plot.fontMetrics().height()    # both lines of the title
+
+
 def test_a_live_run_does_not_cut_off_a_finished_one(plot, qtbot, runs) -> None:
     cold = runs["cold"]
     lowest = np.log10(cold.history.column("fun").min())

@@ -77,6 +77,10 @@ class PlotView(pg.PlotWidget):
             axis.enableAutoSIPrefix(False)  # "(x0.001)" next to a log axis misleads
         self._legend_column = pg.GraphicsWidget()
         plot.layout.addItem(self._legend_column, 2, 3)
+        # The title spans the curves' and the legend's columns; a long title must
+        # not widen the curves' column and push the legend out of the picture.
+        plot.layout.removeItem(plot.titleLabel)
+        plot.layout.addItem(plot.titleLabel, 0, 1, 1, 3)
         # offset=None: not anchored to the column. An anchor listens to the column's
         # geometryChanged, which fires while the window is being destroyed and then
         # touches the already-deleted column (RuntimeError in Qt's event loop).
@@ -112,6 +116,7 @@ class PlotView(pg.PlotWidget):
         if html_text is not None:
             height = int(plot.titleLabel.itemRect().height()) + 2
             plot.titleLabel.setMaximumHeight(height)
+            plot.titleLabel.setMinimumWidth(0)   # (see __init__)
             plot.layout.setRowFixedHeight(0, height)
         plot.layout.activate()   # now: an export right after must see the new row
 
