@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QMainWindow, QMessageBox,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
@@ -23,6 +23,7 @@ from .active_runs import ActiveRunsPanel
 from .background import run_in_background
 from .convergence_plot import ConvergencePlot
 from .examples_offer import ExamplesOffer, first_next_problem, load_base_problems
+from .drop_overlay import DropOverlay, drag_verdict
 from .file_open import FileOpener, OpenReport
 from .library_browser import LibraryBrowser
 from .plot_controller import PlotController
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.launcher = SolveLauncher(self.editor, self.warm_panel, self.manager, self)
         self.examples_offer = ExamplesOffer()
         self.examples_offer.hide()
+        self.drop_overlay = DropOverlay(self)   # shown while droppable files hover
 
     def _dock(self, title: str, name: str, widget: QWidget,
               area: Qt.DockWidgetArea) -> QDockWidget:
@@ -377,13 +379,23 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ drops
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls()
-        if urls and any(FileOpener.accepts(Path(u.toLocalFile())) for u in urls if u.isLocalFile()):
+        """Files the window opens: the drop overlay says so until leave or drop.
+        Others: refused (the platform's "no drop" cursor), the status bar says why."""
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        verdict = drag_verdict(paths, FileOpener.accepts)
+        if verdict.accepted:
             event.acceptProposedAction()
+            self.drop_overlay.show_for(verdict.text)
         else:
             event.ignore()
+            self.show_message(verdict.text)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_overlay.hide()
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_overlay.hide()
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
