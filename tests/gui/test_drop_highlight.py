@@ -5,7 +5,6 @@ reason and what to do, never with an exception's text."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import zipfile
@@ -44,7 +43,8 @@ def _visible_overlay(window) -> bool:
     return overlay is not None and overlay.isVisible()
 
 
-def test_files_the_window_opens_are_highlighted_until_leave_or_drop(qtbot, window, tmp_path) -> None:
+def test_files_the_window_opens_are_highlighted_until_leave_or_drop(qtbot, window,
+                                                                   tmp_path) -> None:
     spec = rosenbrock(n=3)
     problem = tmp_path / "problem.json"
     problem.write_text(json.dumps(spec))
@@ -76,7 +76,8 @@ def test_a_mixed_drag_says_which_files_are_left_out(qtbot, window, tmp_path) -> 
     QApplication.sendEvent(window, QDragLeaveEvent())
 
 
-def test_files_the_window_does_not_open_get_no_highlight_and_a_reason(qtbot, window, tmp_path) -> None:
+def test_files_the_window_does_not_open_get_no_highlight_and_a_reason(qtbot, window,
+                                                                     tmp_path) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("hello")
     event = _enter(window, _data([notes]))
@@ -120,7 +121,8 @@ def test_refused_files_are_named_with_the_reason_and_what_to_do(qtbot, window, t
     assert len(lines) == len(files)
     for path, line in zip(files, lines):
         assert line.startswith(f"{path.name}: "), line
-        advice = "Check that the file is there" if "missing" in path.name else "Ask for a fresh copy"
+        advice = ("Check that the file is there" if "missing" in path.name
+                  else "Ask for a fresh copy")
         assert advice in line, line
         # no exception repr, Python type names or zlib's own words
         assert not re.search(r"\w(Error|Exception|ZipFile)\b|\berror:|Errno|Error -\d|\w\(",

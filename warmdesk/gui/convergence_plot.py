@@ -483,11 +483,13 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         head, _, counts = self._comparison_text.partition(": ")
         title = f"{head[:1].upper()}{head[1:]}:<br>{html.escape(counts)}" if counts else head
         self.view.set_title(title)
+        self._fit_legend()   # the title took height from the legend's column
         self._update_comparison_marks()
 
     def clear_comparison(self) -> None:
         self._comparison, self._comparison_text = None, ""
         self.view.set_title(None)
+        self._fit_legend()
         self._update_comparison_marks()
 
     def comparison_text(self) -> str:
