@@ -21,7 +21,7 @@ from warmdesk.core.runs import HISTORY_COLUMNS, Run
 from warmdesk.core.warmstart import warm_start_from_run
 from warmdesk.gui.background import wait_for_background
 from warmdesk.gui.convergence_plot import HIGHLIGHT_WIDTH, NORMAL_WIDTH, ConvergencePlot
-from warmdesk.gui.curve_buffer import CurveBuffer, comparison_summary
+from warmdesk.gui.curve_buffer import CurveBuffer
 from warmdesk.gui.plot_export import read_csv
 
 from ..core.factories import build, constrained, lotka_volterra, rosenbrock
@@ -95,11 +95,13 @@ def test_curves_hold_the_history_columns_for_every_axis_choice(plot, runs) -> No
     assert plot.axes() == ("nfev", "t", False, False)  # linear y is the default for t
     np.testing.assert_array_equal(plot.drawn_data(ode.id)[1], ode.history.column("t"))
     plot.set_axes("iter", "fun")
-    assert not plot.note.isVisible()  # the other runs have objective values
+    assert plot.note.text().startswith(   # the other runs have objective values
+        f"Not drawn for Objective: {plot._curves[ode.id].label}: ode runs record Time reached")
     plot.remove_run(cold.id)
     plot.remove_run(warm.id)
-    assert plot.note.text() == ("No plotted run has values for Objective "
-                                "(ode runs record Time reached).")
+    assert plot.note.text() == (f"Nothing to draw for Objective: {plot._curves[ode.id].label}: "
+                                "ode runs record Time reached, not an objective: "
+                                "choose y: Time reached.")
 
 
 def test_the_y_combo_sets_its_default_log_scale_and_reports_the_change(plot, qtbot, runs) -> None:
@@ -107,7 +109,9 @@ def test_the_y_combo_sets_its_default_log_scale_and_reports_the_change(plot, qtb
     with qtbot.waitSignal(plot.axes_changed):
         plot.y_combo.setCurrentIndex(plot.y_combo.findData("t"))
     assert plot.axes() == ("iter", "t", False, False)
-    assert plot.note.isVisible() and "No plotted run has values for Time reached" in plot.note.text()
+    assert plot.note.isVisible() and plot.note.text().startswith(
+        "Nothing to draw for Time reached (ode): ")
+    assert "only ode runs record Time reached" in plot.note.text()
     with qtbot.waitSignal(plot.axes_changed):
         plot.y_combo.setCurrentIndex(plot.y_combo.findData("grad_norm"))
     assert plot.axes() == ("iter", "grad_norm", False, True)
@@ -188,9 +192,10 @@ def test_the_warm_versus_cold_annotation(plot, runs) -> None:
     warm, cold = runs["warm2"], runs["cold2"]
     plot.set_axes("nfev", "fun", log_y=True)
     plot.set_comparison(warm, cold)  # plots both
-    saved = round(100 * (1 - warm.nfev / cold.nfev))
-    assert plot.comparison_text() == f"warm {warm.nfev} evals vs cold {cold.nfev}: saved {saved}%"
-    assert plot.plot_item.titleLabel.text == plot.comparison_text()
+    saved = round(100 * (1 - warm.nfev / cold.nfev))   # both runs: a = 1.1
+    assert plot.comparison_text() == (f"saved {saved}%, measured: {warm.nfev} evaluations vs "
+                                      f"{cold.nfev} for cold run {cold.id[:8]} of the same problem")
+    assert plot.plot_item.titleLabel.text.startswith(f"Saved {saved}%, measured:<br>")
     assert set(plot.run_ids()) == {warm.id, cold.id}
     assert plot.view.end_line.isVisible()
     assert plot.view.end_line.value() == warm.history.column("nfev")[-1]
@@ -198,10 +203,12 @@ def test_the_warm_versus_cold_annotation(plot, runs) -> None:
     assert len(spots) == 2 and spots["x"][1] == cold.history.column("nfev")[-1]
     plot.set_axes("iter", "fun", log_x=True)
     assert plot.view.end_line.value() == pytest.approx(np.log10(warm.history.column("iter")[-1]))
-    assert comparison_summary(cold, warm).endswith(
-        f"cost {round(100 * (cold.nfev / warm.nfev - 1))}% more")
+    plot.set_comparison(cold, warm)   # the other way round: a cost, said so
+    assert plot.comparison_text().startswith(
+        f"cost {round(100 * (cold.nfev / warm.nfev - 1))}% more, measured: {cold.nfev} evaluations")
     ode = runs["ode"]
-    assert comparison_summary(ode, ode) == f"warm {ode.nfev} RHS evals vs cold {ode.nfev}: saved 0%"
+    plot.set_comparison(ode, ode)
+    assert plot.comparison_text().startswith(f"saved 0%, measured: {ode.nfev} RHS evaluations vs")
     plot.clear_comparison()
     assert plot.comparison_text() == "" and not plot.view.end_line.isVisible()
     assert not plot.plot_item.titleLabel.isVisible()
@@ -248,11 +255,12 @@ def test_exports_png_svg_and_csv(plot, qtbot, runs, tmp_path: Path) -> None:
     for curve in (plot._curves[cold.id], plot._curves[warm.id]):
         line = QColor(curve.color)
         near = np.abs(pixels - [line.red(), line.green(), line.blue()]).sum(axis=2) < 60
-        assert near.sum() > 50  # the curve is in the picture, in its colour
+        assert near.sum() > 30  # the curve is in the picture, in its colour (the
+        # legend is in the picture too now: the short warm curve covers ~45 pixels)
     unused = np.abs(pixels - [0xD6, 0x27, 0x28]).sum(axis=2) < 60  # a palette colour not used
     assert unused.sum() < 5
     root = ET.parse(svg).getroot()
-    assert root.tag.endswith("svg") and "saved" in svg.read_text()
+    assert root.tag.endswith("svg") and "saved" in svg.read_text().lower()
     with qtbot.waitSignal(plot.exported, timeout=10000):
         plot.export_csv(csv_path)
     assert csv_path.read_text().splitlines()[0] == "run_id,label," + ",".join(HISTORY_COLUMNS)

@@ -17,22 +17,28 @@ Speed: :meth:`ConvergencePlot.append_rows` only appends to the run's
 (about 30 Hz) hands the dirty curves to pyqtgraph. The buffer keeps log10 of
 its columns and the min/max envelope (PeakDecimator: spikes stay visible)
 extended with the new rows only, so a frame costs no pass over 100,000 rows.
-While the view follows the data it draws envelopes; once the user zooms or
-pans, all rows, clipped to the view and peak-downsampled by pyqtgraph. The
-plot's "A" button follows again. No transparency: see plot_export.PlotView.
+While the view follows the data it draws envelopes, and pyqtgraph's own
+downsampling is off: it drops each curve's last partial chunk, so a finished
+run of 63 rows beside a live run of 5,000 lost its end (and the auto-range,
+computed from what is drawn, cut it off). Once the user zooms or pans, all
+rows, clipped to the view and peak-downsampled by pyqtgraph. The plot's "A"
+button follows again. No transparency: see plot_export.PlotView.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.runs import Run
+from ..core.saving_text import comparison_sentence
 from . import plot_export
 from .curve_buffer import (
     LOG_Y_DEFAULT,
@@ -40,8 +46,8 @@ from .curve_buffer import (
     Y_AXES,
     CurveBuffer,
     PeakDecimator,
-    comparison_summary,
     default_label,
+    undrawn_reason,
 )
 
 #: Distinguishable line colours (Okabe-Ito and Tableau hues), most distinct first.
@@ -56,6 +62,32 @@ DOWNSAMPLE_PER_PIXEL = 0.5
 #: Pen widths; FADE: how far the colour of a not-selected run moves towards white.
 NORMAL_WIDTH, HIGHLIGHT_WIDTH, FADE = 1.0, 2.5, 0.5
 TEXT_COLOR = plot_export.TEXT_COLOR
+#: The legend takes about this share of the plot's width; longer labels are
+#: shortened in the middle (the run id at their end stays), and entries that
+#: do not fit one under the other go into more columns, each label keeping at
+#: least LEGEND_MIN_LABEL pixels (so "rosenbro…f31067 (warm)" stays readable).
+LEGEND_SHARE, LEGEND_MIN_LABEL, LEGEND_FONT_PT = 0.35, 110, 8
+
+
+#: The run id in a label ("rosenbrock f31067 (warm)"): kept whole when shortening.
+_ID_TAIL = re.compile(r"\s[0-9a-f]{6,}\b.*$")
+
+
+def elide_label(label: str, metrics: QFontMetrics, width: int) -> str:
+    """``label`` shortened to ``width`` pixels: the text before the run id loses
+    its end ("lotka_vo… f31067 (warm)", in the narrowest "…31067 (warm)");
+    without an id, the middle goes."""
+    if metrics.horizontalAdvance(label) <= width:
+        return label
+    match = _ID_TAIL.search(label)
+    if match:
+        tail = label[match.start():]
+        room = width - metrics.horizontalAdvance(tail)
+        if room >= metrics.horizontalAdvance("abc…"):
+            return metrics.elidedText(label[:match.start()], Qt.TextElideMode.ElideRight,
+                                      room) + tail
+        return metrics.elidedText(label, Qt.TextElideMode.ElideLeft, width)
+    return metrics.elidedText(label, Qt.TextElideMode.ElideMiddle, width)
 
 
 @dataclass
@@ -92,6 +124,7 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         self._highlighted: set[str] = set()
         self._comparison: tuple[str, str] | None = None
         self._comparison_text = self._message = ""
+        self._legend_fit: tuple[int, int] = (1, 10_000)   # columns, label width (px)
         self._build_controls()
         self._build_plot()
         # over the view, not in its scene: never part of an export
@@ -176,6 +209,7 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         self.legend.removeItem(curve.item)
         self.plot_item.removeItem(curve.item)
         self._highlighted.discard(run_id)
+        self._fit_legend(entries_changed=True)
         if self._comparison and run_id in self._comparison:
             self.clear_comparison()
         self._push_dirty()
@@ -208,13 +242,15 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
             item.opts["autoDownsampleFactor"] = DOWNSAMPLE_PER_PIXEL
             curve = _Curve(run_id, label, kind, self._color_for(run_id), CurveBuffer(), item)
             self._curves[run_id] = curve
-            self.plot_item.addItem(item)
+            self.plot_item.addItem(item)   # (gives it the plot's downsampling)
+            item.setDownsampling(auto=not self._following)
             self.legend.addItem(item, label)
         elif curve.label != label:
             self.legend.removeItem(curve.item)
             self.legend.addItem(curve.item, label)
         curve.label, curve.kind = label, kind
         self._style(curve)
+        self._fit_legend(entries_changed=True)
         return curve
 
     def _color_for(self, run_id: str) -> QColor:
@@ -289,10 +325,7 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
             notes.append(f"Some objective values are ≤ 0, so the log axis shows f − f*, with "
                          f"f* = {self._shift:.6g} the lowest plotted objective; the point(s) "
                          "reaching f* itself are not drawn.")
-        if self._curves and not any(c.buffer.has_finite(self._y) for c in self._curves.values()):
-            ode = any(c.kind == "ode" for c in self._curves.values())
-            hint = " (ode runs record Time reached)" if ode and self._y == "fun" else ""
-            notes.append(f"No plotted run has values for {Y_AXES[self._y]}{hint}.")
+        notes += self._undrawn_notes()
         if self._empty_hint.isVisible() != (not self._curves):
             self._empty_hint.setVisible(not self._curves)
             self._place_empty_hint()
@@ -301,6 +334,23 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
             self.note.setText(text)
             self.note.setVisible(bool(notes))
 
+    def _undrawn_notes(self) -> list[str]:
+        """Each run that draws nothing, with its own reason (runs sharing a reason
+        are named together): "Nothing to draw" when no run draws, else "Not drawn"."""
+        by_reason: dict[str, list[str]] = {}
+        for curve in self._curves.values():
+            reason = undrawn_reason(curve.buffer, curve.kind, self._y, self._log_y,
+                                    self._shift, curve.live)
+            if reason is not None:
+                by_reason.setdefault(reason, []).append(curve.label)
+        if not by_reason:
+            return []
+        undrawn = sum(len(labels) for labels in by_reason.values())
+        head = ("Nothing to draw" if undrawn == len(self._curves) else "Not drawn") + \
+            f" for {Y_AXES[self._y]}:"
+        parts = [f"{', '.join(labels)}: {reason}" for reason, labels in by_reason.items()]
+        return [f"{head} {'; '.join(parts)}."]
+
     # ------------------------------------------------------------------ drawing
     def _view_state_changed(self) -> None:
         """Following the data: envelopes; zoomed or panned: all rows (see top)."""
@@ -308,6 +358,7 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         if following != self._following:
             self._following = following
             for curve in self._curves.values():
+                curve.item.setDownsampling(auto=not following)
                 curve.dirty = True
             self._push_dirty()
 
@@ -320,6 +371,42 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._place_empty_hint()
+        self._fit_legend()
+
+    def _legend_metrics(self) -> QFontMetrics:
+        font = QFont(self.font())
+        font.setPointSizeF(LEGEND_FONT_PT)
+        font.setBold(True)   # the widest a label gets (selected runs are bold)
+        return QFontMetrics(font)
+
+    def _fit_legend(self, entries_changed: bool = False) -> None:
+        """Columns and label width so the legend fits beside the curves (see
+        LEGEND_SHARE); the labels are restyled only when the fit changes, the
+        legend measured again then and when entries came or went."""
+        metrics = self._legend_metrics()
+        row = metrics.height() + 11                    # a label, its margins, the spacing
+        height = self.plot_item.vb.height() or self.view.height() - 60
+        per_column = max(1, int(height // row))
+        columns = max(1, -(-len(self._curves) // per_column))
+        sample = 40                                    # line sample, text margins, spacing
+        width = max(LEGEND_MIN_LABEL, int(LEGEND_SHARE * self.view.width() / columns) - sample)
+        if (columns, width) == self._legend_fit and not entries_changed:
+            return
+        if (columns, width) != self._legend_fit:
+            self._legend_fit = (columns, width)
+            if self.legend.columnCount != columns:
+                self.legend.setColumnCount(columns)
+            for curve in self._curves.values():
+                self._style(curve)
+        # the legend measures its entries only when they are added, and then at the
+        # size it already has: shrink it, lay it out, measure again
+        self.legend.resize(1, 1)
+        self.legend.layout.activate()
+        self.legend.updateSize()
+        self.view.fit_legend()
+
+    def _legend_text(self, label: str) -> str:
+        return elide_label(label, self._legend_metrics(), self._legend_fit[1])
 
     def flush(self) -> None:
         """Draw what has arrived now, not at the next frame (screenshots)."""
@@ -376,23 +463,33 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         curve.item.setZValue(10 if selected else 0)
         label = self.legend.getLabel(curve.item)
         if label is not None:
-            label.setText(curve.label, bold=selected, color="#888" if faded else TEXT_COLOR)
+            label.setText(self._legend_text(curve.label), bold=selected,
+                          color="#888" if faded else TEXT_COLOR)
 
     # ------------------------------------------------------------------ comparison
     def set_comparison(self, warm: Run, cold: Run) -> None:
         """Annotate the saving of ``warm`` over ``cold`` (plotting them if need be): the
-        text above the plot, end markers (star: warm), a dashed line at warm's end."""
+        text above the plot (what the saving rests on: measured against a cold run of
+        the same problem, or estimated from one of a similar problem, see
+        :mod:`warmdesk.core.saving_text`), end markers (star: warm), a dashed line at
+        warm's end."""
         for run in (cold, warm):
             if run.id not in self._curves:
                 self.show_run(run)
         self._comparison = (warm.id, cold.id)
-        self._comparison_text = comparison_summary(warm, cold)
-        self.plot_item.setTitle(self._comparison_text, color=TEXT_COLOR, size="10pt")
+        self._comparison_text = comparison_sentence(warm, cold)
+        # the same words as the status bar; on two lines: "Saved ~90%, estimated:" over
+        # "9 evaluations vs 86 for cold run … of a similar problem"
+        head, _, counts = self._comparison_text.partition(": ")
+        title = f"{head[:1].upper()}{head[1:]}:<br>{html.escape(counts)}" if counts else head
+        self.view.set_title(title)
+        self._fit_legend()   # the title took height from the legend's column
         self._update_comparison_marks()
 
     def clear_comparison(self) -> None:
         self._comparison, self._comparison_text = None, ""
-        self.plot_item.setTitle(None)
+        self.view.set_title(None)
+        self._fit_legend()
         self._update_comparison_marks()
 
     def comparison_text(self) -> str:

@@ -34,16 +34,28 @@ def default_label(run: Run) -> str:
     return f"{run.name} {run.method}{warm} {run.id[:6]}"
 
 
-def comparison_summary(warm: Run, cold: Run) -> str:
-    """E.g. ``"warm 9 evals vs cold 85: saved 89%"`` (RHS evals for ode)."""
-    unit = "RHS evals" if warm.kind == "ode" else "evals"
-    head = f"warm {warm.nfev} {unit} vs cold {cold.nfev}"
-    if cold.nfev <= 0:
-        return f"{head}: no saving to compute"
-    saving = 1.0 - warm.nfev / cold.nfev
-    if saving >= 0:
-        return f"{head}: saved {round(100 * saving)}%"
-    return f"{head}: cost {round(-100 * saving)}% more"
+def undrawn_reason(buffer: "CurveBuffer", kind: str, y: str, log_y: bool, shift: float = 0.0,
+                   live: bool = False) -> str | None:
+    """Why a run's curve draws nothing for the y quantity ``y``, in words for
+    the user (what to do included); None when it draws something. O(1): from
+    the buffer's running figures."""
+    if len(buffer) == 0:
+        return ("still running: waiting for its first iteration" if live
+                else "no iterations recorded (it ended before its first one)")
+    if not buffer.has_finite(y):
+        if y == "fun" and kind == "ode":
+            return "ode runs record Time reached, not an objective: choose y: Time reached"
+        if y == "t":
+            return "only ode runs record Time reached: choose y: Objective"
+        if y == "constr_viol":
+            return "no constraints, so no constraint violation to show"
+        if y == "grad_norm":
+            return f"its method records no gradient norm: choose y: {Y_AXES['fun']}"
+        return f"no {Y_AXES[y]} values recorded"
+    if log_y and buffer.finite_max(y) - shift <= 0:
+        values = "f − f* is 0 everywhere" if shift else "every value is ≤ 0"
+        return f"{values}, which a log axis cannot show: untick log y"
+    return None
 
 
 def column_index(name: str) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QMainWindow, QMessageBox,
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
@@ -16,12 +16,14 @@ from .. import __version__
 from ..core.library import Library
 from ..core.library_query import RunQuery
 from ..core.runs import Run
+from ..core.saving_text import evaluation_unit, recorded_saving_sentence
 from .about import about_box
 from .actions import build_actions
 from .active_runs import ActiveRunsPanel
 from .background import run_in_background
 from .convergence_plot import ConvergencePlot
 from .examples_offer import ExamplesOffer, first_next_problem, load_base_problems
+from .drop_overlay import DropOverlay, drag_verdict
 from .file_open import FileOpener, OpenReport
 from .library_browser import LibraryBrowser
 from .plot_controller import PlotController
@@ -70,6 +72,7 @@ class MainWindow(QMainWindow):
         self.launcher = SolveLauncher(self.editor, self.warm_panel, self.manager, self)
         self.examples_offer = ExamplesOffer()
         self.examples_offer.hide()
+        self.drop_overlay = DropOverlay(self)   # shown while droppable files hover
 
     def _dock(self, title: str, name: str, widget: QWidget,
               area: Qt.DockWidgetArea) -> QDockWidget:
@@ -334,12 +337,11 @@ class MainWindow(QMainWindow):
             self.browser.refresh()
         else:
             self.browser.select_runs([run.id])   # (reloads the table too)
-            saving = run.info.get("saving")
             text = (f"{run.name}: {run.status}, f = {run.fun:.6g} after {run.nfev} evaluations"
                     if run.fun is not None else f"{run.name}: {run.status}")
-            if isinstance(saving, dict) and "value" in saving:
-                text += f" (saved {100 * saving['value']:.0f}% of the cold work, {saving['basis']})"
-            self.show_message(text)
+            # the saving in the plot title's words (one wording: core.saving_text)
+            saving = recorded_saving_sentence(run.info.get("saving"), evaluation_unit(run.kind))
+            self.show_message(f"{text}; {saving}" if saving else text)
 
     def _notification(self, level: str, text: str) -> None:
         self.show_message(("Error: " if level == "error" else "") + text)
@@ -377,13 +379,23 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ drops
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        urls = event.mimeData().urls()
-        if urls and any(FileOpener.accepts(Path(u.toLocalFile())) for u in urls if u.isLocalFile()):
+        """Files the window opens: the drop overlay says so until leave or drop.
+        Others: refused (the platform's "no drop" cursor), the status bar says why."""
+        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        verdict = drag_verdict(paths, FileOpener.accepts)
+        if verdict.accepted:
             event.acceptProposedAction()
+            self.drop_overlay.show_for(verdict.text)
         else:
             event.ignore()
+            self.show_message(verdict.text)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_overlay.hide()
+        super().dragLeaveEvent(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_overlay.hide()
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMenu, QToolButton, QW
 
 from ..core.runs import HISTORY_COLUMNS
 from .background import run_in_background
+from .log_axis import PlotAxis
 
 GRID_COLOR, TEXT_COLOR = "#e6e6e6", "#222222"
 CSV_HEADER = ("run_id", "label", *HISTORY_COLUMNS)
@@ -49,16 +50,6 @@ FORMATS = {"png": ("Image (PNG)…", ".png", "PNG image (*.png)"),
            "csv": ("Data (CSV)…", ".csv", "CSV table (*.csv)")}
 
 
-class _Axis(pg.AxisItem):
-    """An axis whose log scale draws the 2..9 sub-decade lines only when
-    the view spans at most 3 decades (over more they are a grey wash)."""
-
-    def logTickValues(self, minVal: float, maxVal: float, size: float,
-                      stdTicks: list) -> list:
-        ticks = super().logTickValues(minVal, maxVal, size, stdTicks)
-        return ticks if maxVal - minVal <= 3 else [t for t in ticks if t[0] is not None]
-
-
 class PlotView(pg.PlotWidget):
     """The plot's widget: styled axes, grid and legend, the comparison's end
     markers, and a signal after each painted frame."""
@@ -66,8 +57,8 @@ class PlotView(pg.PlotWidget):
     painted = Signal()
 
     def __init__(self) -> None:
-        super().__init__(background="w", axisItems={"left": _Axis("left"),
-                                                    "bottom": _Axis("bottom")})
+        super().__init__(background="w", axisItems={"left": PlotAxis("left"),
+                                                    "bottom": PlotAxis("bottom")})
         plot = self.plot_item = self.getPlotItem()
         # Applied by the PlotItem to every curve it holds (and shown in its menu).
         plot.setDownsampling(auto=True, mode="peak")
@@ -86,6 +77,10 @@ class PlotView(pg.PlotWidget):
             axis.enableAutoSIPrefix(False)  # "(x0.001)" next to a log axis misleads
         self._legend_column = pg.GraphicsWidget()
         plot.layout.addItem(self._legend_column, 2, 3)
+        # The title spans the curves' and the legend's columns; a long title must
+        # not widen the curves' column and push the legend out of the picture.
+        plot.layout.removeItem(plot.titleLabel)
+        plot.layout.addItem(plot.titleLabel, 0, 1, 1, 3)
         # offset=None: not anchored to the column. An anchor listens to the column's
         # geometryChanged, which fires while the window is being destroyed and then
         # touches the already-deleted column (RuntimeError in Qt's event loop).
@@ -112,6 +107,18 @@ class PlotView(pg.PlotWidget):
         if width != self._legend_column.maximumWidth():
             self._legend_column.setMinimumWidth(width)
             self._legend_column.setMaximumWidth(width)
+
+    def set_title(self, html_text: str | None) -> None:
+        """The title above the axes (None: none), as tall as its lines (pyqtgraph
+        fixes the title row at 30 px: one line)."""
+        plot = self.plot_item
+        plot.setTitle(html_text, color=TEXT_COLOR, size="9pt")
+        if html_text is not None:
+            height = int(plot.titleLabel.itemRect().height()) + 2
+            plot.titleLabel.setMaximumHeight(height)
+            plot.titleLabel.setMinimumWidth(0)   # (see __init__)
+            plot.layout.setRowFixedHeight(0, height)
+        plot.layout.activate()   # now: an export right after must see the new row
 
     def set_end_marks(self, spots: list[dict], line_x: float | None) -> None:
         """Markers (ScatterPlotItem spots) and a dashed vertical line at ``line_x``."""
