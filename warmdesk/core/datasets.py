@@ -79,7 +79,7 @@ def parse_csv(text: str, path: Path, sha256: str) -> Dataset:
     if len(header) > MAX_COLUMNS:
         raise DataError(f"{path.name}: {len(header)} columns; at most {MAX_COLUMNS}")
     for i, name in enumerate(header):
-        if not COLUMN_RE.match(name):
+        if not COLUMN_RE.fullmatch(name):
             raise DataError(f"{path.name}: column {i + 1} name {name[:40]!r} must start with a "
                             "letter and hold only letters, digits and '_'")
     if len(set(header)) != len(header):

@@ -22,6 +22,7 @@ import numpy as np
 from .datasets import Dataset, load_csv
 from .errors import DataError, FormatVersionError, SpecError
 from .expressions import Expression, ExpressionError, parse
+from .text_rules import DESCRIPTION_LIMIT, check_label, check_notes, check_tags
 
 FORMAT = "warmdesk.problem/1"
 FORMAT_PREFIX = "warmdesk.problem/"
@@ -45,7 +46,8 @@ TRAIN_MODELS = ("logistic", "multinomial", "linear")
 
 MAX_VARIABLE_SIZE = 100_000
 MAX_NAME_LENGTH = 64
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+#: Use with fullmatch: "$" would match before a final newline ("x\n").
+NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 RESERVED_NAMES = frozenset({"pi", "e", "t"})
 NUMBER = (int, float)
 COMMON_FIELDS = frozenset({"format", "name", "kind", "description", "tags", "parameters",
@@ -272,7 +274,7 @@ class _SpecReader:
         parameters = self._parameters(d.get("parameters", {}))
         problem = Problem(name=name, kind=kind, method=method, options=options,
                           parameters=parameters, variables=[], spec={}, base_dir=self.base_dir,
-                          description=self._text(d, "description", 10_000),
+                          description=self._text(d, "description", DESCRIPTION_LIMIT),
                           tags=self._tags(d.get("tags", [])))
         getattr(self, f"_read_{kind}")(d, problem)
         self.raise_if_failed()
@@ -291,31 +293,23 @@ class _SpecReader:
         raise SpecError([("format", f"must be '{FORMAT}' (got {_show(fmt)})")], self.source)
 
     def _name(self, value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            self.fail("name", "must be a non-empty string")
-            return "?"
-        if len(value) > 200:
-            self.fail("name", "must be at most 200 characters")
-        if any(ord(c) < 32 for c in value):
-            self.fail("name", "must not contain control characters")
-        return value
+        problem = check_label(value, "the name")
+        if problem:
+            self.fail("name", problem)
+        return value if isinstance(value, str) and value.strip() else "?"
 
     def _text(self, d: dict[str, Any], key: str, limit: int) -> str:
         value = d.get(key, "")
-        if not isinstance(value, str):
-            self.fail(key, "must be a string")
-            return ""
-        if len(value) > limit:
-            self.fail(key, f"must be at most {limit} characters")
-        return value
+        problem = check_notes(value, f"the {key}", limit)
+        if problem:
+            self.fail(key, problem)
+        return value if isinstance(value, str) else ""
 
     def _tags(self, value: Any) -> list[str]:
-        if not isinstance(value, list) or not all(isinstance(t, str) and 0 < len(t) <= 64
-                                                  for t in value):
-            self.fail("tags", "must be a list of strings of 1 to 64 characters")
+        problem = check_tags(value, "the tags")
+        if problem:
+            self.fail("tags", problem)
             return []
-        if len(value) > 100:
-            self.fail("tags", "at most 100 tags")
         return list(value)
 
     def _solver(self, kind: str, solver: Any) -> tuple[str, dict[str, Any]]:
@@ -356,7 +350,7 @@ class _SpecReader:
         return out
 
     def _check_name(self, fld: str, key: Any) -> bool:
-        if not isinstance(key, str) or not NAME_RE.match(key):
+        if not isinstance(key, str) or not NAME_RE.fullmatch(key):
             self.fail(fld, "names must start with a letter and hold only letters, digits and "
                            "'_' (at most 64 characters)")
             return False
@@ -510,8 +504,9 @@ class _SpecReader:
                 continue
             expr = self._expression(f"{cf}.expr", c.get("expr"), names)
             label = c.get("name", f"c{i}")
-            if not isinstance(label, str):
-                self.fail(f"{cf}.name", "must be a string")
+            problem = check_label(label, "the constraint's name")
+            if problem:
+                self.fail(f"{cf}.name", problem)
                 continue
             if expr is not None:
                 p.constraints.append(Constraint(c["type"], expr, label))
