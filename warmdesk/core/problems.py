@@ -22,6 +22,8 @@ import numpy as np
 from .datasets import Dataset, load_csv
 from .errors import DataError, FormatVersionError, SpecError
 from .expressions import Expression, ExpressionError, parse
+from .spec_limits import (MAX_CONSTRAINTS, MAX_SPEC_BYTES, MAX_VARIABLE_SIZE, MAX_VARIABLES,
+                          ExpressionBudget, cost_problems)
 from .text_rules import DESCRIPTION_LIMIT, check_label, check_notes, check_tags
 
 FORMAT = "warmdesk.problem/1"
@@ -44,7 +46,6 @@ CONSTRAINED_METHODS = ("SLSQP", "trust-constr")
 FIT_LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 TRAIN_MODELS = ("logistic", "multinomial", "linear")
 
-MAX_VARIABLE_SIZE = 100_000
 MAX_NAME_LENGTH = 64
 #: Use with fullmatch: "$" would match before a final newline ("x\n").
 NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -187,9 +188,6 @@ def _hash(obj: Any) -> str:
 
 # --------------------------------------------------------------------------- loading
 
-MAX_SPEC_BYTES = 5_000_000
-
-
 def load_problem(path: str | Path) -> Problem:
     """Read and validate a problem JSON file."""
     path = Path(path)
@@ -247,6 +245,7 @@ class _SpecReader:
         self.base_dir = base_dir
         self.source = source
         self.errors: list[tuple[str, str]] = []
+        self.budget = ExpressionBudget()  # what all expressions together may cost to read
 
     def fail(self, fld: str, message: str) -> None:
         self.errors.append((fld, message))
@@ -277,6 +276,8 @@ class _SpecReader:
                           description=self._text(d, "description", DESCRIPTION_LIMIT),
                           tags=self._tags(d.get("tags", [])))
         getattr(self, f"_read_{kind}")(d, problem)
+        self.raise_if_failed()
+        self.errors.extend(cost_problems(problem))  # spec_limits: one evaluation's bounds
         self.raise_if_failed()
         problem.spec = self._normalised(d, problem)
         return problem
@@ -390,8 +391,8 @@ class _SpecReader:
         if not isinstance(variables, dict) or not variables:
             self.fail(fld, "must be a non-empty object of name: {size, start, lower, upper}")
             return out
-        if len(variables) > 1000:
-            self.fail(fld, "at most 1000 variables")
+        if len(variables) > MAX_VARIABLES:
+            self.fail(fld, f"{len(variables)} variables; at most {MAX_VARIABLES}")
             return out
         total = 0
         for key, var in variables.items():
@@ -440,11 +441,20 @@ class _SpecReader:
         if not isinstance(text, str):
             self.fail(fld, "must be an expression string")
             return None
+        over = self.budget.refuse(text)
+        if over is not None:  # "" when the spent budget was reported already
+            if over:
+                self.fail(fld, over)
+            return None
         try:
-            return parse(text, names)
+            expr = parse(text, names)
         except ExpressionError as exc:
             self.fail(fld, f"{exc.message} at column {exc.position + 1}")
             return None
+        over = self.budget.spend(expr)
+        if over:
+            self.fail(fld, over)
+        return expr
 
     def _dataset(self, d: dict[str, Any]) -> Dataset | None:
         data = d.get("data")
@@ -491,8 +501,9 @@ class _SpecReader:
         names = self._all_names(p)
         p.objective = self._expression("objective", d.get("objective"), names)
         cons = d.get("constraints", [])
-        if not isinstance(cons, list) or len(cons) > 1000:
-            self.fail("constraints", "must be a list of {type, expr} (at most 1000)")
+        if not isinstance(cons, list) or len(cons) > MAX_CONSTRAINTS:
+            self.fail("constraints", f"must be a list of {{type, expr}} (at most "
+                                     f"{MAX_CONSTRAINTS})")
             cons = []
         for i, c in enumerate(cons):
             cf = f"constraints[{i}]"
