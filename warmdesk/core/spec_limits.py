@@ -109,10 +109,11 @@ def evaluation_problems(expressions: Iterable[tuple[str, Expression]],
         constraint_rows.append((fld, out))
         heaviest = max(heaviest, (fld, cost), key=lambda item: item[1])
     if work > MAX_EVALUATION_ELEMENTS:
+        share = f" (this one {heaviest[1]:,})" if heaviest[1] < work else ""
         problems.append((heaviest[0], (
-            f"one evaluation of the spec's expressions can produce {work:,} numbers (this "
-            f"one {heaviest[1]:,}); at most {MAX_EVALUATION_ELEMENTS:,} are allowed: use "
-            "fewer operations on the large arrays or smaller arrays")))
+            f"one evaluation of the spec's expressions can produce {work:,} numbers{share}; "
+            f"at most {MAX_EVALUATION_ELEMENTS:,} are allowed: use fewer operations on the "
+            "large arrays, or smaller arrays")))
     if rows * unknowns > MAX_CONSTRAINT_ENTRIES:
         biggest = max(constraint_rows, key=lambda item: item[1])
         problems.append(("constraints", (

@@ -97,7 +97,7 @@ def check_tags(tags: Any, what: str = "tags") -> str | None:
         return f"{what} must be a list of words"
     if len(tags) > MAX_TAGS:
         return f"{what}: {len(tags)} tags; remove some (at most {MAX_TAGS})"
-    return next((p for p in (check_tag(t, f"{what}: tag") for t in tags) if p), None)
+    return next((p for p in (check_tag(t) for t in tags) if p), None)
 
 
 def check_notes(text: Any, what: str = "notes", limit: int = NOTES_LIMIT) -> str | None:
