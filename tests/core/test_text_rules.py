@@ -78,8 +78,8 @@ def test_names_and_tags_have_no_white_space_at_their_ends_and_tags_none_inside()
     assert "white space" in check_label("quad ", "name")
     assert "1 to 200 characters" in check_label("   ", "name")
     assert "1 to 200 characters" in check_label("x" * 201, "name")
-    assert "one word" in check_tag("two words")
-    assert "one word" in check_tag("tab\u00a0space")       # any white space, not just ' '
+    assert "single words" in check_tag("two words")
+    assert "single words" in check_tag("tab\u00a0space")       # any white space, not just ' '
     assert "at most 64" in check_tag("t" * 65)
     assert "at most 100" in check_tags([f"t{i}" for i in range(101)])
     assert check_tags(["a", "b-c", "d_e", "ä"]) is None
@@ -123,7 +123,7 @@ def test_a_spec_refuses_tags_with_spaces_which_the_library_cannot_keep_apart() -
     with pytest.raises(SpecError) as exc:
         problem_from_dict(spec(tags=["two words"]))
     assert fields_of(exc) == ["tags"]
-    assert "one word" in exc.value.problems[0][1]
+    assert "single words" in exc.value.problems[0][1]
 
 
 def test_a_spec_refuses_controls_in_its_description_but_keeps_line_breaks() -> None:
@@ -223,7 +223,7 @@ def test_warmdesk_tag_refuses_escape_sequences_and_leaves_the_tags(tmp_path: Pat
     for bad in ("\x1b]0;pwned\x07", "\x1b[31mred", "rtl\u202e", "two words"):
         out = warmdesk("tag", run.id, "--add", bad, library=folder)
         assert out.returncode == 2, out.stderr
-        assert "warmdesk: " in out.stderr and ("U+" in out.stderr or "one word" in out.stderr)
+        assert "warmdesk: " in out.stderr and ("U+" in out.stderr or "single words" in out.stderr)
         assert "\x1b" not in out.stderr and "\u202e" not in out.stderr  # the message is escaped
     with Library(folder) as lib:
         assert lib.get_meta(run.id)["tags"] == ["keep"]

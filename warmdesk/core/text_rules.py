@@ -84,8 +84,8 @@ def check_tag(tag: Any, what: str = "tag") -> str | None:
     if bad:
         return bad
     if any(c.isspace() for c in tag):
-        return (f"{what} {tag[:40]!r} holds white space; a tag is one word "
-                "(use '-' or '_' to join words)")
+        return (f"{what} {tag[:40]!r} holds white space; tags are single words "
+                "(join words with '-' or '_')")
     if len(tag) > TAG_LIMIT:
         return f"{what} {tag[:40]!r}... has {len(tag)} characters; at most {TAG_LIMIT}"
     return None
