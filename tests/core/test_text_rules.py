@@ -22,7 +22,8 @@ from warmdesk.core.errors import LibraryError, SpecError
 from warmdesk.core.library import Library
 from warmdesk.core.problems import problem_from_dict
 from warmdesk.core.runfile import read_runfile, write_runfile
-from warmdesk.core.text_rules import check_label, check_notes, check_tag, check_tags
+from warmdesk.core.text_rules import (check_label, check_notes, check_run_texts, check_tag,
+                                      check_tags)
 
 from .factories import ROSENBROCK, rosenbrock
 
@@ -90,6 +91,14 @@ def test_notes_keep_line_breaks_and_tabs_but_no_other_controls() -> None:
     assert "U+001B" in check_notes("fine\n\x1b[2Jcleared")
     assert "U+202E" in check_notes("fine\n\u202eevil")
     assert "at most 100000" in check_notes("n" * 100_001)
+
+
+def test_the_run_file_check_is_the_same_rule() -> None:
+    assert check_run_texts("Läufer – 2. Lauf", ["b-c"], "line\n\tline") is None
+    for what, text in HOSTILE:
+        assert check_run_texts(text, [], "") == check_label(text, "the name"), what
+        assert check_run_texts("ok", ["ok", text], "") == check_tag(text), what
+    assert "U+001B" in check_run_texts("ok", [], "\x1b[2J")
 
 
 # --------------------------------------------------------------------------- problem specs

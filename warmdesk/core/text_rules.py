@@ -118,3 +118,12 @@ def _character_problem(text: str, what: str, multiline: bool) -> str | None:
     allowed = " (line breaks and tabs are fine)" if multiline else ""
     return (f"{what} holds {describe_character(char)} at position {index + 1}: control and "
             f"invisible formatting characters are not allowed; remove it{allowed}")
+
+
+def check_run_texts(name: Any, tags: Any, notes: Any) -> str | None:
+    """A run's name, tags and notes, as a run file is written or read: the
+    first problem, or None. The run-file format calls this, so a run that can
+    be made here can be exported, and a run that is imported could have been
+    made here."""
+    return (check_label(name, "the name") or check_tags(tags, "the tags")
+            or check_notes(notes, "the notes"))
