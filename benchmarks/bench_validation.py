@@ -24,7 +24,7 @@ import json
 import statistics
 import time
 import tracemalloc
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -37,7 +37,7 @@ FORMAT = "warmdesk.problem/1"
 SIZE = 9_999
 
 
-def minimize(variables: dict[str, Any], objective: str, constraints: list[str] = (),
+def minimize(variables: dict[str, Any], objective: str, constraints: Sequence[str] = (),
              method: str = "SLSQP") -> dict[str, Any]:
     return {"format": FORMAT, "name": "bench", "kind": "minimize", "variables": variables,
             "objective": objective,
