@@ -169,8 +169,13 @@ def guarded(label: str, fn: Callable[[], Any], failures: list[str]) -> Any:
 def rosenbrock_spec(method: str = "BFGS", n: int = 10, a: float = 1.0, b: float = 100.0,
                     start: float | list[float] = 0.0, lower: float = -5.0, upper: float = 5.0,
                     **options: Any) -> dict[str, Any]:
+    from warmdesk.core.method_capabilities import honours_bounds
+
+    x: dict[str, Any] = {"size": n, "start": start}
+    if honours_bounds("minimize", method):  # the others refuse bounds
+        x.update(lower=lower, upper=upper)
     return {"format": FORMAT, "name": f"rosenbrock-{n}", "kind": "minimize",
-            "variables": {"x": {"size": n, "start": start, "lower": lower, "upper": upper}},
+            "variables": {"x": x},
             "parameters": {"a": a, "b": b},
             "objective": "sum(b*(x[1:] - x[:-1]**2)**2 + (a - x[:-1])**2)",
             "solver": {"method": method, "options": options}}

@@ -64,8 +64,8 @@ def minimize_problems(seed: int, method: str) -> dict[str, Problem]:
     if method == "L-BFGS-B":
         opts["maxfun"] = 10_000_000
     ros = rosenbrock_spec(method, n=N, start=start, lower=-np.inf, upper=np.inf, **opts)
-    ros["variables"]["x"].pop("lower")
-    ros["variables"]["x"].pop("upper")
+    ros["variables"]["x"].pop("lower", None)
+    ros["variables"]["x"].pop("upper", None)
     return {"rosenbrock n=100": problem_from_dict(ros),
             "exp/log sum n=100": problem_from_dict(explog_spec(method, N, c, start, **opts))}
 

@@ -101,7 +101,7 @@ def _problem_spec(rng: random.Random) -> tuple[str, dict[str, Any]]:
     return kind, {
         "format": fmt, "name": f"rosenbrock-{n}", "kind": "minimize",
         "variables": {"x": {"size": n, "start": round(rng.uniform(-1.0, 0.5), 6),
-                            "lower": -5, "upper": 5}},
+                            **({"lower": -5, "upper": 5} if method == "Nelder-Mead" else {})}},
         "parameters": {"a": a, "b": 100.0},
         "objective": "sum(b*(x[1:] - x[:-1]**2)**2 + (a - x[:-1])**2)",
         "solver": {"method": method, "options": options}}

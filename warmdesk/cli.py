@@ -1,23 +1,32 @@
 """The ``warmdesk`` command: the desktop app by default, headless subcommands.
 
 Exit codes: 0 success (a solve converged; a library is sound), 1 a solve failed
-or did not converge (or the check found problems), 2 bad input, with the error
-on stderr. Qt is imported only when the GUI starts, so headless commands (and
+or did not converge (or the check found problems; restore found nothing in the
+trash), 2 bad input, with the error on stderr, 130 / 143 a solve interrupted by
+SIGINT (Ctrl+C) / SIGTERM, its run stored ``interrupted``. Qt is imported only when the GUI starts, so headless commands (and
 solver child processes) stay light.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import os
+import shlex
+import signal
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
+from .app_args import APP_FILE_SUFFIXES, app_parser
 from .cli_library import COMMANDS as LIBRARY_COMMANDS
 from .cli_library import add_commands as add_library_commands
 from .cli_library import open_library
-from .cli_output import TerminalProgress, json_safe, print_run
+from .cli_output import TerminalProgress, json_safe, plural, print_run
+from .cli_signals import EXIT_CODES, InterruptOnSignals
 from .core.errors import WarmDeskError
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
@@ -26,7 +35,8 @@ EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="warmdesk", description="Keep every solve; warm-start the next one from it. "
-        "Without a subcommand, opens the desktop app.")
+        "Without a subcommand, opens the desktop app.", epilog=_app_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"warmdesk {__version__}")
     sub = parser.add_subparsers(dest="command")
 
@@ -39,9 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("problem", help="problem JSON file")
     solve.add_argument("--warm", default="none", metavar="none|auto|RUN_ID",
                        help="warm-start source: none (cold), auto, or a run id (or prefix)")
-    solve.add_argument("--guard", action="store_true",
-                       help="stop a warm run that does worse than cold would, and keep the "
-                            "better of warm and cold")
+    solve.add_argument("--guard", action=argparse.BooleanOptionalAction, default=True,
+                       help="guard a warm start (the default, as in the app): stop a warm run "
+                            "that does worse than cold would, and keep the better of warm and "
+                            "cold; --no-guard solves the warm start as given")
     solve.add_argument("--x-only", action="store_true",
                        help="use only the source's solution, not its solver state")
     solve.add_argument("--process", action="store_true",
@@ -61,6 +72,35 @@ def build_parser() -> argparse.ArgumentParser:
 SUBCOMMANDS = ("solve", "suggest", *LIBRARY_COMMANDS)
 
 
+def _app_help() -> str:
+    """The desktop app's own arguments, for ``warmdesk --help``."""
+    lines = ["desktop app (no subcommand):",
+             "  warmdesk [--library DIR] [--screenshot PATH [--size WxH]] [FILE ...]"]
+    for action in app_parser()._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        name = (f"{action.option_strings[0]} {action.metavar}" if action.option_strings
+                else "FILE ...")
+        lines.append(f"  {name:<19}{action.help}")
+    return "\n".join(lines)
+
+
+def _opens_the_app(argv: list[str]) -> bool:
+    """No subcommand: no arguments, app options, or files to open."""
+    if not argv or argv[0].startswith("-"):
+        return True
+    first = Path(argv[0])
+    return first.suffix.lower() in APP_FILE_SUFFIXES or first.exists() or os.sep in argv[0]
+
+
+def _unknown_command(word: str) -> int:
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    print(f"warmdesk: '{word}' is not a command, nor a file to open; {hint}"
+          f"(commands: {', '.join(SUBCOMMANDS)}; warmdesk --help says more)", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     import multiprocessing
 
@@ -69,8 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["--self-test"]:
         from .self_test import run_self_test  # offscreen, temporary library and settings
         return run_self_test()
-    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help", "--version")):
-        return _gui(argv)
+    if not argv or argv[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
+        return _gui(argv) if _opens_the_app(argv) else _unknown_command(argv[0])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -82,9 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WarmDeskError as exc:
         print(f"warmdesk: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("warmdesk: interrupted", file=sys.stderr)
-        return EXIT_NOT_CONVERGED
+    except KeyboardInterrupt:  # a second Ctrl+C during a solve, or one outside it
+        print("warmdesk: stopped at once", file=sys.stderr)
+        return EXIT_CODES[signal.SIGINT]
 
 
 def _gui(argv: list[str]) -> int:
@@ -103,33 +143,46 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(json_safe(advice.to_dict())))
         return EXIT_OK
-    print(("START COLD. " if advice.start_cold else "") + advice.reason)
+    reason = advice.reason  # a start-cold reason begins with "start cold": shout it, once
+    if advice.start_cold:
+        reason = ("START COLD" + reason[len("start cold"):] if reason.startswith("start cold")
+                  else f"START COLD: {reason}")
+    print(reason)
     for i, s in enumerate(advice.suggestions, 1):
         label = (s.run_id[:12] if s.run_id else "-") + (f" ({s.run_name})" if s.run_name else "")
         print(f"{i}. {label} {'(predicted) ' if s.source == 'predicted' else ''}"
               f"score {s.score:.2f}: {s.explanation}")
         print("   " + format_report(s.warm.report).replace("\n", "\n   "))
-    print(f"({advice.candidates} candidates, {advice.evaluations} evaluations, "
+    print(f"({plural(advice.candidates, 'candidate')}, "
+          f"{plural(advice.evaluations, 'evaluation')}, "
           f"{1000 * advice.elapsed_s:.0f} ms)", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
     from .core.advisor import record_outcome
+    from .core.advisor.expectation import worse_than_cold
     from .core.problems import load_problem
 
     problem = load_problem(args.problem)
     with open_library(args) as library:
         warm = _chosen_warm_start(args, library, problem)
-        run, guard = _solve_and_save(args, library, problem, warm)
-        for made in (guard.runs if guard else [run]):
+        solved = _solve_and_save(args, library, problem, warm)
+        run = solved.run
+        for made in solved.runs:
             if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
                 record_outcome(library, made)
+        warning = worse_than_cold(library, problem, run)
+        if warning:
+            run.info["warning"] = warning
+            library.set_info(run.id, warning=warning)
+            print(f"warmdesk: warning: {warning}", file=sys.stderr)
     if args.json:
         out = run.summary()
         out["warm_report"] = warm.report if warm else None
         out["saving"] = run.info.get("saving")
-        out["guard"] = guard.to_dict() if guard else None
+        out["guard"] = solved.guard
+        out["warning"] = warning
         print(json.dumps(json_safe(out)))
     else:
         print_run(run)
@@ -137,7 +190,22 @@ def cmd_solve(args: argparse.Namespace) -> int:
             sv = run.info["saving"]
             print(f"  saved {100 * sv['value']:.0f}% of the cold work ({sv['basis']}, "
                   f"cold run {sv['cold_run'][:12]} took {sv['cold_nfev']} evaluations)")
+    if solved.signal_exit is not None:
+        if run.status == "interrupted" and run.usable:
+            print(f"warmdesk: run {run.id[:12]} is stored interrupted with its last iterate; "
+                  f"resume with: {_resume_command(args, run)}", file=sys.stderr)
+        return solved.signal_exit
     return EXIT_OK if run.status == "converged" else EXIT_NOT_CONVERGED
+
+
+def _resume_command(args: argparse.Namespace, run: Any) -> str:
+    """The command line that continues ``run`` (a warm start from it)."""
+    words = ["warmdesk", "solve", args.problem, "--warm", run.id[:12]]
+    if args.library:
+        words += ["--library", args.library]
+    if args.process:
+        words.append("--process")
+    return shlex.join(words)
 
 
 def _chosen_warm_start(args: argparse.Namespace, library: Any, problem: Any) -> Any:
@@ -160,40 +228,82 @@ def _chosen_warm_start(args: argparse.Namespace, library: Any, problem: Any) -> 
     return warm
 
 
+@dataclass
+class Solved:
+    """What ``warmdesk solve`` made: the kept run, every run to record, the
+    guard's report (None unguarded), and the exit code of a signal that
+    interrupted it (None if none came)."""
+
+    run: Any
+    runs: list[Any]
+    guard: dict[str, Any] | None
+    signal_exit: int | None
+
+
 def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
-                    warm: Any) -> tuple[Any, Any]:
-    """Solve (guarded, in a child process, or here); every run is saved as
-    ``running`` first, so a crash leaves it ``interrupted`` rather than missing."""
+                    warm: Any) -> Solved:
+    """Solve (guarded or not, in a child process or here). Input the solve
+    would refuse is refused first, leaving no run; then every run is saved as
+    ``running`` as it starts, so a crash leaves it ``interrupted`` rather than
+    missing. SIGINT/SIGTERM interrupt the solve the way the app's Interrupt does."""
+    from .core.engine import check_solvable
+
+    check_solvable(problem, warm)
+    progress = TerminalProgress() if not args.json and sys.stderr.isatty() else None
+    guarded = warm is not None and args.guard
+    solver = _solve_in_child if args.process else _solve_here
+    solved = solver(library, problem, warm, guarded, progress)
+    if progress:
+        progress.done()
+    library.save_runs(solved.runs)
+    if solved.guard is not None:
+        print(f"guard: {solved.guard['action']}: {solved.guard['reason']}", file=sys.stderr)
+    return solved
+
+
+def _solve_here(library: Any, problem: Any, warm: Any, guarded: bool,
+                progress: Any) -> Solved:
     from .core.advisor import guarded_solve
     from .core.engine import new_run, solve
     from .core.solvers.base import SolveControl
 
-    progress = TerminalProgress() if not args.json and sys.stderr.isatty() else None
-    guard = None
-    if warm is not None and args.guard:
-        run, guard = guarded_solve(library, problem, warm, SolveControl(), on_progress=progress,
-                                   on_run_start=library.save_run, on_run_end=library.save_run)
-        library.save_runs(guard.runs)
-        print(f"guard: {guard.action}: {guard.reason}", file=sys.stderr)
-    elif args.process:
-        from .core.process import ProcessSolve
-        handle = ProcessSolve(problem, warm)
-        library.save_run(handle.run)
-        try:
-            run = handle.wait(on_progress=progress)
-        except KeyboardInterrupt:
-            handle.interrupt()
-            run = handle.wait(timeout=30)
-    else:
+    control = SolveControl()
+    with InterruptOnSignals(control.interrupt) as signals:
+        if guarded:
+            run, report = guarded_solve(library, problem, warm, control, on_progress=progress,
+                                        on_run_start=library.save_run,
+                                        on_run_end=library.save_run)
+            return Solved(run, report.runs, report.to_dict(), signals.exit_code)
         run = new_run(problem, warm)
         run.status = "running"
         library.save_run(run)
-        run = solve(problem, warm, SolveControl(), on_progress=progress, run=run)
-    if progress:
-        progress.done()
-    if guard is None:  # the guard's runs, the kept one among them, are saved above
-        library.save_run(run)
-    return run, guard
+        run = solve(problem, warm, control, on_progress=progress, run=run)
+    return Solved(run, [run], None, signals.exit_code)
+
+
+def _solve_in_child(library: Any, problem: Any, warm: Any, guarded: bool,
+                    progress: Any) -> Solved:
+    from .core.process import GuardedProcessSolve, ProcessSolve
+
+    handle: Any = None
+
+    def interrupt() -> None:
+        if handle is not None:
+            handle.interrupt()
+
+    with InterruptOnSignals(interrupt) as signals:
+        if guarded:
+            handle = GuardedProcessSolve(library.folder, problem, warm)
+        else:
+            handle = ProcessSolve(problem, warm)
+            library.save_run(handle.run)
+        if signals.received is not None:  # came while the child was starting
+            handle.interrupt()
+        while not handle.poll(0.1, progress, library.save_run, library.save_run):
+            pass
+    if handle.error and handle.run is None:
+        raise WarmDeskError(f"the solver process failed: {handle.error}")
+    return Solved(handle.run, list(handle.runs), handle.guard, signals.exit_code)
 
 
 if __name__ == "__main__":

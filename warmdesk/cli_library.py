@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_output import json_safe, parse_when, print_row, print_run
+from .cli_output import json_safe, parse_when, plural, print_row, print_run
 from .core.errors import WarmDeskError
 from .core.library import Library
 from .core.library_query import SORTABLE, RunQuery
@@ -92,7 +92,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         return EXIT_OK
     for r in rows:
         print_row(r)
-    print(f"{len(rows)} of {total} runs", file=sys.stderr)
+    print(f"{len(rows)} of {plural(total, 'run')}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -150,7 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         runs = [lib.get_run(r) for r in args.run_ids]
     path = write_runfile(out, runs)
-    print(f"exported {len(runs)} run{'s' if len(runs) != 1 else ''} to {path}")
+    print(f"exported {plural(len(runs), 'run')} to {path}")
     return EXIT_OK
 
 
@@ -161,31 +161,43 @@ def cmd_check(args: argparse.Namespace) -> int:
     for p in problems:
         print(p)
     if problems:
-        print(f"library {lib.folder}: {len(problems)} problems", file=sys.stderr)
+        print(f"library {lib.folder}: {plural(len(problems), 'problem')}", file=sys.stderr)
         return EXIT_PROBLEM
-    print(f"library {lib.folder}: sound ({count} runs)")
+    print(f"library {lib.folder}: sound ({plural(count, 'run')})")
     return EXIT_OK
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         n = lib.delete(args.run_ids)
-    print(f"moved {n} run{'s' if n != 1 else ''} to the trash (warmdesk restore ID brings "
+    print(f"moved {plural(n, 'run')} to the trash (warmdesk restore ID brings "
           "them back; warmdesk empty-trash removes them)")
     return EXIT_OK
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore the given runs that are in the trash; name the ones that are not
+    (exit 1 when none was)."""
     with open_library(args) as lib:
-        n = lib.restore(args.run_ids)
-    print(f"restored {n} run{'s' if n != 1 else ''}")
-    return EXIT_OK
+        ids = list(dict.fromkeys(lib.resolve_id(r) for r in args.run_ids))
+        trashed = [i for i in ids if lib.read(
+            "SELECT 1 FROM runs WHERE id=? AND deleted_at IS NOT NULL", (i,))]
+        if trashed:
+            lib.restore(trashed)
+    others = [i for i in ids if i not in trashed]
+    if trashed:
+        print(f"restored {plural(len(trashed), 'run')}: {' '.join(i[:12] for i in trashed)}")
+    if others:
+        print(f"warmdesk: not in the trash, so nothing to restore: "
+              f"{' '.join(i[:12] for i in others)} ('warmdesk runs --deleted' lists the trash)",
+              file=sys.stderr)
+    return EXIT_OK if trashed else EXIT_PROBLEM
 
 
 def cmd_empty_trash(args: argparse.Namespace) -> int:
     with open_library(args) as lib:
         n = lib.empty_trash()
-    print(f"removed {n} run{'s' if n != 1 else ''} for good")
+    print(f"removed {plural(n, 'run')} for good")
     return EXIT_OK
 
 

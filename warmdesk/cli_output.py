@@ -27,6 +27,11 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 run``, ``2 runs``, ``0 runs`` (``words``: an irregular plural)."""
+    return f"{n} {word if n == 1 else words or word + 's'}"
+
+
 def when(ts: float | None) -> str:
     if ts is None:
         return "-"
@@ -48,11 +53,61 @@ def print_run(run: Any) -> None:
     print(f"  status {run.status}: {run.message}")
     print(f"  f={fun}  iterations={run.nit}  evaluations={run.nfev}  gradients={run.njev}  "
           f"wall={run.wall_s:.3f}s  created {when(run.created_at)}")
+    print_solution(run)
     if run.tags:
         print(f"  tags: {' '.join(run.tags)}")
     if run.warm:
         print(f"  warm from {run.warm.source_run_id} with {', '.join(run.warm.payload)} "
               f"({run.warm.mode})")
+    print_fit_report(run)
+
+
+def print_fit_report(run: Any) -> None:
+    """A fit's parameter uncertainties (core/fit_report.py), when the run has them."""
+    from .core.fit_report import FitReport
+
+    if "fit_report" not in run.info:
+        return
+    report = FitReport.read(run.info["fit_report"])
+    if report is None:
+        print("  fit report: stored in a form this version cannot read")
+        return
+    print("  fit report (standard errors scaled by the residual variance):")
+    for line in report.lines():
+        print(f"    {line}")
+
+
+#: Vectors longer than this print their first and last few values.
+SHOWN_VALUES = 8
+#: Runs with more variables than this print the first ones and a count.
+SHOWN_VARIABLES = 20
+
+
+def print_solution(run: Any) -> None:
+    """The solution (ode: the final state), one variable a line, long vectors abbreviated."""
+    if not run.solution:
+        return
+    title = "final state" if run.kind == "ode" else (
+        "solution" if run.status == "converged" else "last iterate")
+    print(f"  {title}:")
+    items = list(run.solution.items())
+    for name, value in items[:SHOWN_VARIABLES]:
+        print(f"    {name} = {format_values(value)}")
+    if len(items) > SHOWN_VARIABLES:
+        more = len(items) - SHOWN_VARIABLES
+        print(f"    ... and {plural(more, 'more variable')} (show --json lists all)")
+
+
+def format_values(value: Any) -> str:
+    """``1.5``, ``[1, 2, 3]``, or ``[1, 2, 3, ..., 9, 10] (400 values)``."""
+    flat = np.ravel(np.asarray(value, dtype=float))
+    if np.ndim(value) == 0:
+        return f"{float(flat[0]):.10g}"
+    if flat.size <= SHOWN_VALUES:
+        return "[" + ", ".join(f"{v:.8g}" for v in flat) + "]"
+    head, tail = SHOWN_VALUES // 2 + 1, SHOWN_VALUES // 2 - 1
+    return ("[" + ", ".join(f"{v:.6g}" for v in flat[:head]) + ", ..., "
+            + ", ".join(f"{v:.6g}" for v in flat[-tail:]) + f"] ({flat.size} values)")
 
 
 def print_row(r: dict[str, Any]) -> None:

@@ -8,19 +8,23 @@ from typing import Any
 
 import numpy as np
 
+from warmdesk.core.method_capabilities import honours_bounds
 from warmdesk.core.problems import Problem, problem_from_dict
 
 ROSENBROCK: dict[str, Any] = {
     "format": "warmdesk.problem/1", "name": "rosenbrock", "kind": "minimize",
-    "variables": {"x": {"size": 10, "start": 0.0, "lower": -5, "upper": 5}},
+    "variables": {"x": {"size": 10, "start": 0.0}},  # BFGS takes no bounds
     "parameters": {"a": 1.0, "b": 100.0},
     "objective": "sum(b*(x[1:] - x[:-1]**2)**2 + (a - x[:-1])**2)",
     "solver": {"method": "BFGS", "options": {"gtol": 1e-8}}}
 
 
 def rosenbrock(method: str = "BFGS", n: int = 10, a: float = 1.0, **options: Any) -> dict[str, Any]:
+    """Bounded to [-5, 5] for the methods that honour bounds (the others refuse them)."""
     spec = copy.deepcopy(ROSENBROCK)
     spec["variables"]["x"]["size"] = n
+    if honours_bounds("minimize", method):
+        spec["variables"]["x"].update(lower=-5, upper=5)
     spec["parameters"]["a"] = a
     spec["solver"] = {"method": method, "options": options}
     return spec

@@ -93,7 +93,7 @@ def test_cli_does_not_offer_an_unrelated_problem_that_shares_a_variable_name(
         assert "below start cold" in s["explanation"]
         assert "saved" not in s["explanation"], s["explanation"]
     text = _cli(lib, "suggest", str(files["peak"]))
-    assert text.stdout.startswith("START COLD.") and "different problem" in text.stdout
+    assert text.stdout.startswith("START COLD:") and "different problem" in text.stdout
     solved = _cli(lib, "solve", str(files["peak"]), "--warm", "auto", "--json")
     assert solved.returncode == 0, solved.stderr
     assert json.loads(solved.stdout)["warm_source"] is None

@@ -21,7 +21,7 @@ def test_issue_example_loads_as_written(tmp_path: Path) -> None:
     p = load_problem(path)
     assert (p.kind, p.method, p.size) == ("minimize", "BFGS", 10)
     assert p.options == {"gtol": 1e-8}
-    assert np.all(p.start_vector() == 0) and p.variables[0].lower[0] == -5
+    assert np.all(p.start_vector() == 0) and p.variables[0].lower[0] == -np.inf
 
 
 def test_normalised_spec_round_trips() -> None:
@@ -57,8 +57,9 @@ def _errors(spec: object, base_dir: Path | None = None) -> dict[str, str]:
     (lambda s: s["solver"]["options"].update(gtol=-1), "solver.options.gtol", "must be in"),
     (lambda s: s["variables"]["x"].update(size=0), "variables.x.size", "whole number"),
     (lambda s: s["variables"]["x"].update(size=2.5), "variables.x.size", "whole number"),
-    (lambda s: s["variables"]["x"].update(lower=6), "variables.x.lower", "greater than upper"),
-    (lambda s: s["variables"]["x"].update(start=9), "variables.x.start", "outside"),
+    (lambda s: s["variables"]["x"].update(lower=6, upper=5), "variables.x.lower",
+     "greater than upper"),
+    (lambda s: s["variables"]["x"].update(start=9, upper=5), "variables.x.start", "outside"),
     (lambda s: s["variables"]["x"].update(start=[1, 2]), "variables.x.start", "2 values"),
     (lambda s: s["variables"]["x"].update(start="0"), "variables.x.start", "must be a number"),
     (lambda s: s["variables"]["x"].update(start=True), "variables.x.start", "must be a number"),
@@ -85,7 +86,7 @@ def test_malformed_minimize_spec_names_the_field(mutate, field: str, words: str)
 def test_every_error_is_reported_at_once() -> None:
     spec = copy.deepcopy(ROSENBROCK)
     spec["solver"]["method"] = "Adam"
-    spec["variables"]["x"]["lower"] = 7
+    spec["variables"]["x"].update(lower=7, upper=5)
     spec["objective"] = "sum(q)"
     assert {"solver.method", "variables.x.lower", "objective"} <= set(_errors(spec))
 

@@ -218,8 +218,7 @@ def test_bad_cells_keep_their_text_and_name_their_field(qtbot, editor) -> None:
     with qtbot.waitSignal(editor.problem_changed, timeout=TIMEOUT) as blocker:
         table.set_cell(0, 2, "0.5, 1, 1.5")
     assert blocker.args[0].variables[0].start.tolist() == [0.5, 1.0, 1.5]
-    assert editor.spec()["variables"]["x"] == {"size": 3, "start": [0.5, 1, 1.5],
-                                               "lower": -5, "upper": 5}
+    assert editor.spec()["variables"]["x"] == {"size": 3, "start": [0.5, 1, 1.5]}
     editor.parameters.add_row()
     with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as blocker:
         editor.parameters.set_cell(2, 0, "a")
@@ -376,3 +375,55 @@ def test_only_the_latest_edit_is_reported(qtbot, editor) -> None:
     editor.set_parameter("a", 3.0)
     qtbot.waitUntil(lambda: editor.is_valid(), timeout=TIMEOUT)
     assert seen == [3.0]
+
+
+def test_a_method_that_ignores_the_bounds_is_a_field_error_and_solve_is_refused(
+        qtbot, window) -> None:
+    """BFGS picked for a bounded problem: the method is marked with the core's own
+    refusal (one rule), the Solver tab turns red, and Solve starts nothing."""
+    from warmdesk.core.method_capabilities import refusals
+    from warmdesk.gui.editor_expression import ERROR_COLOR
+
+    editor = window.editor
+    problem = load(qtbot, editor, rosenbrock("L-BFGS-B", n=3))
+    assert problem.variables[0].bounded and editor.solver.method_problem() == ""
+    with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as blocker:
+        editor.solver.set_method("BFGS")
+    ok, message = blocker.args
+    (_, expected), = refusals("minimize", "BFGS", ["x"])
+    assert not ok and message == f"solver.method: {expected}"
+    assert editor.solver.method_problem() == expected
+    solver_tab = editor.tabs.indexOf(editor.solver)
+    assert editor.tabs.tabBar().tabTextColor(solver_tab) == ERROR_COLOR
+    editor.status_panel.field_clicked.emit("solver.method")  # a click on the problem
+    assert editor.tabs.currentIndex() == solver_tab and editor.solver.method_error.isVisible()
+    assert editor.problem() is None
+
+    launched: list[str] = []
+    window.manager.job_launched.connect(lambda job_id, _label: launched.append(job_id))
+    assert not window.actions["solve"].isEnabled()
+    assert not window.actions["solve_cold"].isEnabled()
+    with qtbot.waitSignal(window.launcher.message, timeout=TIMEOUT) as said:
+        window.launcher.solve()  # asked for all the same (a shortcut, a script)
+    assert said.args[0].startswith("The problem has errors")
+    assert launched == [] and window.manager.active_jobs() == []
+
+    with qtbot.waitSignal(editor.problem_changed, timeout=TIMEOUT):
+        editor.solver.set_method("TNC")  # a method that honours them: valid again
+    assert editor.solver.method_problem() == "" and editor.solver.method_error.isHidden()
+
+
+def test_a_spec_too_big_for_memory_is_refused_in_the_editor(qtbot, editor) -> None:
+    """The core's memory estimate reaches the editor: t_eval is marked at once."""
+    from warmdesk.core.memory_estimate import memory_limit
+
+    states = 20_000 if 20_000 * 100_000 * 8 * 2 > memory_limit() else 100_000
+    spec = {"format": "warmdesk.problem/1", "name": "big", "kind": "ode",
+            "state": {"y": {"size": states, "start": 1.0}}, "rhs": {"y": "-y"},
+            "t_span": [0, 1], "t_eval": 100_000}
+    with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as blocker:
+        editor.set_spec(spec)
+    ok, message = blocker.args
+    assert not ok and message.startswith("t_eval: the solve would need about ")
+    assert "lower 't_eval' (fewer output points) or the size of 'state'" in message
+    assert editor.problem() is None

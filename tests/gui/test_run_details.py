@@ -205,3 +205,30 @@ def test_long_vectors_are_summarised() -> None:
     assert summarise_values([1.0, 2.5]) == "1, 2.5"
     text = summarise_values(np.arange(100.0))
     assert text.startswith("0, 1, 2, 3, …, 98, 99") and "max 99" in text
+
+
+def test_a_fit_report_and_its_warnings_are_in_the_summary(qtbot, tmp_path: Path) -> None:
+    """Real fits, a real library, the real widget: the well-determined Rat43 has a
+    report and no warning; the ill-conditioned MGH10 gets its warnings shown."""
+    from ..core.nist_strd import PROBLEMS, nist_spec
+    from warmdesk.core.problems import load_problem
+
+    with Library(tmp_path / "lib") as library:
+        runs = {}
+        for name in ("Rat43", "MGH10"):
+            problem = load_problem(nist_spec(tmp_path, name, "trf"))
+            runs[name] = solve(problem)
+            library.save_run(runs[name])
+        details = RunDetails(library)
+        qtbot.addWidget(details)
+        _shown(qtbot, details, runs["Rat43"].id)
+        summary = details.findChild(QTextBrowser, "summary").toPlainText()
+        assert "Fit report" in summary and "std error" in summary
+        for name in PROBLEMS["Rat43"]["certified"]:
+            assert f"\n{name:>12} " in f"\n{summary}"
+        assert "Fit warning" not in summary
+        _shown(qtbot, details, runs["MGH10"].id)
+        summary = details.findChild(QTextBrowser, "summary").toPlainText()
+        assert "Fit warning" in summary and "ill-conditioned" in summary
+        assert "poorly determined" in summary
+        wait_for_background()

@@ -2,12 +2,16 @@
 
 ``solve`` never raises for a failing solve: solver exceptions and NaN/Inf end
 the run ``failed`` with the message. It raises only for bad input
-(:class:`SpecError`), before any work. For a solve in a child process see
+(:class:`SpecError`), before any work. :func:`check_solvable` makes the same
+checks before a run record exists, so callers that store a run as it starts
+(the CLI, the guard, the app's child processes) refuse bad input without
+leaving a run behind. For a solve in a child process see
 :mod:`warmdesk.core.process`.
 """
 
 from __future__ import annotations
 
+import math
 import time
 import traceback
 import warnings
@@ -19,6 +23,7 @@ from .errors import SolveFailed, SpecError
 from .problems import Problem
 from .runs import Run, WarmInfo, library_versions, new_run_id
 from .solvers.base import PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext, SolveControl, WarmStart
+from .solvers.compiled import ScalarFunction
 from .solvers.fit import solve_fit
 from .solvers.minimize import solve_minimize
 from .solvers.ode import solve_ode
@@ -45,6 +50,15 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
     return run
 
 
+def check_solvable(problem: Problem, warm: WarmStart | None = None) -> None:
+    """Raise :class:`SpecError` for input the solve would refuse at its start
+    (today: an objective that is not one number at the start point), before
+    any run is made. One evaluation of the objective."""
+    if problem.kind == "minimize" and problem.objective is not None:
+        x0 = warm.x0 if warm is not None and warm.x0 is not None else problem.start_vector()
+        ScalarFunction(problem, problem.objective).check_scalar(np.asarray(x0, dtype=float))
+
+
 def solve(problem: Problem, warm: WarmStart | None = None,
           control: SolveControl | None = None,
           on_progress: ProgressListener | None = None,
@@ -69,16 +83,16 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     except SpecError:
         raise
     except SolveFailed as exc:
-        _failed(run, recorder, str(exc))
+        _failed(run, recorder, str(exc), problem)
     except Exception as exc:  # noqa: BLE001 - any solver error ends the run, never the app
-        _failed(run, recorder, f"{type(exc).__name__}: {exc}")
+        _failed(run, recorder, f"{type(exc).__name__}: {exc}", problem)
         run.info["traceback"] = traceback.format_exc(limit=8)[-4000:]
     _keep_warnings(run, caught)
     recorder.flush()
     run.finished_at = time.time()
     run.wall_s = recorder.elapsed()
     if run.fun is not None and not np.isfinite(run.fun):
-        _failed(run, recorder, f"the final objective is {run.fun}")
+        _failed(run, recorder, f"the final objective is {run.fun}", problem)
     return run
 
 
@@ -109,8 +123,20 @@ def _keep_warnings(run: Run, caught: WarningLog) -> None:
         run.info["warnings"] = caught.lines()
 
 
-def _failed(run: Run, recorder: Recorder, message: str) -> None:
+def _failed(run: Run, recorder: Recorder, message: str, problem: Problem) -> None:
+    """End ``run`` failed. Work done is not thrown away: the last iterate the
+    solver accepted (with a finite objective) stays the run's solution, a
+    usable warm-start source (``info.kept_iterate``; see ``runs.is_usable``)."""
     run.status = "failed"
     run.message = message
     run.nfev, run.njev, run.nit = recorder.nfev, recorder.njev, recorder.nit
     run.solution, run.state, run.fun = {}, {}, None
+    x, fun = recorder.last_x, recorder.last_fun
+    if x is None or problem.kind == "ode" or not math.isfinite(fun) or not np.all(np.isfinite(x)):
+        return
+    run.solution = {k: np.array(v, dtype=float) for k, v in problem.split(x).items()}
+    run.state = {"x": np.array(x, dtype=float)}
+    run.fun = float(fun)
+    run.info["kept_iterate"] = {"fun": float(fun), "nit": recorder.nit}
+    run.message = (f"{message}; the last iterate (f={fun:.6g}) is kept and can seed a "
+                   "warm start")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .runs import USABLE_STATUSES
+from .runs import is_usable
 from .similarity import data_vector, parameter_vector
 
 FEATURE_COLUMNS = ("run_id", "kind", "structure_hash", "problem_hash", "method", "created_at",
@@ -43,7 +43,7 @@ def features_from_meta(meta: dict[str, Any]) -> tuple[Any, ...]:
     data = info.get("data")
     saving = info.get("saving") or {}
     warm = meta.get("warm") or {}
-    usable = meta.get("status") in USABLE_STATUSES
+    usable = is_usable(meta.get("status"), info)
     fun = meta.get("fun")
     return (meta["id"], meta["kind"], meta["structure_hash"], meta["problem_hash"],
             meta["method"], float(meta.get("created_at") or 0.0), int(usable),

@@ -21,6 +21,8 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"  dropped:   {', '.join(map(str, report['dropped']))}")
     for name, count in report.get("clipped", {}).items():
         lines.append(f"  clipped:   {name} ({count} values into the new bounds)")
+    if report.get("source_note"):
+        lines.append(f"  note:      {report['source_note']}")
     for key, why in report.get("refused", {}).items():
         lines.append(f"  not used:  {key}: {why}")
     if "checkpoint_t" in report:

@@ -22,6 +22,9 @@ import numpy as np
 from .datasets import Dataset, load_csv
 from .errors import DataError, FormatVersionError, SpecError
 from .expressions import Expression, ExpressionError, parse
+from .memory_estimate import memory_problems
+from .method_capabilities import methods as methods_of
+from .method_capabilities import methods_with, refusals
 from .spec_limits import (MAX_CONSTRAINTS, MAX_SPEC_BYTES, MAX_VARIABLE_SIZE, MAX_VARIABLES,
                           ExpressionBudget, cost_problems)
 from .text_rules import DESCRIPTION_LIMIT, check_label, check_notes, check_tags
@@ -31,18 +34,19 @@ FORMAT_PREFIX = "warmdesk.problem/"
 FORMAT_VERSION = 1
 KINDS = ("minimize", "fit", "train", "ode")
 
-MINIMIZE_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "Nelder-Mead", "Powell",
-                    "SLSQP", "trust-constr")
-FIT_METHODS = ("trf", "dogbox", "lm")
-TRAIN_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC")
-ODE_METHODS = ("RK45", "DOP853", "Radau", "BDF", "LSODA")
+# The methods and what each can do live in one table (method_capabilities);
+# these names are views of it.
+MINIMIZE_METHODS = methods_of("minimize")
+FIT_METHODS = methods_of("fit")
+TRAIN_METHODS = methods_of("train")
+ODE_METHODS = methods_of("ode")
 #: The ode methods for stiff problems (they use the exact Jacobian of the right-hand side).
-IMPLICIT_ODE_METHODS = ("Radau", "BDF", "LSODA")
+IMPLICIT_ODE_METHODS = methods_with("ode", stiff=True)
 METHODS = {"minimize": MINIMIZE_METHODS, "fit": FIT_METHODS, "train": TRAIN_METHODS,
            "ode": ODE_METHODS}
 DEFAULT_METHOD = {"minimize": "BFGS", "fit": "trf", "train": "L-BFGS-B", "ode": "RK45"}
-BOUNDED_METHODS = ("L-BFGS-B", "TNC", "Nelder-Mead", "Powell", "SLSQP", "trust-constr")
-CONSTRAINED_METHODS = ("SLSQP", "trust-constr")
+BOUNDED_METHODS = methods_with("minimize", bounds=True)
+CONSTRAINED_METHODS = methods_with("minimize", constraints=True)
 FIT_LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 TRAIN_MODELS = ("logistic", "multinomial", "linear")
 
@@ -103,7 +107,8 @@ class Problem:
     constraints: list[Constraint] = field(default_factory=list)
     # fit
     model: Expression | None = None
-    target: str = ""
+    target: str = ""                         # a column, or an expression of columns (fit)
+    target_expression: Expression | None = None  # fit, when the target is not a bare column
     sigma: str | float | None = None
     loss: str = "linear"
     f_scale: float = 1.0
@@ -131,6 +136,23 @@ class Problem:
         if not self.variables:
             return np.zeros(0)
         return np.concatenate([v.start for v in self.variables]).astype(float)
+
+    @property
+    def target_columns(self) -> frozenset[str]:
+        """The data columns the target reads (the model may not use them)."""
+        return fit_target_columns(self.target, self.dataset.columns if self.dataset else [])
+
+    def target_values(self) -> np.ndarray:
+        """The target, one value per data row: a column, or its expression evaluated."""
+        assert self.dataset is not None
+        if self.target_expression is None:
+            return self.dataset.column(self.target)
+        env = {**self.parameters, **{c: self.dataset.column(c) for c in self.target_columns}}
+        with np.errstate(all="ignore"):
+            value = np.asarray(self.target_expression.evaluate(env), dtype=float)
+        if value.shape != (self.dataset.rows,):
+            raise ValueError(f"it gives shape {value.shape}")
+        return value
 
     def bounds_arrays(self) -> tuple[np.ndarray, np.ndarray]:
         if not self.variables:
@@ -175,6 +197,17 @@ class Problem:
                 raise SpecError([(f"parameters.{k}", "no such parameter")])
             spec["parameters"][k] = v.tolist() if isinstance(v, np.ndarray) else v
         return problem_from_dict(spec, base_dir=self.base_dir)
+
+
+def fit_target_columns(target: str, columns: list[str]) -> frozenset[str]:
+    """The columns a fit's ``target`` reads: the column it names, or those its
+    expression (``log(y)``) uses; none when it is neither."""
+    if target in columns:
+        return frozenset({target})
+    try:
+        return frozenset(columns) & parse(target, columns).names_used
+    except (ExpressionError, TypeError):
+        return frozenset()
 
 
 def _without(d: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
@@ -245,6 +278,11 @@ class _SpecReader:
         self.base_dir = base_dir
         self.source = source
         self.errors: list[tuple[str, str]] = []
+        #: Well-named variables refused for their values: expressions may still use
+        #: them (one error, at the variable, not a second "unknown name" after it).
+        self.refused_variables: list[str] = []
+        #: ``solver.method`` names no method of the kind (then nothing more is said of it).
+        self.method_unknown = False
         self.budget = ExpressionBudget()  # what all expressions together may cost to read
 
     def fail(self, fld: str, message: str) -> None:
@@ -276,6 +314,10 @@ class _SpecReader:
                           description=self._text(d, "description", DESCRIPTION_LIMIT),
                           tags=self._tags(d.get("tags", [])))
         getattr(self, f"_read_{kind}")(d, problem)
+        self._method_takes_the_spec(problem)
+        if not self.errors:  # the sizes are known and sound: will the solve fit?
+            for fld, message in memory_problems(problem):
+                self.fail(fld, message)
         self.raise_if_failed()
         self.errors.extend(cost_problems(problem))  # spec_limits: one evaluation's bounds
         self.raise_if_failed()
@@ -326,6 +368,7 @@ class _SpecReader:
                       f"must be one of {', '.join(METHODS[kind])} for kind '{kind}' "
                       f"(got {_show(method)})")
             method = DEFAULT_METHOD[kind]
+            self.method_unknown = True
         options = solver.get("options", {})
         if not isinstance(options, dict):
             self.fail("solver.options", "must be an object")
@@ -399,6 +442,7 @@ class _SpecReader:
             vf = f"{fld}.{str(key)[:80]}"
             if not self._check_name(vf, key):
                 continue
+            self.refused_variables.append(key)  # until it is read whole, below
             if isinstance(var, (int, float)) and not isinstance(var, bool):
                 var = {"start": var}
             if not isinstance(var, dict):
@@ -426,12 +470,22 @@ class _SpecReader:
                 continue
             start, lower, upper = (np.broadcast_to(a, (size,)).astype(float).copy()
                                    for a in (start, lower, upper))
-            if np.any(lower > upper):
-                self.fail(f"{vf}.lower", "is greater than upper")
-                continue
-            if np.any(start < lower) or np.any(start > upper):
-                self.fail(f"{vf}.start", "lies outside [lower, upper]")
-                continue
+            crossed = np.flatnonzero(lower > upper)
+            if crossed.size:
+                i = int(crossed[0])
+                self.fail(f"{vf}.lower", f"{_element(key, i, scalar)} has lower "
+                                         f"{lower[i]:g} greater than upper {upper[i]:g}"
+                                         f"{_more(crossed.size)}; swap or correct them")
+            else:
+                outside = np.flatnonzero((start < lower) | (start > upper))
+                if outside.size:
+                    i = int(outside[0])
+                    self.fail(f"{vf}.start",
+                              f"{_element(key, i, scalar)} starts at {start[i]:g}, "
+                              f"outside its bounds [{lower[i]:g}, {upper[i]:g}]"
+                              f"{_more(outside.size)}; move the start inside the bounds "
+                              "or widen them")
+            self.refused_variables.remove(key)  # read whole (its bounds are checked above)
             out.append(Variable(key, size, start, lower, upper, scalar=scalar and size == 1))
         if total > MAX_VARIABLE_SIZE:
             self.fail(fld, f"{total} values in all; at most {MAX_VARIABLE_SIZE}")
@@ -521,17 +575,14 @@ class _SpecReader:
                 continue
             if expr is not None:
                 p.constraints.append(Constraint(c["type"], expr, label))
-        if cons and p.method not in CONSTRAINED_METHODS:
-            self.fail("solver.method", f"{p.method} cannot handle constraints; use "
-                                       f"{' or '.join(CONSTRAINED_METHODS)}")
 
     def _read_fit(self, d: dict[str, Any], p: Problem) -> None:
         p.variables = self._variables("variables", d.get("variables"))
         p.dataset = self._dataset(d)
         if p.dataset is None:
             return
-        p.target = self._column("target", d.get("target"), p.dataset)
-        columns = [c for c in p.dataset.columns if c != p.target]
+        self._fit_target(d.get("target"), p)
+        columns = [c for c in p.dataset.columns if c not in p.target_columns]
         self._no_clash(p, columns)
         p.model = self._expression("model", d.get("model"), self._all_names(p) + columns)
         sigma = d.get("sigma")
@@ -548,10 +599,41 @@ class _SpecReader:
             self.fail("loss", "method 'lm' supports only the 'linear' loss")
         p.f_scale = self._number_field(d, "f_scale", 1.0, 0.0, low_open=True)
         if p.method == "lm":
-            if any(v.bounded for v in p.variables):
-                self.fail("solver.method", "'lm' cannot handle bounds; use 'trf' or 'dogbox'")
             if p.dataset.rows < p.size:
                 self.fail("solver.method", "'lm' needs at least as many data rows as unknowns")
+
+    def _fit_target(self, value: Any, p: Problem) -> None:
+        """``target``: a column, or an expression of columns and parameters
+        (``log(y)``) giving a finite value for every row."""
+        ds = p.dataset
+        assert ds is not None
+        if not isinstance(value, str) or value in ds.columns or NAME_RE.match(value.strip()):
+            p.target = self._column("target", value, ds)
+            return
+        expr = self._expression("target", value, list(ds.columns) + list(p.parameters))
+        if expr is None:
+            return
+        if not expr.names_used & set(ds.columns):
+            self.fail("target", f"'{value}' uses no column of {ds.path.name}; give a column "
+                                f"({', '.join(ds.columns[:12])}) or an expression of columns")
+            return
+        p.target, p.target_expression = value, expr
+        try:
+            y = p.target_values()
+        except (ExpressionError, ValueError) as exc:
+            self.fail("target", f"'{value}' must give one number per data row "
+                                f"({ds.rows}): {getattr(exc, 'message', exc)}")
+            p.target, p.target_expression = "", None
+            return
+        bad = np.flatnonzero(~np.isfinite(y))
+        if bad.size:
+            i = int(bad[0])
+            row = ", ".join(f"{c}={ds.column(c)[i]:g}" for c in sorted(p.target_columns))
+            more = f" and {bad.size - 1} more rows" if bad.size > 1 else ""
+            self.fail("target", f"'{value}' is {y[i]} at data row {i + 1} of {ds.path.name} "
+                                f"({row}){more}; every row needs a finite target: fix the data "
+                                "or the expression")
+            p.target, p.target_expression = "", None
 
     def _read_train(self, d: dict[str, Any], p: Problem) -> None:
         p.dataset = self._dataset(d)
@@ -620,8 +702,19 @@ class _SpecReader:
         else:
             p.checkpoints = ck
 
+    def _method_takes_the_spec(self, p: Problem) -> None:
+        """Refuse bounds or constraints the method would silently ignore (one rule:
+        :mod:`.method_capabilities`)."""
+        if self.method_unknown:
+            return  # the method itself is wrong: that is the one thing to say about it
+        bounded = [v.name for v in p.variables if v.bounded]
+        raw = self.data.get("constraints")
+        count = len(raw) if isinstance(raw, list) else 0
+        for fld, message in refusals(p.kind, p.method, bounded, count):
+            self.fail(fld, message)
+
     def _all_names(self, p: Problem) -> list[str]:
-        names = [v.name for v in p.variables]
+        names = [v.name for v in p.variables] + self.refused_variables
         for k in p.parameters:
             if k in names:
                 self.fail(f"parameters.{k}", "has the same name as a variable")
@@ -639,6 +732,15 @@ class _SpecReader:
         spec["format"] = FORMAT
         spec["solver"] = {"method": p.method, "options": p.options}
         return spec
+
+
+def _element(name: str, index: int, scalar: bool) -> str:
+    """How a message names one value of a variable: ``x[3]``, or ``x`` for a scalar."""
+    return f"'{name}'" if scalar else f"'{name}[{index}]'"
+
+
+def _more(count: int) -> str:
+    return f" (and {count - 1} more element{'s' if count > 2 else ''})" if count > 1 else ""
 
 
 def _show(value: Any) -> str:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine import new_run
+from .engine import check_solvable, new_run
 from .library import Library
 from .problems import Problem
 from .runs import Run
@@ -76,6 +77,7 @@ def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
     from .engine import solve
     from .problems import problem_from_dict
 
+    _interrupt_on_signals(interrupt)
     try:
         problem = problem_from_dict(spec, base_dir=Path(base_dir) if base_dir else None)
         warm_start = WarmStart(**warm) if warm else None
@@ -98,6 +100,15 @@ def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+
+
+def _interrupt_on_signals(interrupt: Any) -> None:
+    """In the child, SIGINT and SIGTERM set the interrupt flag: the solve stops
+    within one evaluation and its state still goes back to the parent. A
+    terminal's Ctrl+C reaches the child too (same process group); dying of it
+    would lose the run."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda _signum, _frame: interrupt.set())
 
 
 def _guarded_in_child(conn: Any, folder: Path, problem: Problem, warm: WarmStart,
@@ -254,7 +265,10 @@ class _ChildSolve:
     def _died(self) -> None:
         self._process.join(timeout=5)
         code = self._process.exitcode
-        if self._cancel.is_set() or code is not None and code < 0:
+        if self._interrupt.is_set() and not self._cancel.is_set():
+            self._end_unfinished("interrupted", "interrupted; the solver process ended "
+                                 f"before it returned its state (exit code {code})")
+        elif self._cancel.is_set() or code is not None and code < 0:
             self._end_unfinished("cancelled",
                                  f"the solver process was stopped (exit code {code})")
         else:
@@ -291,6 +305,7 @@ class ProcessSolve(_ChildSolve):
 
     def __init__(self, problem: Problem, warm: WarmStart | None = None,
                  run_id: str | None = None, nice: int = 0) -> None:
+        check_solvable(problem, warm)  # refused input: no run, no child
         run = new_run(problem, warm, run_id)
         run.status = "running"
         super().__init__(problem, warm, [run], None, f"warmdesk-solve-{run.id[:8]}", nice)
@@ -316,6 +331,7 @@ class GuardedProcessSolve(_ChildSolve):
 
     def __init__(self, library_folder: str | Path, problem: Problem, warm: WarmStart,
                  nice: int = 0) -> None:
+        check_solvable(problem, warm)
         super().__init__(problem, warm, [], Path(library_folder),
                          f"warmdesk-guarded-{problem.content_hash()[:8]}", nice)
 

@@ -19,6 +19,14 @@ STATUSES = ("queued", "running", "converged", "stopped", "failed", "interrupted"
 #: Statuses whose solution (and state) can seed a warm start.
 USABLE_STATUSES = ("converged", "stopped", "interrupted")
 
+
+def is_usable(status: str | None, info: dict[str, Any] | None) -> bool:
+    """Whether a run with this status and ``info`` can seed a warm start: a
+    finished or interrupted one, or a failed one that kept its last iterate."""
+    return status in USABLE_STATUSES or (
+        status == "failed" and bool((info or {}).get("kept_iterate")))
+
+
 #: One row per iteration (for ``ode``: per accepted step). Columns that do not
 #: apply to a kind hold NaN: ``fun`` for ode, ``t`` for optimisers.
 HISTORY_COLUMNS = ("iter", "nfev", "njev", "wall_s", "fun", "grad_norm", "constr_viol", "step", "t")
@@ -128,7 +136,7 @@ class Run:
     @property
     def usable(self) -> bool:
         """Whether this run can seed a warm start."""
-        return self.status in USABLE_STATUSES and bool(self.solution)
+        return is_usable(self.status, self.info) and bool(self.solution)
 
     @property
     def warm_source(self) -> str | None:
@@ -143,7 +151,8 @@ class Run:
                 "warm_source": self.warm_source,
                 "warm_payload": list(self.warm.payload) if self.warm else [],
                 "warm_mode": self.warm.mode if self.warm else None,
-                "solution": {k: np.asarray(v).tolist() for k, v in self.solution.items()}}
+                "solution": {k: np.asarray(v).tolist() for k, v in self.solution.items()},
+                **({"fit_report": self.info["fit_report"]} if "fit_report" in self.info else {})}
 
     # -- plain-data form (for the process boundary and for storage)
     def to_dict(self) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from .errors import WarmStartError
+from .method_capabilities import honours_bounds
 from .mapping_report import format_report  # noqa: F401 - re-exported (CLI, GUI)
 from .problems import Problem
 from .runs import Run
@@ -34,6 +35,9 @@ def warm_start_from_run(problem: Problem, run: Run, use_state: bool = True) -> W
     else:
         x0 = _map_by_name(problem, run.solution, report)
     x0 = _clip(problem, x0, report)
+    if report["clipped"] and not honours_bounds(run.kind, run.method):
+        report["source_note"] = (f"run {run.id[:8]} was made by {run.method}, which ignores "
+                                 "bounds: its point lay outside the new bounds")
     payload = ["weights" if problem.kind == "train" else "x0"]
     state = _state_payload(problem, run, report)
     report["payload"] = payload + sorted(state)

@@ -17,6 +17,7 @@ from .. import __version__
 from ..core.errors import WarmDeskError
 from ..core.library import Library, default_library_dir
 from ..resources_path import icon_path
+from ..app_args import app_parser
 from .background import wait_for_background
 from .file_open_events import FileOpenFilter
 from .settings import AppSettings
@@ -24,16 +25,7 @@ from .single_instance import claim_or_hand_over
 
 
 def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="warmdesk", description="WarmDesk desktop app")
-    parser.add_argument("--library", metavar="DIR", help="the run library folder")
-    parser.add_argument("--screenshot", metavar="PATH",
-                        help="start, wait until the window has loaded and drawn, save a PNG "
-                             "of it to PATH and exit")
-    parser.add_argument("--size", metavar="WxH", default="1440x900",
-                        help="window size for --screenshot (default 1440x900)")
-    parser.add_argument("files", nargs="*", help="run files (.wdrun) to import, or a problem "
-                                                 "(.json) to open")
-    return parser.parse_args(list(argv))
+    return app_parser().parse_args(list(argv))
 
 
 def make_application(argv: Sequence[str]) -> QApplication:

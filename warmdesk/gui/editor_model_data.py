@@ -52,7 +52,8 @@ class FitForm(ModelForm):
         self.model.edit.setToolTip("Uses the variables, the parameters and every data column "
                                    "except the target (each a vector with one value per row)")
         self.model.edited.connect(self._changed)
-        self.target = _combo(True, tip="The column the model should match")
+        self.target = _combo(True, tip="The column the model should match, or an expression "
+                                       "of columns such as log(y)")
         self.sigma = _combo(True, tip="The uncertainty of each target value: a column of "
                                       "positive values or one number > 0 (empty: 1)")
         self.sigma.lineEdit().setPlaceholderText("1 (default)")
@@ -67,7 +68,7 @@ class FitForm(ModelForm):
         form = make_form(self)
         form.setContentsMargins(8, 8, 8, 8)
         form.addRow("Model", with_hint(self.model, self.names_hint))
-        form.addRow("Target column", self.target)
+        form.addRow("Target", self.target)
         form.addRow("Sigma", self.sigma)
         form.addRow("Loss", self.loss)
         form.addRow("f_scale", self.f_scale)

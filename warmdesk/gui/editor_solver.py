@@ -15,8 +15,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeaderView, QLabel,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.problems import (BOUNDED_METHODS, CONSTRAINED_METHODS, DEFAULT_METHOD,
-                             IMPLICIT_ODE_METHODS, METHODS)
+from ..core.method_capabilities import method_note
+from ..core.problems import DEFAULT_METHOD, METHODS
 from ..core.solvers.options import allowed_options, check_options
 from .editor_expression import monospace_font
 from .editor_model import make_form, show_text
@@ -59,23 +59,6 @@ def default_of(kind: str, method: str, option: str) -> str:
     return METHOD_DEFAULTS.get(method, {}).get(option, SCIPY_DEFAULTS.get(option, ""))
 
 
-def method_note(kind: str, method: str) -> str:
-    """What a method can do, in a line."""
-    if kind == "fit":
-        return ("Levenberg-Marquardt: no bounds, only the linear loss, needs rows ≥ unknowns"
-                if method == "lm" else "Honours bounds and every loss.")
-    if kind == "ode":
-        return ("Stiff problems (uses the exact Jacobian of the right-hand side)."
-                if method in IMPLICIT_ODE_METHODS else "Non-stiff, explicit.")
-    notes = ["honours bounds" if method in BOUNDED_METHODS else "does not enforce bounds"]
-    if kind == "minimize":
-        notes.append("handles constraints" if method in CONSTRAINED_METHODS
-                     else "no constraints")
-    if method in ("Nelder-Mead", "Powell"):
-        notes.append("uses no gradient")
-    return "; ".join(notes).capitalize() + "."
-
-
 class SolverPanel(QWidget):
     """``solver.method`` and ``solver.options``."""
 
@@ -94,6 +77,13 @@ class SolverPanel(QWidget):
         self.method.setMinimumContentsLength(14)
         self.method_note = QLabel()
         self.method_note.setObjectName("hint")
+        #: The core's refusal of the method for this spec (bounds or constraints it
+        #: would ignore), shown under the method; hidden when there is none.
+        self.method_error = QLabel()
+        self.method_error.setObjectName("fieldError")
+        self.method_error.setWordWrap(True)
+        self.method_error.setStyleSheet("color: rgb(190, 0, 0);")
+        self.method_error.hide()
         self.table = QTableWidget(0, len(self.COLUMNS))
         self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
         self.table.verticalHeader().setVisible(False)
@@ -114,6 +104,7 @@ class SolverPanel(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow("Method", self.method)
         form.addRow("", self.method_note)
+        form.addRow("", self.method_error)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(form)
@@ -156,6 +147,19 @@ class SolverPanel(QWidget):
         if name in self._origin and format_value(self._origin[name]) == text:
             return copy.deepcopy(self._origin[name])
         return parse_flag(text)
+
+    def show_problems(self, problems: list[tuple[str, str]]) -> None:
+        """Mark the method with the validator's ``solver.method`` messages (if any)."""
+        messages = [message for fld, message in problems if fld == "solver.method"]
+        self.method_error.setText("\n".join(messages))
+        self.method_error.setVisible(bool(messages))
+        self.method.setToolTip(self.method_error.text())
+        self.method.setStyleSheet("QComboBox { border: 1px solid rgb(190, 0, 0); }"
+                                  if messages else "")
+
+    def method_problem(self) -> str:
+        """The refusal shown under the method ("" when there is none)."""
+        return self.method_error.text() if self.method_error.isVisibleTo(self) else ""
 
     def set_method(self, method: str) -> None:
         self.method.setCurrentText(method)

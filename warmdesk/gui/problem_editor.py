@@ -38,7 +38,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
-from ..core.problems import FORMAT, KINDS, Problem
+from ..core.problems import FORMAT, KINDS, Problem, fit_target_columns
 from ..core.runs import Run
 from .background import run_in_background
 from .editor_data import DataPicker
@@ -330,8 +330,8 @@ class ProblemEditor(QWidget):
             form.set_names(variables + parameters)
         elif isinstance(form, FitForm):
             columns = self.data.columns
-            target = form.target_column()
-            usable = [c for c in columns or [] if c != target]
+            taken = fit_target_columns(form.target_column(), columns or [])
+            usable = [c for c in columns or [] if c not in taken]
             form.set_names(variables + parameters + usable, open_names=columns is None)
             groups.append(("columns", usable) if columns is not None
                           else ("columns", ["(reading the data file…)"]))
@@ -366,6 +366,7 @@ class ProblemEditor(QWidget):
         problems = local + problems
         self._pending = False
         self._mark_tabs(problems)
+        self.solver.show_problems(problems)
         if problems or problem is None:
             self._problem = None
             self.status_panel.show_problems(problems)
@@ -400,6 +401,8 @@ class ProblemEditor(QWidget):
         for expression in self.forms[self._kind].expression_fields():
             if field == expression.field or field.startswith(expression.field + "."):
                 expression.edit.setFocus()
+        if field == "solver.method":
+            self.solver.method.setFocus()
         head = field.split(".")[0]
         if head in ("name", "tags", "description"):
             getattr(self.header, head).setFocus()

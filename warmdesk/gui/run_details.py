@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, Q
                                QTableView, QTextBrowser, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
+from ..core.fit_report import FitReport
 from ..core.library import Library
 from ..core.runs import Run
 from ..core.mapping_report import format_report
@@ -116,6 +117,7 @@ def summary_html(run: Run) -> str:
         rows.append(("Solver state kept", ", ".join(
             f"{html.escape(k)} {'×'.join(map(str, np.shape(v))) or 'scalar'}"
             for k, v in run.state.items())))
+    rows += _fit_report_rows(run)
     rows += [(label, html.escape(format_value(run.info[key])))
              for key, label in INFO_LINES.items() if run.info.get(key) is not None]
     rows += [("Warning", html.escape(str(w))) for w in run.info.get("warnings", [])]
@@ -126,6 +128,21 @@ def summary_html(run: Run) -> str:
                    f'valign="top" width="1%">{label}</td>'
                    f"<td>{value}</td></tr>" for label, value in rows)
     return f"<table cellspacing='3' width='100%'>{body}</table>"
+
+
+def _fit_report_rows(run: Run) -> list[tuple[str, str]]:
+    """A fit's parameter uncertainties (core/fit_report.py) and its warnings, in red."""
+    if "fit_report" not in run.info:
+        return []
+    report = FitReport.read(run.info["fit_report"])
+    if report is None:
+        return [("Fit report", "stored in a form this version cannot read")]
+    lines = [line for line in report.lines() if not line.startswith("warning: ")]
+    rows = [("Fit report", "<pre style=\"white-space:pre-wrap\">"
+             + html.escape("\n".join(lines)) + "</pre>")]
+    rows += [("Fit warning", f'<span style="color:#b3261e">{html.escape(flag)}</span>')
+             for flag in report.flags]
+    return rows
 
 
 class RunDetails(QWidget):

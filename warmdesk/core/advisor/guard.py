@@ -27,13 +27,13 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..engine import new_run, solve
+from ..engine import check_solvable, new_run, solve
 from ..errors import WarmDeskError
-from ..warmstart import warm_start_from_run
 from ..library import Library
 from ..problems import Problem
 from ..runs import Run
 from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
+from .expectation import value_at_solution
 from .merit import merit_function
 from . import outcomes
 
@@ -90,6 +90,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     """Solve warm under the guard. Returns the kept run and what the guard did;
     every run made (``report.runs``) should be saved by the caller (again: the
     guard adds its report to them after ``on_run_end``)."""
+    check_solvable(problem, warm)  # refused input: no run started, none to save
     control = control or SolveControl()
     hooks = (on_run_start, on_run_end)
     refs = [] if problem.kind == "ode" else outcomes.cold_references(
@@ -108,7 +109,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         ref_nfev = min((r[1] for r in refs if r[1] > 0), default=ref_nfev)
     budget = max(MIN_BUDGET, int(BUDGET_FRACTION * ref_nfev))
     merit = merit_function(problem)  # built once: it compiles (or, for train, copies the data)
-    ref_value = min(_value_at_reference(library, problem, merit, r[0]) for r in refs)
+    ref_value = min(value_at_solution(library, problem, merit, r[0]) for r in refs)
     if problem.constraints:
         # no going on past the budget here (a lower f can be infeasible): when warm
         # starts of this problem have needed more than the budget, a guarded warm
@@ -225,24 +226,14 @@ def _progress(verdict: dict[str, Any]) -> str:
             f"{100 * verdict['cold_progress']:.0f}%")
 
 
-def _value_at_reference(library: Library, problem: Problem,
-                        merit: Callable[[np.ndarray], tuple[float, float]], ref_id: str) -> float:
-    """The new objective (``merit``) at the cold reference's solution (inf if it does not map)."""
-    try:
-        ref = library.get_run(ref_id, history=False)
-        x = warm_start_from_run(problem, ref, use_state=False).x0
-    except (WarmDeskError, ValueError):
-        return math.inf
-    f, viol = merit(x)
-    return f if viol <= 1e-8 else math.inf
-
-
 def _better(warm: Run, cold: Run) -> Run:
     """The run with the lower objective (a warm iterate stopped by the budget
     counts too); on a tie, the converged one."""
     candidates = [r for r in (warm, cold) if r.fun is not None and r.solution]
     if not candidates:
         return cold
+    ended = [r for r in candidates if r.status != "failed"]  # a failed run keeps an iterate
+    candidates = ended or candidates
     best = min(candidates, key=lambda r: (r.fun, r.status != "converged"))
     tie = [r for r in candidates if r.fun <= best.fun + 1e-12 * max(1.0, abs(best.fun))]
     return next((r for r in tie if r.status == "converged"), best)

@@ -25,6 +25,11 @@ from ..runs import Run
 from ..similarity import parameter_vector, relative_distances
 
 
+#: Cold references are runs that ended on their own: an interrupted or failed
+#: run's evaluations are not what a cold solve takes.
+_ENDED = "JOIN runs r ON r.id = f.run_id AND r.status IN ('converged', 'stopped') "
+
+
 def cold_references(library: Library, problem_hash: str, structure_hash: str,
                     spec: dict[str, Any], exclude: str | None = None,
                     k: int = 1) -> list[tuple[str, int, float, str]]:
@@ -34,15 +39,15 @@ def cold_references(library: Library, problem_hash: str, structure_hash: str,
     runs of the same structure nearest in parameters ("estimated")."""
     out: list[tuple[str, int, float, str]] = []
     same = library.read(
-        "SELECT f.run_id, f.nfev, f.fun FROM run_features f "
+        "SELECT f.run_id, f.nfev, f.fun FROM run_features f " + _ENDED +
         "WHERE f.problem_hash=? AND f.is_cold=1 AND f.usable=1 "
         "AND f.run_id != ? ORDER BY f.created_at DESC LIMIT ?", (problem_hash, exclude or "", k))
     out += [(r[0], int(r[1]), _num(r[2]), "measured") for r in same]
     if len(out) >= k:
         return out[:k]
     rows = library.read(
-        "SELECT f.run_id, f.nfev, f.fun, f.params FROM run_features f"
-        " WHERE f.structure_hash=? AND f.is_cold=1 AND f.usable=1 AND "
+        "SELECT f.run_id, f.nfev, f.fun, f.params FROM run_features f " + _ENDED +
+        "WHERE f.structure_hash=? AND f.is_cold=1 AND f.usable=1 AND "
         "f.run_id != ? AND f.problem_hash != ? "
         "ORDER BY f.created_at DESC LIMIT 2000", (structure_hash, exclude or "", problem_hash))
     _, p = parameter_vector(spec)

@@ -127,6 +127,10 @@ class Recorder:
         self._xs: list[np.ndarray] = []
         self._prev_x: np.ndarray | None = None
         self._pending: list[np.ndarray] = []
+        #: The last iterate recorded (with ``row(x=...)``) and its objective:
+        #: what a run that fails later keeps as its warm-start point.
+        self.last_x: np.ndarray | None = None
+        self.last_fun = NAN
 
     def start_at(self, x: np.ndarray) -> None:
         """The start point, for the first step length."""
@@ -135,8 +139,12 @@ class Recorder:
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
-    def evaluation(self, value: float, what: str = "objective") -> None:
-        """Count one function evaluation; stop or fail at once if asked to."""
+    def evaluation(self, value: float, what: str = "objective", trial: bool = False) -> None:
+        """Count one function evaluation; stop or fail at once if asked to.
+
+        A non-finite ``value`` ends the solve, unless it is at a ``trial`` point
+        the solver itself rejects when it is not finite (least squares shrinks
+        its trust region, as MINPACK does); then it is only counted."""
         self.nfev += 1
         control = self.control
         if control.cancel_flag.is_set() or control.interrupt_flag.is_set():
@@ -150,7 +158,7 @@ class Recorder:
             else:
                 self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
                 raise Stopped("interrupted")
-        if not math.isfinite(value):
+        if not math.isfinite(value) and not trial:
             raise SolveFailed(f"the {what} is {value} at evaluation {self.nfev} "
                               f"(iteration {self.nit})")
 
@@ -161,13 +169,15 @@ class Recorder:
         self.nit += 1
         now = time.perf_counter()
         if x is not None:
+            kept = x.copy()
+            self.last_x, self.last_fun = kept, fun
             if x.size <= BULK_STEP_MAX_N and self._prev_x is not None:
-                self._xs.append(x.copy())
+                self._xs.append(kept)
             else:
                 if self._prev_x is not None and self._prev_x.shape == x.shape:
                     d = x - self._prev_x
                     step = math.sqrt(float(d @ d))
-                self._prev_x = x.copy()
+                self._prev_x = kept
         self._raw.append((self.nit, self.nfev, self.njev, now - self.t0, fun, grad_norm,
                           constr_viol, step, t))
         if len(self._raw) >= MATERIALIZE_ROWS or (

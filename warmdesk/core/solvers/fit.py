@@ -5,43 +5,168 @@ The Jacobian is exact (one vectorised forward pass over our compiled model,
 iteration costs one residual and one Jacobian evaluation instead of n+1
 residuals. least_squares keeps no state worth passing back beyond x, so the
 only payload is ``x0``.
+
+A non-finite residual at a *trial* point is handed to the solver, which
+rejects the step and shrinks its trust region (scipy's trf/dogbox test it,
+MINPACK's lm reads it as no reduction); only a non-finite value at the start
+or at a point the solver accepts ends the run ``failed``. An end point is
+checked for stationarity (:mod:`.stationarity`) and described by a
+:class:`~warmdesk.core.fit_report.FitReport` stored as ``info.fit_report``.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy import optimize
 
 from ..errors import SolveFailed
+from ..fit_report import fit_report, flat_names
 from ..problems import Problem
+from . import stationarity
 from .base import SolveContext, Stopped
 from .compiled import VectorFunction, expression_vector
 from .minimize import _split_copy
 
 PAYLOADS = ("x0",)
+COST = "sum of squared residuals"
 
 
 def residual_function(problem: Problem) -> VectorFunction:
     """r(x) = (model(x, columns) - target) / sigma, one entry per data row."""
     ds = problem.dataset
     assert ds is not None and problem.model is not None
-    columns = {c: ds.column(c) for c in ds.columns if c != problem.target}
+    columns = {c: ds.column(c) for c in ds.columns if c not in problem.target_columns}
     model = expression_vector(problem, problem.model, ds.rows, extra=columns)
-    y = ds.column(problem.target)
-    if isinstance(problem.sigma, str):
-        sigma: np.ndarray | float = ds.column(problem.sigma)
-    else:
-        sigma = float(problem.sigma) if problem.sigma is not None else 1.0
+    y = problem.target_values()
+    sigma = _sigma(problem)
     base_np, base_dual = model._np, model._dual
     return VectorFunction(problem, lambda env: (base_np(env) - y) / sigma,
                           lambda env: (base_dual(env) - y) / sigma, extra=columns)
 
 
+def _sigma(problem: Problem) -> np.ndarray | float:
+    if isinstance(problem.sigma, str):
+        assert problem.dataset is not None
+        return problem.dataset.column(problem.sigma)
+    return float(problem.sigma) if problem.sigma is not None else 1.0
+
+
+def loss_weights(r: np.ndarray, loss: str, f_scale: float) -> tuple[float, np.ndarray]:
+    """scipy's robust cost ``0.5 f_scale^2 sum rho(z)``, ``z = (r/f_scale)^2``, and
+    ``rho'(z)`` per row (the weight of each residual in the gradient)."""
+    z = (r / f_scale) ** 2
+    if loss == "linear":
+        rho, drho = z, np.ones_like(z)
+    elif loss == "soft_l1":
+        rho, drho = 2 * (np.sqrt(1 + z) - 1), 1 / np.sqrt(1 + z)
+    elif loss == "huber":
+        big = z > 1
+        rho = np.where(big, 2 * np.sqrt(z) - 1, z)
+        drho = np.where(big, 1 / np.sqrt(np.where(big, z, 1.0)), 1.0)
+    elif loss == "cauchy":
+        rho, drho = np.log1p(z), 1 / (1 + z)
+    else:  # arctan
+        rho, drho = np.arctan(z), 1 / (1 + z ** 2)
+    return 0.5 * f_scale ** 2 * float(np.sum(rho)), drho
+
+
+class _Fit:
+    """One fit: the residuals and Jacobian as least_squares sees them, counted."""
+
+    def __init__(self, ctx: SolveContext) -> None:
+        self.ctx = ctx
+        p = ctx.problem
+        self.rf = residual_function(p)
+        self.scale = np.abs(p.target_values() / _sigma(p))
+        self.last: dict[str, np.ndarray] = {}
+        self.at_start = True
+
+    def cost(self, r: np.ndarray) -> float:
+        return loss_weights(r, self.ctx.problem.loss, self.ctx.problem.f_scale)[0]
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        rec = self.ctx.recorder
+        r = self.rf.value(x)
+        cost = 0.5 * float(np.dot(r, r))
+        if self.at_start:
+            self.at_start = False
+            if not math.isfinite(cost):
+                raise SolveFailed(_not_finite_at_start(self.ctx.problem, r))
+        elif not math.isfinite(cost):
+            self.ctx.run.info["rejected_non_finite"] = (
+                int(self.ctx.run.info.get("rejected_non_finite", 0)) + 1)
+        rec.evaluation(cost, COST, trial=True)
+        return r
+
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        """At an accepted point (least_squares asks for J only there)."""
+        rec, p = self.ctx.recorder, self.ctx.problem
+        rec.njev += 1
+        rec.control.check()
+        jac = self.rf.jacobian(x)
+        if not np.all(np.isfinite(jac)):
+            raise SolveFailed(f"the Jacobian holds NaN or Inf at evaluation {rec.nfev} "
+                              f"(iteration {rec.nit}), at a point the solver accepted")
+        if p.method == "lm":  # lm takes no callback: one Jacobian is one iteration
+            r = self.rf.value(x)
+            self.accepted(float(0.5 * np.dot(r, r)), float(np.max(np.abs(jac.T @ r))), x)
+        return jac
+
+    def callback(self, intermediate_result: optimize.OptimizeResult) -> None:
+        opt = getattr(intermediate_result, "optimality", None)
+        self.accepted(float(intermediate_result.cost),
+                      float(opt) if opt is not None else math.nan,
+                      np.asarray(intermediate_result.x, dtype=float))
+
+    def accepted(self, cost: float, grad_norm: float, x: np.ndarray) -> None:
+        rec = self.ctx.recorder
+        if not math.isfinite(cost):
+            raise SolveFailed(f"the {COST} is {cost} at evaluation {rec.nfev} (iteration "
+                              f"{rec.nit + 1}), at a point the solver accepted")
+        rec.row(fun=cost, grad_norm=grad_norm, x=np.array(x, dtype=float))
+        self.last["x"] = np.array(x, dtype=float)
+
+    def least_squares(self, x0: np.ndarray) -> optimize.OptimizeResult:
+        p = self.ctx.problem
+        lower, upper = p.bounds_arrays()
+        kwargs: dict[str, Any] = dict(p.options)
+        kwargs["max_nfev"] = int(kwargs["max_nfev"]) if "max_nfev" in kwargs else None
+        if p.method != "lm":
+            kwargs.update(bounds=(lower, upper), loss=p.loss, f_scale=p.f_scale,
+                          callback=self.callback)
+        return optimize.least_squares(self.residuals, x0, jac=self.jacobian, method=p.method,
+                                      **kwargs)
+
+    def not_stationary(self, x: np.ndarray, r: np.ndarray, jac: np.ndarray
+                       ) -> tuple[float, float] | None:
+        """(first-order optimality, drop of the cost) when a Cauchy or Gauss-Newton
+        probe lowers the cost by more than the f tolerance (stationarity.py)."""
+        p = self.ctx.problem
+        cost, w = loss_weights(r, p.loss, p.f_scale)
+        root = np.sqrt(w)
+        lower, upper = p.bounds_arrays() if p.method != "lm" else (None, None)
+        g = jac.T @ (w * r)
+        optimality = float(np.max(np.abs(stationarity.projected_gradient(x, g, lower, upper)))
+                           ) if x.size else 0.0
+        noise = stationarity.cost_noise(r, self.scale)
+        best = 0.0
+        for point in stationarity.least_squares_probes(x, root * r, root[:, None] * jac,
+                                                       lower, upper):
+            r_moved = self.rf.value(point)
+            self.ctx.recorder.evaluation(0.5 * float(np.dot(r_moved, r_moved)), COST, trial=True)
+            moved = self.cost(r_moved)
+            if (math.isfinite(moved) and stationarity.least_squares_lowers_too_much(
+                    p.options, cost, moved, noise)):
+                best = max(best, cost - moved)
+        return (optimality, best) if best > 0 else None
+
+
 def solve_fit(ctx: SolveContext) -> None:
     p, run, rec = ctx.problem, ctx.run, ctx.recorder
-    rf = residual_function(p)
+    fit = _Fit(ctx)
     x0 = ctx.start_point()
     lower, upper = p.bounds_arrays()
     x0 = np.clip(x0, lower, upper)
@@ -51,61 +176,85 @@ def solve_fit(ctx: SolveContext) -> None:
         if not np.all(inside):
             span = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
             x0 = np.clip(x0, lower + 1e-10 * span, upper - 1e-10 * span)
-    last = {"x": x0.copy()}
+    fit.last["x"] = x0.copy()
     rec.start_at(x0)
-
-    def residuals(x: np.ndarray) -> np.ndarray:
-        r = rf.value(x)
-        cost = 0.5 * float(np.dot(r, r))
-        rec.evaluation(cost, "sum of squared residuals")
-        return r
-
-    def jacobian(x: np.ndarray) -> np.ndarray:
-        rec.njev += 1
-        rec.control.check()
-        jac = rf.jacobian(x)
-        if not np.all(np.isfinite(jac)):
-            raise SolveFailed(f"the Jacobian holds NaN or Inf at evaluation {rec.nfev}")
-        if p.method == "lm":  # lm takes no callback: one Jacobian is one iteration
-            r = rf.value(x)
-            rec.row(fun=0.5 * float(np.dot(r, r)), grad_norm=float(np.max(np.abs(jac.T @ r))),
-                    x=np.array(x, dtype=float))
-            last["x"] = np.array(x, dtype=float)
-        return jac
-
-    def callback(intermediate_result: optimize.OptimizeResult) -> None:
-        x = np.asarray(intermediate_result.x, dtype=float)
-        opt = getattr(intermediate_result, "optimality", None)
-        rec.row(fun=float(intermediate_result.cost),
-                grad_norm=float(opt) if opt is not None else math.nan, x=x)
-        last["x"] = x.copy()
-
-    kwargs = {k: v for k, v in p.options.items()}
-    kwargs["max_nfev"] = int(kwargs["max_nfev"]) if "max_nfev" in kwargs else None
-    if p.method != "lm":
-        kwargs.update(bounds=(lower, upper), loss=p.loss, f_scale=p.f_scale)
     try:
-        if p.method != "lm":
-            kwargs["callback"] = callback
-        res = optimize.least_squares(residuals, x0, jac=jacobian, method=p.method, **kwargs)
+        res = fit.least_squares(x0)
+        x, status, message = np.asarray(res.x, dtype=float), int(res.status), str(res.message)
+        optimality = float(res.optimality)
+        r, jac = _at_end(fit, x)
+        if status > 0:
+            x, status, message, r, jac, optimality = _stationary_or_said(
+                fit, x, r, jac, status, message, optimality)
     except Stopped as stop:
-        run.status = stop.status
-        run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
-        if stop.status == "interrupted":
-            run.solution = _split_copy(p, last["x"])
-            run.state = {"x": last["x"].copy()}
-            r = rf.value(last["x"])
-            run.fun = 0.5 * float(np.dot(r, r))
-            run.message = f"interrupted after {rec.nit} iterations; the last iterate is kept"
-        else:
-            run.message = f"cancelled after {rec.nit} iterations"
+        _stopped(ctx, fit, stop.status)
         return
-    x = np.asarray(res.x, dtype=float)
-    run.fun = float(res.cost)
+    run.fun = fit.cost(r)
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
-    run.message = str(res.message)
-    run.status = "converged" if res.status > 0 else "stopped"
+    run.message = message
+    run.status = "converged" if status > 0 else "stopped"
     run.solution = _split_copy(p, x)
     run.state = {"x": x.copy()}
-    run.info["optimality"] = float(res.optimality)
+    run.info["optimality"] = optimality
     run.info["rows"] = int(p.dataset.rows) if p.dataset else 0
+    run.info["fit_report"] = fit_report(x, jac, r, flat_names(p.layout)).to_dict()
+
+
+def _at_end(fit: _Fit, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals and Jacobian at the end point (one counted evaluation each)."""
+    rec = fit.ctx.recorder
+    r = fit.rf.value(x)
+    rec.evaluation(0.5 * float(np.dot(r, r)), COST)
+    rec.njev += 1
+    return r, fit.rf.jacobian(x)
+
+
+def _stationary_or_said(fit: _Fit, x: np.ndarray, r: np.ndarray, jac: np.ndarray,
+                        status: int, message: str, optimality: float
+                        ) -> tuple[np.ndarray, int, str, np.ndarray, np.ndarray, float]:
+    """A success checked for stationarity: restarted once (a fresh trust region)
+    when its end point is not a minimum; still not, the run ends stopped saying why."""
+    run = fit.ctx.run
+    found = fit.not_stationary(x, r, jac)
+    if found is None:
+        return x, status, message, r, jac, optimality
+    run.info["restarted_at"] = {"optimality": found[0], "drop": found[1],
+                                "fun": fit.cost(r)}
+    again = fit.least_squares(x)
+    x2 = np.asarray(again.x, dtype=float)
+    r2, jac2 = _at_end(fit, x2)
+    if fit.cost(r2) < fit.cost(r):
+        x, status, message, r, jac = x2, int(again.status), str(again.message), r2, jac2
+        optimality = float(again.optimality)
+    if status <= 0:
+        return x, status, message, r, jac, optimality
+    found = fit.not_stationary(x, r, jac)
+    if found is None:
+        return x, status, message, r, jac, optimality
+    run.info["not_stationary"] = {"optimality": found[0], "drop": found[1]}
+    message = stationarity.least_squares_message(fit.ctx.problem.method, *found)
+    return x, 0, message, r, jac, optimality
+
+
+def _stopped(ctx: SolveContext, fit: _Fit, status: str) -> None:
+    run, rec, p = ctx.run, ctx.recorder, ctx.problem
+    run.status = status
+    run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
+    if status == "interrupted":
+        x = fit.last["x"]
+        run.solution = _split_copy(p, x)
+        run.state = {"x": x.copy()}
+        run.fun = fit.cost(fit.rf.value(x))
+        run.message = f"interrupted after {rec.nit} iterations; the last iterate is kept"
+    else:
+        run.message = f"cancelled after {rec.nit} iterations"
+
+
+def _not_finite_at_start(problem: Problem, r: np.ndarray) -> str:
+    """Where the residuals are not finite at the start point, and what to do."""
+    bad = np.flatnonzero(~np.isfinite(r))
+    i = int(bad[0]) if bad.size else 0
+    more = f" and {bad.size - 1} more rows" if bad.size > 1 else ""
+    return (f"the {COST} is not finite at the start point: the residual of data row {i + 1} "
+            f"is {r[i]}{more}; the model '{problem.model.text if problem.model else ''}' "
+            "overflows or is undefined there. Choose start values where it is finite.")

@@ -24,11 +24,11 @@ import numpy as np
 from scipy import optimize
 
 from ..errors import SolveFailed
-from ..problems import BOUNDED_METHODS
+from ..method_capabilities import honours_bounds, methods_with
 from .base import SolveContext, Stopped
 from . import stationarity
 from .compiled import ScalarFunction, expression_vector
-from .noise_floor import DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
+from .noise_floor import DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 
 #: Accepted payloads per method (x0 is accepted by all).
@@ -55,7 +55,7 @@ MATRIX_STATE_MAX_N = 1000
 BARRIER_FLOOR = 1e-4
 #: A Nelder-Mead simplex passed back is resized to this fraction of the point's scale.
 SIMPLEX_FRACTION = 0.05
-GRADIENT_METHODS = ("BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
+GRADIENT_METHODS = methods_with("minimize", gradient=True)
 
 
 class _Objective:
@@ -141,7 +141,7 @@ def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], f
 
 def _bounds(ctx: SolveContext) -> optimize.Bounds | None:
     p = ctx.problem
-    if p.method not in BOUNDED_METHODS or not any(v.bounded for v in p.variables):
+    if not honours_bounds(p.kind, p.method) or not any(v.bounded for v in p.variables):
         return None
     lower, upper = p.bounds_arrays()
     return optimize.Bounds(lower, upper)
@@ -163,11 +163,8 @@ def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
     if method == "Newton-CG":
         kwargs["hessp"] = obj.hessp
     bounds = _bounds(ctx)
-    if bounds is not None:
+    if bounds is not None:  # a method that ignores bounds never gets a bounded spec
         kwargs["bounds"] = bounds
-    elif any(v.bounded for v in p.variables):
-        run.info.setdefault("notes", []).append(
-            f"{method} does not enforce bounds: they check the start point and clip warm starts")
     constraints, violation = _constraints(ctx)
     if constraints:
         kwargs["constraints"] = constraints
@@ -297,7 +294,8 @@ def _noise_floor_rule(method: str, options: dict[str, Any],
     keep = method == "BFGS" and x0.size <= MATRIX_STATE_MAX_N
     return NoiseFloorRule(float(options.get("gtol", DEFAULT_GTOL)), options.get("hess_inv0"),
                           keep_pairs=keep, continue_steps=keep,
-                          c1=float(options.get("c1", 1e-4)), c2=float(options.get("c2", 0.9)))
+                          c1=float(options.get("c1", 1e-4)),
+                          c2=float(options.get("c2", DEFAULT_C2[method])))
 
 
 def _restart_at(step: StepAtNoise, rule: NoiseFloorRule, obj: _Objective,

@@ -13,8 +13,11 @@ at once with "precision loss", the gradient still above ``gtol``.
 
 The rule, a narrow form of the "approximate Wolfe" acceptance of Hager and
 Zhang: a trial point ends the solve when its gradient already passes the
-method's own test (``max|g| <= gtol``, scipy's default infinity norm) and its
-f is no higher than the current iterate's by more than ``NOISE_REL * |f|``.
+method's own test (``max|g| <= gtol``, scipy's default infinity norm), its
+f is no higher than the current iterate's by more than ``NOISE_REL * |f|``,
+and scipy's line search would refuse it (a trial that meets the strong Wolfe
+conditions is left to scipy, which takes it and ends with its own message: the
+rule, and its "rounding noise" message, speak only where they decided the end).
 That is the point scipy would have stopped at had its line search accepted the
 step: the run ends ``converged`` there, and for BFGS with the inverse Hessian
 scipy would have returned (the current iteration's: scipy does not update it
@@ -43,6 +46,8 @@ import numpy as np
 METHODS = ("BFGS", "CG")
 #: scipy's default ``gtol`` for both.
 DEFAULT_GTOL = 1e-5
+#: scipy's default curvature constant of each method's line search.
+DEFAULT_C2 = {"BFGS": 0.9, "CG": 0.4}
 #: How far above the current iterate's f a trial may come out and still count
 #: as "no worse": far above rounding noise (~1e-16 relative) and far below any
 #: difference a user or the library's "worse optimum" test (1e-6) would see.
@@ -115,6 +120,8 @@ class NoiseFloorRule:
             return
         gmax = float(np.max(np.abs(g))) if g.size else 0.0
         if gmax <= self.gtol:
+            if self._wolfe_accepts(x, f, g):
+                return  # scipy takes this step itself and ends there: nothing to decide
             raise AcceptedAtNoise(np.array(x, dtype=float), f, self.fk, gmax)
         if self.continue_steps and f >= self.floor and gmax < self._gk_max:
             assert self._gk is not None
@@ -123,6 +130,18 @@ class NoiseFloorRule:
             refused = f > self.fk + self.c1 * gkd  # what scipy's Armijo test says
             if gkd < 0.0 and refused and float(g @ d) >= self.c2 * gkd:
                 raise StepAtNoise(np.array(x, dtype=float), f)
+
+    def _wolfe_accepts(self, x: np.ndarray, f: float, g: np.ndarray) -> bool:
+        """Whether scipy's line search accepts the trial ``x`` as it is (the strong
+        Wolfe conditions with the method's c1 and c2). Then scipy's own loop ends
+        there with its own message, and the rule must not claim the end: a clean
+        convergence (say to f = 0) is not "at the rounding noise"."""
+        if self._gk is None:
+            return False
+        d = x - self._xk
+        gkd = float(self._gk @ d)
+        return (gkd < 0.0 and f <= self.fk + self.c1 * gkd
+                and abs(float(g @ d)) <= self.c2 * abs(gkd))
 
     def iterate(self, x: np.ndarray, f: float, g: np.ndarray | None) -> bool:
         """scipy accepted ``x`` (its callback); ``g`` is the gradient evaluated there.
