@@ -20,7 +20,7 @@ from .errors import DataError
 
 MAX_BYTES = 200_000_000
 MAX_COLUMNS = 1_000
-COLUMN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+COLUMN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")  # \Z: no "x\n"
 
 
 @dataclass
@@ -79,7 +79,7 @@ def parse_csv(text: str, path: Path, sha256: str) -> Dataset:
     if len(header) > MAX_COLUMNS:
         raise DataError(f"{path.name}: {len(header)} columns; at most {MAX_COLUMNS}")
     for i, name in enumerate(header):
-        if not COLUMN_RE.fullmatch(name):
+        if not COLUMN_RE.match(name):
             raise DataError(f"{path.name}: column {i + 1} name {name[:40]!r} must start with a "
                             "letter and hold only letters, digits and '_'")
     if len(set(header)) != len(header):

@@ -51,8 +51,8 @@ FIT_LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 TRAIN_MODELS = ("logistic", "multinomial", "linear")
 
 MAX_NAME_LENGTH = 64
-#: Use with fullmatch: "$" would match before a final newline ("x\n").
-NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
+#: Anchored with \Z: "$" would match before a final newline ("x\n" was a name).
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 RESERVED_NAMES = frozenset({"pi", "e", "t"})
 NUMBER = (int, float)
 COMMON_FIELDS = frozenset({"format", "name", "kind", "description", "tags", "parameters",
@@ -394,7 +394,7 @@ class _SpecReader:
         return out
 
     def _check_name(self, fld: str, key: Any) -> bool:
-        if not isinstance(key, str) or not NAME_RE.fullmatch(key):
+        if not isinstance(key, str) or not NAME_RE.match(key):
             self.fail(fld, "names must start with a letter and hold only letters, digits and "
                            "'_' (at most 64 characters)")
             return False

@@ -87,7 +87,7 @@ class NamedTable(QWidget):
 
     def cell_is_bad(self, column: int, text: str) -> bool:
         if column == 0:
-            return not NAME_RE.fullmatch(text.strip())
+            return not NAME_RE.match(text.strip())
         return bool(text.strip()) and not is_numbers(parse_numbers(text))
 
     # ------------------------------------------------------------------ loading
