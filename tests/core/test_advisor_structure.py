@@ -27,7 +27,7 @@ from .factories import ROSENBROCK, build
 #: it is 40, at the default start (x = 0) 90: lower, but not near its minimum.
 PEAK: dict[str, Any] = {
     "format": "warmdesk.problem/1", "name": "peak", "kind": "minimize",
-    "variables": {"x": {"size": 10, "start": 0.0, "lower": -5, "upper": 5}},
+    "variables": {"x": {"size": 10, "start": 0.0}},
     "parameters": {"c": 3.0},
     "objective": "sum((x - c)**2) - exp(-sum((x - c)**2))",
     "solver": {"method": "BFGS", "options": {}}}

@@ -7,7 +7,10 @@ one transaction.
   save whose commit landed just before a kill can simply be repeated.
 - One writer connection (``BEGIN IMMEDIATE``, serialised in-process by a lock);
   each reading thread has its own connection, so reads never wait for a save.
-- On open, runs left ``running`` by a killed process become ``interrupted``.
+- A run saved ``running`` is owned by the process that saved it (an OS lock and
+  its recorded owner, :mod:`~warmdesk.core.run_owner`); on open, only runs
+  whose owner is provably gone become ``interrupted``, each by one conditional
+  update, so a live run, or one that finished meanwhile, is never overwritten.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from .errors import LibraryError
 from .library_features import features_from_meta, upsert_features
 from .library_query import SUMMARY_COLUMNS, RunQuery
 from .library_schema import MIGRATIONS, SCHEMA_VERSION
+from .run_owner import Owner, RunLock, claim, prove_gone, remove_stale_locks
 from .runs import Run
 from .text_rules import check_label, check_notes, check_tags
 
@@ -80,6 +84,26 @@ def _refuse_if(problem: str | None) -> None:
         raise LibraryError(problem)
 
 
+def _stored_history_rows(db: sqlite3.Connection, run_id: str) -> int:
+    """How many rows a run's stored history holds, read from the ``.npy`` header
+    alone (never inflating the whole array)."""
+    found = db.execute("SELECT data, encoding FROM arrays WHERE run_id=? AND key='history'",
+                       (run_id,)).fetchone()
+    if found is None:
+        return 0
+    data, encoding = found
+    try:
+        head = zlib.decompressobj().decompress(data, 4096) if encoding == "npyz" else \
+            bytes(data[:4096])
+        stream = io.BytesIO(head)
+        fmt = np.lib.format
+        readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+        shape = readers[fmt.read_magic(stream)](stream)[0]
+        return int(shape[0]) if shape else 0
+    except (zlib.error, ValueError, OSError, IndexError, TypeError, KeyError):
+        return 0
+
+
 def _sqlite_error(exc: sqlite3.Error, doing: str) -> LibraryError:
     text = str(exc)
     if "disk is full" in text or "disk I/O" in text:
@@ -95,16 +119,17 @@ class Library:
 
     def __init__(self, folder: str | Path | None = None, recover: bool = True) -> None:
         """Open (creating if needed) the library in ``folder``. ``recover``: mark
-        runs left ``running`` as ``interrupted`` (a crashed process's runs); a
-        process that opens the library beside a live app (a solver child
-        reading cold references) passes False, or it would "recover" the app's
-        live solves."""
+        runs left ``running`` by a process that is gone as ``interrupted`` (live
+        runs of other processes are left alone); a read-only helper (a solver
+        child reading cold references) passes False and writes nothing."""
         self.folder = Path(folder) if folder is not None else default_library_dir()
         self.path = self.folder / DB_NAME
         self._lock = threading.RLock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._closed = False
+        #: The locks of the runs this library saved ``running`` and has not finished.
+        self._claims: dict[str, RunLock] = {}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._db = self._connect()
@@ -143,6 +168,9 @@ class Library:
             if self._closed:
                 return
             self._closed = True
+            for lock in self._claims.values():  # unfinished: the next open recovers them
+                lock.release(remove=False)
+            self._claims.clear()
             for db in self._readers:
                 db.close()
             try:  # keep the query planner's statistics fresh (bounded work)
@@ -185,6 +213,8 @@ class Library:
                                f"(schema {version}; this one knows up to {SCHEMA_VERSION})")
         for target in range(version + 1, SCHEMA_VERSION + 1):
             with self._write(f"upgrading the library to schema {target}") as db:
+                if db.execute("PRAGMA user_version").fetchone()[0] >= target:
+                    continue  # another process opening it at the same time did this step
                 for step in MIGRATIONS[target]:
                     if callable(step):
                         step(db)
@@ -197,18 +227,73 @@ class Library:
         return int(self._read("PRAGMA user_version")[0][0])
 
     def _recover_running(self) -> int:
-        """Runs left ``running`` by a killed process become ``interrupted``."""
-        ids = [r[0] for r in self._read("SELECT id FROM runs WHERE status='running'")]
-        if not ids:
-            return 0  # nothing to do: opening writes nothing
-        with self._write("recovering interrupted runs") as db:
-            for run_id in ids:
-                meta = self._stored_meta(db, run_id)
-                meta["status"] = "interrupted"
-                meta["message"] = ("the process solving it ended before it finished; "
-                                   "what was saved of it is kept")
-                self._write_meta(db, run_id, meta)
-        return len(ids)
+        """Runs left ``running`` by an owner that is provably gone become
+        ``interrupted``; returns how many. Live runs of other processes are left
+        alone, and each run is marked by one conditional update (still
+        ``running``, same owner), so a run finished meanwhile is never touched."""
+        rows = self._read("SELECT r.id, o.host, o.pid, o.started FROM runs r LEFT JOIN "
+                          "run_owners o ON o.run_id = r.id WHERE r.status='running'")
+        remove_stale_locks(self.folder, {r[0] for r in rows})
+        gone: list[tuple[str, Owner | None, RunLock | None]] = []
+        committed = False
+        try:
+            for run_id, host, pid, started in rows:
+                if run_id in self._claims:
+                    continue  # ours, live
+                owner = Owner(host, int(pid), started) if host is not None else None
+                is_gone, lock = prove_gone(self.folder, run_id, owner)
+                if is_gone:
+                    gone.append((run_id, owner, lock))
+            if not gone:
+                return 0  # nothing to do: opening writes nothing
+            with self._write("recovering interrupted runs") as db:
+                recovered = sum(self._mark_interrupted(db, run_id, owner)
+                                for run_id, owner, _ in gone)
+            committed = True
+            return recovered
+        finally:
+            for _, _, lock in gone:
+                if lock is not None:
+                    lock.release(remove=committed)
+
+    def _mark_interrupted(self, db: sqlite3.Connection, run_id: str,
+                          owner: Owner | None) -> bool:
+        """Mark one run ``interrupted`` if it is still ``running`` under the owner
+        found gone; the message says what was kept of it."""
+        if owner is None:
+            same_owner = "NOT EXISTS (SELECT 1 FROM run_owners WHERE run_id=:id)"
+        else:
+            same_owner = ("EXISTS (SELECT 1 FROM run_owners WHERE run_id=:id AND host=:host "
+                          "AND pid=:pid AND started IS :started)")
+        changed = db.execute(
+            f"UPDATE runs SET status='interrupted' WHERE id=:id AND status='running' "
+            f"AND {same_owner}",
+            {"id": run_id, "host": owner.host if owner else None,
+             "pid": owner.pid if owner else None, "started": owner.started if owner else None})
+        if changed.rowcount != 1:
+            return False
+        meta = self._stored_meta(db, run_id)
+        meta["status"] = "interrupted"
+        meta["message"] = self._what_was_kept(db, run_id, meta)
+        self._write_meta(db, run_id, meta)
+        db.execute("DELETE FROM run_owners WHERE run_id=?", (run_id,))
+        return True
+
+    @staticmethod
+    def _what_was_kept(db: sqlite3.Connection, run_id: str, meta: dict[str, Any]) -> str:
+        """The message of a run whose process died: exactly what of it is stored."""
+        ended = "its process ended before the run finished (killed or crashed)"
+        nfev = int(meta.get("nfev") or 0)
+        if db.execute("SELECT 1 FROM arrays WHERE run_id=? AND key LIKE 'solution/%' LIMIT 1",
+                      (run_id,)).fetchone():
+            return (f"{ended}; its last saved iterate ({nfev} evaluations) is kept "
+                    "and can seed a warm start")
+        rows = _stored_history_rows(db, run_id)
+        if rows:
+            return (f"{ended}; no iterate was saved, only its progress up to then ({rows} "
+                    f"iterations, {nfev} evaluations recorded). Solve it again for a result")
+        return (f"{ended}; no iterate was saved; {nfev} evaluations recorded. "
+                "Solve it again for a result")
 
     # ------------------------------------------------------------------ writing
     def save_run(self, run: Run) -> None:
@@ -216,11 +301,57 @@ class Library:
         self.save_runs([run])
 
     def save_runs(self, runs: Iterable[Run]) -> None:
-        """Write several runs in one transaction (all or none)."""
+        """Write several runs in one transaction (all or none).
+
+        A run saved ``running`` is claimed by this process (its lock taken
+        before the commit, its owner recorded with it) until it is saved with
+        another status or the library is closed; see :mod:`.run_owner`."""
+        runs = list(runs)
         rows = [self._encode_run(run) for run in runs]
-        with self._write("saving the run") as db:
-            for row in rows:
-                self._insert(db, *row)
+        with self._lock:
+            taken = self._claim([run.id for run in runs if run.status == "running"])
+            try:
+                with self._write("saving the run") as db:
+                    for run, row in zip(runs, rows):
+                        self._insert(db, *row)
+                        self._record_owner(db, run)
+            except BaseException:
+                for run_id in taken:
+                    self._claims.pop(run_id).release(remove=True)
+                raise
+            for run in runs:
+                if run.status != "running" and run.id in self._claims:
+                    self._claims.pop(run.id).release(remove=True)
+
+    def _claim(self, run_ids: list[str]) -> list[str]:
+        """Take the lock of each live run not claimed yet; returns those taken."""
+        taken: list[str] = []
+        for run_id in run_ids:
+            if run_id in self._claims or run_id in taken:
+                continue
+            try:
+                lock = claim(self.folder, run_id)
+            except OSError:
+                continue  # no lock here (read-only folder?): the recorded owner still counts
+            if lock is None:
+                for mine in taken:
+                    self._claims.pop(mine).release(remove=True)
+                raise LibraryError(f"run {run_id[:12]} is being solved by another process; "
+                                   "it cannot be saved as running from this one")
+            self._claims[run_id] = lock
+            taken.append(run_id)
+        return taken
+
+    @staticmethod
+    def _record_owner(db: sqlite3.Connection, run: Run) -> None:
+        """A running run's owner is this process; a finished run has none."""
+        if run.status == "running":
+            me = Owner.this_process()
+            db.execute("INSERT OR REPLACE INTO run_owners (run_id, host, pid, started, "
+                       "claimed_at) VALUES (?, ?, ?, ?, ?)",
+                       (run.id, me.host, me.pid, me.started, time.time()))
+        else:
+            db.execute("DELETE FROM run_owners WHERE run_id=?", (run.id,))
 
     def import_runs(self, runs: Sequence[Run]) -> tuple[list[str], list[str]]:
         """Add runs that are not in the library yet, in one transaction.

@@ -12,7 +12,7 @@ from typing import Callable, Union
 
 from . import library_features
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Each step is SQL, or a function given the connection (inside the transaction).
 Step = Union[str, Callable[[sqlite3.Connection], None]]
@@ -93,5 +93,15 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
         "WHERE deleted_at IS NULL",
         "CREATE INDEX runs_live_kind_status_fun ON runs(kind, status, fun) "
         "WHERE deleted_at IS NULL",
+    ),
+    # 5: the owner of each live (``running``) run: the process that saved it,
+    # so that another process opening the library recovers only the runs whose
+    # owner is provably gone (core.run_owner). A row exists only while its run
+    # is ``running``; runs left running by an older WarmDesk have none.
+    5: (
+        """CREATE TABLE run_owners (
+            run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            host TEXT NOT NULL, pid INTEGER NOT NULL, started TEXT,
+            claimed_at REAL NOT NULL)""",
     ),
 }
