@@ -50,7 +50,7 @@ def _errors(spec: object, base_dir: Path | None = None) -> dict[str, str]:
 @pytest.mark.parametrize("mutate, field, words", [
     (lambda s: s.pop("format"), "format", "must be"),
     (lambda s: s.update(kind="maximize"), "kind", "must be one of"),
-    (lambda s: s.update(name=""), "name", "non-empty"),
+    (lambda s: s.update(name=""), "name", "1 to 200 characters"),
     (lambda s: s["solver"].update(method="Adam"), "solver.method", "must be one of"),
     (lambda s: s["solver"]["options"].update(gtoll=1), "solver.options.gtoll", "not an option"),
     (lambda s: s["solver"]["options"].update(gtol="small"), "solver.options.gtol", "number"),

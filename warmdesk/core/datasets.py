@@ -20,7 +20,7 @@ from .errors import DataError
 
 MAX_BYTES = 200_000_000
 MAX_COLUMNS = 1_000
-COLUMN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+COLUMN_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")  # \Z: no "x\n"
 
 
 @dataclass

@@ -23,14 +23,15 @@ import numpy as np
 
 from .expression_lexer import (MAX_LITERAL, MAX_LITERAL_LENGTH, ExpressionError,
                                _quote, _Token, _tokenize)
+from .spec_limits import MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH, MAX_EXPRESSION_NODES
 
 __all__ = ["FUNCTIONS", "MAX_LENGTH", "MAX_DEPTH", "MAX_NODES", "MAX_LITERAL", "MAX_LITERAL_LENGTH",
            "Expression", "ExpressionError",
            "parse"]
 
-MAX_LENGTH = 10_000
-MAX_DEPTH = 64
-MAX_NODES = 5_000
+MAX_LENGTH = MAX_EXPRESSION_LENGTH   # the limits live in spec_limits
+MAX_DEPTH = MAX_EXPRESSION_DEPTH
+MAX_NODES = MAX_EXPRESSION_NODES
 MAX_INDEX = 2**62
 # Internal guards of Python's stack: parser recursion (which also counts the right sides
 # of left-associative operators) and the height of the tree that compile/evaluate walk.
@@ -61,6 +62,8 @@ _BINARY_BP = {"|": 10, "&": 20, "<": 30, "<=": 30, ">": 30, ">=": 30, "==": 30, 
               "+": 40, "-": 40, "*": 50, "/": 50, "%": 50, "**": 70}
 _UNARY_BP = 60
 _CHAIN_OPS = frozenset("+-*/%&|")
+#: Functions whose result is one number whatever their arguments' sizes.
+_REDUCTIONS = frozenset(("sum", "prod", "mean"))
 _COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
 _EVAL_ERRORS = (ValueError, IndexError, TypeError, ArithmeticError)
 
@@ -537,15 +540,47 @@ def _compile_index(node: _Index, backend: Any, text: str) -> _Fn:
     return index
 
 
+def _element_bounds(root: _Node, sizes: Mapping[str, int]) -> tuple[int, int]:
+    """See :meth:`Expression.element_bounds`; iterative, children before parents."""
+    out: dict[int, int] = {}
+    work = 0
+    stack: list[tuple[_Node, bool]] = [(root, False)]
+    while stack:
+        node, ready = stack.pop()
+        children = _children(node)
+        if not ready and children:
+            stack.append((node, True))
+            stack.extend((child, False) for child in children)
+            continue
+        if isinstance(node, _Const):
+            size = int(np.size(node.value))
+        elif isinstance(node, _Name):
+            size = max(1, int(sizes.get(node.name, 1)))
+        elif isinstance(node, _Call) and node.func in _REDUCTIONS:
+            size = 1
+        elif isinstance(node, _Index) and isinstance(node.key, int):
+            size = 1
+        else:  # element-wise, dot, cumsum, where, clip, slices: at most the largest operand
+            size = max(out[id(child)] for child in children)
+        out[id(node)] = size
+        if isinstance(node, _Chain):     # one new array per operator
+            work += size * len(node.ops)
+        elif isinstance(node, (_Neg, _Binary, _Call)):
+            work += size                 # names, constants and indexing compute nothing
+    return out[id(root)], work
+
+
 # ---------------------------------------------------------------------------- public API
 
 class Expression:
     """A parsed, validated expression. Build it with :func:`parse`."""
 
     def __init__(self, text: str, root: _Node, names_used: frozenset[str],
-                 allowed: frozenset[str]) -> None:
+                 allowed: frozenset[str], node_count: int = 0) -> None:
         self.text = text
         self.names_used = names_used
+        #: Terms and operators read (constant parts counted before folding).
+        self.node_count = node_count
         self._root = root
         self._allowed = allowed
         self._cache: dict[int, tuple[Any, _Fn]] = {}
@@ -556,6 +591,16 @@ class Expression:
     def __reduce__(self) -> Any:
         # Closures do not pickle; parsing again is cheap and re-checks everything.
         return (parse, (self.text, self._allowed))
+
+    def element_bounds(self, sizes: Mapping[str, int]) -> tuple[int, int]:
+        """Upper bounds ``(elements of the result, elements computed by all
+        operations together)`` of one evaluation, given the number of elements
+        of each name (a name not in ``sizes`` counts as one number).
+
+        Sound for flat inputs (all a problem has): broadcasting flat arrays never
+        makes one larger than the largest operand, indexing never enlarges, and
+        sum/prod/mean give one number. Linear in the tree's size; no evaluation."""
+        return _element_bounds(self._root, sizes)
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         """Evaluate with numpy. ``env`` maps names to floats or arrays; a missing name or a
@@ -591,4 +636,4 @@ def parse(text: str, names: Collection[str]) -> Expression:
     allowed = frozenset(names)
     parser = _Parser(text, allowed)
     root = parser.parse()
-    return Expression(text, root, frozenset(parser.used), allowed)
+    return Expression(text, root, frozenset(parser.used), allowed, parser.node_count)

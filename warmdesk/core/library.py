@@ -35,6 +35,7 @@ from .library_query import SUMMARY_COLUMNS, RunQuery
 from .library_schema import MIGRATIONS, SCHEMA_VERSION
 from .run_owner import Owner, RunLock, claim, prove_gone, remove_stale_locks
 from .runs import Run
+from .text_rules import check_label, check_notes, check_tags
 
 DB_NAME = "library.sqlite"
 ENV_VAR = "WARMDESK_LIBRARY"
@@ -76,6 +77,11 @@ def _decode(encoding: str, data: bytes) -> bytes:
     if encoding == "npy":
         return bytes(data)
     raise LibraryError(f"unknown array encoding {encoding!r}")
+
+
+def _refuse_if(problem: str | None) -> None:
+    if problem:
+        raise LibraryError(problem)
 
 
 def _stored_history_rows(db: sqlite3.Connection, run_id: str) -> int:
@@ -444,19 +450,20 @@ class Library:
             meta["info"] = {**meta.get("info", {}), **items}
             self._write_meta(db, run_id, meta)
 
+    # Names, tags and notes follow text_rules, the one rule of specs and run files too.
     def rename(self, run_id: str, name: str) -> None:
-        if not name.strip() or len(name) > 200:
-            raise LibraryError("a run's name must hold 1 to 200 characters")
+        _refuse_if(check_label(name, "a run's name"))
         self._update_meta(run_id, "renaming the run", name=name)
 
     def set_notes(self, run_id: str, notes: str) -> None:
-        self._update_meta(run_id, "saving the notes", notes=notes[:100_000])
+        _refuse_if(check_notes(notes, "the notes"))
+        self._update_meta(run_id, "saving the notes", notes=notes)
 
     def set_tags(self, run_id: str, tags: Sequence[str]) -> None:
-        clean = [t.strip() for t in tags if t.strip()]
-        if any(len(t) > 64 or " " in t for t in clean):
-            raise LibraryError("tags are single words of at most 64 characters")
-        self._update_meta(run_id, "tagging the run", tags=list(dict.fromkeys(clean)))
+        """Set a run's tags; blank entries are dropped and duplicates kept once."""
+        clean = list(dict.fromkeys(t for t in tags if not isinstance(t, str) or t.strip()))
+        _refuse_if(check_tags(clean, "the tags"))
+        self._update_meta(run_id, "tagging the run", tags=clean)
 
     def delete(self, run_ids: Sequence[str]) -> int:
         """Move runs to the trash (recoverable with :meth:`restore` until emptied)."""

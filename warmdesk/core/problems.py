@@ -25,6 +25,9 @@ from .expressions import Expression, ExpressionError, parse
 from .memory_estimate import memory_problems
 from .method_capabilities import methods as methods_of
 from .method_capabilities import methods_with, refusals
+from .spec_limits import (MAX_CONSTRAINTS, MAX_SPEC_BYTES, MAX_VARIABLE_SIZE, MAX_VARIABLES,
+                          ExpressionBudget, cost_problems)
+from .text_rules import DESCRIPTION_LIMIT, check_label, check_notes, check_tags
 
 FORMAT = "warmdesk.problem/1"
 FORMAT_PREFIX = "warmdesk.problem/"
@@ -47,9 +50,9 @@ CONSTRAINED_METHODS = methods_with("minimize", constraints=True)
 FIT_LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 TRAIN_MODELS = ("logistic", "multinomial", "linear")
 
-MAX_VARIABLE_SIZE = 100_000
 MAX_NAME_LENGTH = 64
-NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+#: Anchored with \Z: "$" would match before a final newline ("x\n" was a name).
+NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}\Z")
 RESERVED_NAMES = frozenset({"pi", "e", "t"})
 NUMBER = (int, float)
 COMMON_FIELDS = frozenset({"format", "name", "kind", "description", "tags", "parameters",
@@ -218,9 +221,6 @@ def _hash(obj: Any) -> str:
 
 # --------------------------------------------------------------------------- loading
 
-MAX_SPEC_BYTES = 5_000_000
-
-
 def load_problem(path: str | Path) -> Problem:
     """Read and validate a problem JSON file."""
     path = Path(path)
@@ -283,6 +283,7 @@ class _SpecReader:
         self.refused_variables: list[str] = []
         #: ``solver.method`` names no method of the kind (then nothing more is said of it).
         self.method_unknown = False
+        self.budget = ExpressionBudget()  # what all expressions together may cost to read
 
     def fail(self, fld: str, message: str) -> None:
         self.errors.append((fld, message))
@@ -310,13 +311,15 @@ class _SpecReader:
         parameters = self._parameters(d.get("parameters", {}))
         problem = Problem(name=name, kind=kind, method=method, options=options,
                           parameters=parameters, variables=[], spec={}, base_dir=self.base_dir,
-                          description=self._text(d, "description", 10_000),
+                          description=self._text(d, "description", DESCRIPTION_LIMIT),
                           tags=self._tags(d.get("tags", [])))
         getattr(self, f"_read_{kind}")(d, problem)
         self._method_takes_the_spec(problem)
         if not self.errors:  # the sizes are known and sound: will the solve fit?
             for fld, message in memory_problems(problem):
                 self.fail(fld, message)
+        self.raise_if_failed()
+        self.errors.extend(cost_problems(problem))  # spec_limits: one evaluation's bounds
         self.raise_if_failed()
         problem.spec = self._normalised(d, problem)
         return problem
@@ -333,31 +336,23 @@ class _SpecReader:
         raise SpecError([("format", f"must be '{FORMAT}' (got {_show(fmt)})")], self.source)
 
     def _name(self, value: Any) -> str:
-        if not isinstance(value, str) or not value.strip():
-            self.fail("name", "must be a non-empty string")
-            return "?"
-        if len(value) > 200:
-            self.fail("name", "must be at most 200 characters")
-        if any(ord(c) < 32 for c in value):
-            self.fail("name", "must not contain control characters")
-        return value
+        problem = check_label(value, "the name")
+        if problem:
+            self.fail("name", problem)
+        return value if isinstance(value, str) and value.strip() else "?"
 
     def _text(self, d: dict[str, Any], key: str, limit: int) -> str:
         value = d.get(key, "")
-        if not isinstance(value, str):
-            self.fail(key, "must be a string")
-            return ""
-        if len(value) > limit:
-            self.fail(key, f"must be at most {limit} characters")
-        return value
+        problem = check_notes(value, f"the {key}", limit)
+        if problem:
+            self.fail(key, problem)
+        return value if isinstance(value, str) else ""
 
     def _tags(self, value: Any) -> list[str]:
-        if not isinstance(value, list) or not all(isinstance(t, str) and 0 < len(t) <= 64
-                                                  for t in value):
-            self.fail("tags", "must be a list of strings of 1 to 64 characters")
+        problem = check_tags(value, "the tags")
+        if problem:
+            self.fail("tags", problem)
             return []
-        if len(value) > 100:
-            self.fail("tags", "at most 100 tags")
         return list(value)
 
     def _solver(self, kind: str, solver: Any) -> tuple[str, dict[str, Any]]:
@@ -439,8 +434,8 @@ class _SpecReader:
         if not isinstance(variables, dict) or not variables:
             self.fail(fld, "must be a non-empty object of name: {size, start, lower, upper}")
             return out
-        if len(variables) > 1000:
-            self.fail(fld, "at most 1000 variables")
+        if len(variables) > MAX_VARIABLES:
+            self.fail(fld, f"{len(variables)} variables; at most {MAX_VARIABLES}")
             return out
         total = 0
         for key, var in variables.items():
@@ -500,11 +495,20 @@ class _SpecReader:
         if not isinstance(text, str):
             self.fail(fld, "must be an expression string")
             return None
+        over = self.budget.refuse(text)
+        if over is not None:  # "" when the spent budget was reported already
+            if over:
+                self.fail(fld, over)
+            return None
         try:
-            return parse(text, names)
+            expr = parse(text, names)
         except ExpressionError as exc:
             self.fail(fld, f"{exc.message} at column {exc.position + 1}")
             return None
+        over = self.budget.spend(expr)
+        if over:
+            self.fail(fld, over)
+        return expr
 
     def _dataset(self, d: dict[str, Any]) -> Dataset | None:
         data = d.get("data")
@@ -551,8 +555,9 @@ class _SpecReader:
         names = self._all_names(p)
         p.objective = self._expression("objective", d.get("objective"), names)
         cons = d.get("constraints", [])
-        if not isinstance(cons, list) or len(cons) > 1000:
-            self.fail("constraints", "must be a list of {type, expr} (at most 1000)")
+        if not isinstance(cons, list) or len(cons) > MAX_CONSTRAINTS:
+            self.fail("constraints", f"must be a list of {{type, expr}} (at most "
+                                     f"{MAX_CONSTRAINTS})")
             cons = []
         for i, c in enumerate(cons):
             cf = f"constraints[{i}]"
@@ -564,8 +569,9 @@ class _SpecReader:
                 continue
             expr = self._expression(f"{cf}.expr", c.get("expr"), names)
             label = c.get("name", f"c{i}")
-            if not isinstance(label, str):
-                self.fail(f"{cf}.name", "must be a string")
+            problem = check_label(label, "the constraint's name")
+            if problem:
+                self.fail(f"{cf}.name", problem)
                 continue
             if expr is not None:
                 p.constraints.append(Constraint(c["type"], expr, label))

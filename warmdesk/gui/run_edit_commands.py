@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QLabel, Q
 
 from ..core.library import Library
 from ..core.runfile import SUFFIX, write_runfile
+from ..core.text_rules import check_label, check_notes, check_tags
 from .background import run_in_background
 
 Edit = Callable[[Library], Any]
@@ -206,12 +207,17 @@ def run_context_menu(parent: QWidget, actions: dict[str, QAction], trash: bool) 
     return menu
 
 
+Check = Callable[[str], str | None]
+
+
 class TextEditDialog(QDialog):
     """Asks for one text (a line, or several lines for notes). Opened with
-    ``open()``; connect ``accepted`` and read :meth:`text`."""
+    ``open()``; connect ``accepted`` and read :meth:`text`. ``check`` (the
+    library's own rule, from core.text_rules) says as you type why the text
+    cannot be kept, and OK stays disabled until it can."""
 
     def __init__(self, title: str, label: str, text: str, parent: QWidget | None = None,
-                 multiline: bool = False, hint: str = "") -> None:
+                 multiline: bool = False, hint: str = "", check: Check | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         layout = QVBoxLayout(self)
@@ -230,11 +236,26 @@ class TextEditDialog(QDialog):
             note.setWordWrap(True)
             note.setStyleSheet("color: palette(mid);")
             layout.addWidget(note)
+        self.problem = QLabel("")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.hide()
+        layout.addWidget(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self._check = check
+        self.editor.textChanged.connect(self._recheck)
+        self._recheck()
+
+    def _recheck(self) -> None:
+        problem = self._check(self.text()) if self._check is not None else None
+        self.problem.setText(problem or "")
+        self.problem.setVisible(bool(problem))
+        self.ok_button.setEnabled(not problem)
 
     def text(self) -> str:
         if isinstance(self.editor, QPlainTextEdit):
@@ -275,10 +296,11 @@ class RunEditor(QObject):
     def _rename(self, runs: list[dict[str, Any]]) -> None:
         for run in runs:
             dialog = TextEditDialog("Rename run", f"New name of run {run['id'][:8]}:",
-                                    run["name"], self.widget)
+                                    run["name"], self.widget,
+                                    check=lambda text: check_label(text.strip(), "The name"))
             dialog.accepted.connect(lambda run=run, dialog=dialog: self._do(
-                RenameCommand(self.queue, run["id"], run["name"], dialog.text()),
-                "renaming the run", f"Renamed the run to {dialog.text()!r}"))
+                RenameCommand(self.queue, run["id"], run["name"], dialog.text().strip()),
+                "renaming the run", f"Renamed the run to {dialog.text().strip()!r}"))
             self._open(dialog)
 
     def edit_notes(self) -> None:
@@ -288,7 +310,8 @@ class RunEditor(QObject):
         for run in runs:
             old = run.get("notes") or ""
             dialog = TextEditDialog("Notes", f"Notes on {run['name']}:", old, self.widget,
-                                    multiline=True)
+                                    multiline=True,
+                                    check=lambda text: check_notes(text, "The notes"))
             dialog.accepted.connect(lambda run=run, old=old, dialog=dialog: self._do(
                 NotesCommand(self.queue, run["id"], old, dialog.text()), "saving the notes",
                 "Saved the notes"))
@@ -303,7 +326,8 @@ class RunEditor(QObject):
                 f"The tags all {len(current)} runs share. Tags you add go to every run, tags "
                 "you remove leave every run; each run keeps its other tags.")
         dialog = TextEditDialog("Tag runs", f"Tags of {count_runs(len(current))}:",
-                                " ".join(shared_tags(current)), self.widget, hint=hint)
+                                " ".join(shared_tags(current)), self.widget, hint=hint,
+                                check=lambda text: check_tags(text.split(), "Tags"))
 
         def accepted() -> None:
             changes = tag_changes(current, dialog.text())
