@@ -31,6 +31,7 @@ from .settings import AppSettings
 from .solve_manager import JobResult, SolveManager
 from .solve_launcher import SolveLauncher
 from .warm_panel import WarmStartPanel
+from .window_geometry import fit_window, is_short, place_first_launch
 
 
 class MainWindow(QMainWindow):
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self._build_components()
         self._build_layout()
         self.actions = build_actions(self, self._handlers())
+        self._add_panel_actions()
         self._connect()
         self._restore_settings()
         self._check_first_launch()
@@ -108,6 +110,36 @@ class MainWindow(QMainWindow):
                                     Qt.DockWidgetArea.BottomDockWidgetArea)
         self.statusBar().showMessage(f"Library: {self.library.folder}")
 
+    # ------------------------------------------------------------------ layout (#14)
+    def _add_panel_actions(self) -> None:
+        """View > Panels: each dock can be hidden (its room goes to the library and
+        the plot) and brought back."""
+        self.panel_actions = {}
+        view = next((a.menu() for a in self.menuBar().actions()
+                     if a.menu() is not None and a.text().replace("&", "") == "View"), None)
+        menu = (view or self.menuBar().addMenu("&View")).addMenu("&Panels")
+        for dock in (self.editor_dock, self.details_dock, self.warm_dock, self.runs_dock):
+            action = dock.toggleViewAction()
+            action.setStatusTip(f"Show or hide the {dock.windowTitle()} panel")
+            menu.addAction(action)
+            self.panel_actions[dock.objectName()] = action
+
+    def _default_dock_sizes(self) -> None:
+        """First start (no saved layout): the editor over the warm-start panel on
+        the right, a slim active-runs strip at the bottom. In a low window the
+        right-hand panels share one tab group instead, so each has the full height
+        (the run details and the problem's data preview stay readable)."""
+        width = max(400, min(640, int(self.width() * 0.36)))
+        if is_short(self):
+            self.tabifyDockWidget(self.details_dock, self.warm_dock)
+            self.editor_dock.raise_()
+        else:
+            height = max(600, self.height())
+            self.resizeDocks([self.editor_dock, self.warm_dock],
+                             [int(height * 0.45), int(height * 0.55)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.editor_dock], [width], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.runs_dock], [110], Qt.Orientation.Vertical)
+
     def _handlers(self) -> dict:
         return {
             "new_minimize": lambda: self.new_problem("minimize"),
@@ -163,33 +195,29 @@ class MainWindow(QMainWindow):
         self.plot.axes_changed.connect(self._save_plot_axes)
         self.warm_panel.choice_changed.connect(
             lambda: setattr(self.settings, "guard", self.warm_panel.guard_enabled()))
+        self.browser.columns_chosen.connect(lambda choice: setattr(
+            self.settings, "column_choice", choice))
         self.examples_offer.accepted.connect(self.load_examples)
         self.examples_offer.dismissed.connect(
             lambda: setattr(self.settings, "examples_offered", True))
-
-    def _default_dock_sizes(self) -> None:
-        """First start (no saved layout): the editor over the warm-start panel on
-        the right, a slim active-runs strip at the bottom."""
-        height = max(600, self.height())
-        self.resizeDocks([self.editor_dock, self.warm_dock],
-                         [int(height * 0.40), int(height * 0.60)], Qt.Orientation.Vertical)
-        self.resizeDocks([self.editor_dock], [max(480, int(self.width() * 0.39))],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.runs_dock], [110], Qt.Orientation.Vertical)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._layout_done:
             self._layout_done = True
+            if self.size() == self._placed.size():   # (a size asked for since is kept)
+                fit_window(self)                  # again, now that the frame is known
             if self.settings.window_state is None:
                 self._default_dock_sizes()
 
     def _restore_settings(self) -> None:
         s = self.settings
-        if s.geometry is not None:
-            self.restoreGeometry(s.geometry)
+        if s.geometry is not None and self.restoreGeometry(s.geometry):
+            fit_window(self)        # saved on a bigger (or another) screen: onto this one
         else:
-            self.resize(1440, 900)
+            place_first_launch(self)
+        self._placed = self.geometry()
+        self.browser.set_column_choice(s.column_choice)
         if s.window_state is not None:
             self.restoreState(s.window_state)
         if s.splitter_state is not None:
