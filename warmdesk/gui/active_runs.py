@@ -210,7 +210,7 @@ class ActiveRunsPanel(QWidget):
         self.clear_button.clicked.connect(self.clear_finished)
         self.empty_label = _muted(QLabel("No solves running."))
         header = QHBoxLayout()
-        title = QLabel("Active runs")
+        self.title_label = title = QLabel("Active runs")
         font = title.font()
         font.setBold(True)
         title.setFont(font)

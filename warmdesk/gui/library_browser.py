@@ -87,6 +87,7 @@ class LibraryBrowser(QWidget):
         self.model.failed.connect(self.status_message)
         self.editor.message.connect(self.status_message)
         self.editor.changed.connect(self._edited)
+        self.editor.queue.revisited.connect(self.select_runs)   # after an undo or redo
         self._facet_timer = QTimer(self, singleShot=True, interval=0)
         self._facet_timer.timeout.connect(self._load_facets)
         self._facet_timer.start()

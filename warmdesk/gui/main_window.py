@@ -37,6 +37,9 @@ from .window_geometry import fit_window, is_short, place_first_launch
 class MainWindow(QMainWindow):
     ready = Signal()            # the library's first page is shown: the window is usable
     examples_started = Signal(int)
+    #: Runs were added, started, finished, edited, deleted or restored (coalesced):
+    #: the table and its count, the run details and the warm-start panel follow it.
+    library_changed = Signal()
 
     def __init__(self, library: Library, settings: AppSettings | None = None) -> None:
         super().__init__()
@@ -49,6 +52,8 @@ class MainWindow(QMainWindow):
         self.switch_library: Callable[[str], bool] | None = None
         self._layout_done = False
         self._ready = False
+        self._library_timer = QTimer(self, singleShot=True, interval=0)
+        self._library_timer.timeout.connect(self.library_changed)
         self._build_components()
         self._build_layout()
         self.actions = build_actions(self, self._handlers())
@@ -74,16 +79,18 @@ class MainWindow(QMainWindow):
         self.examples_offer.hide()
 
     def _dock(self, title: str, name: str, widget: QWidget,
-              area: Qt.DockWidgetArea) -> QDockWidget:
+              area: Qt.DockWidgetArea, scrolled: bool = True) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        # in a scroll area: a dock can be made smaller than its content's minimum
-        # (the window then fits small screens) and scrolls instead
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(widget)
-        dock.setWidget(scroll)
+        if scrolled:
+            # in a scroll area: a dock can be made smaller than its content's minimum
+            # (the window then fits small screens) and scrolls instead
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(widget)
+            widget = scroll
+        dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
 
@@ -106,8 +113,9 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.editor_dock, self.details_dock)
         self.editor_dock.raise_()
         self.warm_dock = self._dock("Warm start", "dock_warm", self.warm_panel, right)
+        # (not scrolled as a whole: its list scrolls, its title and buttons stay in view)
         self.runs_dock = self._dock("Active runs", "dock_runs", self.active_runs,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+                                    Qt.DockWidgetArea.BottomDockWidgetArea, scrolled=False)
         self.statusBar().showMessage(f"Library: {self.library.folder}")
 
     # ------------------------------------------------------------------ layout (#14)
@@ -169,6 +177,13 @@ class MainWindow(QMainWindow):
         self.actions["redo"].setEnabled(False)
         b = self.browser
         b.selection_changed.connect(self.plots.show_runs)
+        b.selection_changed.connect(self._details_follow_selection)
+        # ---- the library changed: one signal, followed by every view of it (#14)
+        self.manager.run_started.connect(self.note_library_changed)
+        b.runs_changed.connect(self.note_library_changed)
+        self.library_changed.connect(b.refresh)
+        self.library_changed.connect(self.warm_panel.refresh)
+        self.library_changed.connect(self.details.reload)
         b.open_requested.connect(self.show_details)
         b.compare_requested.connect(self.plots.show_runs)
         b.warm_start_requested.connect(self.use_as_warm_start)
@@ -354,9 +369,20 @@ class MainWindow(QMainWindow):
     def _file_changed(self, path: str) -> None:
         self.setWindowTitle(f"WarmDesk {__version__}" + (f" — {Path(path).name}" if path else ""))
 
+    def note_library_changed(self) -> None:
+        """Something changed the library: every view of it follows (once per turn)."""
+        self._library_timer.start()
+
+    def _details_follow_selection(self, ids: list[str]) -> None:
+        """The run details show the selected run (the first of several), also when
+        a drop, a solve or an undo selected it, not only a double click."""
+        shown = self.details.run()
+        if ids and (shown is None or shown.id not in ids):
+            self.details.show_run(ids[0])
+
     def _job_finished(self, _job_id: str, result: JobResult) -> None:
         self.examples_offer.hide()
-        self.warm_panel.refresh()
+        self.note_library_changed()
         run = result.run
         if run is None:
             self.browser.refresh()
@@ -373,6 +399,7 @@ class MainWindow(QMainWindow):
         self.show_message(("Error: " if level == "error" else "") + text)
 
     def _runs_imported(self, report: OpenReport) -> None:
+        self.note_library_changed()
         if report.run_ids:
             self.examples_offer.hide()   # the library is no longer empty
             self.browser.select_runs(report.run_ids)   # (reloads the table too)

@@ -158,6 +158,7 @@ class RunDetails(QWidget):
         self._library = library
         self._run: Run | None = None
         self._generation = 0
+        self._loading: str | None = None     # the run being read, if any
         self._last_activation = ("", QElapsedTimer())
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         layout = QVBoxLayout(self)
@@ -209,9 +210,20 @@ class RunDetails(QWidget):
     # ------------------------------------------------------------------ public API
     def show_run(self, run_id: str) -> None:
         """Load ``run_id`` (with its history, lineage and source) in the background."""
-        self._generation += 1
-        generation, library = self._generation, self._library
         self._set_message(f"Loading run {run_id[:8]}…", error=False)
+        self._load(run_id)
+
+    def reload(self) -> None:
+        """Read the shown run again (the library changed: renamed, tagged, finished,
+        ...); what is shown stays until the fresh copy arrives. A ``show_run`` on
+        its way goes on instead."""
+        if self._run is not None and self._loading is None:
+            self._load(self._run.id)
+
+    def _load(self, run_id: str) -> None:
+        self._generation += 1
+        self._loading = run_id
+        generation, library = self._generation, self._library
         run_in_background(lambda: _load(library, run_id),
                           lambda result: self._arrived(generation, result),
                           lambda error: self._failed(generation, run_id, error), owner=self)
@@ -221,6 +233,7 @@ class RunDetails(QWidget):
 
     def clear(self) -> None:
         self._generation += 1            # a load on its way is dropped
+        self._loading = None
         self._run = None
         self._title.setText("<span style='color:gray'>No run selected</span>")
         self._set_message("", error=False)
@@ -230,6 +243,7 @@ class RunDetails(QWidget):
     def _arrived(self, generation: int, loaded: _Loaded) -> None:
         if generation != self._generation:
             return
+        self._loading = None
         self._run = loaded.run
         self._set_message("", error=False)
         run = loaded.run
