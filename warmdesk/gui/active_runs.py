@@ -226,7 +226,12 @@ class ActiveRunsPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self._list)
+        # compact: a slim strip at the bottom of the window shows its title, its
+        # buttons and a line of the list (which scrolls)
+        scroll.setMinimumHeight(self.fontMetrics().height() * 2)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(2)
         layout.addLayout(header)
         layout.addWidget(scroll, 1)
         manager.job_launched.connect(self._on_launched)
