@@ -186,7 +186,7 @@ class LibraryBrowser(QWidget):
         of their own (so the filter box never shrinks to "Fi…")."""
         boxes = list(self.facet_boxes.values())
         wanted = sum(w.sizeHint().width() + 6 for w in (
-            *boxes, self.trash_button, self.count_label)) + 260
+            *boxes, self.trash_button, self.count_label)) + self.filter_edit.minimumWidth() + 40
         below = self.width() < wanted
         if below == (self._facet_row.indexOf(boxes[0]) >= 0):
             return
