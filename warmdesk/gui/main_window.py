@@ -34,6 +34,10 @@ from .warm_panel import WarmStartPanel
 from .window_geometry import fit_window, is_short, place_first_launch
 
 
+#: Changes to the library within this long make one library_changed.
+LIBRARY_CHANGED_MS = 100
+
+
 class MainWindow(QMainWindow):
     ready = Signal()            # the library's first page is shown: the window is usable
     examples_started = Signal(int)
@@ -52,7 +56,9 @@ class MainWindow(QMainWindow):
         self.switch_library: Callable[[str], bool] | None = None
         self._layout_done = False
         self._ready = False
-        self._library_timer = QTimer(self, singleShot=True, interval=0)
+        # (at most one library_changed per LIBRARY_CHANGED_MS: many solves starting
+        # at once make one refresh of the table, the details and the advice)
+        self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_CHANGED_MS)
         self._library_timer.timeout.connect(self.library_changed)
         self._build_components()
         self._build_layout()
@@ -370,8 +376,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"WarmDesk {__version__}" + (f" — {Path(path).name}" if path else ""))
 
     def note_library_changed(self) -> None:
-        """Something changed the library: every view of it follows (once per turn)."""
-        self._library_timer.start()
+        """Something changed the library: every view of it follows (coalesced)."""
+        if not self._library_timer.isActive():
+            self._library_timer.start()
 
     def _details_follow_selection(self, ids: list[str]) -> None:
         """The run details show the selected run (the first of several), also when
