@@ -391,10 +391,8 @@ class MainWindow(QMainWindow):
         self.examples_offer.hide()
         self.note_library_changed()
         run = result.run
-        if run is None:
-            self.browser.refresh()
-        else:
-            self.browser.select_runs([run.id])   # (reloads the table too)
+        if run is not None:
+            self.browser.select_runs([run.id])
             saving = run.info.get("saving")
             text = (f"{run.name}: {run.status}, f = {run.fun:.6g} after {run.nfev} evaluations"
                     if run.fun is not None else f"{run.name}: {run.status}")
@@ -409,9 +407,7 @@ class MainWindow(QMainWindow):
         self.note_library_changed()
         if report.run_ids:
             self.examples_offer.hide()   # the library is no longer empty
-            self.browser.select_runs(report.run_ids)   # (reloads the table too)
-        else:
-            self.browser.refresh()
+            self.browser.select_runs(report.run_ids)
         self.show_message(report.summary())
         if report.refused:
             self._refused_files(report.refused)
