@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         else:
             height = max(600, self.height())
             self.resizeDocks([self.editor_dock, self.warm_dock],
-                             [int(height * 0.45), int(height * 0.55)], Qt.Orientation.Vertical)
+                             [int(height * 0.40), int(height * 0.60)], Qt.Orientation.Vertical)
         self.resizeDocks([self.editor_dock], [width], Qt.Orientation.Horizontal)
         self.resizeDocks([self.runs_dock], [110], Qt.Orientation.Vertical)
 
