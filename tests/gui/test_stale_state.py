@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 from PySide6.QtCore import QRect
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtWidgets import QLabel, QScrollArea
 
 from warmdesk.core.engine import solve
 from warmdesk.core.library_query import RunQuery
@@ -175,3 +175,21 @@ def test_clear_finished_leaves_the_active_runs_title_in_view(qtbot, window) -> N
     assert panel.job_ids() == []
     qtbot.waitUntil(lambda: _fully_visible(panel.title_label, window.runs_dock))
     assert _fully_visible(panel.clear_button, window.runs_dock)
+
+
+def test_a_deleted_hand_picked_run_is_dropped_from_the_warm_start(qtbot, stocked_window,
+                                                                   tmp_path: Path) -> None:
+    win, stocked = stocked_window
+    spec = rosenbrock(a=1.02)
+    path = tmp_path / "again.json"
+    path.write_text(json.dumps(spec))
+    win.open_paths([path])
+    qtbot.waitUntil(lambda: win.warm_panel.advice() is not None, timeout=20000)
+    win.use_as_warm_start(stocked.warm.id)              # (a drop on the panel does the same)
+    qtbot.waitUntil(lambda: win.warm_panel.selected_source() == stocked.warm.id, timeout=20000)
+    win.browser.select_runs([stocked.warm.id])
+    qtbot.waitUntil(lambda: win.browser.selected_run_ids() == [stocked.warm.id], timeout=20000)
+    win.browser.delete_selected()
+    qtbot.waitUntil(lambda: win.warm_panel.selected_source() != stocked.warm.id
+                    and stocked.warm.id not in _suggested(win), timeout=20000)
+    assert "no longer in the library" in win.warm_panel.findChild(QLabel, "warmMessage").text()
