@@ -4,10 +4,11 @@
 
 It builds a small library in a temporary folder from the bundled examples (each
 family's base problem solved cold, its next problem warm-started from it), opens
-the real main window offscreen at 1440x900 and grabs: the library with the
-convergence plot, the problem editor, the warm-start panel with suggestions and
-the run details. Fonts must be installed (Debian: fonts-dejavu-core), else every
-glyph renders as a box.
+the real main window offscreen at 1024x700, 1440x900 and 1920x1080 (each as a
+first launch at that size) and grabs it (main-window-WxH.png); at 1440x900 also
+the problem editor, the warm-start panel with suggestions and the run details.
+Fonts must be installed (Debian: fonts-dejavu-core), else every glyph renders
+as a box.
 """
 
 from __future__ import annotations
@@ -49,83 +50,109 @@ def build_library(folder: Path) -> tuple[str, str]:
     return pair
 
 
-def main() -> int:
+#: The main window is shot at each of these sizes (a small laptop, a common
+#: desktop, full HD), each laid out as a first launch at that size.
+MAIN_SIZES = ((1024, 700), (1440, 900), (1920, 1080))
+
+
+def wait(condition, timeout_s: float = 30.0) -> None:
+    """Run the event loop until ``condition()`` holds (or exit after ``timeout_s``)."""
     from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: condition() and loop.quit())
+    timer.start(50)
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    run_nested_loop = loop.exec  # Qt's QEventLoop.exec
+    run_nested_loop()
+    timer.stop()
+    if not condition():
+        raise SystemExit(f"timed out waiting for {condition.__name__}")
+
+
+def open_window(folder: Path, settings_path: Path, size: tuple[int, int],
+                cold_id: str, warm_id: str):
+    """A main window at ``size`` (a first launch: default layout), the rosenbrock
+    problem in the editor with its suggestions, the warm and cold runs compared."""
+    from warmdesk.core.library import Library
+    from warmdesk.gui.main_window import MainWindow
+    from warmdesk.gui.settings import AppSettings
+
+    settings = AppSettings(str(settings_path))
+    settings.examples_offered = True
+    library = Library(folder)
+    window = MainWindow(library, settings)
+    window.resize(*size)
+    window.show()
+
+    def ready() -> bool:
+        return window.is_ready()
+
+    wait(ready)
+    window.open_paths([ROOT / "resources" / "examples" / "rosenbrock_next.json"])
+
+    def advised() -> bool:
+        return window.warm_panel.advice() is not None and not window.warm_panel.is_busy()
+
+    wait(advised)
+    window.browser.select_runs([cold_id, warm_id])
+
+    def compared() -> bool:
+        return "saved" in window.plot.comparison_text()
+
+    wait(compared)
+
+    def settle() -> bool:
+        return True
+
+    wait(settle, 1)
+    window.plot.flush()
+    return window, library
+
+
+def close_window(window, library) -> None:
     from PySide6.QtWidgets import QApplication
 
-    from warmdesk.core.library import Library
-    from warmdesk.gui.app import make_application
     from warmdesk.gui.background import wait_for_background
-    from warmdesk.gui.settings import AppSettings
+
+    window.manager.stop_all()
+    window.close()
+    wait_for_background()
+    library.close()
+    QApplication.processEvents()
+
+
+def save(widget, name: str) -> None:
+    widget.grab().save(str(OUT / name))
+    print("saved", OUT / name)
+
+
+def main() -> int:
+    from warmdesk.gui.app import make_application
 
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "library"
         cold_id, warm_id = build_library(folder)
         app = make_application([])  # noqa: F841 - the QApplication must exist (and live)
-        from warmdesk.gui.main_window import MainWindow
+        for k, (width, height) in enumerate(MAIN_SIZES):
+            window, library = open_window(folder, Path(tmp) / f"settings-{k}.ini",
+                                          (width, height), cold_id, warm_id)
+            save(window, f"main-window-{width}x{height}.png")
+            if (width, height) == (1440, 900):
+                save(window.editor_dock, "problem-editor.png")
+                save(window.warm_dock, "warm-start-panel.png")
+                window.show_details(warm_id)
 
-        settings = AppSettings(str(Path(tmp) / "settings.ini"))
-        settings.examples_offered = True
-        library = Library(folder)
-        window = MainWindow(library, settings)
-        window.resize(1440, 900)
-        window.show()
+                def details() -> bool:
+                    run = window.details.run()
+                    return run is not None and run.id == warm_id
 
-        def wait(condition, timeout_s: float = 30.0) -> None:
-            loop = QEventLoop()
-            timer = QTimer()
-            timer.timeout.connect(lambda: condition() and loop.quit())
-            timer.start(50)
-            QTimer.singleShot(int(timeout_s * 1000), loop.quit)
-            run_nested_loop = loop.exec  # Qt's QEventLoop.exec
-            run_nested_loop()
-            timer.stop()
-            if not condition():
-                raise SystemExit(f"timed out waiting for {condition.__name__}")
-
-        def ready() -> bool:
-            return window.is_ready()
-
-        wait(ready)
-        window.open_paths([ROOT / "resources" / "examples" / "rosenbrock_next.json"])
-
-        def advised() -> bool:
-            return window.warm_panel.advice() is not None and not window.warm_panel.is_busy()
-
-        wait(advised)
-        window.browser.select_runs([cold_id, warm_id])
-
-        def compared() -> bool:
-            return "saved" in window.plot.comparison_text()
-
-        wait(compared)
-
-        def settle() -> bool:
-            return True
-
-        wait(settle, 1)
-        shots = {"main-window.png": window, "problem-editor.png": window.editor_dock,
-                 "warm-start-panel.png": window.warm_dock}
-        for name, widget in shots.items():
-            window.plot.flush()
-            widget.grab().save(str(OUT / name))
-            print("saved", OUT / name)
-        window.show_details(warm_id)
-
-        def details() -> bool:
-            run = window.details.run()
-            return run is not None and run.id == warm_id
-
-        wait(details)
-        window.details_dock.grab().save(str(OUT / "run-details.png"))
-        print("saved", OUT / "run-details.png")
-        window.grab().save(str(OUT / "main-window-details.png"))
-        window.manager.stop_all()
-        window.close()
-        wait_for_background()
-        library.close()
-        QApplication.processEvents()
+                wait(details)
+                save(window.details_dock, "run-details.png")
+                save(window, "main-window-details.png")
+            close_window(window, library)
     return 0
 
 

@@ -35,7 +35,16 @@ LOCATE_LIMIT = 2000          # select_runs finds at most this many runs' rows
 FACETS = (("kind", "All kinds"), ("status", "All statuses"), ("method", "All methods"),
           ("tag", "All tags"))
 WIDTHS = {"name": 240, "kind": 70, "method": 95, "status": 105, "fun": 95, "nit": 75,
-          "nfev": 90, "wall_s": 80, "warm_source": 90, "saving": 60, "created_at": 125}
+          "nfev": 90, "wall_s": 80, "warm_source": 90, "saving": 60, "created_at": 125,
+          "tags": 90}
+#: The columns left to right, most important first: when the table is narrow the
+#: columns at the end are hidden first, so the status and the saving (the point
+#: of the app) stay in view. The name takes what is left (at least NAME_MIN).
+COLUMN_PRIORITY = ("name", "status", "saving", "fun", "nfev", "kind", "method", "created_at",
+                   "warm_source", "nit", "wall_s", "tags")
+NAME_MIN = 150
+FILTER_MIN_CHARS = 26         # the filter box never shrinks below this many characters
+FACET_MIN_CHARS = 9           # the facet boxes shrink to this many characters
 
 
 def load_facets(library: Library, trash: bool) -> tuple[dict[str, list[str]], int]:
@@ -58,6 +67,7 @@ class LibraryBrowser(QWidget):
     new_problem_requested = Signal(str)
     status_message = Signal(str)
     runs_changed = Signal()                 # after an edit (or its undo) reached the library
+    columns_chosen = Signal(dict)           # the user showed/hid columns: {key: shown}
 
     def __init__(self, library: Library, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,12 +80,14 @@ class LibraryBrowser(QWidget):
         self._all_selected = False      # a "select all": kept whole across reloads
         self._wanted: list[str] = []          # runs select_runs is looking for
         self._filters_reset = False
+        self._column_choice: dict[str, bool] = {}   # the user's picks in the header menu
         self._build()
         self._build_actions()
         self.model.loaded.connect(self._counted)
         self.model.failed.connect(self.status_message)
         self.editor.message.connect(self.status_message)
         self.editor.changed.connect(self._edited)
+        self.editor.queue.revisited.connect(self.select_runs)   # after an undo or redo
         self._facet_timer = QTimer(self, singleShot=True, interval=0)
         self._facet_timer.timeout.connect(self._load_facets)
         self._facet_timer.start()
@@ -88,12 +100,18 @@ class LibraryBrowser(QWidget):
         self._filter_timer.timeout.connect(self._apply_filters)
         self.filter_edit.textChanged.connect(self._filter_timer.start)
         self.facet_boxes: dict[str, QComboBox] = {}
-        bar = QHBoxLayout()
+        self.filter_edit.setMinimumWidth(
+            self.filter_edit.fontMetrics().averageCharWidth() * FILTER_MIN_CHARS)
+        self._bar = bar = QHBoxLayout()
+        self._facet_row = QHBoxLayout()      # the facets' row when the browser is narrow
         bar.addWidget(self.filter_edit, 1)
         for key, everything in FACETS:
             box = QComboBox(toolTip=f"Show only the runs with this {key}")
             box.addItem(everything, None)
-            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+            # (not AdjustToContents: a long method or tag name would squeeze the filter box)
+            box.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(FACET_MIN_CHARS)
             box.currentIndexChanged.connect(self._apply_filters)
             self.facet_boxes[key] = box
             bar.addWidget(box)
@@ -123,15 +141,20 @@ class LibraryBrowser(QWidget):
         header.setSortIndicatorShown(True)
         header.setSortIndicator(COLUMN_OF["created_at"], Qt.SortOrder.DescendingOrder)
         header.sortIndicatorChanged.connect(self._sort_changed)
-        header.setStretchLastSection(True)
         header.setHighlightSections(False)
-        for key, width in WIDTHS.items():
-            header.resizeSection(COLUMN_OF[key], width)
+        self._arrange_columns(header)
+        table.viewport().installEventFilter(self)
         table.selectionModel().selectionChanged.connect(self._selection_changed)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
+        layout.addLayout(self._facet_row)
+        # set, so the layout does not raise it to the one-row width: narrower, the
+        # facets move to their own row (see _place_facets)
+        self.setMinimumWidth(max(
+            sum(box.minimumSizeHint().width() + 6 for box in self.facet_boxes.values()),
+            self.filter_edit.minimumWidth() + self.trash_button.sizeHint().width() + 150))
         layout.addWidget(table)
 
     def _build_actions(self) -> None:
@@ -151,11 +174,97 @@ class LibraryBrowser(QWidget):
         return run_context_menu(self, self.actions, self.trash_button.isChecked())
 
     def _show_context_menu(self, pos: Any) -> None:
-        menu = self.context_menu()
+        self._popup(self.context_menu(), self.table.viewport().mapToGlobal(pos))
+
+    # ------------------------------------------------------------------ narrow widths
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._place_facets()
+
+    def _place_facets(self) -> None:
+        """The facet boxes beside the filter box when there is room, else on a row
+        of their own (so the filter box never shrinks to "Fi…")."""
+        boxes = list(self.facet_boxes.values())
+        wanted = sum(w.sizeHint().width() + 6 for w in (
+            *boxes, self.trash_button, self.count_label)) + self.filter_edit.minimumWidth() + 40
+        below = self.width() < wanted
+        if below == (self._facet_row.indexOf(boxes[0]) >= 0):
+            return
+        source, target = (self._bar, self._facet_row) if below else (self._facet_row, self._bar)
+        for k, box in enumerate(boxes):
+            source.removeWidget(box)
+            if below:
+                target.addWidget(box, 1)
+            else:
+                target.insertWidget(1 + k, box)
+
+    # ------------------------------------------------------------------ columns
+    def _arrange_columns(self, header: QHeaderView) -> None:
+        """Columns in priority order; the name stretches; a header menu picks columns."""
+        header.setStretchLastSection(False)
+        for visual, key in enumerate(COLUMN_PRIORITY):
+            header.moveSection(header.visualIndex(COLUMN_OF[key]), visual)
+            header.resizeSection(COLUMN_OF[key], WIDTHS[key])
+        header.setMinimumSectionSize(40)
+        header.setSectionResizeMode(COLUMN_OF["name"], QHeaderView.ResizeMode.Stretch)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(
+            lambda pos: self._popup(self.column_menu(), header.mapToGlobal(pos)))
+
+    def set_column_choice(self, choice: dict[str, bool]) -> None:
+        """The user's column picks (from the settings): True shown first, False hidden."""
+        self._column_choice = {k: bool(v) for k, v in choice.items()
+                               if k in COLUMN_OF and k != "name"}
+        self._fit_columns()
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: one checkable entry per column (the name always shows)."""
+        menu = QMenu(self)
+        header = self.table.horizontalHeader()
+        for key in COLUMN_PRIORITY[1:]:
+            action = menu.addAction(COLUMNS[COLUMN_OF[key]].title)
+            action.setCheckable(True)
+            action.setChecked(not header.isSectionHidden(COLUMN_OF[key]))
+            action.toggled.connect(lambda on, k=key: self._choose_column(k, on))
+        return menu
+
+    def _choose_column(self, key: str, shown: bool) -> None:
+        self._column_choice[key] = shown
+        self._fit_columns()
+        self.columns_chosen.emit(dict(self._column_choice))
+        if shown and self.table.horizontalHeader().isSectionHidden(COLUMN_OF[key]):
+            self.status_message.emit(f"No room for the {COLUMNS[COLUMN_OF[key]].title} "
+                                     "column: widen the table or hide another column")
+
+    def _fit_columns(self) -> None:
+        """Show the columns that fit the table's width, by priority (the ones the
+        user showed first, the ones the user hid never); hide the rest."""
+        header = self.table.horizontalHeader()
+        room = self.table.viewport().width() - NAME_MIN
+        choice = self._column_choice
+        order = sorted(COLUMN_PRIORITY[1:], key=lambda k: not choice.get(k, False))
+        full = False
+        for key in order:
+            column = COLUMN_OF[key]
+            width = header.sectionSize(column) if not header.isSectionHidden(column) \
+                else WIDTHS[key]
+            show = choice.get(key, True) and not full and width <= room
+            full = full or (choice.get(key, True) and not show)
+            if show:
+                room -= width
+            if header.isSectionHidden(column) == show:
+                header.setSectionHidden(column, not show)
+                if show:
+                    header.resizeSection(column, WIDTHS[key])
+
+    def _popup(self, menu: QMenu, where: Any) -> None:
         menu.aboutToHide.connect(menu.deleteLater)
-        menu.popup(self.table.viewport().mapToGlobal(pos))
+        menu.popup(where)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_columns()
+            return False
         if (watched is self.table and isinstance(event, QKeyEvent)
                 and event.type() == QEvent.Type.KeyPress
                 and event.matches(QKeySequence.StandardKey.Delete)):

@@ -33,11 +33,19 @@ from .settings import AppSettings
 from .solve_manager import JobResult, SolveManager
 from .solve_launcher import SolveLauncher
 from .warm_panel import WarmStartPanel
+from .window_geometry import fit_window, is_short, place_first_launch
+
+
+#: Changes to the library within this long make one library_changed.
+LIBRARY_CHANGED_MS = 100
 
 
 class MainWindow(QMainWindow):
     ready = Signal()            # the library's first page is shown: the window is usable
     examples_started = Signal(int)
+    #: Runs were added, started, finished, edited, deleted or restored (coalesced):
+    #: the table and its count, the run details and the warm-start panel follow it.
+    library_changed = Signal()
 
     def __init__(self, library: Library, settings: AppSettings | None = None) -> None:
         super().__init__()
@@ -50,9 +58,14 @@ class MainWindow(QMainWindow):
         self.switch_library: Callable[[str], bool] | None = None
         self._layout_done = False
         self._ready = False
+        # (at most one library_changed per LIBRARY_CHANGED_MS: many solves starting
+        # at once make one refresh of the table, the details and the advice)
+        self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_CHANGED_MS)
+        self._library_timer.timeout.connect(self.library_changed)
         self._build_components()
         self._build_layout()
         self.actions = build_actions(self, self._handlers())
+        self._add_panel_actions()
         self._connect()
         self._restore_settings()
         self._check_first_launch()
@@ -75,16 +88,18 @@ class MainWindow(QMainWindow):
         self.drop_overlay = DropOverlay(self)   # shown while droppable files hover
 
     def _dock(self, title: str, name: str, widget: QWidget,
-              area: Qt.DockWidgetArea) -> QDockWidget:
+              area: Qt.DockWidgetArea, scrolled: bool = True) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
-        # in a scroll area: a dock can be made smaller than its content's minimum
-        # (the window then fits small screens) and scrolls instead
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(widget)
-        dock.setWidget(scroll)
+        if scrolled:
+            # in a scroll area: a dock can be made smaller than its content's minimum
+            # (the window then fits small screens) and scrolls instead
+            scroll = QScrollArea()
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(widget)
+            widget = scroll
+        dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
 
@@ -107,9 +122,40 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.editor_dock, self.details_dock)
         self.editor_dock.raise_()
         self.warm_dock = self._dock("Warm start", "dock_warm", self.warm_panel, right)
+        # (not scrolled as a whole: its list scrolls, its title and buttons stay in view)
         self.runs_dock = self._dock("Active runs", "dock_runs", self.active_runs,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+                                    Qt.DockWidgetArea.BottomDockWidgetArea, scrolled=False)
         self.statusBar().showMessage(f"Library: {self.library.folder}")
+
+    # ------------------------------------------------------------------ layout (#14)
+    def _add_panel_actions(self) -> None:
+        """View > Panels: each dock can be hidden (its room goes to the library and
+        the plot) and brought back."""
+        self.panel_actions = {}
+        view = next((a.menu() for a in self.menuBar().actions()
+                     if a.menu() is not None and a.text().replace("&", "") == "View"), None)
+        menu = (view or self.menuBar().addMenu("&View")).addMenu("&Panels")
+        for dock in (self.editor_dock, self.details_dock, self.warm_dock, self.runs_dock):
+            action = dock.toggleViewAction()
+            action.setStatusTip(f"Show or hide the {dock.windowTitle()} panel")
+            menu.addAction(action)
+            self.panel_actions[dock.objectName()] = action
+
+    def _default_dock_sizes(self) -> None:
+        """First start (no saved layout): the editor over the warm-start panel on
+        the right, a slim active-runs strip at the bottom. In a low window the
+        right-hand panels share one tab group instead, so each has the full height
+        (the run details and the problem's data preview stay readable)."""
+        width = max(400, min(640, int(self.width() * 0.36)))
+        if is_short(self):
+            self.tabifyDockWidget(self.details_dock, self.warm_dock)
+            self.editor_dock.raise_()
+        else:
+            height = max(600, self.height())
+            self.resizeDocks([self.editor_dock, self.warm_dock],
+                             [int(height * 0.40), int(height * 0.60)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.editor_dock], [width], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.runs_dock], [110], Qt.Orientation.Vertical)
 
     def _handlers(self) -> dict:
         return {
@@ -140,6 +186,13 @@ class MainWindow(QMainWindow):
         self.actions["redo"].setEnabled(False)
         b = self.browser
         b.selection_changed.connect(self.plots.show_runs)
+        b.selection_changed.connect(self._details_follow_selection)
+        # ---- the library changed: one signal, followed by every view of it (#14)
+        self.manager.run_started.connect(self.note_library_changed)
+        b.runs_changed.connect(self.note_library_changed)
+        self.library_changed.connect(b.refresh)
+        self.library_changed.connect(self.warm_panel.refresh)
+        self.library_changed.connect(self.details.reload)
         b.open_requested.connect(self.show_details)
         b.compare_requested.connect(self.plots.show_runs)
         b.warm_start_requested.connect(self.use_as_warm_start)
@@ -166,33 +219,29 @@ class MainWindow(QMainWindow):
         self.plot.axes_changed.connect(self._save_plot_axes)
         self.warm_panel.choice_changed.connect(
             lambda: setattr(self.settings, "guard", self.warm_panel.guard_enabled()))
+        self.browser.columns_chosen.connect(lambda choice: setattr(
+            self.settings, "column_choice", choice))
         self.examples_offer.accepted.connect(self.load_examples)
         self.examples_offer.dismissed.connect(
             lambda: setattr(self.settings, "examples_offered", True))
-
-    def _default_dock_sizes(self) -> None:
-        """First start (no saved layout): the editor over the warm-start panel on
-        the right, a slim active-runs strip at the bottom."""
-        height = max(600, self.height())
-        self.resizeDocks([self.editor_dock, self.warm_dock],
-                         [int(height * 0.40), int(height * 0.60)], Qt.Orientation.Vertical)
-        self.resizeDocks([self.editor_dock], [max(480, int(self.width() * 0.39))],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.runs_dock], [110], Qt.Orientation.Vertical)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self._layout_done:
             self._layout_done = True
+            if self.size() == self._placed.size():   # (a size asked for since is kept)
+                fit_window(self)                  # again, now that the frame is known
             if self.settings.window_state is None:
                 self._default_dock_sizes()
 
     def _restore_settings(self) -> None:
         s = self.settings
-        if s.geometry is not None:
-            self.restoreGeometry(s.geometry)
+        if s.geometry is not None and self.restoreGeometry(s.geometry):
+            fit_window(self)        # saved on a bigger (or another) screen: onto this one
         else:
-            self.resize(1440, 900)
+            place_first_launch(self)
+        self._placed = self.geometry()
+        self.browser.set_column_choice(s.column_choice)
         if s.window_state is not None:
             self.restoreState(s.window_state)
         if s.splitter_state is not None:
@@ -329,14 +378,24 @@ class MainWindow(QMainWindow):
     def _file_changed(self, path: str) -> None:
         self.setWindowTitle(f"WarmDesk {__version__}" + (f" — {Path(path).name}" if path else ""))
 
+    def note_library_changed(self) -> None:
+        """Something changed the library: every view of it follows (coalesced)."""
+        if not self._library_timer.isActive():
+            self._library_timer.start()
+
+    def _details_follow_selection(self, ids: list[str]) -> None:
+        """The run details show the selected run (the first of several), also when
+        a drop, a solve or an undo selected it, not only a double click."""
+        shown = self.details.run()
+        if ids and (shown is None or shown.id not in ids):
+            self.details.show_run(ids[0])
+
     def _job_finished(self, _job_id: str, result: JobResult) -> None:
         self.examples_offer.hide()
-        self.warm_panel.refresh()
+        self.note_library_changed()
         run = result.run
-        if run is None:
-            self.browser.refresh()
-        else:
-            self.browser.select_runs([run.id])   # (reloads the table too)
+        if run is not None:
+            self.browser.select_runs([run.id])
             text = (f"{run.name}: {run.status}, f = {run.fun:.6g} after {run.nfev} evaluations"
                     if run.fun is not None else f"{run.name}: {run.status}")
             # the saving in the plot title's words (one wording: core.saving_text)
@@ -347,11 +406,10 @@ class MainWindow(QMainWindow):
         self.show_message(("Error: " if level == "error" else "") + text)
 
     def _runs_imported(self, report: OpenReport) -> None:
+        self.note_library_changed()
         if report.run_ids:
             self.examples_offer.hide()   # the library is no longer empty
-            self.browser.select_runs(report.run_ids)   # (reloads the table too)
-        else:
-            self.browser.refresh()
+            self.browser.select_runs(report.run_ids)
         self.show_message(report.summary())
         if report.refused:
             self._refused_files(report.refused)

@@ -52,6 +52,16 @@ def _load(library: Library, run_id: str) -> _Loaded:
                    library.lineage(run.id, "descendants"), source)
 
 
+def _shown_key(loaded: _Loaded) -> tuple[Any, ...]:
+    """What the details show of a load, in short: a reload that finds the same
+    skips refilling the tabs (their scroll positions and selections stay)."""
+    run = loaded.run
+    return (run.id, run.name, run.status, tuple(run.tags), run.notes, run.finished_at,
+            run.nfev, len(run.history.array),
+            tuple(e["id"] for e in loaded.ancestors), tuple(e["id"] for e in loaded.descendants),
+            loaded.source.id if loaded.source is not None else None)
+
+
 def _when(stamp: float | None) -> str:
     return format_date(stamp, seconds=True) if stamp else "—"
 
@@ -158,6 +168,8 @@ class RunDetails(QWidget):
         self._library = library
         self._run: Run | None = None
         self._generation = 0
+        self._loading: str | None = None     # the run being read, if any
+        self._shown_key: tuple[Any, ...] | None = None   # what is shown (see _shown_key)
         self._last_activation = ("", QElapsedTimer())
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         layout = QVBoxLayout(self)
@@ -209,11 +221,22 @@ class RunDetails(QWidget):
     # ------------------------------------------------------------------ public API
     def show_run(self, run_id: str) -> None:
         """Load ``run_id`` (with its history, lineage and source) in the background."""
-        self._generation += 1
-        generation, library = self._generation, self._library
         self._set_message(f"Loading run {run_id[:8]}…", error=False)
+        self._start_load(run_id, quiet=False)
+
+    def reload(self) -> None:
+        """Read the shown run again (the library changed: renamed, tagged, finished,
+        ...); what is shown stays until the fresh copy arrives. A ``show_run`` on
+        its way goes on instead."""
+        if self._run is not None and self._loading is None:
+            self._start_load(self._run.id, quiet=True)
+
+    def _start_load(self, run_id: str, quiet: bool) -> None:
+        self._generation += 1
+        self._loading = run_id
+        generation, library = self._generation, self._library
         run_in_background(lambda: _load(library, run_id),
-                          lambda result: self._arrived(generation, result),
+                          lambda result: self._arrived(generation, result, quiet),
                           lambda error: self._failed(generation, run_id, error), owner=self)
 
     def run(self) -> Run | None:
@@ -221,18 +244,25 @@ class RunDetails(QWidget):
 
     def clear(self) -> None:
         self._generation += 1            # a load on its way is dropped
+        self._loading = None
         self._run = None
+        self._shown_key = None
         self._title.setText("<span style='color:gray'>No run selected</span>")
         self._set_message("", error=False)
         self._fill(None)
 
     # ------------------------------------------------------------------ loading
-    def _arrived(self, generation: int, loaded: _Loaded) -> None:
+    def _arrived(self, generation: int, loaded: _Loaded, quiet: bool = False) -> None:
         if generation != self._generation:
             return
+        self._loading = None
         self._run = loaded.run
         self._set_message("", error=False)
         run = loaded.run
+        key = _shown_key(loaded)
+        if quiet and key == self._shown_key:
+            return                       # a reload found nothing new: keep the view as it is
+        self._shown_key = key
         colour = status_colour(run.status)
         self._title.setText(f"<b style='font-size:13pt'>{html.escape(run.name)}</b> "
                             f"<span style='color:gray'>{run.id[:8]} · {run.kind} · {run.method}"

@@ -34,6 +34,7 @@ class EditQueue(QObject):
 
     succeeded = Signal(str)     # what was done (e.g. "Renamed the run")
     failed = Signal(str)        # the error's text
+    revisited = Signal(list)    # run ids an undo or redo left in the listing (to select)
 
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -71,35 +72,48 @@ class EditQueue(QObject):
 
 
 class LibraryEditCommand(QUndoCommand):
-    """An edit done already (its first redo is skipped) that can be undone and redone."""
+    """An edit done already (its first redo is skipped) that can be undone and redone.
+    Once an undo or redo reached the library, its ``run_ids`` are announced through
+    ``queue.revisited`` (to be selected) unless it took them out of the listing
+    (``listed_after``: after undo, after redo)."""
 
-    def __init__(self, text: str, queue: EditQueue, forward: Edit, backward: Edit) -> None:
+    def __init__(self, text: str, queue: EditQueue, forward: Edit, backward: Edit,
+                 run_ids: Sequence[str] = (), listed_after: tuple[bool, bool] = (True, True)
+                 ) -> None:
         super().__init__(text)
         self.queue = queue
         self.forward, self.backward = forward, backward
+        self.run_ids, self.listed_after = list(run_ids), listed_after
         self._skip_redo = True
 
     def redo(self) -> None:
         if self._skip_redo:
             self._skip_redo = False
             return
-        self.queue.submit(self.forward, f"redoing: {self.text()}", f"Redone: {self.text()}")
+        self.queue.submit(self.forward, f"redoing: {self.text()}", f"Redone: {self.text()}",
+                          lambda: self._revisited(1))
 
     def undo(self) -> None:
-        self.queue.submit(self.backward, f"undoing: {self.text()}", f"Undone: {self.text()}")
+        self.queue.submit(self.backward, f"undoing: {self.text()}", f"Undone: {self.text()}",
+                          lambda: self._revisited(0))
+
+    def _revisited(self, after: int) -> None:
+        if self.run_ids and self.listed_after[after]:
+            self.queue.revisited.emit(self.run_ids)
 
 
 class RenameCommand(LibraryEditCommand):
     def __init__(self, queue: EditQueue, run_id: str, old: str, new: str) -> None:
         super().__init__(f"rename run {run_id[:8]} to {new!r}", queue,
-                         lambda lib: lib.rename(run_id, new), lambda lib: lib.rename(run_id, old))
+                         lambda lib: lib.rename(run_id, new), lambda lib: lib.rename(run_id, old),
+                         [run_id])
 
 
 class NotesCommand(LibraryEditCommand):
     def __init__(self, queue: EditQueue, run_id: str, old: str, new: str) -> None:
         super().__init__(f"edit the notes of run {run_id[:8]}", queue,
                          lambda lib: lib.set_notes(run_id, new),
-                         lambda lib: lib.set_notes(run_id, old))
+                         lambda lib: lib.set_notes(run_id, old), [run_id])
 
 
 class TagCommand(LibraryEditCommand):
@@ -111,7 +125,8 @@ class TagCommand(LibraryEditCommand):
                 for run_id, pair in changes.items():
                     lib.set_tags(run_id, pair[which])
             return edit
-        super().__init__(f"tag {count_runs(len(changes))}", queue, apply(1), apply(0))
+        super().__init__(f"tag {count_runs(len(changes))}", queue, apply(1), apply(0),
+                         list(changes))
 
 
 class DeleteCommand(LibraryEditCommand):
@@ -120,7 +135,8 @@ class DeleteCommand(LibraryEditCommand):
     def __init__(self, queue: EditQueue, run_ids: Sequence[str]) -> None:
         ids = list(run_ids)
         super().__init__(f"delete {count_runs(len(ids))}", queue,
-                         lambda lib: lib.delete(ids), lambda lib: lib.restore(ids))
+                         lambda lib: lib.delete(ids), lambda lib: lib.restore(ids),
+                         ids, listed_after=(True, False))
 
 
 class RestoreCommand(LibraryEditCommand):
@@ -129,7 +145,8 @@ class RestoreCommand(LibraryEditCommand):
     def __init__(self, queue: EditQueue, run_ids: Sequence[str]) -> None:
         ids = list(run_ids)
         super().__init__(f"restore {count_runs(len(ids))}", queue,
-                         lambda lib: lib.restore(ids), lambda lib: lib.delete(ids))
+                         lambda lib: lib.restore(ids), lambda lib: lib.delete(ids),
+                         ids, listed_after=(False, True))
 
 
 def count_runs(n: int) -> str:

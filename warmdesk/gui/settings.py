@@ -61,6 +61,18 @@ class AppSettings:
     guard = _setting("warm/guard", True, bool)
     last_folder = _setting("files/last_folder", "", str)
 
+    # library table: the columns the user showed (True) or hid (False) in the header menu
+    @property
+    def column_choice(self) -> dict[str, bool]:
+        text = self._get("library/columns", "", str)
+        pairs = (item.split(":", 1) for item in text.split(",") if ":" in item)
+        return {key: flag == "1" for key, flag in pairs if key}
+
+    @column_choice.setter
+    def column_choice(self, value: dict[str, bool]) -> None:
+        self._qs.setValue("library/columns",
+                          ",".join(f"{key}:{int(bool(on))}" for key, on in value.items()))
+
     # plots
     @property
     def plot_axes(self) -> tuple[str, str, bool, bool]:

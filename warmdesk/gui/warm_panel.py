@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
 
 from ..core.errors import WarmDeskError
 from ..core.library import Library
+from ..core.library_listing import run_positions
+from ..core.library_query import RunQuery
 from ..core.problems import Problem
 from ..core.runs import Run
 from ..core.mapping_report import format_report
@@ -46,6 +48,11 @@ COLD_TEXT = "The solver starts from the problem's own start values; no earlier r
 def _suggest(library: Library, problem: Problem) -> Advice:
     from ..core.advisor import suggest  # (in a pool thread)
     return suggest(library, problem, top=TOP)
+
+
+def _listed(library: Library, run_id: str) -> bool:
+    """Whether the run is in the library, not deleted (pool thread)."""
+    return run_positions(library, RunQuery(limit=1), [run_id]).get(run_id) is not None
 
 
 @dataclass
@@ -180,14 +187,19 @@ class WarmStartPanel(QWidget):
         self._show(("cold", -1))
 
     def refresh(self) -> None:
-        """Advise again on the same problem (after a solve added runs)."""
+        """Advise again on the same problem (after runs were added or deleted); a
+        hand-picked run no longer in the library (deleted) is dropped."""
         if self._problem is None:
             return
         self._generation += 1
         generation, problem, library = self._generation, self._problem, self._library
+        hand = self._hand.run.id if self._hand is not None else ""
+
+        def work() -> tuple[Advice, str]:
+            return _suggest(library, problem), hand if hand and not _listed(library, hand) else ""
+
         self._suggest_task = run_in_background(
-            lambda: _suggest(library, problem),
-            lambda result: self._advice_done(generation, problem, result, ""),
+            work, lambda result: self._advice_done(generation, problem, result[0], "", result[1]),
             lambda error: self._advice_done(generation, problem, None, error), owner=self)
         self._update_busy()
 
@@ -250,13 +262,20 @@ class WarmStartPanel(QWidget):
         return self._suggest_task is not None
 
     def _advice_done(self, generation: int, problem: Problem,
-                     result: Advice | None, error: str) -> None:
+                     result: Advice | None, error: str, gone: str = "") -> None:
+        """The advice arrived; ``gone``: the hand-picked run was deleted meanwhile."""
         if generation != self._generation:
             return  # made for an earlier version of the problem
         self._suggest_task = None
         self._advice = result
         self._advice_problem = problem if result else None
         self._show_message(f"The advisor failed: {error}" if error else "")
+        if gone and self._hand is not None and self._hand.run.id == gone:
+            self._hand_generation += 1                     # (a rebuild on its way is dropped)
+            self._hand = self._hand_task = None
+            self._user_choice = None if self._user_choice == ("hand",) else self._user_choice
+            self._show_message(f"Run {gone[:8]} is no longer in the library (deleted): the "
+                               "hand-picked warm start was dropped")
         self._show(self._preferred_choice())
         self.advice_ready.emit(self._advice)
 
