@@ -136,7 +136,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                 continue
             report.append({"file": name, "added": added, "already_present": present})
             if not args.json:
-                print(f"imported {printable(name)}: {len(added)} added, {len(present)} already there")
+                print(f"imported {printable(name)}: {len(added)} added, {len(present)} "
+                      "already there")
+                for run in runs:
+                    if run.id in added and run.info.get("import_note"):
+                        print(f"  run {run.id[:12]}: {printable(run.info['import_note'])}")
     if args.json:
         print(json.dumps(report))
     return EXIT_BAD_INPUT if refused else EXIT_OK

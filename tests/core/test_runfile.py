@@ -622,6 +622,15 @@ META_CASES = [
     ("warm", {"source_run_id": None, "payload": [1], "mode": "restart", "report": {}}, "'warm'"),
     ("warm", {"source_run_id": None, "payload": [], "mode": "r", "report": [], }, "'warm'"),
     ("warm", {"source_run_id": None, "payload": [], "mode": "r", "report": {}, "x": 1}, "'warm'"),
+    # issue 13 item 2: values a display cannot show, and embedded specs that are not specs
+    ("created_at", 1e300, "'created_at'"), ("created_at", -1.0, "'created_at'"),
+    ("created_at", -1e18, "1970"), ("started_at", 1e300, "'started_at'"),
+    ("finished_at", -5.0, "'finished_at'"), ("wall_s", 1e308, "'wall_s'"),
+    ("nit", 2**60, "'nit'"),
+    ("problem", {"format": "warmdesk.problem/1", "kind": "minimize"}, "problem"),
+    ("problem", {"format": "warmdesk.problem/1", "name": "x", "kind": "minimize",
+                 "variables": {"x": 1.0}, "objective": "__import__('os')"}, "objective"),
+    ("problem", {"format": "warmdesk.problem/9"}, "problem"),
 ]
 
 
@@ -796,3 +805,46 @@ def test_module_never_unpickles_or_evaluates() -> None:
     for word in ("pickle.", "import pickle", "allow_pickle=True", "eval(", "exec(", "PySide",
                  "PyQt"):
         assert word not in source, word
+
+
+# ------------------------------------------------- paths in an imported run
+
+def test_an_imported_run_never_points_at_local_files(tmp_path: Path) -> None:
+    """Issue 13 item 2: the sender's base_dir and an absolute or '..' data.file
+    would point 'New problem from this run' at any local file: the reader drops
+    base_dir, keeps only the data file's name, and says so in the run's info."""
+    from .factories import fit_spec, write_peaks
+    folder = tmp_path / "sender"
+    folder.mkdir()
+    write_peaks(folder)
+    from warmdesk.core.problems import load_problem
+    spec_path = folder / "peaks.json"
+    spec_path.write_text(json.dumps(fit_spec()))
+    run = solve(load_problem(spec_path))
+    assert run.info["base_dir"] == str(folder)
+    data = write_runfile(tmp_path / "fit.wdrun", [run]).read_bytes()
+    for base_dir, file in ((str(folder), "peaks.csv"), ("/etc", "passwd"),
+                           ("/", "../../etc/passwd"), (None, "/etc/passwd"),
+                           ("C:\\Windows", "..\\system.ini")):
+        def change(m: dict[str, Any]) -> None:
+            if base_dir is None:
+                m["info"].pop("base_dir")
+            else:
+                m["info"]["base_dir"] = base_dir
+            m["problem"]["data"]["file"] = file
+        (back,) = read_runfile(with_meta(tmp_path, data, change))
+        assert "base_dir" not in back.info
+        kept = back.problem["data"]["file"]
+        assert "/" not in kept and "\\" not in kept and kept not in ("", ".", ".."), kept
+        assert "imported" in back.info["import_note"]
+        with Library(tmp_path / "lib") as lib:     # stored as read: base_dir gone
+            lib.import_runs([back])
+            assert "base_dir" not in lib.get_run(back.id).info
+
+
+def test_an_honest_exported_run_round_trips_with_its_spec_checked(runs: list[Run],
+                                                                   tmp_path: Path) -> None:
+    """The embedded spec is parsed by the real validator; every run WarmDesk
+    writes passes it (minimize, ode, warm-started)."""
+    back = read_runfile(write_runfile(tmp_path / "ok.wdrun", runs))
+    assert_same_runs(back, runs)

@@ -49,7 +49,9 @@ import numpy as np
 from .. import __version__
 from .atomic_file import sweep_temp_files, write_atomically
 from .errors import WarmDeskError
-from .problems import KINDS
+from .errors import SpecError
+from .problems import KINDS, problem_from_dict
+from .run_values import COUNT_WANTED, TIME_WANTED, WALL_WANTED, is_count, is_time, is_wall
 from .runs import HISTORY_COLUMNS, STATUSES, Run
 
 __all__ = ["FORMAT", "SUFFIX", "RunFileError", "read_runfile", "sweep_temp_files",
@@ -148,9 +150,9 @@ def _is_warm(v: Any) -> bool:
             and _short(v["mode"]) and isinstance(v["report"], dict))
 
 
-_COUNT = (_is_count, "a whole number >= 0")
+_COUNT = (is_count, COUNT_WANTED)
 _HASH = (_is_hash, "64 lowercase hex digits")
-_TIME = (_optional(_is_number), "a finite number or null")
+_TIME = (_optional(is_time), f"{TIME_WANTED}, or null")
 #: Every field of ``Run.to_dict()``: (check, what it must be). No other field is allowed.
 _META_FIELDS: dict[str, tuple[Check, str]] = {
     "id": (_is_id, "32 lowercase hex digits"),
@@ -162,9 +164,10 @@ _META_FIELDS: dict[str, tuple[Check, str]] = {
     "problem_hash": _HASH, "structure_hash": _HASH,
     "status": (lambda v: isinstance(v, str) and v in STATUSES, f"one of {', '.join(STATUSES)}"),
     "message": (_text(100_000, True), "text of at most 100000 characters"),
-    "created_at": (_is_number, "a finite number"), "started_at": _TIME, "finished_at": _TIME,
-    "wall_s": (lambda v: _is_number(v) and v >= 0, "a finite number >= 0"),
-    "fun": _TIME, "nit": _COUNT, "nfev": _COUNT, "njev": _COUNT,
+    "created_at": (is_time, TIME_WANTED), "started_at": _TIME, "finished_at": _TIME,
+    "wall_s": (is_wall, WALL_WANTED),
+    "fun": (_optional(_is_number), "a finite number or null"),
+    "nit": _COUNT, "nfev": _COUNT, "njev": _COUNT,
     "info": (lambda v: isinstance(v, dict), "an object"),
     "warm": (_optional(_is_warm), ("null or an object with source_run_id (null or 32 hex "
                                    "digits), payload (list of texts), mode (text) and report "
@@ -199,7 +202,61 @@ def _check_meta(meta: Any, run_id: str) -> dict[str, Any]:
     for key in ("created_at", "started_at", "finished_at", "wall_s", "fun"):
         if type(meta[key]) is int:
             meta[key] = float(meta[key])
+    _check_problem(meta["problem"], where)
     return meta
+
+
+_RELATIVE_DATA = "is relative, but the spec has no folder"
+
+
+def _check_problem(spec: dict[str, Any], where: str) -> None:
+    """The embedded problem, parsed by the real spec reader. Its data file is never
+    opened: a relative stand-in without a folder makes the reader skip the data
+    (and the checks of columns that need it) with one complaint, which is dropped."""
+    spec = json.loads(json.dumps(spec))
+    data = spec.get("data")
+    stand_in = isinstance(data, dict) and isinstance(data.get("file"), str)
+    if stand_in:
+        data["file"] = "data.csv"
+    try:
+        problem_from_dict(spec, base_dir=None)
+    except SpecError as exc:
+        problems = [(f, m) for f, m in exc.problems
+                    if not (stand_in and f == "data.file" and m.startswith(_RELATIVE_DATA))]
+        if problems:
+            field, message = problems[0]
+            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+            raise RunFileError(f"{where}: its problem is not a valid problem spec: "
+                               f"{field}: {message}{more}") from None
+
+
+def _data_file_name(file: str) -> str:
+    """Only the last part of a path, whichever separator the sender's system used."""
+    return re.split(r"[/\\]", file)[-1]
+
+
+def _neutralise_paths(meta: dict[str, Any], where: str) -> None:
+    """Paths in a run file are the sender's: they must never make WarmDesk read a
+    local file the user did not choose. The sender's folder (``info.base_dir``) is
+    dropped and the data file is cut to its name, so "New problem from this run"
+    asks the user for the data; ``info.import_note`` says what was changed."""
+    changes = []
+    if "base_dir" in meta["info"]:
+        meta["info"].pop("base_dir")
+        changes.append("the sender's data folder was dropped")
+    data = meta["problem"].get("data")
+    if isinstance(data, dict) and isinstance(data.get("file"), str):
+        name = _data_file_name(data["file"])
+        if name in ("", ".", ".."):
+            raise RunFileError(f"{where}: its problem's data.file {_show(data['file'])} "
+                               "names no file")
+        if name != data["file"]:
+            changes.append(f"the data file path was cut to its name {name!r}")
+            data["file"] = name
+    if changes:
+        meta["info"]["import_note"] = ("imported from a run file: " + " and ".join(changes)
+                                       + "; choose the data file again before solving a new "
+                                         "problem from this run")
 
 
 def _shape_problem(key: str, shape: tuple[Any, ...]) -> str | None:
@@ -553,6 +610,7 @@ def _read_run(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     rid = entry["id"]
     name = f"runs/{rid}/meta.json"
     meta = _check_meta(_parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
+    _neutralise_paths(meta, f"run {rid}")
     arrays: dict[str, np.ndarray] = {}
     for key in entry["arrays"]:
         name = f"runs/{rid}/{key}.npy"

@@ -30,7 +30,8 @@ from .status_colours import status_colour
 
 #: ``run.info`` entries worth a line in the summary, with their labels.
 INFO_LINES = {"stopped_by": "Stopped by", "state_note": "Solver state", "constr_violation":
-              "Constraint violation", "optimality": "Optimality", "t_reached": "t reached"}
+              "Constraint violation", "optimality": "Optimality", "t_reached": "t reached",
+              "import_note": "Imported"}
 SHOWN_VALUES = 8    # a vector longer than this is summarised
 
 
