@@ -848,3 +848,145 @@ def test_an_honest_exported_run_round_trips_with_its_spec_checked(runs: list[Run
     writes passes it (minimize, ode, warm-started)."""
     back = read_runfile(write_runfile(tmp_path / "ok.wdrun", runs))
     assert_same_runs(back, runs)
+
+
+# ------------------------------------------ memory bombs within the limits (item 3)
+
+def peak_bytes(action: Callable[[], Any]) -> int:
+    """Peak of Python-side allocations (numpy's buffers included: numpy reports them
+    to tracemalloc) while ``action`` runs."""
+    import tracemalloc
+    tracemalloc.start()
+    try:
+        action()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def zeros_member(zf: zipfile.ZipFile, name: str, header: dict[str, Any], nbytes: int) -> dict:
+    """Stream a .npy member of ``header`` + ``nbytes`` zero bytes into ``zf`` (DEFLATE);
+    return its manifest entry. Never holds more than 4 MiB."""
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, header)
+    digest, size = hashlib.sha256(buf.getvalue()), len(buf.getvalue())
+    chunk = bytes(4 << 20)
+    with zf.open(zinfo(name), "w", force_zip64=False) as out:
+        out.write(buf.getvalue())
+        left = nbytes
+        while left:
+            piece = chunk[:min(left, len(chunk))]
+            out.write(piece)
+            digest.update(piece)
+            left -= len(piece)
+    return {"size": size + nbytes, "sha256": digest.hexdigest()}
+
+
+def zeros_runfile(path: Path, one_bytes: bytes, arrays: dict[str, tuple[dict[str, Any], int]]
+                  ) -> Path:
+    """The run of ``one_bytes`` plus extra state arrays made of zeros, listed properly."""
+    manifest, members = unpack(one_bytes)
+    rid = manifest["runs"][0]["id"]
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(zinfo(name), data)
+            manifest["members"][name] = {"size": len(data), "sha256": sha(data)}
+        for key, (header, nbytes) in arrays.items():
+            name = f"runs/{rid}/{key}.npy"
+            manifest["members"][name] = zeros_member(zf, name, header, nbytes)
+            manifest["runs"][0]["arrays"].append(key)
+        zf.writestr(zinfo("manifest.json"), json.dumps(manifest))
+    return path
+
+
+def f8(*shape: int) -> dict[str, Any]:
+    return {"descr": "<f8", "fortran_order": False, "shape": shape}
+
+
+def test_a_bad_npy_header_is_refused_before_its_data_is_inflated(one_bytes: bytes,
+                                                                 tmp_path: Path) -> None:
+    """A 60 MiB member (below the expansion bound) whose header lies (int64, or a
+    shape of other size): refused from the header, without inflating the data."""
+    n = 60 << 20
+    for header, word in (({"descr": "<i8", "fortran_order": False, "shape": (1024, 7680)},
+                          "float64"), (f8(512, 7680), "header declares")):
+        path = zeros_runfile(tmp_path / "lie.wdrun", one_bytes, {"state/big": (header, n)})
+        assert path.stat().st_size < 100_000
+        started = time.perf_counter()
+        peak = peak_bytes(lambda: refused(path, "state/big", word))
+        assert peak < 20 << 20, peak
+        assert time.perf_counter() - started < 2
+
+
+def test_a_small_file_expanding_to_a_gigabyte_is_refused_unread(one_bytes: bytes,
+                                                                tmp_path: Path) -> None:
+    """Issue 13 item 3: 1 MB of DEFLATE holding 4 arrays of 250 MiB of zeros, every
+    member within its own limits, imported at 1.6 GB peak: now refused from the
+    declared sizes (an honest run file never expands this much), nothing inflated."""
+    n = 250 << 20
+    arrays = {f"state/z{i}": (f8(4096, 8000), n) for i in range(4)}
+    path = zeros_runfile(tmp_path / "bomb.wdrun", one_bytes, arrays)
+    assert path.stat().st_size < 1_200_000
+    started = time.perf_counter()
+    peak = peak_bytes(lambda: refused(path, "expand"))
+    assert peak < 20 << 20 and time.perf_counter() - started < 2, peak
+
+
+def test_limits_by_kind_of_array(one_bytes: bytes, tmp_path: Path) -> None:
+    from warmdesk.core.problems import MAX_VARIABLE_SIZE
+    rows = runfile.MAX_HISTORY_ROWS + 1
+    refused(with_array(tmp_path, one_bytes, "history", npy_raw(f8(rows, 9), b"")), "history",
+            "rows")
+    too_long = npy_raw(f8(MAX_VARIABLE_SIZE + 1), b"")
+    refused(with_array(tmp_path, one_bytes, "solution/x", too_long), "solution/x",
+            str(MAX_VARIABLE_SIZE))
+
+
+def test_an_accepted_array_is_read_once_into_its_own_buffer(one_run: Run,
+                                                            tmp_path: Path) -> None:
+    """No second copy: reading a run with a 40 MiB array peaks near 40 MiB."""
+    run = Run.from_parts(one_run.to_dict(), one_run.arrays())
+    run.state["big"] = np.random.default_rng(0).standard_normal((1280, 4096))
+    path = write_runfile(tmp_path / "big.wdrun", [run])
+    got: list[Run] = []
+    peak = peak_bytes(lambda: got.extend(read_runfile(path)))
+    assert_same_runs(got, [run])
+    assert peak < 1.3 * run.state["big"].nbytes, peak / run.state["big"].nbytes
+
+
+def test_writing_streams_arrays(one_run: Run, tmp_path: Path) -> None:
+    """Export holds no .npy copy of an array: writing a 40 MiB array peaks well
+    below twice its size."""
+    run = Run.from_parts(one_run.to_dict(), one_run.arrays())
+    run.state["big"] = np.random.default_rng(0).standard_normal((1280, 4096))
+    peak = peak_bytes(lambda: write_runfile(tmp_path / "w.wdrun", [run]))
+    assert peak < 0.5 * run.state["big"].nbytes, peak / run.state["big"].nbytes
+    assert_same_runs(read_runfile(tmp_path / "w.wdrun"), [run])
+
+
+# ------------------------------------------------ refusals in user words (item 8)
+
+INTERNALS = ("Error -3", "zlib", "allow_pickle", "Traceback", "ValueError", "BadZipFile",
+             "Expecting", "char ", "Header", "EOFError", "struct", "KeyError", "errno")
+
+
+def test_refusals_say_what_is_wrong_in_user_words(one_bytes: bytes, tmp_path: Path) -> None:
+    name = npy_member(one_bytes)
+    (pos,) = records(one_bytes, b"PK\x03\x04", 30, 26, name)
+    name_len, extra_len = struct.unpack_from("<HH", one_bytes, pos + 26)
+    start = pos + 30 + name_len + extra_len
+    data = bytearray(one_bytes)
+    data[start:start + 6] = b"\xff" * 6         # the DEFLATE stream itself is broken
+    path = tmp_path / "deflate.wdrun"
+    path.write_bytes(bytes(data))
+    messages = [refused(path, name, "compressed data")]
+    bad_header = b"\x93NUMPY\x01\x00" + struct.pack("<H", 6) + b"{'a'}\n" + b"\0" * 8
+    messages.append(refused(with_array(tmp_path, one_bytes, "solution/x", bad_header),
+                            "solution/x", "header"))
+    messages.append(refused(with_meta_text(tmp_path, one_bytes, lambda t: t[:-5]),
+                            "meta.json", "not valid JSON", "line"))
+    pickled = npy_raw({"descr": "|O", "fortran_order": False, "shape": (1,)}, b"\x80\x04.")
+    messages.append(refused(with_array(tmp_path, one_bytes, "solution/x", pickled),
+                            "solution/x", "object"))
+    for message in messages:
+        assert not [w for w in INTERNALS if w in message], message

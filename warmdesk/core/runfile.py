@@ -50,7 +50,7 @@ from .. import __version__
 from .atomic_file import sweep_temp_files, write_atomically
 from .errors import WarmDeskError
 from .errors import SpecError
-from .problems import KINDS, problem_from_dict
+from .problems import KINDS, MAX_VARIABLE_SIZE, problem_from_dict
 from .run_values import COUNT_WANTED, TIME_WANTED, WALL_WANTED, is_count, is_time, is_wall
 from .runs import HISTORY_COLUMNS, STATUSES, Run
 
@@ -65,7 +65,6 @@ MANIFEST = "manifest.json"
 MAX_FILE_BYTES = 1 << 30           # the whole file
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 256 << 20       # one member, uncompressed
-MAX_TOTAL_BYTES = 1 << 30          # all members, uncompressed
 MAX_RATIO = 1100                   # honest deflate stays below ~1032:1
 RATIO_MIN_BYTES = 1 << 20          # the ratio is checked for members larger than this
 MAX_DIRECTORY_BYTES = MAX_MEMBERS * 512   # the zip central directory
@@ -75,6 +74,26 @@ MAX_JSON_DEPTH = 64
 MAX_NDIM = 2
 MAX_DIM = 10_000_000
 NPY_MAX_HEADER = 10_000
+#: A run's history has one row per iteration: 2 million rows is 144 MB.
+MAX_HISTORY_ROWS = 2_000_000
+#: All members of a file may expand to at most this many times the file's compressed
+#: bytes, once they declare more than ``EXPANSION_MIN_BYTES``: honest float64 data
+#: compresses a few times at most; a small file declaring a gigabyte is a memory bomb.
+MAX_EXPANSION = 100
+EXPANSION_MIN_BYTES = 64 << 20
+READ_CHUNK = 1 << 20
+
+
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 8 << 30      # a platform that does not say: assume a small machine
+
+
+# All members, uncompressed: a reader holds the arrays it returns in memory, so at most
+# an eighth of the machine's memory (and 1 GiB).
+MAX_TOTAL_BYTES = min(1 << 30, _physical_memory() // 8)
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
 ID_RE = re.compile(r"[0-9a-f]{32}")
@@ -111,7 +130,21 @@ def _show(value: Any) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
+    """What a low-level error means for the user, in their words: the zip, zlib and
+    numpy texts (zlib error numbers, numpy's pickling advice) are internals."""
+    if isinstance(exc, zlib.error) or "decompress" in str(exc).lower():
+        return "its compressed data is corrupt"
+    if isinstance(exc, EOFError) or "truncated" in str(exc).lower():
+        return "it ends too early: the file is truncated"
+    if isinstance(exc, zipfile.BadZipFile):
+        return "its zip structure is broken"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"a syntax error at line {exc.lineno}, column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(exc, OSError):
+        return f"the disk could not read it ({exc.strerror or 'input/output error'})"
+    return "its bytes are not what the format says"
 
 
 # ----------------------------------------------------------------- metadata
@@ -266,6 +299,11 @@ def _shape_problem(key: str, shape: tuple[Any, ...]) -> str | None:
         return f"array {key} has a dimension that is negative or above {MAX_DIM}"
     if key == "history" and (len(shape) != 2 or shape[1] != len(HISTORY_COLUMNS)):
         return f"history must be a table of {len(HISTORY_COLUMNS)} columns (got shape {shape})"
+    if key == "history" and shape[0] > MAX_HISTORY_ROWS:
+        return f"history has {shape[0]} rows; at most {MAX_HISTORY_ROWS} (one per iteration)"
+    if key.startswith("solution/") and math.prod(shape) > MAX_VARIABLE_SIZE:
+        return (f"array {key} holds {math.prod(shape)} values; a variable has at most "
+                f"{MAX_VARIABLE_SIZE}")
     return None
 
 
@@ -342,19 +380,25 @@ def _dump(doc: Any) -> bytes:
 
 
 # ---------------------------------------------------------------------- npy
-def _parse_npy(data: bytes, name: str, key: str) -> np.ndarray:
-    """Check the header before numpy allocates anything it declares."""
-    fp, fmt = io.BytesIO(data), np.lib.format
-    readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+_NPY_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _npy_header(prefix: bytes, size: int, name: str, key: str) -> tuple[tuple[int, ...], int]:
+    """Shape and data offset of a .npy member from its first bytes, checked against
+    the member's declared ``size`` before any of its data is inflated."""
+    fp = io.BytesIO(prefix)
     try:
-        version = fmt.read_magic(fp)
-        if version not in readers:
+        version = np.lib.format.read_magic(fp)
+        if version not in _NPY_READERS:
             raise _Refused(f"{name}: .npy version {version} is not supported")
-        shape, fortran, dtype = readers[version](fp, NPY_MAX_HEADER)
+        shape, fortran, dtype = _NPY_READERS[version](fp, NPY_MAX_HEADER)
     except _Refused as exc:
         raise RunFileError(str(exc)) from None
     except (ValueError, TypeError, SyntaxError, RecursionError, EOFError, KeyError) as exc:
-        raise RunFileError(f"{name} is not a valid .npy array ({_reason(exc)})") from None
+        what = ("ends inside its header" if isinstance(exc, EOFError) or len(prefix) < 10
+                else "has a malformed header")
+        raise RunFileError(f"{name} is not a valid .npy array: it {what}") from None
     if dtype.hasobject:
         raise RunFileError(f"{name}: object arrays are not allowed (they would need unpickling)")
     if dtype.str != "<f8":
@@ -364,17 +408,54 @@ def _parse_npy(data: bytes, name: str, key: str) -> np.ndarray:
     problem = _shape_problem(key, shape)
     if problem:
         raise RunFileError(f"{name}: {problem}")
-    declared, held = math.prod(shape) * 8, len(data) - fp.tell()
+    declared, held = math.prod(shape) * 8, size - fp.tell()
     if declared != held:
         raise RunFileError(f"{name}: the header declares shape {shape} ({declared} bytes) "
                            f"but the data is {held} bytes")
-    arr = np.load(io.BytesIO(data), allow_pickle=False, max_header_size=NPY_MAX_HEADER)
-    if arr.dtype.str != "<f8" or arr.shape != shape:
-        raise RunFileError(f"{name} is damaged (it does not load as its header says)")
-    return arr if arr.flags.writeable else arr.copy()
+    return shape, fp.tell()
 
 
-def _npy_bytes(key: str, value: np.ndarray, run_id: str) -> bytes:
+def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, listed: dict[str, Any],
+                key: str) -> np.ndarray:
+    """Inflate one .npy member straight into its own array, a chunk at a time: the
+    header is judged from the first bytes, so a lying member is refused before its
+    data is inflated, and an accepted one is never held twice."""
+    name = info.orig_filename
+    _check_listed_size(info, listed)
+    digest = hashlib.sha256()
+    try:
+        with zf.open(info) as f:
+            prefix = f.read(min(info.file_size, 12 + NPY_MAX_HEADER))
+            shape, offset = _npy_header(prefix, info.file_size, name, key)
+            arr = np.empty(shape, dtype="<f8")
+            buf = memoryview(arr.reshape(-1).view(np.uint8))
+            digest.update(prefix)
+            head = prefix[offset:]
+            buf[:len(head)] = head
+            pos = len(head)
+            while pos < len(buf):
+                got = f.readinto(buf[pos:pos + READ_CHUNK])
+                if not got:
+                    break
+                digest.update(buf[pos:pos + got])
+                pos += got
+            extra = f.read(1)     # reaching the end checks the CRC-32
+    except RunFileError:
+        raise
+    except _DAMAGE as exc:
+        raise _damaged(name, exc) from None
+    if pos != len(buf) or extra:
+        raise RunFileError(f"member {name} holds {'more' if extra else 'fewer'} bytes than "
+                           "its header declares: damaged")
+    if digest.hexdigest() != listed["sha256"]:
+        raise RunFileError(f"checksum mismatch for member {name} (its sha256 is not the "
+                           "manifest's): damaged or altered")
+    return arr
+
+
+def _npy_header_bytes(key: str, value: np.ndarray, run_id: str) -> tuple[bytes, np.ndarray]:
+    """The .npy header ``np.save`` would write, and the C-ordered little-endian float64
+    array (no copy when it already is one) whose bytes follow it."""
     if not ARRAY_KEY_RE.fullmatch(key):
         raise RunFileError(f"cannot write run {run_id}: {_show(key)} is not a valid array name")
     arr = np.asarray(value, dtype="<f8", order="C")
@@ -382,8 +463,8 @@ def _npy_bytes(key: str, value: np.ndarray, run_id: str) -> bytes:
     if problem:
         raise RunFileError(f"cannot write run {run_id}: {problem}")
     buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=False)
-    return buf.getvalue()
+    np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(arr))
+    return buf.getvalue(), arr
 
 
 # ------------------------------------------------------------------ reading
@@ -413,7 +494,7 @@ def read_runfile(path: str | Path) -> list[Run]:
         except RecursionError:
             raise RunFileError("the file is nested too deeply to read") from None
         except _DAMAGE as exc:
-            raise RunFileError(f"the file is damaged ({_reason(exc)})") from exc
+            raise RunFileError(f"the file is damaged: {_reason(exc)}") from exc
 
 
 def _check_directory(fh: IO[bytes], size: int) -> None:
@@ -441,7 +522,7 @@ def _read_archive(fh: IO[bytes], size: int) -> list[Run]:
     try:
         zf = zipfile.ZipFile(fh)
     except _DAMAGE as exc:
-        raise RunFileError(f"the file is damaged or truncated ({_reason(exc)})") from None
+        raise RunFileError(f"the file is damaged or truncated: {_reason(exc)}") from None
     with zf:
         infos = _check_members(zf)
         manifest = _read_manifest(zf, infos)
@@ -503,6 +584,11 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
             raise RunFileError(f"the members declare more than {MAX_TOTAL_BYTES} bytes in all, "
                                f"or {MAX_TOTAL_JSON_BYTES} of JSON (too large)")
         out[info.orig_filename] = info
+    packed = sum(i.compress_size for i in infos)
+    if total > EXPANSION_MIN_BYTES and total > MAX_EXPANSION * max(packed, 1):
+        raise RunFileError(f"the members would expand to {total >> 20} MiB from "
+                           f"{packed >> 10} KiB of compressed data, more than {MAX_EXPANSION} "
+                           "times: an honest run file does not, so this is a memory bomb")
     ordered = sorted(infos, key=lambda i: i.header_offset)
     for info, after in zip(ordered, ordered[1:] + [None]):
         end = after.header_offset if after is not None else zf.start_dir
@@ -512,19 +598,27 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return out
 
 
+def _damaged(name: str, exc: BaseException) -> RunFileError:
+    if "CRC" in str(exc):
+        return RunFileError(f"checksum mismatch for member {name}: the file is damaged")
+    return RunFileError(f"member {name} is damaged: {_reason(exc)}")
+
+
+def _check_listed_size(info: zipfile.ZipInfo, listed: dict[str, Any] | None) -> None:
+    if listed is not None and info.file_size != listed["size"]:
+        raise RunFileError(f"size mismatch for member {info.orig_filename}: the manifest says "
+                           f"{listed['size']} bytes, the zip header {info.file_size}")
+
+
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
                  listed: dict[str, Any] | None) -> bytes:
     name = info.orig_filename
-    if listed is not None and info.file_size != listed["size"]:
-        raise RunFileError(f"size mismatch for member {name}: the manifest says "
-                           f"{listed['size']} bytes, the zip header {info.file_size}")
+    _check_listed_size(info, listed)
     try:
         with zf.open(info) as f:
             data = f.read(info.file_size + 1)  # a lying header cannot inflate more
     except _DAMAGE as exc:
-        if "CRC" in str(exc):
-            raise RunFileError(f"checksum mismatch for member {name}: the file is damaged") from None
-        raise RunFileError(f"member {name} is damaged ({_reason(exc)})") from None
+        raise _damaged(name, exc) from None
     if len(data) != info.file_size:
         raise RunFileError(f"member {name} holds {len(data)} bytes, not the {info.file_size} "
                            "its header declares: damaged")
@@ -614,7 +708,7 @@ def _read_run(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
     arrays: dict[str, np.ndarray] = {}
     for key in entry["arrays"]:
         name = f"runs/{rid}/{key}.npy"
-        arrays[key] = _parse_npy(_read_member(zf, infos[name], listed[name]), name, key)
+        arrays[key] = _read_array(zf, infos[name], listed[name], key)
     return Run.from_parts(meta, arrays)
 
 
@@ -673,6 +767,20 @@ def _zipinfo(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _write_member(zf: zipfile.ZipFile, name: str, head: bytes, arr: np.ndarray | None) -> str:
+    """Stream ``head`` and then ``arr``'s bytes into member ``name`` a chunk at a
+    time (no copy of the array); return the sha256 of what was written."""
+    digest = hashlib.sha256(head)
+    with zf.open(_zipinfo(name), "w", force_zip64=False) as out:
+        out.write(head)
+        if arr is not None:
+            data = memoryview(arr.reshape(-1).view(np.uint8))
+            for at in range(0, len(data), READ_CHUNK):
+                out.write(data[at:at + READ_CHUNK])
+                digest.update(data[at:at + READ_CHUNK])
+    return digest.hexdigest()
+
+
 def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
     members: dict[str, dict[str, Any]] = {}
     entries: list[dict[str, Any]] = []
@@ -680,17 +788,18 @@ def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for run, meta in zip(runs, metas):
             arrays = run.arrays()
-            blobs = [("meta.json", meta)] + [(f"{key}.npy", _npy_bytes(key, value, run.id))
-                                             for key, value in arrays.items()]
-            for leaf, data in blobs:
+            blobs = [("meta.json", meta, None)] + [
+                (f"{key}.npy", *_npy_header_bytes(key, value, run.id))
+                for key, value in arrays.items()]
+            for leaf, head, arr in blobs:
                 name = f"runs/{run.id}/{leaf}"
-                total += len(data)
-                if (len(data) > MAX_MEMBER_BYTES or len(members) + 2 > MAX_MEMBERS
+                size = len(head) + (0 if arr is None else arr.nbytes)
+                total += size
+                if (size > MAX_MEMBER_BYTES or len(members) + 2 > MAX_MEMBERS
                         or total > MAX_TOTAL_BYTES):
                     raise RunFileError(f"cannot write: {name} makes the run file too large "
                                        "(see the limits in docs/run-file-format.md)")
-                zf.writestr(_zipinfo(name), data)
-                members[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                members[name] = {"size": size, "sha256": _write_member(zf, name, head, arr)}
             entries.append({"id": run.id, "arrays": list(arrays)})
         manifest = {"format": FORMAT, "created_by": f"warmdesk {__version__}",
                     "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
