@@ -340,6 +340,17 @@ def _member_cases() -> list[Case]:
                  for n, d in members.items()]
         return pack(folder / "link.wdrun", manifest, items)
 
+    def outside_pattern(build: Callable[[str], str]) -> Make:
+        return lambda f, g: tampered(f / "name.wdrun", g,
+                                     lambda m, mem: mem.update({build(run_id(g)): b"x"}))
+    patterns = [("digit-first", lambda r: f"runs/{r}/solution/1bad.npy"),
+                ("upper-id", lambda r: f"runs/{r.upper()}/meta.json"),
+                ("other-group", lambda r: f"runs/{r}/other/x.npy"),
+                ("exe-suffix", lambda r: f"runs/{r}/solution/x.npy.exe"),
+                ("short-id", lambda r: f"runs/{r[:-1]}/meta.json"),
+                ("long-name", lambda r: f"runs/{r}/solution/{'a' * 65}.npy")]
+    out += [Case(f"member-name-{cid}", outside_pattern(build), ("not a member",))
+            for cid, build in patterns]
     extra = lambda good: f"runs/{run_id(good)}/solution/extra.npy"  # noqa: E731
     out += [
         Case("nul-in-name", nul, ("NUL",)),
