@@ -72,3 +72,21 @@ def test_details_show_a_bad_run(qtbot, library, index: int) -> None:
     assert "\x1b" not in summary and "\u202e" not in summary and len(summary) < 5000
     title = " ".join(label.text() for label in details.findChildren(QLabel))
     assert "\x1b" not in title and "\u202e" not in title
+
+
+def test_screenshot_of_a_library_with_bad_rows(library, tmp_path: Path) -> None:
+    """The app opened on such a library draws it and exits (it hung before)."""
+    import os
+    import subprocess
+    import sys
+
+    from PySide6.QtGui import QImage
+    lib, runs = library
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
+           "WARMDESK_SETTINGS": str(tmp_path / "settings.ini")}
+    out = tmp_path / "shot.png"
+    proc = subprocess.run([sys.executable, "-m", "warmdesk", "--library", str(lib.folder),
+                           "--screenshot", str(out), "--size", "1000x700"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert QImage(str(out)).width() == 1000
