@@ -11,18 +11,23 @@ lie (zip bombs, overlapping members, disagreeing sizes); member names that would
 make a naive extractor write elsewhere (absolute, ``..``, symlinks); object
 arrays whose unpickling runs code; JSON built to exhaust memory or the stack.
 The reader never extracts or writes anything. It bounds the zip directory,
-member count and every declared size before decompressing, then reads at most
-declared size + 1 bytes; admits only the exact member names of the format (no
-directories, links, encryption or duplicates) and exactly the manifest's
-members; verifies the zip CRC-32 and the manifest's size and sha256 of each
-member; parses .npy headers itself, admitting only little-endian float64 of at
-most two dimensions whose data length matches the header, then loads with
-``allow_pickle=False``; parses JSON without NaN/Infinity, duplicate keys or deep
-nesting; and checks every metadata field (unknown fields are refused). Nothing
-in a file is executed or evaluated: SQL in a run name stays plain text (the
-library binds it as a parameter). Every problem raises :class:`RunFileError`
-with a one-line reason. Writing is atomic and checks runs exactly as the reader
-will, so WarmDesk never writes a file it would refuse.
+member count, every declared size, their total (by the machine's memory) and
+their expansion before decompressing, then reads at most declared size + 1
+bytes; admits only the exact member names of the format (no directories, links,
+encryption or duplicates) and exactly the manifest's members; verifies the zip
+CRC-32 and the manifest's size and sha256 of each member; parses each .npy
+header itself from the member's first bytes, before inflating its data,
+admitting only little-endian float64 of at most two dimensions whose data
+length matches the header and the limits of its kind, then inflates the data
+a chunk at a time into the array's own buffer (numpy never loads it); parses
+JSON without NaN/Infinity, duplicate keys or deep nesting; checks every
+metadata field (unknown fields are refused, numbers must be in range, the
+embedded problem must pass the spec reader); and neutralises the sender's
+paths. Nothing in a file is executed or evaluated: SQL in a run name stays
+plain text (the library binds it as a parameter). Every problem raises
+:class:`RunFileError` with a one-line reason in user words (never the text of
+zlib, numpy or json). Writing is atomic, streams arrays, and checks runs
+exactly as the reader will, so WarmDesk never writes a file it would refuse.
 """
 
 from __future__ import annotations
