@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from warmdesk.core import runfile
+from warmdesk.core import runfile, runfile_npy
 from warmdesk.core.problems import MAX_VARIABLE_SIZE
 
 Edit = Callable[[dict[str, Any], dict[str, bytes]], Any]
@@ -351,7 +351,8 @@ def _member_cases() -> list[Case]:
                 ("long-name", lambda r: f"runs/{r}/solution/{'a' * 65}.npy")]
     out += [Case(f"member-name-{cid}", outside_pattern(build), ("not a member",))
             for cid, build in patterns]
-    extra = lambda good: f"runs/{run_id(good)}/solution/extra.npy"  # noqa: E731
+    def extra(good: bytes) -> str:
+        return f"runs/{run_id(good)}/solution/extra.npy"
     out += [
         Case("nul-in-name", nul, ("NUL",)),
         Case("symlink-member", moded(stat.S_IFLNK | 0o777), ("symbolic link",)),
@@ -571,7 +572,7 @@ def _npy_cases() -> list[Case]:
         Case("history-1d", lambda f, g: with_array(f / "h.wdrun", g, "history",
                                                    npy_bytes(np.zeros(9))), ("history",)),
         Case("history-rows", lambda f, g: with_array(
-            f / "h.wdrun", g, "history", npy_raw(f8(runfile.MAX_HISTORY_ROWS + 1, 9), b"")),
+            f / "h.wdrun", g, "history", npy_raw(f8(runfile_npy.MAX_HISTORY_ROWS + 1, 9), b"")),
             ("history", "rows")),
         Case("no-history", _edit("h.wdrun", _drop_history), ("no history",)),
     ]

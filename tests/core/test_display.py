@@ -53,8 +53,8 @@ def variant(run: Run, **changes: object) -> Run:
     return out
 
 
-BAD_ROWS = [dict(created_at=1e300), dict(created_at=-1e18), dict(wall_s=1e308),
-            dict(started_at=-5.0, finished_at=1e200), dict(nfev=2**62)]
+BAD_ROWS = [{"created_at": 1e300}, {"created_at": -1e18}, {"wall_s": 1e308},
+            {"started_at": -5.0, "finished_at": 1e200}, {"nfev": 2**62}]
 
 
 @pytest.fixture

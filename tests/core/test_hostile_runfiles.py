@@ -26,9 +26,9 @@ from typing import Any
 
 import pytest
 
+from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.problems import load_problem
-from warmdesk.core.engine import solve
 from warmdesk.core.runfile import RunFileError, read_runfile, write_runfile
 
 from .factories import fit_spec, write_peaks

@@ -5,8 +5,8 @@ fields and hostile text (as imports before the fix could leave them)."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from PySide6.QtCore import Qt
@@ -22,9 +22,9 @@ from warmdesk.gui.run_details import RunDetails
 
 from ..core.factories import build, rosenbrock
 
-BAD = [dict(created_at=1e300), dict(created_at=-1e18), dict(wall_s=1e308),
-       dict(started_at=-5.0, finished_at=1e200, fun=1e300),
-       dict(name="evil\x1b]0;pwned\x07\u202egnp.exe", notes="a\x1b[2Jb")]
+BAD = [{"created_at": 1e300}, {"created_at": -1e18}, {"wall_s": 1e308},
+       {"started_at": -5.0, "finished_at": 1e200, "fun": 1e300},
+       {"name": "evil\x1b]0;pwned\x07\u202egnp.exe", "notes": "a\x1b[2Jb"}]
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_screenshot_of_a_library_with_bad_rows(library, tmp_path: Path) -> None:
     import sys
 
     from PySide6.QtGui import QImage
-    lib, runs = library
+    lib, _ = library
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "WARMDESK_SETTINGS": str(tmp_path / "settings.ini")}
     out = tmp_path / "shot.png"

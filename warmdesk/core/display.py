@@ -68,7 +68,7 @@ def format_duration(seconds: Any, empty: str = "") -> str:
         return f"{s * 1000:.0f} ms" if s >= 0.001 else f"{s * 1000:.2f} ms"
     if s < 60.0:
         return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
-    minutes, sec = divmod(int(round(s)), 60)
+    minutes, sec = divmod(round(s), 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {sec:02d} s"
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import json
 import math
 import os
@@ -43,7 +42,6 @@ import stat
 import struct
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,11 +51,20 @@ import numpy as np
 
 from .. import __version__
 from .atomic_file import sweep_temp_files, write_atomically
-from .errors import WarmDeskError
-from .errors import SpecError
-from .problems import KINDS, MAX_VARIABLE_SIZE, problem_from_dict
-from .run_values import COUNT_WANTED, TIME_WANTED, WALL_WANTED, is_count, is_time, is_wall
-from .runs import HISTORY_COLUMNS, STATUSES, Run
+from .runfile_errors import DAMAGE, Refused, RunFileError, check_listed_size, damaged, reason, show
+from .runfile_meta import (
+    CONTROL,
+    check_meta,
+    exact_keys,
+    is_array_key,
+    is_hash,
+    is_id,
+    is_size,
+    neutralise_paths,
+    text_check,
+)
+from .runfile_npy import READ_CHUNK, npy_header_bytes, read_array
+from .runs import Run
 
 __all__ = ["FORMAT", "SUFFIX", "RunFileError", "read_runfile", "sweep_temp_files",
            "write_runfile"]
@@ -76,17 +83,11 @@ MAX_DIRECTORY_BYTES = MAX_MEMBERS * 512   # the zip central directory
 MAX_JSON_BYTES = 16 << 20          # manifest.json and each meta.json
 MAX_TOTAL_JSON_BYTES = 128 << 20   # all JSON members together
 MAX_JSON_DEPTH = 64
-MAX_NDIM = 2
-MAX_DIM = 10_000_000
-NPY_MAX_HEADER = 10_000
-#: A run's history has one row per iteration: 2 million rows is 144 MB.
-MAX_HISTORY_ROWS = 2_000_000
 #: All members of a file may expand to at most this many times the file's compressed
 #: bytes, once they declare more than ``EXPANSION_MIN_BYTES``: honest float64 data
 #: compresses a few times at most; a small file declaring a gigabyte is a memory bomb.
 MAX_EXPANSION = 100
 EXPANSION_MIN_BYTES = 64 << 20
-READ_CHUNK = 1 << 20
 
 
 def _physical_memory() -> int:
@@ -101,227 +102,18 @@ def _physical_memory() -> int:
 MAX_TOTAL_BYTES = min(1 << 30, _physical_memory() // 8)
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
-ID_RE = re.compile(r"[0-9a-f]{32}")
-HEX64_RE = re.compile(r"[0-9a-f]{64}")
-ARRAY_KEY_RE = re.compile(rf"history|(?:solution|state|outputs)/{_NAME}")
 MEMBER_RE = re.compile(rf"manifest\.json|runs/[0-9a-f]{{32}}/(?:meta\.json|"
                        rf"(?:history|(?:solution|state|outputs)/{_NAME})\.npy)")
-# C0/C1 controls and the bidi overrides that can disguise a name on screen.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
-# What the zip, zlib and npy layers raise on malformed input.
-_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
-           struct.error, KeyError, IndexError, OverflowError)
-
-
-class RunFileError(WarmDeskError, ValueError):
-    """str(exc) is one line saying why the file is refused (no traceback-like text)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(re.sub(r"[\x00-\x1f\x7f]+", " ", message)[:1000])
-
-
-class _Refused(ValueError):
-    """Raised inside parser callbacks; turned into a RunFileError by the caller."""
-
-
-def _show(value: Any) -> str:
-    """A short, escaped rendering of untrusted data for a message."""
-    if isinstance(value, str):
-        return repr(value[:80]) + ("..." if len(value) > 80 else "")
-    if value is None or isinstance(value, (bool, int, float)):
-        return repr(value)[:80]
-    return "a JSON object" if isinstance(value, dict) else f"a {type(value).__name__}"
-
-
-def _reason(exc: BaseException) -> str:
-    """What a low-level error means for the user, in their words: the zip, zlib and
-    numpy texts (zlib error numbers, numpy's pickling advice) are internals."""
-    if isinstance(exc, zlib.error) or "decompress" in str(exc).lower():
-        return "its compressed data is corrupt"
-    if isinstance(exc, EOFError) or "truncated" in str(exc).lower():
-        return "it ends too early: the file is truncated"
-    if isinstance(exc, zipfile.BadZipFile):
-        return "its zip structure is broken"
-    if isinstance(exc, json.JSONDecodeError):
-        return f"a syntax error at line {exc.lineno}, column {exc.colno}"
-    if isinstance(exc, RecursionError):
-        return "it is nested too deeply"
-    if isinstance(exc, OSError):
-        return f"the disk could not read it ({exc.strerror or 'input/output error'})"
-    return "its bytes are not what the format says"
-
-
-# ----------------------------------------------------------------- metadata
-Check = Callable[[Any], bool]
-
-
-def _text(limit: int, multiline: bool = False) -> Check:
-    bad = _CONTROL_MULTILINE if multiline else _CONTROL
-    return lambda v: isinstance(v, str) and len(v) <= limit and not bad.search(v)
-
-
-def _matches(pattern: re.Pattern[str]) -> Check:
-    return lambda v: isinstance(v, str) and bool(pattern.fullmatch(v))
-
-
-def _optional(check: Check) -> Check:
-    return lambda v: v is None or check(v)
-
-
-def _is_number(v: Any) -> bool:
-    return (isinstance(v, float) and math.isfinite(v)) or (type(v) is int and abs(v) <= 2**53)
-
-
-def _is_count(v: Any) -> bool:
-    return type(v) is int and 0 <= v < 2**63
-
-
-_is_id, _is_hash, _short = _matches(ID_RE), _matches(HEX64_RE), _text(64)
-_is_array_key = _matches(ARRAY_KEY_RE)
-
-
-def _is_warm(v: Any) -> bool:
-    return (isinstance(v, dict) and set(v) == {"source_run_id", "payload", "mode", "report"}
-            and _optional(_is_id)(v["source_run_id"]) and isinstance(v["payload"], list)
-            and len(v["payload"]) <= 100 and all(_short(p) for p in v["payload"])
-            and _short(v["mode"]) and isinstance(v["report"], dict))
-
-
-_COUNT = (is_count, COUNT_WANTED)
-_HASH = (_is_hash, "64 lowercase hex digits")
-_TIME = (_optional(is_time), f"{TIME_WANTED}, or null")
-#: Every field of ``Run.to_dict()``: (check, what it must be). No other field is allowed.
-_META_FIELDS: dict[str, tuple[Check, str]] = {
-    "id": (_is_id, "32 lowercase hex digits"),
-    "name": (_text(200), "text of at most 200 characters without control characters"),
-    "kind": (lambda v: isinstance(v, str) and v in KINDS, f"one of {', '.join(KINDS)}"),
-    "method": (_short, "text of at most 64 characters"),
-    "problem": (lambda v: isinstance(v, dict) and isinstance(v.get("format"), str),
-                'an object with a "format" text'),
-    "problem_hash": _HASH, "structure_hash": _HASH,
-    "status": (lambda v: isinstance(v, str) and v in STATUSES, f"one of {', '.join(STATUSES)}"),
-    "message": (_text(100_000, True), "text of at most 100000 characters"),
-    "created_at": (is_time, TIME_WANTED), "started_at": _TIME, "finished_at": _TIME,
-    "wall_s": (is_wall, WALL_WANTED),
-    "fun": (_optional(_is_number), "a finite number or null"),
-    "nit": _COUNT, "nfev": _COUNT, "njev": _COUNT,
-    "info": (lambda v: isinstance(v, dict), "an object"),
-    "warm": (_optional(_is_warm), ("null or an object with source_run_id (null or 32 hex "
-                                   "digits), payload (list of texts), mode (text) and report "
-                                   "(object)")),
-    "versions": (lambda v: isinstance(v, dict) and len(v) <= 100
-                 and all(_text(200)(x) for x in v.values()), "an object of texts"),
-    "tags": (lambda v: isinstance(v, list) and len(v) <= 100 and all(_short(t) for t in v),
-             "a list of at most 100 texts of at most 64 characters"),
-    "notes": (_text(100_000, True), "text of at most 100000 characters"),
-}
-
-
-def _exact_keys(doc: dict[str, Any], allowed: Sequence[str], where: str) -> None:
-    for key in doc:
-        if key not in allowed:
-            raise RunFileError(f"{where} has an unknown field {_show(key)}")
-    for key in allowed:
-        if key not in doc:
-            raise RunFileError(f"{where} lacks the field {key!r}")
-
-
-def _check_meta(meta: Any, run_id: str) -> dict[str, Any]:
-    where = f"run {run_id}"
-    if not isinstance(meta, dict):
-        raise RunFileError(f"{where}: meta.json is not a JSON object")
-    _exact_keys(meta, tuple(_META_FIELDS), f"{where} meta.json")
-    for key, (check, wants) in _META_FIELDS.items():
-        if not check(meta[key]):
-            raise RunFileError(f"{where}: field {key!r} must be {wants} (got {_show(meta[key])})")
-    if meta["id"] != run_id:
-        raise RunFileError(f"{where}: meta.json carries id {meta['id']} (id mismatch)")
-    for key in ("created_at", "started_at", "finished_at", "wall_s", "fun"):
-        if type(meta[key]) is int:
-            meta[key] = float(meta[key])
-    _check_problem(meta["problem"], where)
-    return meta
-
-
-_RELATIVE_DATA = "is relative, but the spec has no folder"
-
-
-def _check_problem(spec: dict[str, Any], where: str) -> None:
-    """The embedded problem, parsed by the real spec reader. Its data file is never
-    opened: a relative stand-in without a folder makes the reader skip the data
-    (and the checks of columns that need it) with one complaint, which is dropped."""
-    spec = json.loads(json.dumps(spec))
-    data = spec.get("data")
-    stand_in = isinstance(data, dict) and isinstance(data.get("file"), str)
-    if stand_in:
-        data["file"] = "data.csv"
-    try:
-        problem_from_dict(spec, base_dir=None)
-    except SpecError as exc:
-        problems = [(f, m) for f, m in exc.problems
-                    if not (stand_in and f == "data.file" and m.startswith(_RELATIVE_DATA))]
-        if problems:
-            field, message = problems[0]
-            more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
-            raise RunFileError(f"{where}: its problem is not a valid problem spec: "
-                               f"{field}: {message}{more}") from None
-
-
-def _data_file_name(file: str) -> str:
-    """Only the last part of a path, whichever separator the sender's system used."""
-    return re.split(r"[/\\]", file)[-1]
-
-
-def _neutralise_paths(meta: dict[str, Any], where: str) -> None:
-    """Paths in a run file are the sender's: they must never make WarmDesk read a
-    local file the user did not choose. The sender's folder (``info.base_dir``) is
-    dropped and the data file is cut to its name, so "New problem from this run"
-    asks the user for the data; ``info.import_note`` says what was changed."""
-    changes = []
-    if "base_dir" in meta["info"]:
-        meta["info"].pop("base_dir")
-        changes.append("the sender's data folder was dropped")
-    data = meta["problem"].get("data")
-    if isinstance(data, dict) and isinstance(data.get("file"), str):
-        name = _data_file_name(data["file"])
-        if name in ("", ".", ".."):
-            raise RunFileError(f"{where}: its problem's data.file {_show(data['file'])} "
-                               "names no file")
-        if name != data["file"]:
-            changes.append(f"the data file path was cut to its name {name!r}")
-            data["file"] = name
-    if changes:
-        meta["info"]["import_note"] = ("imported from a run file: " + " and ".join(changes)
-                                       + "; choose the data file again before solving a new "
-                                         "problem from this run")
-
-
-def _shape_problem(key: str, shape: tuple[Any, ...]) -> str | None:
-    if len(shape) > MAX_NDIM:
-        return f"array {key} has {len(shape)} dimensions; at most {MAX_NDIM} are allowed"
-    if any(type(d) is not int or not 0 <= d <= MAX_DIM for d in shape):
-        return f"array {key} has a dimension that is negative or above {MAX_DIM}"
-    if key == "history" and (len(shape) != 2 or shape[1] != len(HISTORY_COLUMNS)):
-        return f"history must be a table of {len(HISTORY_COLUMNS)} columns (got shape {shape})"
-    if key == "history" and shape[0] > MAX_HISTORY_ROWS:
-        return f"history has {shape[0]} rows; at most {MAX_HISTORY_ROWS} (one per iteration)"
-    if key.startswith("solution/") and math.prod(shape) > MAX_VARIABLE_SIZE:
-        return (f"array {key} holds {math.prod(shape)} values; a variable has at most "
-                f"{MAX_VARIABLE_SIZE}")
-    return None
-
-
 # --------------------------------------------------------------------- JSON
 def _refuse_constant(name: str) -> Any:
-    raise _Refused(f"holds {name}: non-finite numbers are not allowed")
+    raise Refused(f"holds {name}: non-finite numbers are not allowed")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _Refused(f"has the duplicate key {_show(key)}")
+            raise Refused(f"has the duplicate key {show(key)}")
         out[key] = value
     return out
 
@@ -354,10 +146,10 @@ def _parse_json(data: bytes, what: str) -> Any:
         raise RunFileError(f"{what} is nested too deeply") from None
     except UnicodeDecodeError:
         raise RunFileError(f"{what} is not UTF-8 text") from None
-    except _Refused as exc:
+    except Refused as exc:
         raise RunFileError(f"{what} {exc}") from None
     except ValueError as exc:
-        raise RunFileError(f"{what} is not valid JSON ({_reason(exc)})") from None
+        raise RunFileError(f"{what} is not valid JSON ({reason(exc)})") from None
     _check_plain(doc, what)
     return doc
 
@@ -367,7 +159,7 @@ def _plain(value: Any, where: str) -> Any:
     if isinstance(value, dict):
         bad = next((k for k in value if not isinstance(k, str)), None)
         if bad is not None:
-            raise RunFileError(f"{where} has a key that is not text: {_show(bad)}")
+            raise RunFileError(f"{where} has a key that is not text: {show(bad)}")
         return {k: _plain(v, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_plain(v, where) for v in value]
@@ -382,94 +174,6 @@ def _plain(value: Any, where: str) -> Any:
 
 def _dump(doc: Any) -> bytes:
     return json.dumps(doc, allow_nan=False, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-# ---------------------------------------------------------------------- npy
-_NPY_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
-                (2, 0): np.lib.format.read_array_header_2_0}
-
-
-def _npy_header(prefix: bytes, size: int, name: str, key: str) -> tuple[tuple[int, ...], int]:
-    """Shape and data offset of a .npy member from its first bytes, checked against
-    the member's declared ``size`` before any of its data is inflated."""
-    fp = io.BytesIO(prefix)
-    try:
-        version = np.lib.format.read_magic(fp)
-        if version not in _NPY_READERS:
-            raise _Refused(f"{name}: .npy version {version} is not supported")
-        shape, fortran, dtype = _NPY_READERS[version](fp, NPY_MAX_HEADER)
-    except _Refused as exc:
-        raise RunFileError(str(exc)) from None
-    except (ValueError, TypeError, SyntaxError, RecursionError, EOFError, KeyError) as exc:
-        what = ("ends inside its header" if isinstance(exc, EOFError) or len(prefix) < 10
-                else "has a malformed header")
-        raise RunFileError(f"{name} is not a valid .npy array: it {what}") from None
-    if dtype.hasobject:
-        raise RunFileError(f"{name}: object arrays are not allowed (they would need unpickling)")
-    if dtype.str != "<f8":
-        raise RunFileError(f"{name}: arrays must hold little-endian float64, not {dtype.str}")
-    if fortran:
-        raise RunFileError(f"{name}: Fortran-order arrays are not allowed")
-    problem = _shape_problem(key, shape)
-    if problem:
-        raise RunFileError(f"{name}: {problem}")
-    declared, held = math.prod(shape) * 8, size - fp.tell()
-    if declared != held:
-        raise RunFileError(f"{name}: the header declares shape {shape} ({declared} bytes) "
-                           f"but the data is {held} bytes")
-    return shape, fp.tell()
-
-
-def _read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, listed: dict[str, Any],
-                key: str) -> np.ndarray:
-    """Inflate one .npy member straight into its own array, a chunk at a time: the
-    header is judged from the first bytes, so a lying member is refused before its
-    data is inflated, and an accepted one is never held twice."""
-    name = info.orig_filename
-    _check_listed_size(info, listed)
-    digest = hashlib.sha256()
-    try:
-        with zf.open(info) as f:
-            prefix = f.read(min(info.file_size, 12 + NPY_MAX_HEADER))
-            shape, offset = _npy_header(prefix, info.file_size, name, key)
-            arr = np.empty(shape, dtype="<f8")
-            buf = memoryview(arr.reshape(-1).view(np.uint8))
-            digest.update(prefix)
-            head = prefix[offset:]
-            buf[:len(head)] = head
-            pos = len(head)
-            while pos < len(buf):
-                got = f.readinto(buf[pos:pos + READ_CHUNK])
-                if not got:
-                    break
-                digest.update(buf[pos:pos + got])
-                pos += got
-            extra = f.read(1)     # reaching the end checks the CRC-32
-    except RunFileError:
-        raise
-    except _DAMAGE as exc:
-        raise _damaged(name, exc) from None
-    if pos != len(buf) or extra:
-        raise RunFileError(f"member {name} holds {'more' if extra else 'fewer'} bytes than "
-                           "its header declares: damaged")
-    if digest.hexdigest() != listed["sha256"]:
-        raise RunFileError(f"checksum mismatch for member {name} (its sha256 is not the "
-                           "manifest's): damaged or altered")
-    return arr
-
-
-def _npy_header_bytes(key: str, value: np.ndarray, run_id: str) -> tuple[bytes, np.ndarray]:
-    """The .npy header ``np.save`` would write, and the C-ordered little-endian float64
-    array (no copy when it already is one) whose bytes follow it."""
-    if not ARRAY_KEY_RE.fullmatch(key):
-        raise RunFileError(f"cannot write run {run_id}: {_show(key)} is not a valid array name")
-    arr = np.asarray(value, dtype="<f8", order="C")
-    problem = _shape_problem(key, arr.shape)
-    if problem:
-        raise RunFileError(f"cannot write run {run_id}: {problem}")
-    buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(arr))
-    return buf.getvalue(), arr
 
 
 # ------------------------------------------------------------------ reading
@@ -498,8 +202,8 @@ def read_runfile(path: str | Path) -> list[Run]:
             raise
         except RecursionError:
             raise RunFileError("the file is nested too deeply to read") from None
-        except _DAMAGE as exc:
-            raise RunFileError(f"the file is damaged: {_reason(exc)}") from exc
+        except DAMAGE as exc:
+            raise RunFileError(f"the file is damaged: {reason(exc)}") from exc
 
 
 def _check_directory(fh: IO[bytes], size: int) -> None:
@@ -526,8 +230,8 @@ def _read_archive(fh: IO[bytes], size: int) -> list[Run]:
     fh.seek(0)
     try:
         zf = zipfile.ZipFile(fh)
-    except _DAMAGE as exc:
-        raise RunFileError(f"the file is damaged or truncated: {_reason(exc)}") from None
+    except DAMAGE as exc:
+        raise RunFileError(f"the file is damaged or truncated: {reason(exc)}") from None
     with zf:
         infos = _check_members(zf)
         manifest = _read_manifest(zf, infos)
@@ -535,7 +239,7 @@ def _read_archive(fh: IO[bytes], size: int) -> list[Run]:
 
 
 _NAME_RULES: tuple[tuple[Callable[[str], Any], str], ...] = (
-    (_CONTROL.search, "has a NUL or control character"),
+    (CONTROL.search, "has a NUL or control character"),
     (lambda n: n.startswith("/"), "is an absolute path"),
     (lambda n: "\\" in n, "contains a backslash"),
     (re.compile(r"[A-Za-z]:").match, "starts with a drive letter"),
@@ -582,7 +286,7 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     for info in infos:
         why = _member_problem(info, out)
         if why is not None:
-            raise RunFileError(f"member {_show(info.orig_filename)} {why}")
+            raise RunFileError(f"member {show(info.orig_filename)} {why}")
         total += info.file_size
         total_json += info.file_size if info.orig_filename.endswith(".json") else 0
         if total > MAX_TOTAL_BYTES or total_json > MAX_TOTAL_JSON_BYTES:
@@ -603,27 +307,15 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     return out
 
 
-def _damaged(name: str, exc: BaseException) -> RunFileError:
-    if "CRC" in str(exc):
-        return RunFileError(f"checksum mismatch for member {name}: the file is damaged")
-    return RunFileError(f"member {name} is damaged: {_reason(exc)}")
-
-
-def _check_listed_size(info: zipfile.ZipInfo, listed: dict[str, Any] | None) -> None:
-    if listed is not None and info.file_size != listed["size"]:
-        raise RunFileError(f"size mismatch for member {info.orig_filename}: the manifest says "
-                           f"{listed['size']} bytes, the zip header {info.file_size}")
-
-
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
                  listed: dict[str, Any] | None) -> bytes:
     name = info.orig_filename
-    _check_listed_size(info, listed)
+    check_listed_size(info, listed)
     try:
         with zf.open(info) as f:
             data = f.read(info.file_size + 1)  # a lying header cannot inflate more
-    except _DAMAGE as exc:
-        raise _damaged(name, exc) from None
+    except DAMAGE as exc:
+        raise damaged(name, exc) from None
     if len(data) != info.file_size:
         raise RunFileError(f"member {name} holds {len(data)} bytes, not the {info.file_size} "
                            "its header declares: damaged")
@@ -641,10 +333,10 @@ def _check_manifest(doc: Any) -> None:
     if newer and int(newer.group(1)) > FORMAT_VERSION:
         raise RunFileError(f"made by a newer WarmDesk (format {fmt}); this one reads {FORMAT}")
     if fmt != FORMAT:
-        raise RunFileError(f"not a WarmDesk run file (format {_show(fmt)}); this one reads {FORMAT}")
-    _exact_keys(doc, ("format", "created_by", "created_at", "runs", "members"), MANIFEST)
+        raise RunFileError(f"not a WarmDesk run file (format {show(fmt)}); this one reads {FORMAT}")
+    exact_keys(doc, ("format", "created_by", "created_at", "runs", "members"), MANIFEST)
     try:
-        if not _text(200)(doc["created_by"]) or not _text(64)(doc["created_at"]):
+        if not text_check(200)(doc["created_by"]) or not text_check(64)(doc["created_at"]):
             raise ValueError
         datetime.fromisoformat(doc["created_at"])
     except ValueError:
@@ -656,18 +348,18 @@ def _check_manifest(doc: Any) -> None:
     for i, entry in enumerate(doc["runs"]):
         if not isinstance(entry, dict):
             raise RunFileError(f"manifest.json runs[{i}] is not a JSON object")
-        _exact_keys(entry, ("id", "arrays"), f"manifest.json runs[{i}]")
+        exact_keys(entry, ("id", "arrays"), f"manifest.json runs[{i}]")
         rid, keys = entry["id"], entry["arrays"]
-        if not _is_id(rid):
-            raise RunFileError(f"manifest.json runs[{i}] has an invalid run id {_show(rid)}")
+        if not is_id(rid):
+            raise RunFileError(f"manifest.json runs[{i}] has an invalid run id {show(rid)}")
         if rid in seen:
             raise RunFileError(f"run {rid} is listed twice in the manifest")
         seen.add(rid)
         if not isinstance(keys, list):
             raise RunFileError(f"run {rid}: its array list is not a list")
-        bad = [k for k in keys if not _is_array_key(k)]
+        bad = [k for k in keys if not is_array_key(k)]
         if bad:
-            raise RunFileError(f"run {rid}: {_show(bad[0])} is not a valid array name")
+            raise RunFileError(f"run {rid}: {show(bad[0])} is not a valid array name")
         if len(set(keys)) != len(keys):
             raise RunFileError(f"run {rid}: an array is listed twice")
         if "history" not in keys:
@@ -676,8 +368,8 @@ def _check_manifest(doc: Any) -> None:
         raise RunFileError("manifest.json: members is not a JSON object")
     for name, item in doc["members"].items():
         if not (isinstance(item, dict) and set(item) == {"size", "sha256"}
-                and _is_count(item["size"]) and _is_hash(item["sha256"])):
-            raise RunFileError(f"manifest.json: the entry of member {_show(name)} must be "
+                and is_size(item["size"]) and is_hash(item["sha256"])):
+            raise RunFileError(f"manifest.json: the entry of member {show(name)} must be "
                                '{"size": bytes, "sha256": 64 hex digits}')
 
 
@@ -695,7 +387,7 @@ def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> di
             raise RunFileError(f"unexpected member {name}: the manifest does not list it")
     for name in listed:
         if name not in infos:
-            raise RunFileError(f"missing member {_show(name)}: the manifest lists it")
+            raise RunFileError(f"missing member {show(name)}: the manifest lists it")
         if name not in needed:
             raise RunFileError(f"unexpected member {name}: no run in the manifest uses it")
     for name in needed:
@@ -708,12 +400,12 @@ def _read_run(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
               listed: dict[str, Any], entry: dict[str, Any]) -> Run:
     rid = entry["id"]
     name = f"runs/{rid}/meta.json"
-    meta = _check_meta(_parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
-    _neutralise_paths(meta, f"run {rid}")
+    meta = check_meta(_parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
+    neutralise_paths(meta, f"run {rid}")
     arrays: dict[str, np.ndarray] = {}
     for key in entry["arrays"]:
         name = f"runs/{rid}/{key}.npy"
-        arrays[key] = _read_array(zf, infos[name], listed[name], key)
+        arrays[key] = read_array(zf, infos[name], listed[name], key)
     return Run.from_parts(meta, arrays)
 
 
@@ -746,8 +438,8 @@ def _prepare(runs: list[Run]) -> list[bytes]:
     seen: set[str] = set()
     metas = []
     for run in runs:
-        if not _is_id(run.id):
-            raise RunFileError(f"cannot write run {_show(run.id)}: a run id is 32 lowercase "
+        if not is_id(run.id):
+            raise RunFileError(f"cannot write run {show(run.id)}: a run id is 32 lowercase "
                                "hex digits")
         if run.id in seen:
             raise RunFileError(f"cannot write: run {run.id} is given twice")
@@ -755,7 +447,7 @@ def _prepare(runs: list[Run]) -> list[bytes]:
         try:
             meta = _plain(run.to_dict(), f"run {run.id}")
             _check_plain(meta, f"run {run.id} meta")
-            metas.append(_dump(_check_meta(meta, run.id)))
+            metas.append(_dump(check_meta(meta, run.id)))
         except RunFileError as exc:
             raise RunFileError(f"cannot write {exc}") from None
         if len(metas[-1]) > MAX_JSON_BYTES:
@@ -794,7 +486,7 @@ def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
         for run, meta in zip(runs, metas):
             arrays = run.arrays()
             blobs = [("meta.json", meta, None)] + [
-                (f"{key}.npy", *_npy_header_bytes(key, value, run.id))
+                (f"{key}.npy", *npy_header_bytes(key, value, run.id))
                 for key, value in arrays.items()]
             for leaf, head, arr in blobs:
                 name = f"runs/{run.id}/{leaf}"

@@ -13,17 +13,30 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QPushButton, QTabWidget,
-                               QTableView, QTextBrowser, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
+from ..core.display import format_count, format_number, printable, row_flag
 from ..core.library import Library
-from ..core.runs import Run
 from ..core.mapping_report import format_report
+from ..core.runs import Run
 from .background import run_in_background
 from .history_model import HistoryTableModel
-from ..core.display import format_count, format_number, printable, row_flag
 from .library_model import format_date
 from .run_diff import SECTION_TITLES, SECTIONS, diff_headline, diff_runs, format_value
 from .status_colours import status_colour
@@ -128,9 +141,9 @@ def summary_html(run: Run) -> str:
     rows += [("Warning", html.escape(str(w))) for w in run.info.get("warnings", [])]
     flag = row_flag(run.to_dict())
     if flag:
-        rows.insert(0, ("Warning", f"<b>{flag}</b>: this run holds values out of range, shown "
-                                   "as (invalid). Delete it or import it again from a sound "
-                                   "run file."))
+        rows.insert(0, ("Warning", (f"<b>{flag}</b>: this run holds values out of range, "
+                                    "shown as (invalid). Delete it or import it again from a "
+                                    "sound run file.")))
     rows += [("Tags", _text(", ".join(run.tags)) or "—"),
              ("Notes", _text(run.notes).replace("\n", "<br>") or "—"),
              ("Versions", _text(", ".join(f"{k} {v}" for k, v in run.versions.items())))]
