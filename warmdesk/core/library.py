@@ -20,20 +20,14 @@ import sqlite3
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .array_store import (
-    COMPRESS_ABOVE_BYTES,
-    encode_array,
-    read_blob_array,
-    stored_size,
-    write_blob,
-)
+from .array_store import (COMPRESS_ABOVE_BYTES, encode_array, read_blob_array, stored_size,
+                          write_blob)
 from .errors import LibraryError
 from .library_features import features_from_meta, upsert_features
 from .library_query import SUMMARY_COLUMNS, RunQuery

@@ -16,30 +16,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QMimeData,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import (QAbstractTableModel, QMimeData, QModelIndex, QObject,
+                            QPersistentModelIndex, Qt, QTimer, Signal)
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
-from ..core.display import (
-    format_count,
-    format_duration,
-    format_number,
-    format_when,
-    printable,
-    row_flag,
-)
+from ..core.display import (format_count, format_duration, format_number, format_when,
+                            printable, row_flag)
 from ..core.library import Library
 from ..core.library_listing import recorded_savings
 from ..core.library_query import RunQuery

@@ -13,28 +13,15 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
-from PySide6.QtWidgets import (
-    QApplication,
-    QHBoxLayout,
-    QHeaderView,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QPushButton,
-    QTableView,
-    QTabWidget,
-    QTextBrowser,
-    QTreeWidget,
-    QTreeWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, QListWidget,
+                               QListWidgetItem, QPlainTextEdit, QPushButton, QTabWidget,
+                               QTableView, QTextBrowser, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
-from ..core.display import format_count, format_number, printable, row_flag
 from ..core.library import Library
-from ..core.mapping_report import format_report
 from ..core.runs import Run
+from ..core.mapping_report import format_report
+from ..core.display import format_count, format_number, printable, row_flag
 from .background import run_in_background
 from .history_model import HistoryTableModel
 from .library_model import format_date
