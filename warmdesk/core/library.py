@@ -2,7 +2,8 @@
 one transaction.
 
 - Arrays are ``.npy`` bytes (zlib-compressed when that pays), each with its
-  sha256, read back with ``allow_pickle=False``.
+  sha256, written and read a chunk at a time (``array_store``); object arrays
+  are refused.
 - Saves are idempotent by run id: saving the same run again replaces it, so a
   save whose commit landed just before a kill can simply be repeated.
 - One writer connection (``BEGIN IMMEDIATE``, serialised in-process by a lock);
@@ -26,8 +27,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from .array_store import (COMPRESS_ABOVE_BYTES, encode_array, read_blob_array, stored_size,
-                          write_blob)
+from .array_store import encode_array, read_blob_array, stored_size, write_blob
 from .errors import LibraryError
 from .library_features import features_from_meta, upsert_features
 from .library_query import SUMMARY_COLUMNS, RunQuery
@@ -57,14 +57,6 @@ def array_to_bytes(arr: np.ndarray) -> bytes:
 
 def array_from_bytes(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
-
-
-def _encode(raw: bytes) -> tuple[str, bytes]:
-    if len(raw) > COMPRESS_ABOVE_BYTES:
-        packed = zlib.compress(raw, 1)
-        if len(packed) < 0.9 * len(raw):
-            return "npyz", packed
-    return "npy", raw
 
 
 def _decode(encoding: str, data: bytes) -> bytes:
