@@ -67,3 +67,31 @@ def test_a_large_run_is_stored_and_read_with_about_one_copy(tmp_path: Path) -> N
     # its copy, the inflated bytes and the array (read)
     assert save < 1.6 * big.nbytes, save / big.nbytes
     assert read < 2.3 * big.nbytes, read / big.nbytes
+
+
+def test_a_read_is_one_snapshot_while_the_run_is_saved_again(tmp_path: Path) -> None:
+    """Arrays read blob by blob come from one snapshot: a save replacing the run in
+    another thread never gives a read half old, half new arrays."""
+    import threading
+    run = solve(build(rosenbrock(n=2)))
+    done = threading.Event()
+    with Library(tmp_path / "lib") as lib:
+        lib.save_run(run)
+
+        def save_again() -> None:
+            i = 0
+            while not done.is_set():
+                i += 1
+                run.state["a"], run.state["b"] = np.full(50_000, i / 1.0), np.full(50_000, i / 1.0)
+                lib.save_run(run)
+        writer = threading.Thread(target=save_again)
+        writer.start()
+        try:
+            torn = 0
+            for _ in range(300):
+                got = lib.get_run(run.id)
+                torn += "a" in got.state and got.state["a"][0] != got.state["b"][0]
+        finally:
+            done.set()
+            writer.join()
+    assert torn == 0

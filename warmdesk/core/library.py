@@ -374,15 +374,20 @@ class Library:
         """The whole run; ``history=False`` skips the history and outputs (what a
         warm start needs is the solution and the state)."""
         run_id = self.resolve_id(run_id)
-        meta = self.get_meta(run_id)
-        only = "" if history else " AND (key LIKE 'solution/%' OR key LIKE 'state/%')"
-        blobs = self._read("SELECT key, rowid, encoding FROM arrays WHERE run_id=?" + only +
-                           " ORDER BY seq", (run_id,))
-        try:   # a chunk at a time: SQLite never copies or sorts a whole blob
-            arrays = {key: read_blob_array(self._reader(), rowid, enc)
-                      for key, rowid, enc in blobs}
+        db = self._reader()
+        db.execute("BEGIN")   # one snapshot: a save replacing the run cannot interleave
+        try:
+            meta = self.get_meta(run_id)
+            only = "" if history else " AND (key LIKE 'solution/%' OR key LIKE 'state/%')"
+            blobs = self._read("SELECT key, rowid, encoding FROM arrays WHERE run_id=?" + only +
+                               " ORDER BY seq", (run_id,))
+            # a chunk at a time: SQLite never copies or sorts a whole blob
+            arrays = {key: read_blob_array(db, rowid, enc) for key, rowid, enc in blobs}
         except sqlite3.Error as exc:
             raise _sqlite_error(exc, "reading the library") from exc
+        finally:
+            if db.in_transaction:
+                db.execute("COMMIT")
         return Run.from_parts(meta, arrays)
 
     def read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
