@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from .cli_output import json_safe, parse_when, plural, print_row, print_run
+from .core.display import printable
 from .core.errors import WarmDeskError
 from .core.library import Library
 from .core.library_query import SORTABLE, RunQuery
@@ -112,7 +113,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print_run(run)
     for title, rows in (("came from", ancestors), ("seeded", descendants)):
         for r in rows:
-            where = r["name"] or "(not in this library)"
+            where = printable(r["name"]) or "(not in this library)"
             print(f"  {title} {'  ' * (r['depth'] - 1)}{r['id'][:12]} {where} "
                   f"[{', '.join(r['payload'])}]")
     return EXIT_OK
@@ -130,12 +131,16 @@ def cmd_import(args: argparse.Namespace) -> int:
                 added, present = lib.import_runs(runs)
             except (WarmDeskError, OSError) as exc:  # RunFileError is a WarmDeskError
                 refused += 1
-                print(f"refused {name}: {exc}", file=sys.stderr)
+                print(f"refused {printable(name)}: {printable(exc)}", file=sys.stderr)
                 report.append({"file": name, "refused": str(exc)})
                 continue
             report.append({"file": name, "added": added, "already_present": present})
             if not args.json:
-                print(f"imported {name}: {len(added)} added, {len(present)} already there")
+                print(f"imported {printable(name)}: {len(added)} added, {len(present)} "
+                      "already there")
+                for run in runs:
+                    if run.id in added and run.info.get("import_note"):
+                        print(f"  run {run.id[:12]}: {printable(run.info['import_note'])}")
     if args.json:
         print(json.dumps(report))
     return EXIT_BAD_INPUT if refused else EXIT_OK
@@ -206,7 +211,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         run_id = lib.resolve_id(args.run_id)
         tags = [t for t in lib.get_meta(run_id).get("tags", []) if t not in args.remove]
         lib.set_tags(run_id, tags + args.add)
-        print(" ".join(lib.get_meta(run_id)["tags"]))
+        print(printable(" ".join(lib.get_meta(run_id)["tags"])))
     return EXIT_OK
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from .core.display import format_count, format_number, format_when, printable, row_flag
+
 
 def json_safe(obj: Any) -> Any:
     """Plain JSON values: arrays to lists, non-finite floats to strings."""
@@ -33,9 +35,7 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 
 def when(ts: float | None) -> str:
-    if ts is None:
-        return "-"
-    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+    return format_when(ts)
 
 
 def parse_when(text: str) -> float:
@@ -48,17 +48,25 @@ def parse_when(text: str) -> float:
 
 
 def print_run(run: Any) -> None:
-    fun = "-" if run.fun is None else f"{run.fun:.10g}"
-    print(f"run {run.id}  {run.name} ({run.kind}, {run.method})")
-    print(f"  status {run.status}: {run.message}")
-    print(f"  f={fun}  iterations={run.nit}  evaluations={run.nfev}  gradients={run.njev}  "
-          f"wall={run.wall_s:.3f}s  created {when(run.created_at)}")
+    """A run's summary; every user-provided text escaped (:func:`printable`), every
+    number formatted so that no stored value can crash it."""
+    fun = format_number(run.fun, 10)
+    wall = format_number(run.wall_s, 4)
+    print(f"run {printable(run.id)}  {printable(run.name)} ({printable(run.kind)}, "
+          f"{printable(run.method)})")
+    flag = row_flag(run.to_dict())
+    if flag:
+        print(f"  WARNING: this run holds values out of range ({flag}); they are shown as "
+              "(invalid). Delete it or import it again from a sound run file.")
+    print(f"  status {printable(run.status)}: {printable(run.message, multiline=True)}")
+    print(f"  f={fun}  iterations={format_count(run.nit)}  evaluations={format_count(run.nfev)}"
+          f"  gradients={format_count(run.njev)}  wall={wall}s  created {when(run.created_at)}")
     print_solution(run)
     if run.tags:
-        print(f"  tags: {' '.join(run.tags)}")
+        print(f"  tags: {printable(' '.join(run.tags))}")
     if run.warm:
-        print(f"  warm from {run.warm.source_run_id} with {', '.join(run.warm.payload)} "
-              f"({run.warm.mode})")
+        print(f"  warm from {printable(run.warm.source_run_id)} with "
+              f"{printable(', '.join(run.warm.payload))} ({printable(run.warm.mode)})")
     print_fit_report(run)
 
 
@@ -74,7 +82,7 @@ def print_fit_report(run: Any) -> None:
         return
     print("  fit report (standard errors scaled by the residual variance):")
     for line in report.lines():
-        print(f"    {line}")
+        print(f"    {printable(line)}")
 
 
 #: Vectors longer than this print their first and last few values.
@@ -92,7 +100,7 @@ def print_solution(run: Any) -> None:
     print(f"  {title}:")
     items = list(run.solution.items())
     for name, value in items[:SHOWN_VARIABLES]:
-        print(f"    {name} = {format_values(value)}")
+        print(f"    {printable(name)} = {format_values(value)}")
     if len(items) > SHOWN_VARIABLES:
         more = len(items) - SHOWN_VARIABLES
         print(f"    ... and {plural(more, 'more variable')} (show --json lists all)")
@@ -111,11 +119,15 @@ def format_values(value: Any) -> str:
 
 
 def print_row(r: dict[str, Any]) -> None:
-    fun = "-" if r["fun"] is None else f"{r['fun']:.6g}"
-    tags = f"  [{' '.join(r['tags'])}]" if r.get("tags") else ""
-    print(f"{r['id'][:12]}  {when(r['created_at'])}  {r['kind']:8} {r['method']:12} "
-          f"{r['status']:11} f={fun:>12}  nfev={r['nfev'] if r['nfev'] is not None else '-':<6} "
-          f"{r['name']}{tags}")
+    """One line of ``warmdesk runs``; a row with values out of range ends with a
+    ``[invalid ...]`` flag instead of breaking the listing."""
+    tags = f"  [{printable(' '.join(r['tags']))}]" if r.get("tags") else ""
+    flag = row_flag(r)
+    flag = f"  [{flag}]" if flag else ""
+    print(f"{printable(r['id'][:12])}  {when(r['created_at']):16}  {printable(r['kind']):8} "
+          f"{printable(r['method']):12} {printable(r['status']):11} "
+          f"f={format_number(r['fun']):>12}  nfev={format_count(r['nfev']):<6} "
+          f"{printable(r['name'])}{tags}{flag}")
 
 
 class TerminalProgress:

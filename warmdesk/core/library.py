@@ -2,7 +2,8 @@
 one transaction.
 
 - Arrays are ``.npy`` bytes (zlib-compressed when that pays), each with its
-  sha256, read back with ``allow_pickle=False``.
+  sha256, written and read a chunk at a time (``array_store``); object arrays
+  are refused.
 - Saves are idempotent by run id: saving the same run again replaces it, so a
   save whose commit landed just before a kill can simply be repeated.
 - One writer connection (``BEGIN IMMEDIATE``, serialised in-process by a lock);
@@ -29,6 +30,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from .array_store import encode_array, read_blob_array, stored_size, write_blob
 from .errors import LibraryError
 from .library_features import features_from_meta, upsert_features
 from .library_query import SUMMARY_COLUMNS, RunQuery
@@ -39,7 +41,6 @@ from .text_rules import check_label, check_notes, check_tags
 
 DB_NAME = "library.sqlite"
 ENV_VAR = "WARMDESK_LIBRARY"
-COMPRESS_ABOVE_BYTES = 2048
 #: The columns a save writes: the summary's, but for ``deleted_at`` (the trash's own).
 _RUN_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c != "deleted_at")
 
@@ -61,14 +62,6 @@ def array_to_bytes(arr: np.ndarray) -> bytes:
 
 def array_from_bytes(data: bytes) -> np.ndarray:
     return np.load(io.BytesIO(data), allow_pickle=False)
-
-
-def _encode(raw: bytes) -> tuple[str, bytes]:
-    if len(raw) > COMPRESS_ABOVE_BYTES:
-        packed = zlib.compress(raw, 1)
-        if len(packed) < 0.9 * len(raw):
-            return "npyz", packed
-    return "npy", raw
 
 
 def _decode(encoding: str, data: bytes) -> bytes:
@@ -382,9 +375,8 @@ class Library:
             meta_text, hashlib.sha256(meta_text.encode()).hexdigest())
         arrays = []
         for seq, (key, arr) in enumerate(run.arrays().items()):
-            raw = array_to_bytes(arr)
-            encoding, data = _encode(raw)
-            arrays.append((run.id, key, data, encoding, hashlib.sha256(raw).hexdigest(), seq))
+            encoding, data, digest = encode_array(arr)   # a chunk at a time
+            arrays.append((run.id, key, data, encoding, digest, seq))
         edge = None
         if run.warm is not None and run.warm.source_run_id:
             edge = (run.id, run.warm.source_run_id, json.dumps(run.warm.payload), run.warm.mode)
@@ -403,8 +395,12 @@ class Library:
                    f"VALUES ({', '.join('?' * n)})", row[:n])
         db.execute("INSERT OR REPLACE INTO run_meta (id, meta, meta_sha256) VALUES (?, ?, ?)",
                    (run_id, *row[n:]))
-        db.executemany("INSERT INTO arrays (run_id, key, data, encoding, sha256, seq) "
-                       "VALUES (?, ?, ?, ?, ?, ?)", arrays)
+        for run_id_, key, data, encoding, sha, seq in arrays:   # blobs a chunk at a time
+            rowid = db.execute("INSERT INTO arrays (run_id, key, data, encoding, sha256, seq) "
+                               "VALUES (?, ?, zeroblob(?), ?, ?, ?)",
+                               (run_id_, key, stored_size(data), encoding, sha,
+                                seq)).lastrowid
+            write_blob(db, rowid, data)
         db.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?)",
                        [(run_id, t) for t in tags])
         if edge is not None:
@@ -516,11 +512,20 @@ class Library:
         """The whole run; ``history=False`` skips the history and outputs (what a
         warm start needs is the solution and the state)."""
         run_id = self.resolve_id(run_id)
-        meta = self.get_meta(run_id)
-        only = "" if history else " AND (key LIKE 'solution/%' OR key LIKE 'state/%')"
-        blobs = self._read("SELECT key, data, encoding FROM arrays WHERE run_id=?" + only +
-                           " ORDER BY seq", (run_id,))
-        arrays = {key: array_from_bytes(_decode(enc, data)) for key, data, enc in blobs}
+        db = self._reader()
+        db.execute("BEGIN")   # one snapshot: a save replacing the run cannot interleave
+        try:
+            meta = self.get_meta(run_id)
+            only = "" if history else " AND (key LIKE 'solution/%' OR key LIKE 'state/%')"
+            blobs = self._read("SELECT key, rowid, encoding FROM arrays WHERE run_id=?" + only +
+                               " ORDER BY seq", (run_id,))
+            # a chunk at a time: SQLite never copies or sorts a whole blob
+            arrays = {key: read_blob_array(db, rowid, enc) for key, rowid, enc in blobs}
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc, "reading the library") from exc
+        finally:
+            if db.in_transaction:
+                db.execute("COMMIT")
         return Run.from_parts(meta, arrays)
 
     def read(self, sql: str, args: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -11,25 +11,29 @@ lie (zip bombs, overlapping members, disagreeing sizes); member names that would
 make a naive extractor write elsewhere (absolute, ``..``, symlinks); object
 arrays whose unpickling runs code; JSON built to exhaust memory or the stack.
 The reader never extracts or writes anything. It bounds the zip directory,
-member count and every declared size before decompressing, then reads at most
-declared size + 1 bytes; admits only the exact member names of the format (no
-directories, links, encryption or duplicates) and exactly the manifest's
-members; verifies the zip CRC-32 and the manifest's size and sha256 of each
-member; parses .npy headers itself, admitting only little-endian float64 of at
-most two dimensions whose data length matches the header, then loads with
-``allow_pickle=False``; parses JSON without NaN/Infinity, duplicate keys or deep
-nesting; and checks every metadata field (unknown fields are refused). Nothing
-in a file is executed or evaluated: SQL in a run name stays plain text (the
-library binds it as a parameter). Every problem raises :class:`RunFileError`
-with a one-line reason. Writing is atomic and checks runs exactly as the reader
-will, so WarmDesk never writes a file it would refuse.
+member count, every declared size, their total (by the machine's memory) and
+their expansion before decompressing, then reads at most declared size + 1
+bytes; admits only the exact member names of the format (no directories, links,
+encryption or duplicates) and exactly the manifest's members; verifies the zip
+CRC-32 and the manifest's size and sha256 of each member; parses each .npy
+header itself from the member's first bytes, before inflating its data,
+admitting only little-endian float64 of at most two dimensions whose data
+length matches the header and the limits of its kind, then inflates the data
+a chunk at a time into the array's own buffer (numpy never loads it); parses
+JSON without NaN/Infinity, duplicate keys or deep nesting; checks every
+metadata field (unknown fields are refused, numbers must be in range, the
+embedded problem must pass the spec reader); and neutralises the sender's
+paths. Nothing in a file is executed or evaluated: SQL in a run name stays
+plain text (the library binds it as a parameter). Every problem raises
+:class:`RunFileError` with a one-line reason in user words (never the text of
+zlib, numpy or json). Writing is atomic, streams arrays, and checks runs
+exactly as the reader will, so WarmDesk never writes a file it would refuse.
 """
 
 from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import json
 import math
 import os
@@ -38,7 +42,6 @@ import stat
 import struct
 import time
 import zipfile
-import zlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,9 +51,20 @@ import numpy as np
 
 from .. import __version__
 from .atomic_file import sweep_temp_files, write_atomically
-from .errors import WarmDeskError
-from .problems import KINDS
-from .runs import HISTORY_COLUMNS, STATUSES, Run
+from .runfile_errors import DAMAGE, Refused, RunFileError, check_listed_size, damaged, reason, show
+from .runfile_meta import (
+    CONTROL,
+    check_meta,
+    exact_keys,
+    is_array_key,
+    is_hash,
+    is_id,
+    is_size,
+    neutralise_paths,
+    text_check,
+)
+from .runfile_npy import READ_CHUNK, npy_header_bytes, read_array
+from .runs import Run
 
 __all__ = ["FORMAT", "SUFFIX", "RunFileError", "read_runfile", "sweep_temp_files",
            "write_runfile"]
@@ -63,165 +77,43 @@ MANIFEST = "manifest.json"
 MAX_FILE_BYTES = 1 << 30           # the whole file
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 256 << 20       # one member, uncompressed
-MAX_TOTAL_BYTES = 1 << 30          # all members, uncompressed
 MAX_RATIO = 1100                   # honest deflate stays below ~1032:1
 RATIO_MIN_BYTES = 1 << 20          # the ratio is checked for members larger than this
 MAX_DIRECTORY_BYTES = MAX_MEMBERS * 512   # the zip central directory
 MAX_JSON_BYTES = 16 << 20          # manifest.json and each meta.json
 MAX_TOTAL_JSON_BYTES = 128 << 20   # all JSON members together
 MAX_JSON_DEPTH = 64
-MAX_NDIM = 2
-MAX_DIM = 10_000_000
-NPY_MAX_HEADER = 10_000
+#: All members of a file may expand to at most this many times the file's compressed
+#: bytes, once they declare more than ``EXPANSION_MIN_BYTES``: honest float64 data
+#: compresses a few times at most; a small file declaring a gigabyte is a memory bomb.
+MAX_EXPANSION = 100
+EXPANSION_MIN_BYTES = 64 << 20
+
+
+def _physical_memory() -> int:
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, OSError, ValueError):
+        return 8 << 30      # a platform that does not say: assume a small machine
+
+
+# All members, uncompressed: a reader holds the arrays it returns in memory, so at most
+# an eighth of the machine's memory (and 1 GiB).
+MAX_TOTAL_BYTES = min(1 << 30, _physical_memory() // 8)
 
 _NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
-ID_RE = re.compile(r"[0-9a-f]{32}")
-HEX64_RE = re.compile(r"[0-9a-f]{64}")
-ARRAY_KEY_RE = re.compile(rf"history|(?:solution|state|outputs)/{_NAME}")
 MEMBER_RE = re.compile(rf"manifest\.json|runs/[0-9a-f]{{32}}/(?:meta\.json|"
                        rf"(?:history|(?:solution|state|outputs)/{_NAME})\.npy)")
-# C0/C1 controls and the bidi overrides that can disguise a name on screen.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # keeps \t \n \r
-# What the zip, zlib and npy layers raise on malformed input.
-_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
-           struct.error, KeyError, IndexError, OverflowError)
-
-
-class RunFileError(WarmDeskError, ValueError):
-    """str(exc) is one line saying why the file is refused (no traceback-like text)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(re.sub(r"[\x00-\x1f\x7f]+", " ", message)[:1000])
-
-
-class _Refused(ValueError):
-    """Raised inside parser callbacks; turned into a RunFileError by the caller."""
-
-
-def _show(value: Any) -> str:
-    """A short, escaped rendering of untrusted data for a message."""
-    if isinstance(value, str):
-        return repr(value[:80]) + ("..." if len(value) > 80 else "")
-    if value is None or isinstance(value, (bool, int, float)):
-        return repr(value)[:80]
-    return "a JSON object" if isinstance(value, dict) else f"a {type(value).__name__}"
-
-
-def _reason(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-# ----------------------------------------------------------------- metadata
-Check = Callable[[Any], bool]
-
-
-def _text(limit: int, multiline: bool = False) -> Check:
-    bad = _CONTROL_MULTILINE if multiline else _CONTROL
-    return lambda v: isinstance(v, str) and len(v) <= limit and not bad.search(v)
-
-
-def _matches(pattern: re.Pattern[str]) -> Check:
-    return lambda v: isinstance(v, str) and bool(pattern.fullmatch(v))
-
-
-def _optional(check: Check) -> Check:
-    return lambda v: v is None or check(v)
-
-
-def _is_number(v: Any) -> bool:
-    return (isinstance(v, float) and math.isfinite(v)) or (type(v) is int and abs(v) <= 2**53)
-
-
-def _is_count(v: Any) -> bool:
-    return type(v) is int and 0 <= v < 2**63
-
-
-_is_id, _is_hash, _short = _matches(ID_RE), _matches(HEX64_RE), _text(64)
-_is_array_key = _matches(ARRAY_KEY_RE)
-
-
-def _is_warm(v: Any) -> bool:
-    return (isinstance(v, dict) and set(v) == {"source_run_id", "payload", "mode", "report"}
-            and _optional(_is_id)(v["source_run_id"]) and isinstance(v["payload"], list)
-            and len(v["payload"]) <= 100 and all(_short(p) for p in v["payload"])
-            and _short(v["mode"]) and isinstance(v["report"], dict))
-
-
-_COUNT = (_is_count, "a whole number >= 0")
-_HASH = (_is_hash, "64 lowercase hex digits")
-_TIME = (_optional(_is_number), "a finite number or null")
-#: Every field of ``Run.to_dict()``: (check, what it must be). No other field is allowed.
-_META_FIELDS: dict[str, tuple[Check, str]] = {
-    "id": (_is_id, "32 lowercase hex digits"),
-    "name": (_text(200), "text of at most 200 characters without control characters"),
-    "kind": (lambda v: isinstance(v, str) and v in KINDS, f"one of {', '.join(KINDS)}"),
-    "method": (_short, "text of at most 64 characters"),
-    "problem": (lambda v: isinstance(v, dict) and isinstance(v.get("format"), str),
-                'an object with a "format" text'),
-    "problem_hash": _HASH, "structure_hash": _HASH,
-    "status": (lambda v: isinstance(v, str) and v in STATUSES, f"one of {', '.join(STATUSES)}"),
-    "message": (_text(100_000, True), "text of at most 100000 characters"),
-    "created_at": (_is_number, "a finite number"), "started_at": _TIME, "finished_at": _TIME,
-    "wall_s": (lambda v: _is_number(v) and v >= 0, "a finite number >= 0"),
-    "fun": _TIME, "nit": _COUNT, "nfev": _COUNT, "njev": _COUNT,
-    "info": (lambda v: isinstance(v, dict), "an object"),
-    "warm": (_optional(_is_warm), ("null or an object with source_run_id (null or 32 hex "
-                                   "digits), payload (list of texts), mode (text) and report "
-                                   "(object)")),
-    "versions": (lambda v: isinstance(v, dict) and len(v) <= 100
-                 and all(_text(200)(x) for x in v.values()), "an object of texts"),
-    "tags": (lambda v: isinstance(v, list) and len(v) <= 100 and all(_short(t) for t in v),
-             "a list of at most 100 texts of at most 64 characters"),
-    "notes": (_text(100_000, True), "text of at most 100000 characters"),
-}
-
-
-def _exact_keys(doc: dict[str, Any], allowed: Sequence[str], where: str) -> None:
-    for key in doc:
-        if key not in allowed:
-            raise RunFileError(f"{where} has an unknown field {_show(key)}")
-    for key in allowed:
-        if key not in doc:
-            raise RunFileError(f"{where} lacks the field {key!r}")
-
-
-def _check_meta(meta: Any, run_id: str) -> dict[str, Any]:
-    where = f"run {run_id}"
-    if not isinstance(meta, dict):
-        raise RunFileError(f"{where}: meta.json is not a JSON object")
-    _exact_keys(meta, tuple(_META_FIELDS), f"{where} meta.json")
-    for key, (check, wants) in _META_FIELDS.items():
-        if not check(meta[key]):
-            raise RunFileError(f"{where}: field {key!r} must be {wants} (got {_show(meta[key])})")
-    if meta["id"] != run_id:
-        raise RunFileError(f"{where}: meta.json carries id {meta['id']} (id mismatch)")
-    for key in ("created_at", "started_at", "finished_at", "wall_s", "fun"):
-        if type(meta[key]) is int:
-            meta[key] = float(meta[key])
-    return meta
-
-
-def _shape_problem(key: str, shape: tuple[Any, ...]) -> str | None:
-    if len(shape) > MAX_NDIM:
-        return f"array {key} has {len(shape)} dimensions; at most {MAX_NDIM} are allowed"
-    if any(type(d) is not int or not 0 <= d <= MAX_DIM for d in shape):
-        return f"array {key} has a dimension that is negative or above {MAX_DIM}"
-    if key == "history" and (len(shape) != 2 or shape[1] != len(HISTORY_COLUMNS)):
-        return f"history must be a table of {len(HISTORY_COLUMNS)} columns (got shape {shape})"
-    return None
-
-
 # --------------------------------------------------------------------- JSON
 def _refuse_constant(name: str) -> Any:
-    raise _Refused(f"holds {name}: non-finite numbers are not allowed")
+    raise Refused(f"holds {name}: non-finite numbers are not allowed")
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _Refused(f"has the duplicate key {_show(key)}")
+            raise Refused(f"has the duplicate key {show(key)}")
         out[key] = value
     return out
 
@@ -254,10 +146,10 @@ def _parse_json(data: bytes, what: str) -> Any:
         raise RunFileError(f"{what} is nested too deeply") from None
     except UnicodeDecodeError:
         raise RunFileError(f"{what} is not UTF-8 text") from None
-    except _Refused as exc:
+    except Refused as exc:
         raise RunFileError(f"{what} {exc}") from None
     except ValueError as exc:
-        raise RunFileError(f"{what} is not valid JSON ({_reason(exc)})") from None
+        raise RunFileError(f"{what} is not valid JSON ({reason(exc)})") from None
     _check_plain(doc, what)
     return doc
 
@@ -267,7 +159,7 @@ def _plain(value: Any, where: str) -> Any:
     if isinstance(value, dict):
         bad = next((k for k in value if not isinstance(k, str)), None)
         if bad is not None:
-            raise RunFileError(f"{where} has a key that is not text: {_show(bad)}")
+            raise RunFileError(f"{where} has a key that is not text: {show(bad)}")
         return {k: _plain(v, f"{where}.{k}") for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
         return [_plain(v, where) for v in value]
@@ -282,51 +174,6 @@ def _plain(value: Any, where: str) -> Any:
 
 def _dump(doc: Any) -> bytes:
     return json.dumps(doc, allow_nan=False, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-# ---------------------------------------------------------------------- npy
-def _parse_npy(data: bytes, name: str, key: str) -> np.ndarray:
-    """Check the header before numpy allocates anything it declares."""
-    fp, fmt = io.BytesIO(data), np.lib.format
-    readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
-    try:
-        version = fmt.read_magic(fp)
-        if version not in readers:
-            raise _Refused(f"{name}: .npy version {version} is not supported")
-        shape, fortran, dtype = readers[version](fp, NPY_MAX_HEADER)
-    except _Refused as exc:
-        raise RunFileError(str(exc)) from None
-    except (ValueError, TypeError, SyntaxError, RecursionError, EOFError, KeyError) as exc:
-        raise RunFileError(f"{name} is not a valid .npy array ({_reason(exc)})") from None
-    if dtype.hasobject:
-        raise RunFileError(f"{name}: object arrays are not allowed (they would need unpickling)")
-    if dtype.str != "<f8":
-        raise RunFileError(f"{name}: arrays must hold little-endian float64, not {dtype.str}")
-    if fortran:
-        raise RunFileError(f"{name}: Fortran-order arrays are not allowed")
-    problem = _shape_problem(key, shape)
-    if problem:
-        raise RunFileError(f"{name}: {problem}")
-    declared, held = math.prod(shape) * 8, len(data) - fp.tell()
-    if declared != held:
-        raise RunFileError(f"{name}: the header declares shape {shape} ({declared} bytes) "
-                           f"but the data is {held} bytes")
-    arr = np.load(io.BytesIO(data), allow_pickle=False, max_header_size=NPY_MAX_HEADER)
-    if arr.dtype.str != "<f8" or arr.shape != shape:
-        raise RunFileError(f"{name} is damaged (it does not load as its header says)")
-    return arr if arr.flags.writeable else arr.copy()
-
-
-def _npy_bytes(key: str, value: np.ndarray, run_id: str) -> bytes:
-    if not ARRAY_KEY_RE.fullmatch(key):
-        raise RunFileError(f"cannot write run {run_id}: {_show(key)} is not a valid array name")
-    arr = np.asarray(value, dtype="<f8", order="C")
-    problem = _shape_problem(key, arr.shape)
-    if problem:
-        raise RunFileError(f"cannot write run {run_id}: {problem}")
-    buf = io.BytesIO()
-    np.save(buf, arr, allow_pickle=False)
-    return buf.getvalue()
 
 
 # ------------------------------------------------------------------ reading
@@ -355,8 +202,8 @@ def read_runfile(path: str | Path) -> list[Run]:
             raise
         except RecursionError:
             raise RunFileError("the file is nested too deeply to read") from None
-        except _DAMAGE as exc:
-            raise RunFileError(f"the file is damaged ({_reason(exc)})") from exc
+        except DAMAGE as exc:
+            raise RunFileError(f"the file is damaged: {reason(exc)}") from exc
 
 
 def _check_directory(fh: IO[bytes], size: int) -> None:
@@ -383,8 +230,8 @@ def _read_archive(fh: IO[bytes], size: int) -> list[Run]:
     fh.seek(0)
     try:
         zf = zipfile.ZipFile(fh)
-    except _DAMAGE as exc:
-        raise RunFileError(f"the file is damaged or truncated ({_reason(exc)})") from None
+    except DAMAGE as exc:
+        raise RunFileError(f"the file is damaged or truncated: {reason(exc)}") from None
     with zf:
         infos = _check_members(zf)
         manifest = _read_manifest(zf, infos)
@@ -392,7 +239,7 @@ def _read_archive(fh: IO[bytes], size: int) -> list[Run]:
 
 
 _NAME_RULES: tuple[tuple[Callable[[str], Any], str], ...] = (
-    (_CONTROL.search, "has a NUL or control character"),
+    (CONTROL.search, "has a NUL or control character"),
     (lambda n: n.startswith("/"), "is an absolute path"),
     (lambda n: "\\" in n, "contains a backslash"),
     (re.compile(r"[A-Za-z]:").match, "starts with a drive letter"),
@@ -439,13 +286,18 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     for info in infos:
         why = _member_problem(info, out)
         if why is not None:
-            raise RunFileError(f"member {_show(info.orig_filename)} {why}")
+            raise RunFileError(f"member {show(info.orig_filename)} {why}")
         total += info.file_size
         total_json += info.file_size if info.orig_filename.endswith(".json") else 0
         if total > MAX_TOTAL_BYTES or total_json > MAX_TOTAL_JSON_BYTES:
             raise RunFileError(f"the members declare more than {MAX_TOTAL_BYTES} bytes in all, "
                                f"or {MAX_TOTAL_JSON_BYTES} of JSON (too large)")
         out[info.orig_filename] = info
+    packed = sum(i.compress_size for i in infos)
+    if total > EXPANSION_MIN_BYTES and total > MAX_EXPANSION * max(packed, 1):
+        raise RunFileError(f"the members would expand to {total >> 20} MiB from "
+                           f"{packed >> 10} KiB of compressed data, more than {MAX_EXPANSION} "
+                           "times: an honest run file does not, so this is a memory bomb")
     ordered = sorted(infos, key=lambda i: i.header_offset)
     for info, after in zip(ordered, ordered[1:] + [None]):
         end = after.header_offset if after is not None else zf.start_dir
@@ -458,16 +310,12 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
                  listed: dict[str, Any] | None) -> bytes:
     name = info.orig_filename
-    if listed is not None and info.file_size != listed["size"]:
-        raise RunFileError(f"size mismatch for member {name}: the manifest says "
-                           f"{listed['size']} bytes, the zip header {info.file_size}")
+    check_listed_size(info, listed)
     try:
         with zf.open(info) as f:
             data = f.read(info.file_size + 1)  # a lying header cannot inflate more
-    except _DAMAGE as exc:
-        if "CRC" in str(exc):
-            raise RunFileError(f"checksum mismatch for member {name}: the file is damaged") from None
-        raise RunFileError(f"member {name} is damaged ({_reason(exc)})") from None
+    except DAMAGE as exc:
+        raise damaged(name, exc) from None
     if len(data) != info.file_size:
         raise RunFileError(f"member {name} holds {len(data)} bytes, not the {info.file_size} "
                            "its header declares: damaged")
@@ -485,10 +333,10 @@ def _check_manifest(doc: Any) -> None:
     if newer and int(newer.group(1)) > FORMAT_VERSION:
         raise RunFileError(f"made by a newer WarmDesk (format {fmt}); this one reads {FORMAT}")
     if fmt != FORMAT:
-        raise RunFileError(f"not a WarmDesk run file (format {_show(fmt)}); this one reads {FORMAT}")
-    _exact_keys(doc, ("format", "created_by", "created_at", "runs", "members"), MANIFEST)
+        raise RunFileError(f"not a WarmDesk run file (format {show(fmt)}); this one reads {FORMAT}")
+    exact_keys(doc, ("format", "created_by", "created_at", "runs", "members"), MANIFEST)
     try:
-        if not _text(200)(doc["created_by"]) or not _text(64)(doc["created_at"]):
+        if not text_check(200)(doc["created_by"]) or not text_check(64)(doc["created_at"]):
             raise ValueError
         datetime.fromisoformat(doc["created_at"])
     except ValueError:
@@ -500,18 +348,18 @@ def _check_manifest(doc: Any) -> None:
     for i, entry in enumerate(doc["runs"]):
         if not isinstance(entry, dict):
             raise RunFileError(f"manifest.json runs[{i}] is not a JSON object")
-        _exact_keys(entry, ("id", "arrays"), f"manifest.json runs[{i}]")
+        exact_keys(entry, ("id", "arrays"), f"manifest.json runs[{i}]")
         rid, keys = entry["id"], entry["arrays"]
-        if not _is_id(rid):
-            raise RunFileError(f"manifest.json runs[{i}] has an invalid run id {_show(rid)}")
+        if not is_id(rid):
+            raise RunFileError(f"manifest.json runs[{i}] has an invalid run id {show(rid)}")
         if rid in seen:
             raise RunFileError(f"run {rid} is listed twice in the manifest")
         seen.add(rid)
         if not isinstance(keys, list):
             raise RunFileError(f"run {rid}: its array list is not a list")
-        bad = [k for k in keys if not _is_array_key(k)]
+        bad = [k for k in keys if not is_array_key(k)]
         if bad:
-            raise RunFileError(f"run {rid}: {_show(bad[0])} is not a valid array name")
+            raise RunFileError(f"run {rid}: {show(bad[0])} is not a valid array name")
         if len(set(keys)) != len(keys):
             raise RunFileError(f"run {rid}: an array is listed twice")
         if "history" not in keys:
@@ -520,8 +368,8 @@ def _check_manifest(doc: Any) -> None:
         raise RunFileError("manifest.json: members is not a JSON object")
     for name, item in doc["members"].items():
         if not (isinstance(item, dict) and set(item) == {"size", "sha256"}
-                and _is_count(item["size"]) and _is_hash(item["sha256"])):
-            raise RunFileError(f"manifest.json: the entry of member {_show(name)} must be "
+                and is_size(item["size"]) and is_hash(item["sha256"])):
+            raise RunFileError(f"manifest.json: the entry of member {show(name)} must be "
                                '{"size": bytes, "sha256": 64 hex digits}')
 
 
@@ -539,7 +387,7 @@ def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> di
             raise RunFileError(f"unexpected member {name}: the manifest does not list it")
     for name in listed:
         if name not in infos:
-            raise RunFileError(f"missing member {_show(name)}: the manifest lists it")
+            raise RunFileError(f"missing member {show(name)}: the manifest lists it")
         if name not in needed:
             raise RunFileError(f"unexpected member {name}: no run in the manifest uses it")
     for name in needed:
@@ -552,11 +400,12 @@ def _read_run(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
               listed: dict[str, Any], entry: dict[str, Any]) -> Run:
     rid = entry["id"]
     name = f"runs/{rid}/meta.json"
-    meta = _check_meta(_parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
+    meta = check_meta(_parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
+    neutralise_paths(meta, f"run {rid}")
     arrays: dict[str, np.ndarray] = {}
     for key in entry["arrays"]:
         name = f"runs/{rid}/{key}.npy"
-        arrays[key] = _parse_npy(_read_member(zf, infos[name], listed[name]), name, key)
+        arrays[key] = read_array(zf, infos[name], listed[name], key)
     return Run.from_parts(meta, arrays)
 
 
@@ -589,8 +438,8 @@ def _prepare(runs: list[Run]) -> list[bytes]:
     seen: set[str] = set()
     metas = []
     for run in runs:
-        if not _is_id(run.id):
-            raise RunFileError(f"cannot write run {_show(run.id)}: a run id is 32 lowercase "
+        if not is_id(run.id):
+            raise RunFileError(f"cannot write run {show(run.id)}: a run id is 32 lowercase "
                                "hex digits")
         if run.id in seen:
             raise RunFileError(f"cannot write: run {run.id} is given twice")
@@ -598,7 +447,7 @@ def _prepare(runs: list[Run]) -> list[bytes]:
         try:
             meta = _plain(run.to_dict(), f"run {run.id}")
             _check_plain(meta, f"run {run.id} meta")
-            metas.append(_dump(_check_meta(meta, run.id)))
+            metas.append(_dump(check_meta(meta, run.id)))
         except RunFileError as exc:
             raise RunFileError(f"cannot write {exc}") from None
         if len(metas[-1]) > MAX_JSON_BYTES:
@@ -615,6 +464,20 @@ def _zipinfo(name: str) -> zipfile.ZipInfo:
     return info
 
 
+def _write_member(zf: zipfile.ZipFile, name: str, head: bytes, arr: np.ndarray | None) -> str:
+    """Stream ``head`` and then ``arr``'s bytes into member ``name`` a chunk at a
+    time (no copy of the array); return the sha256 of what was written."""
+    digest = hashlib.sha256(head)
+    with zf.open(_zipinfo(name), "w", force_zip64=False) as out:
+        out.write(head)
+        if arr is not None:
+            data = memoryview(arr.reshape(-1).view(np.uint8))
+            for at in range(0, len(data), READ_CHUNK):
+                out.write(data[at:at + READ_CHUNK])
+                digest.update(data[at:at + READ_CHUNK])
+    return digest.hexdigest()
+
+
 def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
     members: dict[str, dict[str, Any]] = {}
     entries: list[dict[str, Any]] = []
@@ -622,17 +485,18 @@ def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
     with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for run, meta in zip(runs, metas):
             arrays = run.arrays()
-            blobs = [("meta.json", meta)] + [(f"{key}.npy", _npy_bytes(key, value, run.id))
-                                             for key, value in arrays.items()]
-            for leaf, data in blobs:
+            blobs = [("meta.json", meta, None)] + [
+                (f"{key}.npy", *npy_header_bytes(key, value, run.id))
+                for key, value in arrays.items()]
+            for leaf, head, arr in blobs:
                 name = f"runs/{run.id}/{leaf}"
-                total += len(data)
-                if (len(data) > MAX_MEMBER_BYTES or len(members) + 2 > MAX_MEMBERS
+                size = len(head) + (0 if arr is None else arr.nbytes)
+                total += size
+                if (size > MAX_MEMBER_BYTES or len(members) + 2 > MAX_MEMBERS
                         or total > MAX_TOTAL_BYTES):
                     raise RunFileError(f"cannot write: {name} makes the run file too large "
                                        "(see the limits in docs/run-file-format.md)")
-                zf.writestr(_zipinfo(name), data)
-                members[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+                members[name] = {"size": size, "sha256": _write_member(zf, name, head, arr)}
             entries.append({"id": run.id, "arrays": list(arrays)})
         manifest = {"format": FORMAT, "created_by": f"warmdesk {__version__}",
                     "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -15,8 +15,6 @@ the pages last looked at come back together), so nothing flickers.
 from __future__ import annotations
 
 import dataclasses
-import math
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -25,6 +23,8 @@ from PySide6.QtCore import (QAbstractTableModel, QMimeData, QModelIndex, QObject
                             QPersistentModelIndex, Qt, QTimer, Signal)
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
+from ..core.display import (format_count, format_duration, format_number, format_when,
+                            printable, row_flag)
 from ..core.library import Library
 from ..core.library_listing import recorded_savings
 from ..core.library_query import RunQuery
@@ -70,39 +70,32 @@ _ROW_ROLES = frozenset((_DISPLAY, _TOOLTIP, _FOREGROUND, _DECORATION, RUN_ID_ROL
 
 # ------------------------------------------------------------------ formatting
 def format_wall(seconds: Any) -> str:
-    if seconds is None or not math.isfinite(float(seconds)):
-        return ""
-    s = float(seconds)
-    if s < 1.0:
-        return f"{s * 1000:.0f} ms" if s >= 0.001 else f"{s * 1000:.2f} ms"
-    if s < 60.0:
-        return f"{s:.1f} s" if s < 10 else f"{s:.0f} s"
-    minutes, sec = divmod(int(round(s)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {sec:02d} s"
+    return format_duration(seconds)
 
 
 def format_date(stamp: Any, seconds: bool = False) -> str:
-    return "" if stamp is None else time.strftime(
-        "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M", time.localtime(float(stamp)))
-
-
-def _format_count(value: Any) -> str:
-    return "" if value is None else f"{int(value):,}"
+    return format_when(stamp, seconds, empty="")
 
 
 _TEXT: dict[str, Callable[[Any], str]] = {
-    "fun": lambda v: "" if v is None else f"{float(v):.6g}", "wall_s": format_wall,
-    "created_at": format_date, "warm_source": lambda v: (v or "")[:8],
-    "nit": _format_count, "nfev": _format_count}
+    "fun": lambda v: format_number(v, 6, empty=""), "wall_s": format_wall,
+    "created_at": format_date, "warm_source": lambda v: printable(v or "")[:8],
+    "nit": lambda v: format_count(v, empty="", grouped=True),
+    "nfev": lambda v: format_count(v, empty="", grouped=True)}
 
 
 def cell_text(row: dict[str, Any], key: str) -> str:
+    """A cell's text: never raises, whatever the row holds (see core/display.py); a
+    row with values out of range shows "⚠ invalid …" after its name."""
     value, formatter = row.get(key), _TEXT.get(key)
     if key == "saving":        # e.g. "89%", or "~89%" when estimated
-        return "" if value is None else (
-            "~" if row.get("saving_basis") == "estimated" else "") + f"{value * 100:.0f}%"
-    return formatter(value) if formatter else ("" if value is None else str(value))
+        if not isinstance(value, (int, float)) or not abs(value) < 1e4:   # NaN too
+            return ""
+        return ("~" if row.get("saving_basis") == "estimated" else "") + f"{value * 100:.0f}%"
+    if key == "name":
+        flag = row_flag(row)
+        return printable(value) + (f"  ⚠ {flag}" if flag else "")
+    return formatter(value) if formatter else printable(value)
 
 
 def cell_tooltip(row: dict[str, Any], key: str) -> str:
@@ -110,16 +103,19 @@ def cell_tooltip(row: dict[str, Any], key: str) -> str:
     value = row.get(key)
     if key == "name":
         notes = (row.get("notes") or "").strip()
-        return f"{value}\nid {row['id']}" + (f"\n\n{notes[:500]}" if notes else "")
+        flag = row_flag(row)
+        return (f"{printable(value)}\nid {row['id']}"
+                + (f"\n{flag}: this run holds values out of range" if flag else "")
+                + (f"\n\n{printable(notes, multiline=True, limit=500)}" if notes else ""))
     if key in ("fun", "wall_s") and value is not None:
-        return repr(float(value)) + (" s" if key == "wall_s" else "")
+        return format_number(value, 17) + (" s" if key == "wall_s" else "")
     if key == "created_at":
         done = row.get("finished_at")
         return f"created {format_date(value, True)}" + (
             f"\nfinished {format_date(done, True)}" if done else "")
     if key == "warm_source":
         return f"warm-started from run {value}" if value else "a cold start"
-    if key == "saving" and value is not None:
+    if key == "saving" and isinstance(value, (int, float)) and abs(value) < 1e4:
         return (f"{value * 100:.1f}% fewer evaluations than a cold start "
                 f"({row.get('saving_basis')})")
     return cell_text(row, key)

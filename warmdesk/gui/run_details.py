@@ -22,6 +22,7 @@ from ..core.fit_report import FitReport
 from ..core.library import Library
 from ..core.runs import Run
 from ..core.mapping_report import format_report
+from ..core.display import format_count, format_number, printable, row_flag
 from .background import run_in_background
 from .history_model import HistoryTableModel
 from .library_model import format_date
@@ -30,7 +31,8 @@ from .status_colours import status_colour
 
 #: ``run.info`` entries worth a line in the summary, with their labels.
 INFO_LINES = {"stopped_by": "Stopped by", "state_note": "Solver state", "constr_violation":
-              "Constraint violation", "optimality": "Optimality", "t_reached": "t reached"}
+              "Constraint violation", "optimality": "Optimality", "t_reached": "t reached",
+              "import_note": "Imported"}
 SHOWN_VALUES = 8    # a vector longer than this is summarised
 
 
@@ -63,7 +65,12 @@ def _shown_key(loaded: _Loaded) -> tuple[Any, ...]:
 
 
 def _when(stamp: float | None) -> str:
-    return format_date(stamp, seconds=True) if stamp else "—"
+    return format_date(stamp, seconds=True) if stamp is not None else "—"
+
+
+def _text(text: str) -> str:
+    """User-provided text for rich text: escaped, control characters made visible."""
+    return html.escape(printable(text, multiline=True))
 
 
 def _link(run_id: str | None) -> str:
@@ -88,19 +95,19 @@ def summary_html(run: Run) -> str:
     rows: list[tuple[str, str]] = [
         ("Run", f"<code>{run.id}</code>"),
         ("Kind / method", f"{html.escape(run.kind)} / {html.escape(run.method)}"),
-        ("Status", status + (f" — {html.escape(run.message)}" if run.message else "")),
-        ("f", f"{run.fun:.10g}" if run.fun is not None else "—"),
-        ("Iterations", str(run.nit)),
-        ("Evaluations", f"{run.nfev} (gradient {run.njev})"),
-        ("Wall time", f"{run.wall_s:.3g} s"),
+        ("Status", status + (f" — {_text(run.message)}" if run.message else "")),
+        ("f", format_number(run.fun, 10, empty="—")),
+        ("Iterations", format_count(run.nit)),
+        ("Evaluations", f"{format_count(run.nfev)} (gradient {format_count(run.njev)})"),
+        ("Wall time", f"{format_number(run.wall_s, 3)} s"),
         ("Created / finished", f"{_when(run.created_at)} / {_when(run.finished_at)}")]
     if run.warm is None:
         rows.append(("Warm start", "none: started cold"))
     else:
         warm = run.warm
-        payload = html.escape(", ".join(warm.payload))
+        payload = _text(", ".join(warm.payload))
         source = _link(warm.source_run_id)
-        rows.append(("Warm start", f"from {source}: payload {payload} ({html.escape(warm.mode)})"))
+        rows.append(("Warm start", f"from {source}: payload {payload} ({_text(warm.mode)})"))
         if warm.report:
             report = html.escape(format_report(warm.report))
             rows.append(("Mapping report", f"<pre style=\"white-space:pre-wrap\">{report}</pre>"))
@@ -131,9 +138,14 @@ def summary_html(run: Run) -> str:
     rows += [(label, html.escape(format_value(run.info[key])))
              for key, label in INFO_LINES.items() if run.info.get(key) is not None]
     rows += [("Warning", html.escape(str(w))) for w in run.info.get("warnings", [])]
-    rows += [("Tags", html.escape(", ".join(run.tags)) or "—"),
-             ("Notes", html.escape(run.notes).replace("\n", "<br>") or "—"),
-             ("Versions", html.escape(", ".join(f"{k} {v}" for k, v in run.versions.items())))]
+    flag = row_flag(run.to_dict())
+    if flag:
+        rows.insert(0, ("Warning", (f"<b>{flag}</b>: this run holds values out of range, "
+                                    "shown as (invalid). Delete it or import it again from a "
+                                    "sound run file.")))
+    rows += [("Tags", _text(", ".join(run.tags)) or "—"),
+             ("Notes", _text(run.notes).replace("\n", "<br>") or "—"),
+             ("Versions", _text(", ".join(f"{k} {v}" for k, v in run.versions.items())))]
     body = "".join(f'<tr><td style="color:#555; padding-right:12px; white-space:nowrap" '
                    f'valign="top" width="1%">{label}</td>'
                    f"<td>{value}</td></tr>" for label, value in rows)
@@ -264,9 +276,10 @@ class RunDetails(QWidget):
             return                       # a reload found nothing new: keep the view as it is
         self._shown_key = key
         colour = status_colour(run.status)
-        self._title.setText(f"<b style='font-size:13pt'>{html.escape(run.name)}</b> "
-                            f"<span style='color:gray'>{run.id[:8]} · {run.kind} · {run.method}"
-                            f"</span> <b style='color:{colour}'>{run.status}</b>")
+        self._title.setText(f"<b style='font-size:13pt'>{_text(run.name)}</b> "
+                            f"<span style='color:gray'>{_text(run.id[:8])} · {_text(run.kind)} "
+                            f"· {_text(run.method)}</span> <b style='color:{colour}'>"
+                            f"{_text(run.status)}</b>")
         self._fill(loaded)
         self.loaded.emit(run)
 
@@ -310,7 +323,7 @@ class RunDetails(QWidget):
         for e in entries:
             indent = "    " * (int(e["depth"]) - 1)
             if e["in_library"]:
-                text = f"{indent}{e['name']}  {e['id'][:8]}  {e['status']}"
+                text = f"{indent}{printable(e['name'])}  {e['id'][:8]}  {e['status']}"
             else:
                 text = f"{indent}{e['id'][:8]}  (not in the library)"
             item = QListWidgetItem(text + (f"   payload {', '.join(e['payload'])}"
