@@ -474,6 +474,9 @@ META_VALUES: list[tuple[str, Any, str]] = [
     ("id", "0" * 32, "id mismatch"), ("id", "XYZ", "'id'"), ("id", 7, "'id'"),
     ("name", "x" * 201, "'name'"), ("name", "a\x1b]0;pwned\x07b", "'name'"),
     ("name", "a\u202eb", "'name'"), ("name", None, "'name'"),
+    # core/text_rules, the rule of names/tags made here: zero-width space, padding, a spaced tag
+    ("name", "a\u200bb", "the name"), ("name", " padded ", "the name"),
+    ("tags", ["two words"], "white space"), ("notes", "line\u2028sep", "the notes"),
     ("kind", "rm -rf", "'kind'"), ("kind", ["ode"], "'kind'"),
     ("method", "m" * 65, "'method'"), ("status", "pwned", "'status'"), ("status", "", "'status'"),
     ("status", None, "'status'"), ("problem_hash", "abc", "'problem_hash'"),

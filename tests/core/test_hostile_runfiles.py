@@ -151,7 +151,7 @@ def test_the_command_line_refuses_them_all_within_300_MB(exported: tuple[bytes, 
     assert seconds < TIME_LIMIT * len(CASES)
     assert folder_digest(library) == before
     check = cli("check", library=library)
-    assert check.returncode == 0 and "sound (1 runs)" in check.stdout, check.stdout
+    assert check.returncode == 0 and "sound (1 run)" in check.stdout, check.stdout
 
 
 @pytest.mark.parametrize("case_id, base_dir, data_file", PATH_ESCAPES,

@@ -265,16 +265,24 @@ def _refuse_constant(name: str) -> Any:
 
 
 def problem_from_dict(data: Any, base_dir: Path | None = None,
-                      source: str | None = None) -> Problem:
-    """Validate ``data`` (parsed JSON) and build a :class:`Problem`."""
-    return _SpecReader(data, base_dir, source).read()
+                      source: str | None = None, record: bool = False) -> Problem:
+    """Validate ``data`` (parsed JSON) and build a :class:`Problem`.
+
+    ``record=True`` reads the spec a stored run was solved from (run-file import and
+    export): it must be a sound, safe spec, but the rules that refuse a *new* solve
+    (a method that would ignore the bounds, a solve too large for this machine's
+    memory) do not apply to a record of what was solved, else an older run, or a
+    colleague's from a larger machine, could no longer be exported or imported."""
+    return _SpecReader(data, base_dir, source, record).read()
 
 
 class _SpecReader:
     """Collects every field error in one pass, then raises them together."""
 
-    def __init__(self, data: Any, base_dir: Path | None, source: str | None) -> None:
+    def __init__(self, data: Any, base_dir: Path | None, source: str | None,
+                 record: bool = False) -> None:
         self.data = data
+        self.record = record  # a stored run's spec: no rules for new solves
         self.base_dir = base_dir
         self.source = source
         self.errors: list[tuple[str, str]] = []
@@ -314,8 +322,9 @@ class _SpecReader:
                           description=self._text(d, "description", DESCRIPTION_LIMIT),
                           tags=self._tags(d.get("tags", [])))
         getattr(self, f"_read_{kind}")(d, problem)
-        self._method_takes_the_spec(problem)
-        if not self.errors:  # the sizes are known and sound: will the solve fit?
+        if not self.record:
+            self._method_takes_the_spec(problem)
+        if not self.errors and not self.record:  # the sizes are sound: will the solve fit?
             for fld, message in memory_problems(problem):
                 self.fail(fld, message)
         self.raise_if_failed()

@@ -12,6 +12,7 @@ from typing import Any
 
 from .errors import SpecError
 from .problems import KINDS, problem_from_dict
+from .text_rules import check_run_texts
 from .run_values import COUNT_WANTED, TIME_WANTED, WALL_WANTED, is_count, is_time, is_wall
 from .runfile_errors import RunFileError
 from .runfile_errors import show as _show
@@ -110,6 +111,10 @@ def check_meta(meta: Any, run_id: str) -> dict[str, Any]:
             raise RunFileError(f"{where}: field {key!r} must be {wants} (got {_show(meta[key])})")
     if meta["id"] != run_id:
         raise RunFileError(f"{where}: meta.json carries id {meta['id']} (id mismatch)")
+    # the rule names, tags and notes obey wherever they are made (core/text_rules)
+    texts = check_run_texts(meta["name"], meta["tags"], meta["notes"])
+    if texts:
+        raise RunFileError(f"{where}: {texts}")
     for key in ("created_at", "started_at", "finished_at", "wall_s", "fun"):
         if type(meta[key]) is int:
             meta[key] = float(meta[key])
@@ -130,7 +135,7 @@ def _check_problem(spec: dict[str, Any], where: str) -> None:
     if stand_in:
         data["file"] = "data.csv"
     try:
-        problem_from_dict(spec, base_dir=None)
+        problem_from_dict(spec, base_dir=None, record=True)  # a record: no new-solve rules
     except SpecError as exc:
         problems = [(f, m) for f, m in exc.problems
                     if not (stand_in and f == "data.file" and m.startswith(_RELATIVE_DATA))]
