@@ -27,7 +27,9 @@ from .cli_library import add_commands as add_library_commands
 from .cli_library import open_library
 from .cli_output import TerminalProgress, json_safe, plural, print_run
 from .cli_signals import EXIT_CODES, InterruptOnSignals
+from .core.display import printable
 from .core.errors import WarmDeskError
+from .core.saving_text import evaluation_unit, recorded_saving_sentence
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -120,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except WarmDeskError as exc:
-        print(f"warmdesk: {exc}", file=sys.stderr)
+        print(f"warmdesk: {printable(exc, multiline=True)}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:  # a second Ctrl+C during a solve, or one outside it
         print("warmdesk: stopped at once", file=sys.stderr)
@@ -147,12 +149,12 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     if advice.start_cold:
         reason = ("START COLD" + reason[len("start cold"):] if reason.startswith("start cold")
                   else f"START COLD: {reason}")
-    print(reason)
+    print(printable(reason))
     for i, s in enumerate(advice.suggestions, 1):
         label = (s.run_id[:12] if s.run_id else "-") + (f" ({s.run_name})" if s.run_name else "")
-        print(f"{i}. {label} {'(predicted) ' if s.source == 'predicted' else ''}"
-              f"score {s.score:.2f}: {s.explanation}")
-        print("   " + format_report(s.warm.report).replace("\n", "\n   "))
+        print(f"{i}. {printable(label)} {'(predicted) ' if s.source == 'predicted' else ''}"
+              f"score {s.score:.2f}: {printable(s.explanation)}")
+        print("   " + printable(format_report(s.warm.report), multiline=True).replace("\n", "\n   "))
     print(f"({plural(advice.candidates, 'candidate')}, "
           f"{plural(advice.evaluations, 'evaluation')}, "
           f"{1000 * advice.elapsed_s:.0f} ms)", file=sys.stderr)
@@ -176,7 +178,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if warning:
             run.info["warning"] = warning
             library.set_info(run.id, warning=warning)
-            print(f"warmdesk: warning: {warning}", file=sys.stderr)
+            print(f"warmdesk: warning: {printable(warning)}", file=sys.stderr)
     if args.json:
         out = run.summary()
         out["warm_report"] = warm.report if warm else None
@@ -186,10 +188,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(json.dumps(json_safe(out)))
     else:
         print_run(run)
-        if run.info.get("saving"):
-            sv = run.info["saving"]
-            print(f"  saved {100 * sv['value']:.0f}% of the cold work ({sv['basis']}, "
-                  f"cold run {sv['cold_run'][:12]} took {sv['cold_nfev']} evaluations)")
+        saving = recorded_saving_sentence(run.info.get("saving"), evaluation_unit(run.kind))
+        if saving:  # the words of the app's plot title and status bar (core/saving_text)
+            print(f"  {saving}")
     if solved.signal_exit is not None:
         if run.status == "interrupted" and run.usable:
             print(f"warmdesk: run {run.id[:12]} is stored interrupted with its last iterate; "
@@ -216,15 +217,15 @@ def _chosen_warm_start(args: argparse.Namespace, library: Any, problem: Any) -> 
     warm = None
     if args.warm == "auto":
         advice = suggest(library, problem, top=1)
-        print("warm: " + advice.reason, file=sys.stderr)
+        print("warm: " + printable(advice.reason), file=sys.stderr)
         if advice.top is not None:
             warm = x_only(advice.top.warm) if args.x_only else advice.top.warm
-            print(f"  {advice.top.explanation}", file=sys.stderr)
+            print(f"  {printable(advice.top.explanation)}", file=sys.stderr)
     elif args.warm != "none":
         warm = warm_start_from_run(problem, library.get_run(args.warm),
                                    use_state=not args.x_only)
     if warm is not None:
-        print(format_report(warm.report), file=sys.stderr)
+        print(printable(format_report(warm.report), multiline=True), file=sys.stderr)
     return warm
 
 
@@ -257,7 +258,7 @@ def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
         progress.done()
     library.save_runs(solved.runs)
     if solved.guard is not None:
-        print(f"guard: {solved.guard['action']}: {solved.guard['reason']}", file=sys.stderr)
+        print(f"guard: {solved.guard['action']}: {printable(solved.guard['reason'])}", file=sys.stderr)
     return solved
 
 
