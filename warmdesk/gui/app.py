@@ -38,12 +38,18 @@ def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def make_application(argv: Sequence[str]) -> QApplication:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    name_application(app)
+    return app  # type: ignore[return-value]
+
+
+def name_application(app: QApplication) -> None:
+    """Name the app for Qt: its settings are then ``WarmDesk/WarmDesk``, never
+    Qt's fallback names."""
     app.setApplicationName("WarmDesk")
     app.setOrganizationName("WarmDesk")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("io.github.warmdesk.WarmDesk")
     app.setWindowIcon(QIcon(str(icon_path())))
-    return app  # type: ignore[return-value]
 
 
 def open_library(folder: str | None, settings: AppSettings) -> Library:
