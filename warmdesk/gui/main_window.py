@@ -18,6 +18,7 @@ from ..core.library_query import RunQuery
 from ..core.runs import Run
 from ..resources_path import examples_dir
 from .about import about_box
+from .user_guide import show_user_guide
 from .actions import build_actions
 from .active_runs import ActiveRunsPanel
 from .background import run_in_background
@@ -131,6 +132,8 @@ class MainWindow(QMainWindow):
             "compare": lambda: self.plots.show_runs(self.browser.selected_run_ids()),
             "export_plot": self.plot.export_dialog, "details": self.open_selected_details,
             "about": lambda: about_box(self, str(self.library.folder)),
+            "user_guide": lambda: show_user_guide(self),
+            "warm_start_help": lambda: show_user_guide(self, "warm-starts.md"),
         }
 
     def _connect(self) -> None:
