@@ -20,6 +20,7 @@ from ..resources_path import icon_path
 from .background import wait_for_background
 from .file_open_events import FileOpenFilter
 from .settings import AppSettings
+from .action_script import EXIT_SCRIPT_FAILED, start_script_if_asked
 from .single_instance import claim_or_hand_over
 
 
@@ -111,6 +112,8 @@ def run_app(argv: Sequence[str]) -> int:
     window.show()
     if args.files:
         window.open_paths(args.files)
+    if not start_script_if_asked(session):   # end-to-end tests only ($WARMDESK_TEST_SCRIPT)
+        QTimer.singleShot(0, lambda: app.exit(EXIT_SCRIPT_FAILED))
     run_event_loop = app.exec  # Qt's event loop (QApplication.exec), nothing to do with Python's
     code = int(run_event_loop())
     if session.instance is not None:
