@@ -19,6 +19,8 @@ KEY_PATHS = (
     "tests/gui/test_convergence_plot.py::test_the_export_dialog_and_menu_pick_the_format",
     "tests/gui/test_library_browser.py::test_export_writes_a_readable_run_file",
     "tests/gui/test_problem_editor.py",
+    "tests/gui/test_unsaved_edits.py",
+    "tests/gui/test_user_guide.py",
 )
 #: What points a program at the user's folders; all of it is removed for the run.
 USER_FOLDERS = ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME",

@@ -71,6 +71,10 @@ class UserGuide(QWidget):
         self.pages = {page.file: page for page in guide_pages(self.folder)}
         self._current = ""
         self.page_list = QListWidget(objectName="guide_pages")
+        self.page_list.setWordWrap(True)    # whole titles, no sideways scrolling
+        self.page_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.page_list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.page_list.setSpacing(2)
         for page in self.pages.values():
             item = QListWidgetItem(page.title)
             item.setData(Qt.ItemDataRole.UserRole, page.file)
@@ -93,7 +97,7 @@ class UserGuide(QWidget):
         splitter.addWidget(self.page_list)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 640])
+        splitter.setSizes([230, 670])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(splitter)
