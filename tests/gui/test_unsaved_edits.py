@@ -140,3 +140,32 @@ def test_open_starts_in_the_examples_then_in_the_last_folder(qtbot, window, sett
     assert Path(again.directory().absolutePath()) == folder
     again.reject()
     assert AppSettings(settings._qs.fileName()).last_folder == str(folder)  # persisted
+
+
+def test_unsaved_edits_move_with_a_library_switch_without_a_question(qtbot, settings,
+                                                                     tmp_path: Path) -> None:
+    import shiboken6
+
+    from warmdesk.core.library import Library
+    from warmdesk.gui.background import wait_for_background
+    from warmdesk.gui.session import Session
+
+    session = Session(settings, Library(tmp_path / "first"))
+    old = session.window
+    old.show()
+    qtbot.waitUntil(old.is_ready, timeout=TIMEOUT)
+    path = _open_file(qtbot, old, tmp_path)
+    _edit(qtbot, old, 1.5)
+    with qtbot.waitSignal(session.switched, timeout=TIMEOUT):
+        old.set_library_folder(str(tmp_path / "second"))
+    new = session.window
+    qtbot.waitUntil(lambda: not shiboken6.isValid(old) or not old.isVisible(), timeout=TIMEOUT)
+    assert new.isWindowModified() and new.editor.current_path == path     # still unsaved
+    assert new.editor.spec()["parameters"]["a"] == 1.5
+    assert new.findChild(QMessageBox, "unsaved_changes_box") is None       # nobody was asked
+    new.close()
+    _answer(_question(qtbot, new), Button.Discard)
+    qtbot.waitUntil(lambda: not new.isVisible(), timeout=TIMEOUT)
+    wait_for_background()
+    shiboken6.delete(new)
+    session.library.close()
