@@ -18,7 +18,6 @@ from ..core.library_query import RunQuery
 from ..core.runs import Run
 from ..resources_path import examples_dir
 from .about import about_box
-from .user_guide import show_user_guide
 from .actions import build_actions
 from .active_runs import ActiveRunsPanel
 from .background import run_in_background
@@ -33,6 +32,7 @@ from .settings import AppSettings
 from .solve_manager import JobResult, SolveManager
 from .solve_launcher import SolveLauncher
 from .unsaved_changes import UnsavedChanges
+from .user_guide import show_user_guide
 from .warm_panel import WarmStartPanel
 
 
