@@ -31,5 +31,15 @@ def examples_dir() -> Path:
     return resources_dir() / "examples"
 
 
+def docs_dir() -> Path:
+    """The user guide's pages (``docs/*.md``): ``resources/docs`` in a bundle (the
+    PyInstaller spec copies them there) or under ``$WARMDESK_RESOURCES``, else
+    ``docs/`` of the source tree."""
+    bundled = resources_dir() / "docs"
+    if bundled.is_dir():
+        return bundled
+    return Path(__file__).resolve().parent.parent / "docs"
+
+
 def icon_path() -> Path:
     return resources_dir() / "icons" / "warmdesk.svg"

@@ -20,6 +20,16 @@ from warmdesk.gui.settings import AppSettings
 from ..core.factories import build, fit_spec, rosenbrock, write_peaks
 
 
+@pytest.fixture(scope="session", autouse=True)
+def named_app(qapp, private_home: Path):
+    """The tests' QApplication carries the app's names, as the real one does
+    (its settings are WarmDesk's, in the session's private home)."""
+    from warmdesk.gui.app import name_application
+
+    name_application(qapp)
+    return qapp
+
+
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppSettings:
     path = tmp_path / "settings.ini"

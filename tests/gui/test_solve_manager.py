@@ -79,8 +79,13 @@ class Recorder:
         manager.active_count_changed.connect(self.counts.append)
 
     def _started(self, job_id: str, run: Any) -> None:
+        """The announced run's status as announced (the worker saves it ``running``
+        and then announces it; by the time this queued slot runs, the worker may
+        already have saved it finished, so the library's status now would race),
+        and that its row is in the library (it was saved before the announcement)."""
         self.threads.add(threading.get_ident())
-        self.started.append((job_id, run.id, self.library.get_meta(run.id)["status"]))
+        stored = self.library.get_meta(run.id) is not None
+        self.started.append((job_id, run.id, run.status if stored else "not saved"))
 
     def _progress(self, run_id: str, rows: np.ndarray) -> None:
         self.threads.add(threading.get_ident())

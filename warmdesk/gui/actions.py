@@ -64,7 +64,11 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Plot the selected runs together", toolbar=True),
     ActionSpec("export_plot", "Export &plot…", "&View", "Ctrl+Shift+E"),
     ActionSpec("details", "Run &details", "&View", "Ctrl+I"),
-    ActionSpec("about", "&About WarmDesk", "&Help", None),
+    ActionSpec("user_guide", "&User guide", "&Help", QKeySequence.StandardKey.HelpContents,
+               "The user guide: the window, problems, warm starts, the library"),
+    ActionSpec("warm_start_help", "What is a &warm start?", "&Help", None,
+               "What a warm start is, what it reuses, and when it hurts"),
+    ActionSpec("about", "&About WarmDesk", "&Help", None, separator=True),
 )
 
 

@@ -21,6 +21,7 @@ from ..app_args import app_parser
 from .background import wait_for_background
 from .file_open_events import FileOpenFilter
 from .settings import AppSettings
+from .action_script import EXIT_SCRIPT_FAILED, start_script_if_asked
 from .single_instance import claim_or_hand_over
 
 
@@ -30,12 +31,18 @@ def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def make_application(argv: Sequence[str]) -> QApplication:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
+    name_application(app)
+    return app  # type: ignore[return-value]
+
+
+def name_application(app: QApplication) -> None:
+    """Name the app for Qt: its settings are then ``WarmDesk/WarmDesk``, never
+    Qt's fallback names."""
     app.setApplicationName("WarmDesk")
     app.setOrganizationName("WarmDesk")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("io.github.warmdesk.WarmDesk")
     app.setWindowIcon(QIcon(str(icon_path())))
-    return app  # type: ignore[return-value]
 
 
 def open_library(folder: str | None, settings: AppSettings) -> Library:
@@ -97,6 +104,8 @@ def run_app(argv: Sequence[str]) -> int:
     window.show()
     if args.files:
         window.open_paths(args.files)
+    if not start_script_if_asked(session):   # end-to-end tests only ($WARMDESK_TEST_SCRIPT)
+        QTimer.singleShot(0, lambda: app.exit(EXIT_SCRIPT_FAILED))
     run_event_loop = app.exec  # Qt's event loop (QApplication.exec), nothing to do with Python's
     code = int(run_event_loop())
     if session.instance is not None:

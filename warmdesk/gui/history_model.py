@@ -14,17 +14,14 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from ..core.runs import HISTORY_COLUMNS
+from .glossary import TERM_TIPS
 
 #: Columns holding counts (shown without decimals).
 INTEGER_COLUMNS = frozenset({"iter", "nfev", "njev"})
 HEADERS = {"iter": "iter", "nfev": "nfev", "njev": "njev", "wall_s": "wall s",
            "fun": "f", "grad_norm": "|grad|", "constr_viol": "violation", "step": "step",
            "t": "t"}
-TOOLTIPS = {"iter": "iteration (for ode: accepted step)", "nfev": "function evaluations so far",
-            "njev": "gradient/Jacobian evaluations so far", "wall_s": "seconds since the start",
-            "fun": "objective value", "grad_norm": "norm of the gradient",
-            "constr_viol": "largest constraint violation", "step": "length of the step taken",
-            "t": "time reached (ode)"}
+TOOLTIPS = {name: TERM_TIPS[name] for name in HISTORY_COLUMNS}
 
 _Index = QModelIndex | QPersistentModelIndex
 

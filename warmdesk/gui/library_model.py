@@ -29,6 +29,7 @@ from ..core.library import Library
 from ..core.library_listing import recorded_savings
 from ..core.library_query import RunQuery
 from .background import run_in_background
+from .glossary import COLUMN_TIPS
 from .mime import RUN_IDS_MIME, run_ids_mime
 from .status_colours import status_colour
 
@@ -248,7 +249,8 @@ class RunTableModel(QAbstractTableModel):
             return None
         column = COLUMNS[section]
         return {_DISPLAY: column.title, _ALIGN: _ALIGNS[section],
-                _TOOLTIP: f"sort by {column.title.lower()}" if column.sort else "not sortable",
+                _TOOLTIP: COLUMN_TIPS.get(column.key, column.title)
+                + ("\nClick to sort by it." if column.sort else ""),
                 }.get(int(role))
 
     def data(self, index: Index, role: int = _DISPLAY) -> Any:

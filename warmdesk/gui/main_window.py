@@ -17,6 +17,7 @@ from ..core.library import Library
 from ..core.library_query import RunQuery
 from ..core.runs import Run
 from ..core.saving_text import evaluation_unit, recorded_saving_sentence
+from ..resources_path import examples_dir
 from .about import about_box
 from .actions import build_actions
 from .active_runs import ActiveRunsPanel
@@ -32,6 +33,8 @@ from .run_details import RunDetails
 from .settings import AppSettings
 from .solve_manager import JobResult, SolveManager
 from .solve_launcher import SolveLauncher
+from .unsaved_changes import UnsavedChanges
+from .user_guide import show_user_guide
 from .warm_panel import WarmStartPanel
 from .window_geometry import fit_window, is_short, place_first_launch
 
@@ -54,6 +57,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"WarmDesk {__version__}")
         self.setAcceptDrops(True)
         self._close_confirmed = False
+        self._edits_discarded_at: int | None = None   # the editor's edit count when discarded
         #: Set by the app's session: switches to another library at once.
         self.switch_library: Callable[[str], bool] | None = None
         self._layout_done = False
@@ -86,6 +90,7 @@ class MainWindow(QMainWindow):
         self.examples_offer = ExamplesOffer()
         self.examples_offer.hide()
         self.drop_overlay = DropOverlay(self)   # shown while droppable files hover
+        self.unsaved = UnsavedChanges(self.editor, self.save_problem, self)
 
     def _dock(self, title: str, name: str, widget: QWidget,
               area: Qt.DockWidgetArea, scrolled: bool = True) -> QDockWidget:
@@ -176,6 +181,8 @@ class MainWindow(QMainWindow):
             "compare": lambda: self.plots.show_runs(self.browser.selected_run_ids()),
             "export_plot": self.plot.export_dialog, "details": self.open_selected_details,
             "about": lambda: about_box(self, str(self.library.folder)),
+            "user_guide": lambda: show_user_guide(self),
+            "warm_start_help": lambda: show_user_guide(self, "warm-starts.md"),
         }
 
     def _connect(self) -> None:
@@ -205,6 +212,7 @@ class MainWindow(QMainWindow):
         self.editor.problem_changed.connect(self.warm_panel.set_problem)
         self.editor.validity_changed.connect(self._validity_changed)
         self.editor.file_changed.connect(self._file_changed)
+        self.editor.modified_changed.connect(self._modified_changed)
         self.editor.saved.connect(lambda path: self.show_message(f"Saved the problem to {path}"))
         self.editor.save_failed.connect(self._error_box)
         self.editor.load_failed.connect(self.show_message)
@@ -288,13 +296,25 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ actions
     def new_problem(self, kind: str) -> None:
-        self.editor.new_problem(kind)
-        self.editor_dock.raise_()
+        def start() -> None:
+            self.editor.new_problem(kind)
+            self.editor_dock.raise_()
 
-    def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Open problem or run files", self.settings.last_folder,
-            "WarmDesk files (*.json *.wdrun);;Run files (*.wdrun);;Problems (*.json)")
+        self.unsaved.then(start, "starting a new problem")
+
+    def open_dialog(self) -> QFileDialog:
+        """File > Open: starts in the folder last used, else the bundled examples."""
+        dialog = QFileDialog(self, "Open problem or run files",
+                             self.settings.start_folder(examples_dir()),
+                             "WarmDesk files (*.json *.wdrun);;Run files (*.wdrun);;"
+                             "Problems (*.json)")
+        dialog.setObjectName("open_dialog")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(self._open_chosen)
+        dialog.open()
+        return dialog
+
+    def _open_chosen(self, paths: list[str]) -> None:
         if paths:
             self.settings.last_folder = str(Path(paths[0]).parent)
             self.open_paths(paths)
@@ -303,16 +323,20 @@ class MainWindow(QMainWindow):
         """The one way files get opened (drops, File > Open, the command line)."""
         self.opener.open_paths(paths)
 
-    def save_problem(self, ask: bool = False) -> None:
+    def save_problem(self, ask: bool = False) -> bool:
+        """Save the edited problem (to a chosen file when it has none, or ``ask``);
+        False when the user cancelled the choice."""
         path = self.editor.current_path
         if ask or path is None:
             name, _ = QFileDialog.getSaveFileName(self, "Save problem", str(
-                path or Path(self.settings.last_folder or ".") / "problem.json"),
+                path or Path(self.settings.start_folder(Path.cwd())) / "problem.json"),
                 "Problems (*.json)")
             if not name:
-                return
+                return False
             path = Path(name)
+            self.settings.last_folder = str(path.parent)
         self.editor.save_file(path)   # reports through saved / save_failed
+        return True
 
     def choose_library(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Library folder",
@@ -352,10 +376,13 @@ class MainWindow(QMainWindow):
     def new_problem_from_run(self, run_id: str) -> None:
         library = self.library
 
-        def loaded(run: Run) -> None:
+        def start(run: Run) -> None:
             self.editor.new_from_run(run)
             self.editor_dock.raise_()
             self.show_message(f"New problem from run {run.id[:8]}: edit it, then solve")
+
+        def loaded(run: Run) -> None:
+            self.unsaved.then(lambda: start(run), "starting a new problem from the run")
 
         run_in_background(lambda: library.get_run(run_id, history=False), loaded,
                           self.show_message, owner=self)
@@ -375,8 +402,14 @@ class MainWindow(QMainWindow):
         if not ok and message:
             self.show_message("Problem: " + message.splitlines()[0])
 
-    def _file_changed(self, path: str) -> None:
-        self.setWindowTitle(f"WarmDesk {__version__}" + (f" — {Path(path).name}" if path else ""))
+    def _file_changed(self, _path: str) -> None:
+        # "[*]" is where Qt shows the unsaved mark (setWindowModified)
+        self.setWindowTitle(f"WarmDesk {__version__} — {self.editor.display_name()}[*]")
+
+    def _modified_changed(self, modified: bool) -> None:
+        self.setWindowModified(modified)
+        self.editor_dock.setWindowTitle("Problem*" if modified else "Problem")
+        self.editor_dock.setToolTip("The problem has unsaved changes" if modified else "")
 
     def note_library_changed(self) -> None:
         """Something changed the library: every view of it follows (coalesced)."""
@@ -426,8 +459,11 @@ class MainWindow(QMainWindow):
         self.refused_box = box
 
     def _open_problem(self, path: Path) -> None:
-        self.editor.load_file(Path(path))
-        self.editor_dock.raise_()
+        def load() -> None:
+            self.editor.load_file(Path(path))
+            self.editor_dock.raise_()
+
+        self.unsaved.then(load, f"opening {Path(path).name}")
 
     def _error_box(self, message: str) -> None:
         QMessageBox.warning(self, "WarmDesk", message)
@@ -461,6 +497,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: QCloseEvent) -> None:
+        editor = self.editor
+        if editor.is_modified() and self._edits_discarded_at != editor.edit_count:
+            event.ignore()
+            self.unsaved.then(self._close_after_unsaved, "closing WarmDesk")
+            return
         active = self.manager.active_jobs()
         if active and not self._close_confirmed:
             event.ignore()
@@ -470,15 +511,24 @@ class MainWindow(QMainWindow):
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                               self)
             box.setObjectName("confirm_close_box")
-            box.buttonClicked.connect(
-                lambda button: box.standardButton(button) == QMessageBox.StandardButton.Yes
-                and self._confirmed_close())
+            box.buttonClicked.connect(lambda button: self._close_answered(box, button))
             box.open()
             self.confirm_box = box
             return
         self.manager.stop_all()
         self.save_settings()
         event.accept()
+
+    def _close_after_unsaved(self) -> None:
+        """Saved or discarded: close (edits made from now on are asked about again)."""
+        self._edits_discarded_at = self.editor.edit_count
+        QTimer.singleShot(0, self.close)
+
+    def _close_answered(self, box: QMessageBox, button) -> None:
+        if box.standardButton(button) == QMessageBox.StandardButton.Yes:
+            self._confirmed_close()
+        else:
+            self._edits_discarded_at = None   # staying: the edits are kept, asked again
 
     def _confirmed_close(self) -> None:
         self._close_confirmed = True

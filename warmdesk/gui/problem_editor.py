@@ -27,6 +27,11 @@ forms with its errors listed, ready to be fixed and saved.
 Saving (:meth:`ProblemEditor.save_file`) writes in the background (temp file,
 then ``os.replace``) and emits ``saved`` or ``save_failed``; a relative data
 path is rewritten when the problem moves to another folder.
+
+Unsaved edits: :meth:`ProblemEditor.is_modified` tells whether the spec differs
+from the one last loaded or saved (``modified_changed`` when that flips). An
+edit marks it at once; the debounced check compares the specs, so an edit
+undone by hand clears the mark again.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ class ProblemEditor(QWidget):
     saved = Signal(str)                   # a save_file finished: the path
     save_failed = Signal(str)             # a save_file failed: why
     load_failed = Signal(str)             # load_file could not read a spec: why (nothing changed)
+    modified_changed = Signal(bool)       # the edits now differ (True) or not from the file
 
     DEBOUNCE_MS = 300
 
@@ -86,6 +92,9 @@ class ProblemEditor(QWidget):
         self._generation = 0
         self._load_generation = 0
         self._last_validity: tuple[bool, str] | None = None
+        self._clean_spec: dict[str, Any] = {}   # as last loaded or saved
+        self._modified = False
+        self.edit_count = 0                      # edits so far (a later edit is a new one)
         self._build()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -215,8 +224,27 @@ class ProblemEditor(QWidget):
             self._save_failed(path, f"the spec cannot be written as JSON: {exc}")
             return
         run_in_background(lambda: write_atomic(path, text),
-                          lambda _none: self._saved(path, rebased),
+                          lambda _none: self._saved(path, rebased, spec),
                           lambda message: self._save_failed(path, message), owner=self)
+
+    def is_modified(self) -> bool:
+        """The problem has edits that are in no file (see the module docstring)."""
+        return self._modified
+
+    def display_name(self) -> str:
+        """The problem's file name, else its name: how the user knows it."""
+        if self.current_path is not None:
+            return self.current_path.name
+        return str(self._clean_spec.get("name") or "new problem")
+
+    def take_over(self, other: ProblemEditor) -> None:
+        """Edit what ``other`` edits, unsaved edits and all; ``other`` then has
+        nothing left to lose (a library switch moves the problem to a new window)."""
+        self.set_spec(other.spec(), other.base_dir(), other.current_path)
+        self._clean_spec = copy.deepcopy(other._clean_spec)
+        self._set_modified(other.is_modified())
+        other._clean_spec = other.spec()
+        other._set_modified(False)
 
     def status_text(self) -> str:
         """The validity line (what a user reads under the tabs)."""
@@ -246,6 +274,8 @@ class ProblemEditor(QWidget):
             self._loading = False
         self.status_panel.hide_banner()
         self._last_validity = None
+        self._clean_spec = self.spec()
+        self._set_modified(False)
         self._refresh_names()
         self.file_changed.emit(str(path) if path else "")
         self._problem, self._pending = None, True
@@ -282,7 +312,7 @@ class ProblemEditor(QWidget):
                                       "still shows the previous problem.", error=True)
         self.load_failed.emit(message)
 
-    def _saved(self, path: Path, rebased: str | None) -> None:
+    def _saved(self, path: Path, rebased: str | None, written: dict[str, Any]) -> None:
         self.current_path = path
         moved = self._base_dir is None or self._base_dir.resolve() != path.parent.resolve()
         self._base_dir = path.parent
@@ -295,6 +325,8 @@ class ProblemEditor(QWidget):
             self.data.set_path_text(text, path.parent)  # a new text is an edit: checked again
             if same:
                 self._edited()
+        self._clean_spec = written
+        self._set_modified(self.spec() != written)   # edits made while it was written stay marked
         self.status_panel.show_banner(f"Saved {path}", error=False)
         self.file_changed.emit(str(path))
         self.saved.emit(str(path))
@@ -307,6 +339,8 @@ class ProblemEditor(QWidget):
     def _edited(self) -> None:
         if self._loading:
             return
+        self.edit_count += 1
+        self._set_modified(True)
         self._refresh_names()
         self._problem, self._pending = None, True
         self.status_panel.show_checking()
@@ -346,11 +380,17 @@ class ProblemEditor(QWidget):
         key = "state" if self._kind == "ode" else "variables"
         return self.variables.problems(key) + self.parameters.problems("parameters")
 
+    def _set_modified(self, modified: bool) -> None:
+        if modified != self._modified:
+            self._modified = modified
+            self.modified_changed.emit(modified)
+
     def _validate(self) -> None:
         self._timer.stop()
         self._generation += 1
         generation = self._generation
         spec, local, base_dir = self.spec(), self._local_problems(), self._base_dir
+        self._set_modified(spec != self._clean_spec)
         self.status_panel.show_checking()
         run_in_background(lambda: check_spec(spec, base_dir),
                           lambda result: self._checked(generation, local, result),

@@ -24,6 +24,7 @@ from ..core.runs import Run
 from ..core.mapping_report import format_report
 from ..core.display import format_count, format_number, printable, row_flag
 from .background import run_in_background
+from .glossary import COLUMN_TIPS, PAYLOAD_TIPS, STATUS_TIPS, TERM_TIPS
 from .history_model import HistoryTableModel
 from .library_model import format_date
 from .run_diff import SECTION_TITLES, SECTIONS, diff_headline, diff_runs, format_value
@@ -34,6 +35,15 @@ INFO_LINES = {"stopped_by": "Stopped by", "state_note": "Solver state", "constr_
               "Constraint violation", "optimality": "Optimality", "t_reached": "t reached",
               "import_note": "Imported"}
 SHOWN_VALUES = 8    # a vector longer than this is summarised
+#: The summary's labels explained (a tooltip over the label).
+LABEL_TIPS = {"f": TERM_TIPS["fun"], "Iterations": TERM_TIPS["nit"],
+              "Evaluations": TERM_TIPS["nfev"] + "\n" + TERM_TIPS["njev"],
+              "Wall time": COLUMN_TIPS["wall_s"], "Status": COLUMN_TIPS["status"],
+              "Warm start": COLUMN_TIPS["warm_source"] + " Hover a payload for what it is.",
+              "Mapping report": TERM_TIPS["mapping"], "Saving": COLUMN_TIPS["saving"],
+              "Guard": TERM_TIPS["guard"], "Solver state kept": TERM_TIPS["state"],
+              "Optimality": TERM_TIPS["optimality"], "Stopped by": TERM_TIPS["stopped_by"],
+              "Constraint violation": TERM_TIPS["constr_viol"], "t reached": TERM_TIPS["t"]}
 
 
 @dataclass
@@ -88,10 +98,16 @@ def summarise_values(values: Any) -> str:
             f"mean {np.nanmean(arr):.4g}, |x| {np.linalg.norm(arr):.4g})")
 
 
+def _tip(text: str, tip: str | None) -> str:
+    """``text`` (HTML) with a tooltip (Qt shows a ``title`` as the fragment's tooltip)."""
+    return f'<span title="{html.escape(tip)}">{text}</span>' if tip else text
+
+
 def summary_html(run: Run) -> str:
     """The Summary tab: one table of labelled lines; run ids link as ``run:<id>``."""
     colour = status_colour(run.status)
-    status = f'<b style="color:{colour}">{html.escape(run.status)}</b>'
+    status = _tip(f'<b style="color:{colour}">{html.escape(run.status)}</b>',
+                  STATUS_TIPS.get(run.status))
     rows: list[tuple[str, str]] = [
         ("Run", f"<code>{run.id}</code>"),
         ("Kind / method", f"{html.escape(run.kind)} / {html.escape(run.method)}"),
@@ -105,7 +121,7 @@ def summary_html(run: Run) -> str:
         rows.append(("Warm start", "none: started cold"))
     else:
         warm = run.warm
-        payload = _text(", ".join(warm.payload))
+        payload = ", ".join(_tip(_text(p), PAYLOAD_TIPS.get(p)) for p in warm.payload)
         source = _link(warm.source_run_id)
         rows.append(("Warm start", f"from {source}: payload {payload} ({_text(warm.mode)})"))
         if warm.report:
@@ -132,7 +148,8 @@ def summary_html(run: Run) -> str:
         rows.append(("Guard", text))
     if run.state:
         rows.append(("Solver state kept", ", ".join(
-            f"{html.escape(k)} {'×'.join(map(str, np.shape(v))) or 'scalar'}"
+            f"{_tip(html.escape(k), PAYLOAD_TIPS.get(k))} "
+            f"{'×'.join(map(str, np.shape(v))) or 'scalar'}"
             for k, v in run.state.items())))
     rows += _fit_report_rows(run)
     rows += [(label, html.escape(format_value(run.info[key])))
@@ -147,7 +164,7 @@ def summary_html(run: Run) -> str:
              ("Notes", _text(run.notes).replace("\n", "<br>") or "—"),
              ("Versions", _text(", ".join(f"{k} {v}" for k, v in run.versions.items())))]
     body = "".join(f'<tr><td style="color:#555; padding-right:12px; white-space:nowrap" '
-                   f'valign="top" width="1%">{label}</td>'
+                   f'valign="top" width="1%">{_tip(label, LABEL_TIPS.get(label))}</td>'
                    f"<td>{value}</td></tr>" for label, value in rows)
     return f"<table cellspacing='3' width='100%'>{body}</table>"
 

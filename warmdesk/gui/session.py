@@ -86,8 +86,7 @@ class Session(QObject):
         self.settings.library_dir = str(library.folder)
         old.save_settings()                 # the new window opens where the old one stood
         self.window, self.library, self.instance = self._make_window(library), library, instance
-        editor = old.editor                 # the problem being edited comes along
-        self.window.editor.set_spec(editor.spec(), editor.base_dir(), editor.current_path)
+        self.window.editor.take_over(old.editor)   # the problem being edited comes along
         self.window.show()
         self._serve(instance)
         old.hide()

@@ -6,6 +6,7 @@ Stored with QSettings (the platform's native store), or in an INI file named by
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -72,6 +73,12 @@ class AppSettings:
     def column_choice(self, value: dict[str, bool]) -> None:
         self._qs.setValue("library/columns",
                           ",".join(f"{key}:{int(bool(on))}" for key, on in value.items()))
+
+    def start_folder(self, fallback: Path) -> str:
+        """Where a file dialog starts: the folder last used if it still exists,
+        else ``fallback``."""
+        last = self.last_folder
+        return last if last and Path(last).is_dir() else str(fallback)
 
     # plots
     @property

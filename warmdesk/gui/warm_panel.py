@@ -26,6 +26,7 @@ from ..core.problems import Problem
 from ..core.runs import Run
 from ..core.mapping_report import format_report
 from .background import BackgroundTask, run_in_background
+from .glossary import payload_tip
 from .mime import run_ids_from_mime
 
 if TYPE_CHECKING:  # the advisor imports scipy: loaded on first use, off the GUI thread
@@ -353,7 +354,7 @@ class WarmStartPanel(QWidget):
             fun = f"f={run.fun:.4g}" if run.fun is not None else "no f"
             self._add_entry(f"hand-picked: {run.name} {run.id[:8]}", ("hand", -1), None,
                             f"chosen by hand; {run.kind}/{run.method}, {run.status}, {fun}; "
-                            f"payload {payload}")
+                            f"payload {payload}", self._hand.warm.payload)
         cold_listed = False
         for k, s in enumerate(advice.suggestions if advice is not None else []):
             if s.score <= 0.0 and not cold_listed:  # the advisor ranks these below cold
@@ -362,18 +363,20 @@ class WarmStartPanel(QWidget):
             run = f"{s.run_name} {(s.run_id or '')[:8]}" if s.run_name else (s.run_id or "")[:8]
             label = f"predicted (from {run})" if s.source == "predicted" else run
             self._add_entry(f"#{k + 1}  {label}".rstrip(), ("suggestion", k), s.score,
-                            s.explanation)
+                            s.explanation, s.payload)
         if not cold_listed:
             self._add_entry("Start cold", ("cold", -1), None, cold_note)
         self._syncing = False
         self._apply(choice)
 
     def _add_entry(self, title: str, choice: tuple[str, int], score: float | None,
-                   detail: str) -> None:
+                   detail: str, payload: list[str] | tuple[str, ...] = ()) -> None:
+        """An entry; its tooltip also says what each payload it would use is."""
         item = QListWidgetItem(title)
         item.setData(ROLE_ENTRY, (*choice, None if score is None else max(0.0, min(1.0, score)),
                                   detail))
-        item.setToolTip(detail)
+        what = payload_tip(payload)
+        item.setToolTip(detail + (f"\n\nWhat it hands to the solver:\n{what}" if what else ""))
         self._list.addItem(item)
 
     def _apply(self, choice: tuple[str, int]) -> None:
