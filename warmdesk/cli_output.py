@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .core.display import format_count, format_number, format_when, printable, row_flag
+from .core.display import (format_count, format_number, format_when, plural,  # noqa: F401
+                           printable, row_flag)
 
 
 def json_safe(obj: Any) -> Any:
@@ -27,11 +28,6 @@ def json_safe(obj: Any) -> Any:
     if isinstance(obj, np.integer):
         return int(obj)
     return obj
-
-
-def plural(n: int, word: str, words: str | None = None) -> str:
-    """``1 run``, ``2 runs``, ``0 runs`` (``words``: an irregular plural)."""
-    return f"{n} {word if n == 1 else words or word + 's'}"
 
 
 def when(ts: float | None) -> str:

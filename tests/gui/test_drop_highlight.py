@@ -130,3 +130,14 @@ def test_refused_files_are_named_with_the_reason_and_what_to_do(qtbot, window, t
     assert "Nothing from them was added" in box.text() or "nothing from them" in box.text()
     box.button(QMessageBox.StandardButton.Ok).click()
     assert window.library.count(RunQuery(limit=0)) == before
+
+
+def test_one_refused_file_is_counted_in_words(qtbot, window, tmp_path) -> None:
+    """'1 file was refused', not '1 file(s) were refused' (issue 12, item 6)."""
+    (one,) = _damaged_files(tmp_path)[:1]
+    with qtbot.waitSignal(window.opener.runs_imported, timeout=20000):
+        window.open_paths([one])
+    qtbot.waitUntil(lambda: getattr(window, "refused_box", None) is not None
+                    and window.refused_box.isVisible(), timeout=10000)
+    assert window.refused_box.text().startswith("1 file was refused; nothing from it was added")
+    window.refused_box.button(QMessageBox.StandardButton.Ok).click()

@@ -105,3 +105,8 @@ def row_flag(values: dict[str, Any]) -> str:
     e.g. ``invalid created_at, wall_s``, for a display to flag the row with."""
     bad = bad_fields(values)
     return f"invalid {', '.join(bad)}" if bad else ""
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """``1 run``, ``2 runs``, ``0 runs`` (``words``: an irregular plural)."""
+    return f"{n} {word if n == 1 else words or word + 's'}"

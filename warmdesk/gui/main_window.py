@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QMainWindow, QM
                                QScrollArea, QSplitter, QVBoxLayout, QWidget)
 
 from .. import __version__
+from ..core.display import plural
 from ..core.library import Library
 from ..core.library_query import RunQuery
 from ..core.runs import Run
@@ -450,7 +451,9 @@ class MainWindow(QMainWindow):
     def _refused_files(self, refused: list) -> None:
         lines = "\n".join(f"{Path(p).name}: {reason}" for p, reason in refused)
         box = QMessageBox(QMessageBox.Icon.Warning, "Some files were not opened",
-                          f"{len(refused)} file(s) were refused; nothing from them was "
+                          f"{plural(len(refused), 'file')} "
+                          f"{'was' if len(refused) == 1 else 'were'} refused; nothing from "
+                          f"{'it' if len(refused) == 1 else 'them'} was "
                           "added to the library.", QMessageBox.StandardButton.Ok, self)
         box.setObjectName("refused_files_box")
         box.setDetailedText(lines)
@@ -506,7 +509,9 @@ class MainWindow(QMainWindow):
         if active and not self._close_confirmed:
             event.ignore()
             box = QMessageBox(QMessageBox.Icon.Question, "Solves are running",
-                              f"{len(active)} solve(s) are still running. Stop them and quit? "
+                              f"{plural(len(active), 'solve')} "
+                              f"{'is' if len(active) == 1 else 'are'} still running. Stop "
+                              f"{'it' if len(active) == 1 else 'them'} and quit? "
                               "Each keeps what it has reached (saved as interrupted).",
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                               self)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from ..core.display import plural
 from ..core.errors import WarmDeskError
 from ..core.library import Library
 from .background import background_pool
@@ -67,8 +68,10 @@ class Session(QObject):
             return False
         active = old.manager.active_jobs()
         if active:
-            old.show_message(f"{len(active)} solve(s) are running in this library: stop them "
-                             "first, then switch the library folder")
+            old.show_message(f"{plural(len(active), 'solve')} "
+                             f"{'is' if len(active) == 1 else 'are'} running in this library: stop "
+                             f"{'it' if len(active) == 1 else 'them'} first, then switch the "
+                             "library folder")
             return False
         try:
             library = Library(folder)
