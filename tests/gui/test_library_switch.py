@@ -94,7 +94,8 @@ def test_no_switch_while_solves_run(qtbot, session: Session, tmp_path: Path) -> 
     window = session.window
     _start_long(qtbot, window, "long")
     window.set_library_folder(str(tmp_path / "elsewhere"))
-    qtbot.waitUntil(lambda: "stop them first" in window.statusBar().currentMessage())
+    qtbot.waitUntil(lambda: "1 solve is running in this library: stop it first"
+                    in window.statusBar().currentMessage())
     assert session.window is window and not (tmp_path / "elsewhere").exists()
 
 
