@@ -74,10 +74,10 @@ def cases() -> list[tuple[str, dict[str, Any]]]:
          minimize({"x": {"start": [0.5] * 100_000, "lower": [0.0] * 100_000,
                          "upper": [1.0] * 100_000}}, "sum(x**2)", method="L-BFGS-B")),
         ("evaluation bound, just inside",
-         minimize(vector(), "sum(" + "+".join(["x*2"] * heavy_ok) + ")", method="BFGS")),
+         minimize(vector(), "sum(" + "+".join(["x*2"] * heavy_ok) + ")", method="L-BFGS-B")),
         ("evaluation bound, just outside",
          minimize(vector(), "sum(" + "+".join(["x*2"] * (heavy_ok + 2)) + ")",
-                  method="BFGS")),
+                  method="L-BFGS-B")),
     ]
 
 
