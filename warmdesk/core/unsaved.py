@@ -1,0 +1,83 @@
+"""Finished runs the library could not store (its disk is full): the one home
+of what happens then, for the CLI and the app alike.
+
+The runs stay whole in memory; their placeholders (the rows saved ``running``
+when they started) are removed so no phantom ``interrupted`` run appears later;
+and the runs can be written to a ``.wdrun`` run file in a folder that has room,
+to be imported once the library's disk has space again. Every sentence says
+exactly what was and was not written.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .errors import WarmDeskError
+from .library import Library
+from .runs import Run
+from .runfile import write_runfile
+
+
+@dataclass
+class Unsaved:
+    """Runs whose final save failed: the error, and what became of their placeholders."""
+
+    runs: list[Run]
+    error: str
+    #: placeholders (rows saved ``running``) removed from the library
+    discarded: list[str] = field(default_factory=list)
+    #: why the placeholders could not be removed (None if they were, or there were none)
+    discard_error: str | None = None
+
+    def library_sentence(self) -> str:
+        """What the library holds of these runs, to the letter."""
+        ids = ", ".join(run.id[:12] for run in self.runs)
+        what = f"run {ids} is" if len(self.runs) == 1 else f"runs {ids} are"
+        if self.discard_error is not None:
+            return (f"{what} not stored with its result: its record saved as running at "
+                    f"the start could not be removed either ({self.discard_error}), so the "
+                    "library will show it as interrupted with no result")
+        if self.discarded:
+            return (f"{what} not in the library: the record saved as running at the start "
+                    "was removed, nothing else was written")
+        return f"{what} not in the library: nothing of it was written"
+
+
+def keep_unsaved(library: Library, runs: Sequence[Run], error: WarmDeskError) -> Unsaved:
+    """After a failed final save of ``runs``: remove their placeholders (if the
+    library can still take that) and return what to tell the user."""
+    unsaved = Unsaved(list(runs), str(error))
+    try:
+        unsaved.discarded = library.discard_unfinished(run.id for run in runs)
+    except WarmDeskError as exc:
+        unsaved.discard_error = str(exc)
+    return unsaved
+
+
+def rescue_folders() -> list[Path]:
+    """Where a run file goes when the library's disk is full, in order: the
+    temp dir, then the current directory."""
+    return list(dict.fromkeys([Path(tempfile.gettempdir()), Path(os.getcwd())]))
+
+
+def rescue_name(runs: Sequence[Run]) -> str:
+    return f"warmdesk-unsaved-{runs[0].id[:12]}.wdrun"
+
+
+def write_elsewhere(runs: Sequence[Run],
+                    folders: Sequence[Path] | None = None) -> tuple[Path | None, list[str]]:
+    """Write ``runs`` into one run file in the first folder that takes it
+    (``rescue_folders()`` unless given). Returns the path (None if no folder
+    did) and one reason per folder that failed."""
+    failures: list[str] = []
+    for folder in folders if folders is not None else rescue_folders():
+        path = Path(folder) / rescue_name(runs)
+        try:
+            return write_runfile(path, runs), failures
+        except WarmDeskError as exc:
+            failures.append(f"{folder}: {exc}")
+    return None, failures
