@@ -40,7 +40,8 @@ class Unsaved:
         if self.discard_error is not None:
             return (f"{what} not stored with its result: its record saved as running at "
                     f"the start could not be removed either ({self.discard_error}), so the "
-                    "library will show it as interrupted with no result")
+                    "library will show it as interrupted with no result until the run file "
+                    "is imported, which replaces that record")
         if self.discarded:
             return (f"{what} not in the library: the record saved as running at the start "
                     "was removed, nothing else was written")
