@@ -302,39 +302,15 @@ def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
     return solved
 
 
-class _Saves:
-    """The saves while solving. A run that cannot be saved ``running`` as it
-    starts stops the solve before any of its work (that save was rolled back:
-    nothing is stored). Once a run has finished, a failed save stops nothing:
-    the final save of every run decides, and keeps them in memory if it fails."""
-
-    def __init__(self, library: Any) -> None:
-        self._library = library
-        self._ended = False
-
-    def start(self, run: Any) -> None:
-        try:
-            self._library.save_run(run)
-        except WarmDeskError:
-            if not self._ended:
-                raise
-
-    def end(self, run: Any) -> None:
-        self._ended = True
-        try:
-            self._library.save_run(run)
-        except WarmDeskError:
-            pass  # saved again, with every run, at the end
-
-
 def _solve_here(library: Any, problem: Any, warm: Any, guarded: bool,
                 progress: Any) -> Solved:
     from .core.advisor import guarded_solve
     from .core.engine import new_run, solve
     from .core.solvers.base import SolveControl
+    from .core.unsaved import SavesWhileSolving
 
     control = SolveControl()
-    saves = _Saves(library)
+    saves = SavesWhileSolving(library)
     with InterruptOnSignals(control.interrupt) as signals:
         if guarded:
             run, report = guarded_solve(library, problem, warm, control, on_progress=progress,
@@ -350,6 +326,7 @@ def _solve_here(library: Any, problem: Any, warm: Any, guarded: bool,
 def _solve_in_child(library: Any, problem: Any, warm: Any, guarded: bool,
                     progress: Any) -> Solved:
     from .core.process import GuardedProcessSolve, ProcessSolve
+    from .core.unsaved import SavesWhileSolving
 
     handle: Any = None
 
@@ -362,7 +339,7 @@ def _solve_in_child(library: Any, problem: Any, warm: Any, guarded: bool,
             handle = GuardedProcessSolve(library.folder, problem, warm)
         else:
             handle = ProcessSolve(problem, warm)
-        saves = _Saves(library)
+        saves = SavesWhileSolving(library)
         try:
             if not guarded:
                 saves.start(handle.run)

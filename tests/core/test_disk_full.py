@@ -30,8 +30,9 @@ from warmdesk.core.runfile import read_runfile
 
 from .factories import build, rosenbrock
 
-#: Enough iterations that its history needs far more pages than the limit leaves.
-BIG = rosenbrock("BFGS", n=300, maxiter=2000)
+#: Converges in about 32,000 iterations (a second): its history, about 480 kB
+#: compressed, needs far more room than the full disks below leave.
+BIG = rosenbrock("Nelder-Mead", n=16, maxiter=40_000, maxfev=80_000, xatol=1e-10, fatol=1e-14)
 
 
 @pytest.fixture

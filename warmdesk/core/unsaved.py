@@ -48,6 +48,32 @@ class Unsaved:
         return f"{what} not in the library: nothing of it was written"
 
 
+class SavesWhileSolving:
+    """The saves while runs are solved. A run that cannot be saved ``running``
+    as it starts stops the solve before any of its work (that save was rolled
+    back: nothing is stored). Once a run has finished, a failed save stops
+    nothing: the final save of every run decides, and on failure the runs are
+    kept in memory (:func:`keep_unsaved`)."""
+
+    def __init__(self, library: Library) -> None:
+        self._library = library
+        self._ended = False
+
+    def start(self, run: Run) -> None:
+        try:
+            self._library.save_run(run)
+        except WarmDeskError:
+            if not self._ended:
+                raise
+
+    def end(self, run: Run) -> None:
+        self._ended = True
+        try:
+            self._library.save_run(run)
+        except WarmDeskError:
+            pass  # saved again, with every run, at the end
+
+
 def keep_unsaved(library: Library, runs: Sequence[Run], error: WarmDeskError) -> Unsaved:
     """After a failed final save of ``runs``: remove their placeholders (if the
     library can still take that) and return what to tell the user."""

@@ -32,6 +32,7 @@ from .run_details import RunDetails
 from .settings import AppSettings
 from .solve_manager import JobResult, SolveManager
 from .solve_launcher import SolveLauncher
+from .unsaved_runs import UnsavedRunsPrompt
 from .warm_panel import WarmStartPanel
 from .window_geometry import fit_window, is_short, place_first_launch
 
@@ -209,6 +210,10 @@ class MainWindow(QMainWindow):
         self.editor.save_failed.connect(self._error_box)
         self.editor.load_failed.connect(self.show_message)
         self.manager.job_finished.connect(self._job_finished)
+        # a solve the library could not store (a full disk): Retry / Save as run file...
+        self.unsaved_prompt = UnsavedRunsPrompt(self.manager, self)
+        self.unsaved_prompt.stored.connect(lambda _job: self.note_library_changed())
+        self.unsaved_prompt.message.connect(self.show_message)
         self.active_runs.notification.connect(self._notification)
         self.active_runs.run_selected.connect(self.show_details)
         self.plots.message.connect(self.show_message)
