@@ -119,6 +119,21 @@ def test_a_finished_run_the_full_disk_refuses_is_written_elsewhere(
     assert np.array_equal(back.history.array, kept.history.array, equal_nan=True)
 
 
+def test_json_says_the_run_was_not_stored_and_where_it_is(
+        tmp_path: Path, seeded: tuple[Path, str], rescue_dir: Path,
+        disk_left: Callable[[Path, int], None], capsys: pytest.CaptureFixture[str]) -> None:
+    folder, _ = seeded
+    disk_left(folder, 3)
+    code = main(["solve", _spec(tmp_path, {**BIG, "name": "big"}), "--json",
+                 "--library", str(folder)])
+    out = json.loads(capsys.readouterr().out)
+    assert code == EXIT_NOT_STORED
+    assert out["stored"] is False and out["status"] == "converged"
+    assert out["error"].startswith("the disk is full: saving the run failed")
+    [kept] = read_runfile(out["runfile"])
+    assert kept.id == out["run_id"] and Path(out["runfile"]).parent == rescue_dir
+
+
 def test_a_run_that_cannot_even_be_saved_running_leaves_nothing(
         tmp_path: Path, seeded: tuple[Path, str], rescue_dir: Path,
         disk_left: Callable[[Path, int], None], capsys: pytest.CaptureFixture[str]) -> None:
@@ -154,7 +169,8 @@ def _can_mount() -> str | None:
 
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real 4 MiB filesystem (room for the big run once the filler is gone), unmounted afterwards."""
+    """A real 4 MiB filesystem (room for the big run once the filler is gone),
+    unmounted afterwards."""
     reason = _can_mount()
     if reason:
         pytest.skip(reason)
@@ -209,7 +225,8 @@ def test_a_real_full_disk(tmp_path: Path, tiny_disk: Path, rescue_dir: Path,
     other = tmp_path / "other"
     assert main(["import", str(rescued), "--library", str(other)]) == 0
     with Library(other) as lib:
-        assert np.array_equal(lib.get_run(kept.id).history.array, kept.history.array, equal_nan=True)
+        back = lib.get_run(kept.id)
+    assert np.array_equal(back.history.array, kept.history.array, equal_nan=True)
     filler.unlink()   # room again: the import into the library itself completes the run
     assert main(["import", str(rescued), "--library", str(folder)]) == 0
     with Library(folder) as lib:

@@ -13,9 +13,10 @@ Any error in a job (the child's, the library's, a failed run) becomes
 an exception on the GUI thread. A job whose final save fails (a full disk)
 keeps its runs in memory (``JobResult.unsaved``, ``save_failed``) until
 :meth:`SolveManager.retry_save` or :meth:`SolveManager.save_unsaved_as`
-succeeds or :meth:`SolveManager.discard_unsaved` drops them. :meth:`SolveManager.stop_all` is the close
-path: it interrupts every job, waits, kills what did not stop, and returns
-with no run of this session left ``running`` in the library.
+succeeds or :meth:`SolveManager.discard_unsaved` drops them.
+:meth:`SolveManager.stop_all` is the close path: it interrupts every job,
+waits, kills what did not stop, and returns with no run of this session left
+``running`` in the library.
 """
 
 from __future__ import annotations
