@@ -24,28 +24,45 @@ from .runfile import write_runfile
 
 @dataclass
 class Unsaved:
-    """Runs whose final save failed: the error, and what became of their placeholders."""
+    """Runs whose final save failed: the error, and what the library holds of each."""
 
     runs: list[Run]
     error: str
-    #: placeholders (rows saved ``running``) removed from the library
-    discarded: list[str] = field(default_factory=list)
-    #: why the placeholders could not be removed (None if they were, or there were none)
+    #: per run id: ``removed`` (its record saved running at the start was removed),
+    #: ``absent`` (nothing of it is stored), ``left`` (that record could not be
+    #: removed), ``unknown`` (the library could not be read), or the status it was
+    #: stored with earlier (a guarded run, saved as it ended)
+    fate: dict[str, str] = field(default_factory=dict)
+    #: why the records saved running could not be removed (None if they were)
     discard_error: str | None = None
 
     def library_sentence(self) -> str:
         """What the library holds of these runs, to the letter."""
-        ids = ", ".join(run.id[:12] for run in self.runs)
-        what = f"run {ids} is" if len(self.runs) == 1 else f"runs {ids} are"
-        if self.discard_error is not None:
-            return (f"{what} not stored with its result: its record saved as running at "
+        groups: dict[str, list[str]] = {}
+        for run in self.runs:
+            groups.setdefault(self.fate.get(run.id, "absent"), []).append(run.id[:12])
+        return "; ".join(self._clause(fate, ids) for fate, ids in groups.items())
+
+    def _clause(self, fate: str, ids: list[str]) -> str:
+        one = len(ids) == 1
+        what = ("run " if one else "runs ") + ", ".join(ids) + (" is" if one else " are")
+        it, its = ("it", "its") if one else ("them", "their")
+        if fate == "removed":
+            record = ("the record saved as running at the start was removed" if one else
+                      "the records saved as running at the start were removed")
+            return f"{what} not in the library: {record}, nothing else was written"
+        if fate == "absent":
+            return f"{what} not in the library: nothing of {it} was written"
+        if fate == "left":
+            return (f"{what} not stored with {its} result: {its} record saved as running at "
                     f"the start could not be removed either ({self.discard_error}), so the "
-                    "library will show it as interrupted with no result until the run file "
+                    f"library will show {it} as interrupted with no result until the run file "
                     "is imported, which replaces that record")
-        if self.discarded:
-            return (f"{what} not in the library: the record saved as running at the start "
-                    "was removed, nothing else was written")
-        return f"{what} not in the library: nothing of it was written"
+        if fate == "unknown":
+            return (f"{what} not stored with {its} result (what the library holds of {it} "
+                    "could not be read)")
+        return (f"{what} in the library as saved when {'it' if one else 'they'} ended "
+                f"({fate}), without what was added after (the guard's report)")
 
 
 class SavesWhileSolving:
@@ -75,13 +92,25 @@ class SavesWhileSolving:
 
 
 def keep_unsaved(library: Library, runs: Sequence[Run], error: WarmDeskError) -> Unsaved:
-    """After a failed final save of ``runs``: remove their placeholders (if the
-    library can still take that) and return what to tell the user."""
+    """After a failed final save of ``runs``: remove their records saved
+    ``running`` (if the library can still take that), find what it holds of
+    each, and return what to tell the user."""
     unsaved = Unsaved(list(runs), str(error))
     try:
-        unsaved.discarded = library.discard_unfinished(run.id for run in runs)
+        removed = set(library.discard_unfinished(run.id for run in runs))
     except WarmDeskError as exc:
-        unsaved.discard_error = str(exc)
+        removed, unsaved.discard_error = set(), str(exc)
+    for run in runs:
+        if run.id in removed:
+            unsaved.fate[run.id] = "removed"
+            continue
+        try:
+            status = library.get_meta(run.id)["status"] if library.has_run(run.id) else None
+        except WarmDeskError:
+            unsaved.fate[run.id] = "unknown"
+            continue
+        unsaved.fate[run.id] = ("absent" if status is None else
+                                "left" if status == "running" else str(status))
     return unsaved
 
 
