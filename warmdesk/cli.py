@@ -3,8 +3,11 @@
 Exit codes: 0 success (a solve converged; a library is sound), 1 a solve failed
 or did not converge (or the check found problems; restore found nothing in the
 trash), 2 bad input, with the error on stderr, 130 / 143 a solve interrupted by
-SIGINT (Ctrl+C) / SIGTERM, its run stored ``interrupted``. Qt is imported only when the GUI starts, so headless commands (and
-solver child processes) stay light.
+SIGINT (Ctrl+C) / SIGTERM, its run stored ``interrupted``, 3 a solve finished but its
+result could not be stored in the library (a full disk): the run was written to a
+``.wdrun`` file elsewhere (its path and the ``warmdesk import`` command on stderr)
+or, if no folder took it, only printed. Qt is imported only when the GUI starts,
+so headless commands (and solver child processes) stay light.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .core.display import printable
 from .core.errors import WarmDeskError
 from .core.saving_text import evaluation_unit, recorded_saving_sentence
 
-EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_NOT_STORED = 0, 1, 2, 3
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,6 +174,8 @@ def cmd_solve(args: argparse.Namespace) -> int:
         warm = _chosen_warm_start(args, library, problem)
         solved = _solve_and_save(args, library, problem, warm)
         run = solved.run
+        if solved.unsaved is not None:
+            return _not_stored(args, solved)
         for made in solved.runs:
             if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
                 record_outcome(library, made)
@@ -197,6 +202,35 @@ def cmd_solve(args: argparse.Namespace) -> int:
                   f"resume with: {_resume_command(args, run)}", file=sys.stderr)
         return solved.signal_exit
     return EXIT_OK if run.status == "converged" else EXIT_NOT_CONVERGED
+
+
+def _not_stored(args: argparse.Namespace, solved: Solved) -> int:
+    """The final save failed: print the result, write the runs to a run file
+    where there is room, and say exactly what was and was not written."""
+    from .core.unsaved import write_elsewhere
+
+    unsaved, run = solved.unsaved, solved.run
+    path, failures = write_elsewhere(unsaved.runs)
+    if args.json:
+        out = run.summary()
+        out.update(stored=False, runfile=str(path) if path else None, error=unsaved.error)
+        print(json.dumps(json_safe(out)))
+    else:
+        print_run(run)
+    print(f"warmdesk: {printable(unsaved.error)}", file=sys.stderr)
+    print(f"warmdesk: {printable(unsaved.library_sentence())}.", file=sys.stderr)
+    if path is not None:
+        words = ["warmdesk", "import", str(path)] + (["--library", args.library]
+                                                     if args.library else [])
+        print(f"warmdesk: the whole run ({plural(len(unsaved.runs), 'run')}, with "
+              f"{'its' if len(unsaved.runs) == 1 else 'their'} history) was written to "
+              f"{printable(str(path))}; once the library's disk has room, add it with: "
+              f"{shlex.join(words)}", file=sys.stderr)
+    else:
+        print("warmdesk: no run file could be written either ("
+              f"{printable('; '.join(failures))}); the result above is all that is left "
+              "of it", file=sys.stderr)
+    return EXIT_NOT_STORED
 
 
 def _resume_command(args: argparse.Namespace, run: Any) -> str:
@@ -239,6 +273,8 @@ class Solved:
     runs: list[Any]
     guard: dict[str, Any] | None
     signal_exit: int | None
+    #: the final save failed: what became of the runs (core.unsaved.Unsaved)
+    unsaved: Any = None
 
 
 def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
@@ -256,7 +292,11 @@ def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
     solved = solver(library, problem, warm, guarded, progress)
     if progress:
         progress.done()
-    library.save_runs(solved.runs)
+    try:
+        library.save_runs(solved.runs)
+    except WarmDeskError as exc:  # a full disk: the result stays in memory
+        from .core.unsaved import keep_unsaved
+        solved.unsaved = keep_unsaved(library, solved.runs, exc)
     if solved.guard is not None:
         print(f"guard: {solved.guard['action']}: {printable(solved.guard['reason'])}", file=sys.stderr)
     return solved
@@ -267,13 +307,14 @@ def _solve_here(library: Any, problem: Any, warm: Any, guarded: bool,
     from .core.advisor import guarded_solve
     from .core.engine import new_run, solve
     from .core.solvers.base import SolveControl
+    from .core.unsaved import SavesWhileSolving
 
     control = SolveControl()
+    saves = SavesWhileSolving(library)
     with InterruptOnSignals(control.interrupt) as signals:
         if guarded:
             run, report = guarded_solve(library, problem, warm, control, on_progress=progress,
-                                        on_run_start=library.save_run,
-                                        on_run_end=library.save_run)
+                                        on_run_start=saves.start, on_run_end=saves.end)
             return Solved(run, report.runs, report.to_dict(), signals.exit_code)
         run = new_run(problem, warm)
         run.status = "running"
@@ -285,6 +326,7 @@ def _solve_here(library: Any, problem: Any, warm: Any, guarded: bool,
 def _solve_in_child(library: Any, problem: Any, warm: Any, guarded: bool,
                     progress: Any) -> Solved:
     from .core.process import GuardedProcessSolve, ProcessSolve
+    from .core.unsaved import SavesWhileSolving
 
     handle: Any = None
 
@@ -297,11 +339,18 @@ def _solve_in_child(library: Any, problem: Any, warm: Any, guarded: bool,
             handle = GuardedProcessSolve(library.folder, problem, warm)
         else:
             handle = ProcessSolve(problem, warm)
-            library.save_run(handle.run)
-        if signals.received is not None:  # came while the child was starting
-            handle.interrupt()
-        while not handle.poll(0.1, progress, library.save_run, library.save_run):
-            pass
+        saves = SavesWhileSolving(library)
+        try:
+            if not guarded:
+                saves.start(handle.run)
+            if signals.received is not None:  # came while the child was starting
+                handle.interrupt()
+            while not handle.poll(0.1, progress, saves.start, saves.end):
+                pass
+        except WarmDeskError:
+            handle.kill()  # the run could not be saved as running: no work goes on
+            handle.poll(5.0)
+            raise
     if handle.error and handle.run is None:
         raise WarmDeskError(f"the solver process failed: {handle.error}")
     return Solved(handle.run, list(handle.runs), handle.guard, signals.exit_code)

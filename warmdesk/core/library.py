@@ -99,9 +99,16 @@ def _stored_history_rows(db: sqlite3.Connection, run_id: str) -> int:
 
 def _sqlite_error(exc: sqlite3.Error, doing: str) -> LibraryError:
     text = str(exc)
-    if "disk is full" in text or "disk I/O" in text:
-        return LibraryError(f"the disk is full: {doing} failed and nothing was written; "
-                            "the library is unchanged. Free some space and try again.")
+    # Only what this one transaction wrote is undone; callers that saved a run
+    # ``running`` earlier say what became of it (see ``discard_unfinished``).
+    rolled_back = (f"{doing} failed and was rolled back: none of it was written and "
+                   "the library holds what it held before")
+    if "disk is full" in text:
+        return LibraryError(f"the disk is full: {rolled_back}. Free some space and try again.")
+    if "disk I/O" in text:
+        return LibraryError(f"the library's disk could not be written (a disk I/O error: "
+                            f"full or failing): {rolled_back}. Free some space or check the "
+                            "disk, and try again.")
     if "locked" in text or "busy" in text:
         return LibraryError(f"the library is busy (another program holds it): {doing} failed")
     return LibraryError(f"{doing} failed: {text}")
@@ -316,6 +323,25 @@ class Library:
                 if run.status != "running" and run.id in self._claims:
                     self._claims.pop(run.id).release(remove=True)
 
+    def discard_unfinished(self, run_ids: Iterable[str]) -> list[str]:
+        """Remove this library's own placeholders: runs it saved ``running`` and
+        still claims, whose final save failed (a full disk). Without this, the
+        next open would show each as ``interrupted`` with no result: a phantom.
+        Returns the ids removed (one transaction; a run finished meanwhile, or
+        claimed by another process, is never touched). Raises LibraryError when
+        even the removal cannot be written; the claims are then kept (released
+        at close, so the next open marks those runs ``interrupted``)."""
+        mine = [run_id for run_id in dict.fromkeys(run_ids) if run_id in self._claims]
+        if not mine:
+            return []
+        with self._lock:
+            with self._write("removing the unsaved run's placeholder") as db:
+                removed = [run_id for run_id in mine if db.execute(
+                    "DELETE FROM runs WHERE id=? AND status='running'", (run_id,)).rowcount]
+            for run_id in mine:
+                self._claims.pop(run_id).release(remove=True)
+        return removed
+
     def _claim(self, run_ids: list[str]) -> list[str]:
         """Take the lock of each live run not claimed yet; returns those taken."""
         taken: list[str] = []
@@ -350,19 +376,31 @@ class Library:
         """Add runs that are not in the library yet, in one transaction.
 
         Returns ``(added, already_present)`` run ids; a run already present is
-        left as it is (importing the same file twice duplicates nothing).
+        left as it is (importing the same file twice duplicates nothing), but
+        for a record left ``interrupted`` with no iterate, which the file's
+        version of the same run replaces (the run a full disk kept out of the
+        library, imported from the run file it was written to instead).
         """
         rows = [self._encode_run(run) for run in runs]
         added, present = [], []
         with self._write("importing runs") as db:
             for row in rows:
                 run_id = row[0][0]
-                if db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone():
+                if db.execute("SELECT 1 FROM runs WHERE id=?", (run_id,)).fetchone() and \
+                        not self._is_unfinished_record(db, run_id):
                     present.append(run_id)
                     continue
                 self._insert(db, *row)
                 added.append(run_id)
         return added, present
+
+    @staticmethod
+    def _is_unfinished_record(db: sqlite3.Connection, run_id: str) -> bool:
+        """Stored ``interrupted`` with no iterate kept: a record of a run that
+        never got its result into the library, not work to keep."""
+        return bool(db.execute(
+            "SELECT 1 FROM runs WHERE id=? AND status='interrupted' AND NOT EXISTS (SELECT 1 "
+            "FROM arrays WHERE run_id=? AND key LIKE 'solution/%')", (run_id, run_id)).fetchone())
 
     @staticmethod
     def _encode_run(run: Run) -> tuple[tuple[Any, ...], list[tuple[Any, ...]], list[str],

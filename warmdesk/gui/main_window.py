@@ -36,6 +36,7 @@ from .solve_manager import JobResult, SolveManager
 from .solve_launcher import SolveLauncher
 from .unsaved_changes import UnsavedChanges
 from .user_guide import show_user_guide
+from .unsaved_runs import UnsavedRunsPrompt
 from .warm_panel import WarmStartPanel
 from .window_geometry import fit_window, is_short, place_first_launch
 
@@ -218,6 +219,10 @@ class MainWindow(QMainWindow):
         self.editor.save_failed.connect(self._error_box)
         self.editor.load_failed.connect(self.show_message)
         self.manager.job_finished.connect(self._job_finished)
+        # a solve the library could not store (a full disk): Retry / Save as run file...
+        self.unsaved_prompt = UnsavedRunsPrompt(self.manager, self)
+        self.unsaved_prompt.stored.connect(lambda _job: self.note_library_changed())
+        self.unsaved_prompt.message.connect(self.show_message)
         self.active_runs.notification.connect(self._notification)
         self.active_runs.run_selected.connect(self.show_details)
         self.plots.message.connect(self.show_message)
@@ -428,7 +433,12 @@ class MainWindow(QMainWindow):
         self.examples_offer.hide()
         self.note_library_changed()
         run = result.run
-        if run is not None:
+        if run is not None and result.unsaved is not None:
+            # not in the library (a full disk): nothing to select; the prompt offers
+            # Retry / Save as run file..., and the status bar must not say it is stored
+            self.show_message(f"{run.name}: {run.status}, but NOT stored in the library: "
+                              "retry or save it as a run file")
+        elif run is not None:
             self.browser.select_runs([run.id])
             text = (f"{run.name}: {run.status}, f = {run.fun:.6g} after {run.nfev} evaluations"
                     if run.fun is not None else f"{run.name}: {run.status}")

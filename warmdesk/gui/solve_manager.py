@@ -10,9 +10,13 @@ the manager queued, and the manager re-emits them on the GUI thread.
 
 Any error in a job (the child's, the library's, a failed run) becomes
 ``job_failed`` and a ``job_finished`` whose result carries the message: never
-an exception on the GUI thread. :meth:`SolveManager.stop_all` is the close
-path: it interrupts every job, waits, kills what did not stop, and returns
-with no run of this session left ``running`` in the library.
+an exception on the GUI thread. A job whose final save fails (a full disk)
+keeps its runs in memory (``JobResult.unsaved``, ``save_failed``) until
+:meth:`SolveManager.retry_save` or :meth:`SolveManager.save_unsaved_as`
+succeeds or :meth:`SolveManager.discard_unsaved` drops them.
+:meth:`SolveManager.stop_all` is the close path: it interrupts every job,
+waits, kills what did not stop, and returns with no run of this session left
+``running`` in the library.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +34,9 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from ..core.errors import LibraryError, WarmDeskError
 from ..core.library import Library
 from ..core.problems import Problem
+from ..core.runfile import write_runfile
 from ..core.runs import Run
+from ..core.unsaved import SavesWhileSolving, Unsaved, keep_unsaved
 
 if TYPE_CHECKING:  # the engine imports scipy: loaded by the worker threads, not at start-up
     from ..core.process import GuardedProcessSolve, ProcessSolve
@@ -64,6 +71,8 @@ class JobResult:
     runs: list[Run] = field(default_factory=list)  # every run made (saved to the library)
     guard: dict[str, Any] | None = None            # GuardReport.to_dict() or None
     error: str | None = None                       # a failure message, or None
+    #: the final save failed: the runs are kept in memory, not in the library
+    unsaved: Unsaved | None = None
 
 
 def _error_text(exc: BaseException) -> str:
@@ -92,6 +101,7 @@ class _JobThread(QThread):
         self._handle: ProcessSolve | GuardedProcessSolve | None = None
         self._pending: dict[str, list[np.ndarray]] = {}
         self._last_emit: dict[str, float] = {}
+        self._saves = SavesWhileSolving(library)
 
     def request(self, action: str) -> None:
         """Ask for ``cancel``, ``interrupt`` or ``kill`` (any thread)."""
@@ -103,7 +113,7 @@ class _JobThread(QThread):
             handle = self._start()
             while True:
                 self._apply_requests(handle)
-                if handle.poll(POLL_S, self._collect, self._announce, self._library.save_run):
+                if handle.poll(POLL_S, self._collect, self._announce, self._saves.end):
                     break
                 self._emit_progress(force=False)
             self._emit_progress(force=True)
@@ -128,7 +138,7 @@ class _JobThread(QThread):
 
     def _announce(self, run: Run) -> None:
         """A run started: saved as running first, then shown."""
-        self._library.save_run(run)
+        self._saves.start(run)
         self.run_started.emit(self.job_id, Run.from_parts(run.to_dict(), {}))
 
     def _apply_requests(self, handle: ProcessSolve | GuardedProcessSolve) -> None:
@@ -149,15 +159,21 @@ class _JobThread(QThread):
                 self.progress.emit(run_id, np.vstack(blocks) if len(blocks) > 1 else blocks[0])
 
     def _conclude(self, handle: ProcessSolve | GuardedProcessSolve) -> JobResult:
-        """Save every run the child made and record each one's outcome."""
+        """Save every run the child made and record each one's outcome; if the
+        library cannot take them (a full disk), keep them in the result."""
         from ..core.advisor import record_outcome
 
         runs = list(handle.runs)
-        self._library.save_runs(runs)
+        kept = handle.run
+        try:
+            self._library.save_runs(runs)
+        except WarmDeskError as exc:
+            unsaved = keep_unsaved(self._library, runs, exc)
+            return JobResult(self.job_id, kept, runs, handle.guard,
+                             f"{unsaved.error} The {unsaved.library_sentence()}.", unsaved)
         for run in runs:
             if run.status not in NO_OUTCOME:
                 record_outcome(self._library, run)
-        kept = handle.run
         error = handle.error
         if error is None and kept is not None and kept.status == "failed":
             error = kept.message or "the solve failed"
@@ -195,6 +211,7 @@ class SolveManager(QObject):
     progress = Signal(str, object)        # run_id, np.ndarray rows (coalesced)
     job_finished = Signal(str, object)    # job_id, JobResult (also failed/cancelled)
     job_failed = Signal(str, str)         # job_id, message
+    save_failed = Signal(str, str)        # job_id, message: its runs are kept in memory
     active_count_changed = Signal(int)
 
     def __init__(self, library: Library, parent: QObject | None = None) -> None:
@@ -205,6 +222,7 @@ class SolveManager(QObject):
         self._labels: dict[str, str] = {}
         self._run_jobs: dict[str, str] = {}
         self._stuck: list[_JobThread] = []  # did not end even after a kill: kept alive
+        self._unsaved: dict[str, JobResult] = {}
 
     def launch(self, request: SolveRequest) -> str:
         """Start a job; returns its id at once (the child starts in the job's thread)."""
@@ -279,10 +297,47 @@ class SolveManager(QObject):
         thread.wait()  # run() has returned: this ends at once
         result = thread.result or JobResult(job_id, None, [], None, "the job ended without a result")
         self._runs[job_id] = list(dict.fromkeys([*self._runs[job_id], *(r.id for r in result.runs)]))
+        if result.unsaved is not None:
+            self._unsaved[job_id] = result
         if result.error is not None:
             self.job_failed.emit(job_id, result.error)
         self.job_finished.emit(job_id, result)
+        if result.unsaved is not None:
+            self.save_failed.emit(job_id, result.error or result.unsaved.error)
         self.active_count_changed.emit(len(self._threads))
+
+    # ------------------------------------------------------------ unsaved results
+    def unsaved_jobs(self) -> list[str]:
+        """Jobs whose runs the library could not take, still held in memory."""
+        return list(self._unsaved)
+
+    def unsaved_runs(self, job_id: str) -> list[Run]:
+        result = self._unsaved.get(job_id)
+        return list(result.runs) if result is not None else []
+
+    def retry_save(self, job_id: str) -> None:
+        """Save the job's kept runs into the library again (all or none), and
+        record their outcomes; then they are no longer held. Raises
+        WarmDeskError (the runs stay held) when the library still cannot."""
+        from ..core.advisor import record_outcome
+
+        runs = self.unsaved_runs(job_id)
+        self._library.save_runs(runs)
+        del self._unsaved[job_id]
+        for run in runs:
+            if run.status not in NO_OUTCOME:
+                record_outcome(self._library, run)
+
+    def save_unsaved_as(self, job_id: str, path: str | Path) -> Path:
+        """Write the job's kept runs into one run file (to import later); then
+        they are no longer held. Raises WarmDeskError (still held) on failure."""
+        written = write_runfile(path, self.unsaved_runs(job_id))
+        del self._unsaved[job_id]
+        return written
+
+    def discard_unsaved(self, job_id: str) -> None:
+        """Drop the job's kept runs (the user chose to)."""
+        self._unsaved.pop(job_id, None)
 
     def stop_all(self, timeout_s: float = 10.0) -> None:
         """The close path (blocks, processes no events): interrupt every job, wait up
