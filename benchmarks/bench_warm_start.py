@@ -352,8 +352,8 @@ OPT_COLUMNS = [("kind", "kind"), ("method", "method"), ("problem", "problem"),
 
 def acceptance_check(failures: list[str]) -> None:
     print()
-    title = ("Acceptance check: Rosenbrock n=10, start 0, bounds [-5, 5], a=1, b=100, BFGS "
-             "gtol 1e-8; re-solved with a=1.01")
+    title = ("Acceptance check: Rosenbrock n=10, start 0, no bounds (BFGS takes none), a=1, "
+             "b=100, BFGS gtol 1e-8; re-solved with a=1.01")
     print(title)
     print("-" * len(title))
 
