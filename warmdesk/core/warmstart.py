@@ -46,6 +46,14 @@ def warm_start_from_run(problem: Problem, run: Run, use_state: bool = True) -> W
     return warm if use_state else x_only(warm)
 
 
+def start_point(warm: WarmStart) -> np.ndarray:
+    """The start point of a warm start; every mapped ``minimize``, ``fit`` and
+    ``train`` start has one (an ``ode`` start may carry only a state)."""
+    if warm.x0 is None:
+        raise WarmStartError(f"the warm start from run {warm.source_run_id} has no start point")
+    return warm.x0
+
+
 def x_only(warm: WarmStart) -> WarmStart:
     """The same warm start without its solver state (``--x-only``), its report saying so.
 

@@ -6,7 +6,7 @@ products) of scalar objectives, our vectorised forward mode
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import autograd
 import autograd.numpy as anp
@@ -18,6 +18,20 @@ from ..problems import Problem
 from .. import dual
 
 Vector = np.ndarray
+
+
+class ScalarObjective(Protocol):
+    """What the scalar solver (:func:`~warmdesk.core.solvers.minimize.solve_scalar`)
+    asks of an objective: :class:`ScalarFunction`, or a model's loss
+    (:class:`~warmdesk.core.solvers.train.TrainObjective`)."""
+
+    def value(self, x: Vector) -> float: ...
+
+    def value_and_grad(self, x: Vector) -> tuple[float, Vector]: ...
+
+    def hessp(self, x: Vector, p: Vector) -> Vector: ...
+
+    def check_scalar(self, x: Vector) -> None: ...
 
 
 class ScalarFunction:
