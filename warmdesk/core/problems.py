@@ -580,7 +580,8 @@ class _SpecReader:
                 self.fail(cf, "must be an object {type: 'ineq'|'eq', expr, name}")
                 continue
             if c.get("type") not in ("ineq", "eq"):
-                self.fail(f"{cf}.type", f"must be 'ineq' (expr >= 0) or 'eq' (got {_show(c.get('type'))})")
+                self.fail(f"{cf}.type", f"must be 'ineq' (expr >= 0) or 'eq' "
+                                        f"(got {_show(c.get('type'))})")
                 continue
             expr = self._expression(f"{cf}.expr", c.get("expr"), names)
             label = c.get("name", f"c{i}")
@@ -654,7 +655,8 @@ class _SpecReader:
         p.dataset = self._dataset(d)
         p.train_model = d.get("model", "logistic")
         if p.train_model not in TRAIN_MODELS:
-            self.fail("model", f"must be one of {', '.join(TRAIN_MODELS)} (got {_show(p.train_model)})")
+            self.fail("model", f"must be one of {', '.join(TRAIN_MODELS)} "
+                               f"(got {_show(p.train_model)})")
         p.l2 = self._number_field(d, "l2", 1e-3, 0.0)
         fi = d.get("fit_intercept", True)
         if not isinstance(fi, bool):

@@ -103,7 +103,8 @@ def _map_train(problem: Problem, run: Run, report: dict[str, Any]) -> np.ndarray
     new_classes = classes_of(problem) if problem.train_model == "multinomial" else [None]
     if problem.train_model == "logistic":
         new_classes = old_classes = [None]
-    d_old, k_old = len(old_features), len(old_classes) if run.info.get("model") == "multinomial" else 1
+    d_old = len(old_features)
+    k_old = len(old_classes) if run.info.get("model") == "multinomial" else 1
     w_old = np.asarray(run.solution.get("w", np.zeros(0)), dtype=float)
     if w_old.size != d_old * k_old or run.info.get("model") != problem.train_model:
         raise WarmStartError(f"run {run.id} trained a '{run.info.get('model')}' model; "

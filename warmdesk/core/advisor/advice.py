@@ -15,8 +15,8 @@
    structure (a *different problem*: it shares at most variable names) competes
    only when its start proves useful for the new objective
    (:func:`merit.proves_useful`: ``DIFFERENT_PROBLEM_FACTOR`` = 10 times lower
-   than the default start); else it ranks below "start cold". Advise "start cold" when nothing (eligible)
-   beats the default start, or when warm starts of this problem have not paid
+   than the default start); else it ranks below "start cold". Advise "start cold" when
+   nothing (eligible) beats the default start, or when warm starts of this problem have not paid
    (median saving below ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT``
    runs). A small but real saving (say 10%) is still worth taking, and the
    explanation says so. Savings are counted within one structure only

@@ -1,7 +1,8 @@
 """Turn a problem's expressions into numeric functions of a flat vector, with
 exact derivatives: autograd's reverse mode for gradients (and Hessian-vector
 products) of scalar objectives, our vectorised forward mode
-(:mod:`warmdesk.core.dual`) for Jacobians. Expressions are our own parsed trees; nothing is evaluated as text.
+(:mod:`warmdesk.core.dual`) for Jacobians. Expressions are our own parsed trees;
+nothing is evaluated as text.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ from ..method_capabilities import honours_bounds, methods_with
 from .base import SolveContext, Stopped
 from . import stationarity
 from .compiled import ScalarFunction, ScalarObjective, expression_vector
-from .noise_floor import DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
+from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise,
+                          NoiseFloorRule, StepAtNoise)
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 
 #: Accepted payloads per method (x0 is accepted by all).
@@ -329,7 +330,8 @@ def _stopped(ctx: SolveContext, status: str, x: np.ndarray, obj: _Objective) -> 
     run.status = status
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
     if status == "interrupted":
-        run.message = f"interrupted by the user after {rec.nit} iterations; the last iterate is kept"
+        run.message = (f"interrupted by the user after {rec.nit} iterations; "
+                       "the last iterate is kept")
         run.solution = _split_copy(ctx.problem, x)
         run.state = {"x": np.array(x, dtype=float)}
         try:
