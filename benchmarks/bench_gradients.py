@@ -1,4 +1,5 @@
-"""Exact derivatives (autograd gradients; our vectorised forward-mode Jacobians) vs scipy finite differences.
+"""Exact derivatives (autograd gradients; our vectorised forward-mode Jacobians) vs scipy
+finite differences.
 
 minimize, n=100, BFGS and L-BFGS-B, on Rosenbrock and on a smooth convex sum of
 exp/log terms, each from several random start points (fixed seeds):
@@ -12,7 +13,8 @@ exp/log terms, each from several random start points (fixed seeds):
 fit, 8 parameters (two Gaussian peaks on a linear background, 400 rows),
 methods trf and lm:
 
-- engine: ``engine.solve`` (the default exact Jacobian, one vectorised forward pass, warmdesk.core.dual)
+- engine: ``engine.solve`` (the default exact Jacobian, one vectorised forward pass,
+  warmdesk.core.dual)
 - exact:  ``least_squares(residuals, jac=exact Jacobian)`` without the engine
 - FD:     ``least_squares(residuals, jac='2-point')``, every residual call counted
 
@@ -183,7 +185,8 @@ COLUMNS = [("kind", "kind"), ("problem", "problem"), ("method", "method"),
 
 def main() -> int:
     args = parse_args(__doc__.splitlines()[0])
-    banner("bench_gradients: exact (autograd gradients, dual-number Jacobians) vs finite-difference derivatives", args.quick)
+    banner("bench_gradients: exact (autograd gradients, dual-number Jacobians) vs "
+           "finite-difference derivatives", args.quick)
     trials = 2 if args.quick else 5
     reps = 1 if args.quick else 3
     print(f"{trials} random start points (seeds 0..{trials - 1}); wall time: the fastest of "

@@ -28,8 +28,9 @@ load average (other work on the machine shows there). Targets: p99 < 50 ms,
 
 Measured here (2 CPUs, offscreen, 8 children at nice +10, through the
 SolveManager, load average ~5 from other work): 32.4 fps overall, 32.7 while
-all 16 curves hold >= 100,000 points; lateness p50 0.7 ms, p99 29.5 ms. With ``--no-nice`` the 8 CPU-bound children take the GUI's share
-of the 2 cores: ~6 fps, p99 ~1 s.
+all 16 curves hold >= 100,000 points; lateness p50 0.7 ms, p99 29.5 ms. With
+``--no-nice`` the 8 CPU-bound children take the GUI's share of the 2 cores: ~6 fps,
+p99 ~1 s.
 
 Run:  python benchmarks/bench_gui_live.py [--seconds 25] [--no-nice] [--profile]
 """
@@ -273,7 +274,8 @@ def main() -> int:
     print(f"background solves: {args.solves} wanted, {alive_at_end} running at the end, "
           f"{solves.started} started, {solves.rows} progress rows received, children "
           f"{'at nice +10' if not args.no_nice else 'not niced'}")
-    print(f"GUI thread CPU time: {gui_cpu:.1f} s of {elapsed:.1f} s ({100 * gui_cpu / elapsed:.0f}%); "
+    print(f"GUI thread CPU time: {gui_cpu:.1f} s of {elapsed:.1f} s "
+          f"({100 * gui_cpu / elapsed:.0f}%); "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"event-loop lateness (5 ms probe, {len(lateness)} ticks): "
           f"p50 {percentile(lateness, 50):.1f} ms  p95 {percentile(lateness, 95):.1f} ms  "

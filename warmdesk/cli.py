@@ -157,7 +157,8 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         label = (s.run_id[:12] if s.run_id else "-") + (f" ({s.run_name})" if s.run_name else "")
         print(f"{i}. {printable(label)} {'(predicted) ' if s.source == 'predicted' else ''}"
               f"score {s.score:.2f}: {printable(s.explanation)}")
-        print("   " + printable(format_report(s.warm.report), multiline=True).replace("\n", "\n   "))
+        report = printable(format_report(s.warm.report), multiline=True)
+        print("   " + report.replace("\n", "\n   "))
     print(f"({plural(advice.candidates, 'candidate')}, "
           f"{plural(advice.evaluations, 'evaluation')}, "
           f"{1000 * advice.elapsed_s:.0f} ms)", file=sys.stderr)
@@ -298,7 +299,8 @@ def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
         from .core.unsaved import keep_unsaved
         solved.unsaved = keep_unsaved(library, solved.runs, exc)
     if solved.guard is not None:
-        print(f"guard: {solved.guard['action']}: {printable(solved.guard['reason'])}", file=sys.stderr)
+        print(f"guard: {solved.guard['action']}: {printable(solved.guard['reason'])}",
+              file=sys.stderr)
     return solved
 
 

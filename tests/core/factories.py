@@ -62,7 +62,8 @@ def fit_spec(method: str = "trf", file: str = "peaks.csv", loss: str = "linear")
         variables["A"] = {"start": [1.5, 1.2]}
     return {"format": "warmdesk.problem/1", "name": "peaks", "kind": "fit",
             "variables": variables, "data": {"file": file}, "target": "y", "sigma": "s",
-            "model": "A[0]*exp(-(x-mu[0])**2/(2*sig[0]**2)) + A[1]*exp(-(x-mu[1])**2/(2*sig[1]**2)) + c",
+            "model": "A[0]*exp(-(x-mu[0])**2/(2*sig[0]**2)) "
+                     "+ A[1]*exp(-(x-mu[1])**2/(2*sig[1]**2)) + c",
             "loss": loss, "solver": {"method": method, "options": {}}}
 
 
@@ -74,7 +75,8 @@ def write_classification(folder: Path, name: str = "cls.csv", classes: int = 2, 
     scores = X @ W + rng.gumbel(size=(rows, classes))
     y = np.argmax(scores, axis=1)
     path = folder / name
-    lines = ["f1,f2,f3,label"] + [f"{float(a)!r},{float(b)!r},{float(c)!r},{int(t)}" for (a, b, c), t in zip(X, y)]
+    lines = ["f1,f2,f3,label"] + [f"{float(a)!r},{float(b)!r},{float(c)!r},{int(t)}"
+                                  for (a, b, c), t in zip(X, y)]
     path.write_text("\n".join(lines) + "\n")
     return path
 

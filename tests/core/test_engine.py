@@ -177,7 +177,8 @@ def test_core_imports_no_qt() -> None:
             "import pkgutil, importlib, warmdesk.core\n"
             "for m in pkgutil.walk_packages(warmdesk.core.__path__, 'warmdesk.core.'):\n"
             "    importlib.import_module(m.name)\n"
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')]\n"
+            "bad = [m for m in sys.modules\n"
+            "       if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')]\n"
             "print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr

@@ -536,7 +536,8 @@ _LEVEL = {"+": 1, "-": 1, "*": 2, "/": 2, "%": 2, "neg": 3, "**": 4}
 _NUMPY_OP = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide,
              "%": np.mod, "**": np.power}
 _LEAVES = st.sampled_from([("x", x), ("y", y), ("a", a), ("c", c), ("t", t), ("x[::-1]", x[::-1]),
-                           ("A[1, 2]", A[1, 2]), ("2", 2.0), ("0.5", 0.5), ("3e-1", 0.3)]).map(lambda p: (*p, 5))
+                           ("A[1, 2]", A[1, 2]), ("2", 2.0), ("0.5", 0.5), ("3e-1", 0.3)]
+                          ).map(lambda p: (*p, 5))
 
 
 def _wrap(part: tuple, needs_parens: bool) -> str:

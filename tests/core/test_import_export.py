@@ -115,13 +115,13 @@ def test_hostile_files_are_refused_and_change_nothing(source, tmp_path: Path) ->
     outside = sorted(p.name for p in tmp_path.iterdir())
     out = cli("import", *map(str, files.values()), library=library, cwd=tmp_path)
     assert out.returncode == 2
-    lines = [l for l in out.stderr.splitlines() if l.startswith("refused")]
+    lines = [ln for ln in out.stderr.splitlines() if ln.startswith("refused")]
     assert len(lines) == len(files), out.stderr
     for name, path in files.items():
-        line = next(l for l in lines if str(path) in l)
+        line = next(ln for ln in lines if str(path) in ln)
         assert len(line) > len(str(path)) + 12, line  # a reason is given
-    assert "newer WarmDesk" in next(l for l in lines if "future" in l)
-    assert "object" in next(l for l in lines if "object-array" in l).lower()
+    assert "newer WarmDesk" in next(ln for ln in lines if "future" in ln)
+    assert "object" in next(ln for ln in lines if "object-array" in ln).lower()
     after = {p.name: p.read_bytes() for p in library.iterdir()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == outside

@@ -29,14 +29,19 @@ NOISY_STARTS = [
 
 def _quartic(x: np.ndarray) -> tuple[float, np.ndarray]:
     w = np.arange(1.0, x.size + 1.0)
-    return float(np.sum(w * (x - 1.0) ** 2) + 0.1 * np.sum(x ** 4)), 2 * w * (x - 1.0) + 0.4 * x ** 3
+    f = float(np.sum(w * (x - 1.0) ** 2) + 0.1 * np.sum(x ** 4))
+    return f, 2 * w * (x - 1.0) + 0.4 * x ** 3
 
 
-def _scipy_iterates(x0: np.ndarray, hess_inv0: np.ndarray | None) -> tuple[list[np.ndarray], optimize.OptimizeResult]:
+def _scipy_iterates(x0: np.ndarray, hess_inv0: np.ndarray | None
+                    ) -> tuple[list[np.ndarray], optimize.OptimizeResult]:
     seen: list[np.ndarray] = [x0.copy()]
     options = {"gtol": 1e-6} | ({"hess_inv0": hess_inv0} if hess_inv0 is not None else {})
+
+    def remember(intermediate_result: optimize.OptimizeResult) -> None:
+        seen.append(intermediate_result.x.copy())
     res = optimize.minimize(_quartic, x0, jac=True, method="BFGS", options=options,
-                            callback=lambda intermediate_result: seen.append(intermediate_result.x.copy()))
+                            callback=remember)
     return seen, res
 
 

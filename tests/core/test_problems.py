@@ -12,7 +12,8 @@ import pytest
 from warmdesk.core.errors import FormatVersionError, SpecError
 from warmdesk.core.problems import load_problem, problem_from_dict, problem_from_json
 
-from .factories import ROSENBROCK, fit_spec, lotka_volterra, train_spec, write_classification, write_peaks
+from .factories import (ROSENBROCK, fit_spec, lotka_volterra, train_spec, write_classification,
+                        write_peaks)
 
 
 def test_issue_example_loads_as_written(tmp_path: Path) -> None:
@@ -65,7 +66,8 @@ def _errors(spec: object, base_dir: Path | None = None) -> dict[str, str]:
     (lambda s: s["variables"]["x"].update(start=True), "variables.x.start", "must be a number"),
     (lambda s: s["parameters"].update(b=[]), "parameters.b", "empty"),
     (lambda s: s["parameters"].update(pi=3), "parameters.pi", "reserved"),
-    (lambda s: s["parameters"].update({"__class__": 1}), "parameters.__class__", "start with a letter"),
+    (lambda s: s["parameters"].update({"__class__": 1}), "parameters.__class__",
+     "start with a letter"),
     (lambda s: s.update(objective="sum(x.__class__)"), "objective", "column"),
     (lambda s: s.update(objective="sum(y)"), "objective", "unknown name"),
     (lambda s: s.update(objective=42), "objective", "expression string"),

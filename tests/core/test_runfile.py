@@ -170,7 +170,8 @@ def test_non_finite_meta_values_become_null(one_run: Run, tmp_path: Path) -> Non
 
 def test_sql_like_text_is_plain_text(one_run: Run, tmp_path: Path) -> None:
     evil = "x'); DROP TABLE runs;--"
-    run = Run.from_parts({**one_run.to_dict(), "name": evil, "tags": [evil.replace(" ", "")[:20], "a\"b"],
+    run = Run.from_parts({**one_run.to_dict(), "name": evil,
+                          "tags": [evil.replace(" ", "")[:20], "a\"b"],
                           "notes": f"{evil}\n\t\"quoted\" \\ back"}, one_run.arrays())
     (back,) = read_runfile(write_runfile(tmp_path / "sql.wdrun", [run]))
     assert back.name == evil and back.tags == run.tags and back.notes == run.notes

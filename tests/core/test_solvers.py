@@ -161,7 +161,8 @@ def test_train_gradient_is_exact(tmp_path: Path) -> None:
     x = np.random.default_rng(1).normal(size=12)
     f, g = obj.value_and_grad(x)
     eps = 1e-6
-    fd = np.array([(obj.value(x + eps * e) - obj.value(x - eps * e)) / (2 * eps) for e in np.eye(12)])
+    fd = np.array([(obj.value(x + eps * e) - obj.value(x - eps * e)) / (2 * eps)
+                   for e in np.eye(12)])
     assert np.allclose(g, fd, atol=1e-7)
     v = np.ones(12)
     hv = obj.hessp(x, v)

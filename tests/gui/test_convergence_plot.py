@@ -36,7 +36,8 @@ def runs() -> dict[str, Run]:
     warm2 = solve(p2, warm_start_from_run(p2, cold1))
     out = {"cold1": cold1, "cold2": cold2, "warm2": warm2,
            "portfolio": solve(build(constrained())), "ode": solve(build(lotka_volterra()))}
-    assert all(r.status == "converged" for r in out.values()), {k: r.message for k, r in out.items()}
+    assert all(r.status == "converged" for r in out.values()), {
+        k: r.message for k, r in out.items()}
     assert warm2.nfev < cold2.nfev
     return out
 
@@ -310,7 +311,8 @@ def test_remove_and_clear(plot, runs) -> None:
     plot.clear()
     assert plot.run_ids() == [] and plot.legend.items == []
     assert plot.view._legend_column.maximumWidth() == 0  # no empty legend column
-    assert [i for i in plot.plot_item.listDataItems() if i.isVisible() and i.xData is not None] == []
+    assert [i for i in plot.plot_item.listDataItems()
+            if i.isVisible() and i.xData is not None] == []
 
 
 def test_the_buffer_grows_by_doubling_and_keeps_running_figures() -> None:

@@ -116,7 +116,7 @@ def test_the_legend_fits_in_the_plot(plot, qtbot, runs) -> None:
     texts = [label.text for _sample, label in plot.legend.items]
     assert len(texts) == 12
     for k, text in enumerate(texts):   # shortened before the id: the id stays readable
-        assert text.endswith(f"a2b3 (warm)") and len(text) > len("a2b3 (warm)"), text
+        assert text.endswith("a2b3 (warm)") and len(text) > len("a2b3 (warm)"), text
 
 
 def test_a_long_title_does_not_push_the_legend_out(plot, qtbot, runs) -> None:

@@ -13,6 +13,7 @@ import hashlib
 import io
 import math
 import sqlite3
+import sys
 import zlib
 from collections.abc import Callable
 
@@ -34,7 +35,7 @@ def npy_header(arr: np.ndarray) -> bytes:
 
 
 def _chunks(arr: np.ndarray) -> list[memoryview]:
-    data = memoryview(arr.reshape(-1).view(np.uint8))
+    data = arr.reshape(-1).view(np.uint8).data
     return [data[at:at + CHUNK] for at in range(0, len(data), CHUNK)]
 
 
@@ -126,6 +127,9 @@ def _from_bytes(data: bytes | memoryview) -> Callable[[int], bytes]:
 def write_blob(db: sqlite3.Connection, rowid: int, pieces: Pieces) -> None:
     """Fill the ``arrays.data`` of row ``rowid`` (made with ``zeroblob(stored_size)``)
     a piece at a time: SQLite never holds a copy of the whole blob."""
+    if sys.version_info < (3, 11):   # no incremental blob I/O: the whole blob at once
+        db.execute("UPDATE arrays SET data = ? WHERE rowid = ?", (b"".join(pieces), rowid))
+        return
     with db.blobopen("arrays", "data", rowid) as blob:
         for piece in pieces:
             blob.write(piece)
@@ -133,6 +137,9 @@ def write_blob(db: sqlite3.Connection, rowid: int, pieces: Pieces) -> None:
 
 def read_blob_array(db: sqlite3.Connection, rowid: int, encoding: str) -> np.ndarray:
     """The array in ``arrays.data`` of row ``rowid``, read a chunk at a time."""
+    if sys.version_info < (3, 11):   # no incremental blob I/O: the whole blob at once
+        (data,) = db.execute("SELECT data FROM arrays WHERE rowid = ?", (rowid,)).fetchone()
+        return decode_array(encoding, data)
     with db.blobopen("arrays", "data", rowid, readonly=True) as blob:
         return _decode(_Inflater(encoding, blob.read))
 
@@ -156,8 +163,7 @@ def _decode(src: _Inflater) -> np.ndarray:
         if dtype.hasobject:
             raise LibraryError("a stored array holds Python objects: refused")
         arr = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
-        buf = memoryview(arr.reshape(-1, order="A").view(np.uint8)) if arr.size else \
-            memoryview(b"")
+        buf = arr.reshape(-1, order="A").view(np.uint8).data if arr.size else memoryview(b"")
         if src.readinto(buf) != math.prod(shape) * dtype.itemsize:
             raise LibraryError("a stored array is shorter than its header says")
     except (zlib.error, ValueError, KeyError, EOFError) as exc:

@@ -67,7 +67,7 @@ def _v(a: Any) -> np.ndarray:
     return a.v if isinstance(a, Dual) else np.asarray(a, dtype=float)
 
 
-def _chain(a: Any, factor: np.ndarray, v: np.ndarray) -> Any:
+def _chain(a: Any, factor: np.ndarray | float, v: np.ndarray) -> Any:
     """f(a) with value v and f'(a) = factor: d = factor * a.d."""
     if not isinstance(a, Dual):
         return v

@@ -22,7 +22,8 @@ import numpy as np
 from .errors import SolveFailed, SpecError
 from .problems import Problem
 from .runs import Run, WarmInfo, library_versions, new_run_id
-from .solvers.base import PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext, SolveControl, WarmStart
+from .solvers.base import (PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext,
+                           SolveControl, WarmStart)
 from .solvers.compiled import ScalarFunction
 from .solvers.fit import solve_fit
 from .solvers.minimize import solve_minimize
@@ -40,7 +41,8 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
               problem_hash=problem.content_hash(), structure_hash=problem.structure_hash(),
               tags=list(problem.tags))
     run.info["layout"] = [[name, size] for name, size in problem.layout]
-    if problem.base_dir is not None:  # where its relative data paths point ("new problem from this run")
+    # where its relative data paths point ("new problem from this run")
+    if problem.base_dir is not None:
         run.info["base_dir"] = str(problem.base_dir)
     if problem.dataset is not None:  # for similarity between data sets
         run.info["data"] = {**problem.dataset.fingerprint, **problem.dataset.summary()}

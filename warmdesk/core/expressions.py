@@ -471,7 +471,9 @@ def _compile(node: _Node, backend: Any, text: str) -> _Fn:
     if isinstance(node, _Call):
         return _compile_apply(_backend_function(node.func, backend), list(node.args), backend,
                               text, f"{node.func}()", _anchor(node))
-    return _compile_index(node, backend, text)
+    if isinstance(node, _Index):
+        return _compile_index(node, backend, text)
+    raise TypeError(f"no compiler for {type(node).__name__}")   # a parser bug, never input
 
 
 def _backend_function(name: str, backend: Any) -> Callable[..., Any]:

@@ -438,6 +438,7 @@ class Library:
                                "VALUES (?, ?, zeroblob(?), ?, ?, ?)",
                                (run_id_, key, stored_size(data), encoding, sha,
                                 seq)).lastrowid
+            assert rowid is not None   # an INSERT always sets it
             write_blob(db, rowid, data)
         db.executemany("INSERT INTO run_tags (run_id, tag) VALUES (?, ?)",
                        [(run_id, t) for t in tags])

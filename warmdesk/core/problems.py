@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,12 @@ from .method_capabilities import methods_with, refusals
 from .spec_limits import (MAX_CONSTRAINTS, MAX_SPEC_BYTES, MAX_VARIABLE_SIZE, MAX_VARIABLES,
                           ExpressionBudget, cost_problems)
 from .text_rules import DESCRIPTION_LIMIT, check_label, check_notes, check_tags
+
+if TYPE_CHECKING:
+    from .dual import Dual
+
+#: What :meth:`Problem.split` splits: plain values, or dual numbers for a Jacobian.
+Flat = TypeVar("Flat", np.ndarray, "Dual")
 
 FORMAT = "warmdesk.problem/1"
 FORMAT_PREFIX = "warmdesk.problem/"
@@ -160,9 +166,9 @@ class Problem:
         return (np.concatenate([v.lower for v in self.variables]),
                 np.concatenate([v.upper for v in self.variables]))
 
-    def split(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+    def split(self, flat: Flat) -> dict[str, Flat]:
         """Split a flat vector into named variables (scalars stay 0-d arrays)."""
-        out: dict[str, np.ndarray] = {}
+        out: dict[str, Flat] = {}
         offset = 0
         for v in self.variables:
             part = flat[offset:offset + v.size]
@@ -310,7 +316,7 @@ class _SpecReader:
         kind = d.get("kind")
         if kind not in KINDS:
             self.fail("kind", f"must be one of {', '.join(KINDS)} (got {_show(kind)})")
-            self.raise_if_failed()
+            raise SpecError(self.errors, self.source)
         known = COMMON_FIELDS | KIND_FIELDS[kind]
         for k in d:
             if k not in known:
@@ -574,7 +580,8 @@ class _SpecReader:
                 self.fail(cf, "must be an object {type: 'ineq'|'eq', expr, name}")
                 continue
             if c.get("type") not in ("ineq", "eq"):
-                self.fail(f"{cf}.type", f"must be 'ineq' (expr >= 0) or 'eq' (got {_show(c.get('type'))})")
+                self.fail(f"{cf}.type", f"must be 'ineq' (expr >= 0) or 'eq' "
+                                        f"(got {_show(c.get('type'))})")
                 continue
             expr = self._expression(f"{cf}.expr", c.get("expr"), names)
             label = c.get("name", f"c{i}")
@@ -648,7 +655,8 @@ class _SpecReader:
         p.dataset = self._dataset(d)
         p.train_model = d.get("model", "logistic")
         if p.train_model not in TRAIN_MODELS:
-            self.fail("model", f"must be one of {', '.join(TRAIN_MODELS)} (got {_show(p.train_model)})")
+            self.fail("model", f"must be one of {', '.join(TRAIN_MODELS)} "
+                               f"(got {_show(p.train_model)})")
         p.l2 = self._number_field(d, "l2", 1e-3, 0.0)
         fi = d.get("fit_intercept", True)
         if not isinstance(fi, bool):

@@ -471,7 +471,7 @@ def _write_member(zf: zipfile.ZipFile, name: str, head: bytes, arr: np.ndarray |
     with zf.open(_zipinfo(name), "w", force_zip64=False) as out:
         out.write(head)
         if arr is not None:
-            data = memoryview(arr.reshape(-1).view(np.uint8))
+            data = arr.reshape(-1).view(np.uint8).data
             for at in range(0, len(data), READ_CHUNK):
                 out.write(data[at:at + READ_CHUNK])
                 digest.update(data[at:at + READ_CHUNK])

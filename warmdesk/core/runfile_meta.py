@@ -131,9 +131,10 @@ def _check_problem(spec: dict[str, Any], where: str) -> None:
     (and the checks of columns that need it) with one complaint, which is dropped."""
     spec = json.loads(json.dumps(spec))
     data = spec.get("data")
-    stand_in = isinstance(data, dict) and isinstance(data.get("file"), str)
-    if stand_in:
+    stand_in = False
+    if isinstance(data, dict) and isinstance(data.get("file"), str):
         data["file"] = "data.csv"
+        stand_in = True
     try:
         problem_from_dict(spec, base_dir=None, record=True)  # a record: no new-solve rules
     except SpecError as exc:

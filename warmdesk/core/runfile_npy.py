@@ -8,7 +8,7 @@ import hashlib
 import io
 import math
 import zipfile
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -86,11 +86,12 @@ def read_array(zf: zipfile.ZipFile, info: zipfile.ZipInfo, listed: dict[str, Any
     check_listed_size(info, listed)
     digest = hashlib.sha256()
     try:
-        with zf.open(info) as f:
+        # typeshed says IO[bytes]; reading a member gives a ZipExtFile (it has readinto)
+        with cast(zipfile.ZipExtFile, zf.open(info)) as f:
             prefix = f.read(min(info.file_size, 12 + NPY_MAX_HEADER))
             shape, offset = _npy_header(prefix, info.file_size, name, key)
             arr = np.empty(shape, dtype="<f8")
-            buf = memoryview(arr.reshape(-1).view(np.uint8))
+            buf = arr.reshape(-1).view(np.uint8).data
             digest.update(prefix)
             head = prefix[offset:]
             buf[:len(head)] = head

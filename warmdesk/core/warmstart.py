@@ -46,6 +46,14 @@ def warm_start_from_run(problem: Problem, run: Run, use_state: bool = True) -> W
     return warm if use_state else x_only(warm)
 
 
+def start_point(warm: WarmStart) -> np.ndarray:
+    """The start point of a warm start; every mapped ``minimize``, ``fit`` and
+    ``train`` start has one (an ``ode`` start may carry only a state)."""
+    if warm.x0 is None:
+        raise WarmStartError(f"the warm start from run {warm.source_run_id} has no start point")
+    return warm.x0
+
+
 def x_only(warm: WarmStart) -> WarmStart:
     """The same warm start without its solver state (``--x-only``), its report saying so.
 
@@ -95,7 +103,8 @@ def _map_train(problem: Problem, run: Run, report: dict[str, Any]) -> np.ndarray
     new_classes = classes_of(problem) if problem.train_model == "multinomial" else [None]
     if problem.train_model == "logistic":
         new_classes = old_classes = [None]
-    d_old, k_old = len(old_features), len(old_classes) if run.info.get("model") == "multinomial" else 1
+    d_old = len(old_features)
+    k_old = len(old_classes) if run.info.get("model") == "multinomial" else 1
     w_old = np.asarray(run.solution.get("w", np.zeros(0)), dtype=float)
     if w_old.size != d_old * k_old or run.info.get("model") != problem.train_model:
         raise WarmStartError(f"run {run.id} trained a '{run.info.get('model')}' model; "

@@ -72,7 +72,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
 )
 
 
-def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) -> dict[str, QAction]:
+def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]
+                  ) -> dict[str, QAction]:
     """Create the declared actions, connect each to its handler, and fill the
     menu bar and the main toolbar."""
     actions: dict[str, QAction] = {}

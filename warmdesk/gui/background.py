@@ -68,8 +68,8 @@ def run_in_background(fn: Callable[[], Any], on_result: Callable[[Any], None] | 
                       on_error: Callable[[str], None] | None = None,
                       owner: QObject | None = None) -> BackgroundTask:
     """Run ``fn()`` in the background pool; call ``on_result(value)`` or
-    ``on_error(message)`` on the GUI thread unless its owner was destroyed. Returns the task (its ``done``/``failed`` signals can be
-    waited on in tests)."""
+    ``on_error(message)`` on the GUI thread unless its owner was destroyed. Returns the
+    task (its ``done``/``failed`` signals can be waited on in tests)."""
     task = BackgroundTask(fn, owner)
     _LIVE.add(task)
 

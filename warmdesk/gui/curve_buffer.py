@@ -215,7 +215,8 @@ class PeakDecimator:
         self.count = 0          # complete chunks
         self.cx = self.cmin = self.cmax = np.empty(0)
 
-    def envelope(self, xs: np.ndarray, ys: np.ndarray, target: int) -> tuple[np.ndarray, np.ndarray]:
+    def envelope(self, xs: np.ndarray, ys: np.ndarray, target: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
         """Points to draw for ``xs``/``ys`` (which only grew since the last call)."""
         rows = xs.shape[0]
         if rows <= 2 * target:
@@ -226,7 +227,8 @@ class PeakDecimator:
         while rows / self.size > target:
             self._coarsen()
         self._fold(xs, ys, (rows // self.size) * self.size)
-        parts_x, parts_lo, parts_hi = [self.cx[:self.count]], [self.cmin[:self.count]], [self.cmax[:self.count]]
+        parts_x = [self.cx[:self.count]]
+        parts_lo, parts_hi = [self.cmin[:self.count]], [self.cmax[:self.count]]
         if self.done < rows:  # the partial chunk at the live end
             tail = ys[self.done:]
             parts_x.append(xs[self.done:self.done + 1])

@@ -140,7 +140,8 @@ class SolverPanel(QWidget):
             return  # exactly as loaded (even when it is not an object: the core says so)
         out = dict(self._base_solver) if isinstance(self._base_solver, dict) else {}
         out["method"] = self._method
-        out["options"] = {name: self._value(name, text) for name, text in self.options_texts().items()}
+        out["options"] = {name: self._value(name, text)
+                          for name, text in self.options_texts().items()}
         spec["solver"] = out
 
     def _value(self, name: str, text: str) -> Any:

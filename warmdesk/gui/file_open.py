@@ -29,8 +29,9 @@ PROBLEM_SUFFIX = ".json"
 class OpenReport:
     """What happened to each file: imported run ids, or why it was refused."""
 
-    imported: list[tuple[str, list[str], list[str]]] = field(default_factory=list)  # path, added, present
-    refused: list[tuple[str, str]] = field(default_factory=list)                      # path, reason
+    # (path, added, present)
+    imported: list[tuple[str, list[str], list[str]]] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
     @property
     def run_ids(self) -> list[str]:

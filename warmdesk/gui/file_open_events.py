@@ -5,8 +5,8 @@ Dock icon) does not put the path on the command line: the running app gets a
 ``QFileOpenEvent``, also at launch, before any window exists. This filter,
 installed on the application, catches those events and hands the paths to the
 same open-files path as drops and the command line (the app wires it to
-``Session.open_paths``, which follows a library switch). Paths that arrive before a handler is set wait for
-it; paths arriving together are handed over in one call, so several files
+``Session.open_paths``, which follows a library switch). Paths that arrive before a
+handler is set wait for it; paths arriving together are handed over in one call, so several files
 double-clicked at once import as one batch."""
 
 from __future__ import annotations

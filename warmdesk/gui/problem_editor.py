@@ -215,7 +215,8 @@ class ProblemEditor(QWidget):
         new_dir = path.parent
         data = spec.get("data")
         rebased = None
-        if self._kind in DATA_KINDS and isinstance(data, dict) and isinstance(data.get("file"), str):
+        if (self._kind in DATA_KINDS and isinstance(data, dict)
+                and isinstance(data.get("file"), str)):
             rebased = rebase_data_file(data["file"], self._base_dir, new_dir)
             data["file"] = rebased
         try:

@@ -26,7 +26,8 @@ def _setting(key: str, default: Any, kind: type) -> property:
 
 def _blob(key: str) -> property:
     """A blob stored under ``key`` (None when there is none)."""
-    return property(lambda self: self._bytes(key), lambda self, value: self._qs.setValue(key, value))
+    return property(lambda self: self._bytes(key),
+                    lambda self, value: self._qs.setValue(key, value))
 
 
 class AppSettings:

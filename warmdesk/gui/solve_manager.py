@@ -295,8 +295,10 @@ class SolveManager(QObject):
         if thread is None:
             return
         thread.wait()  # run() has returned: this ends at once
-        result = thread.result or JobResult(job_id, None, [], None, "the job ended without a result")
-        self._runs[job_id] = list(dict.fromkeys([*self._runs[job_id], *(r.id for r in result.runs)]))
+        result = thread.result or JobResult(job_id, None, [], None,
+                                            "the job ended without a result")
+        self._runs[job_id] = list(dict.fromkeys([*self._runs[job_id],
+                                                 *(r.id for r in result.runs)]))
         if result.unsaved is not None:
             self._unsaved[job_id] = result
         if result.error is not None:

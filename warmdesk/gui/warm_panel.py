@@ -37,7 +37,8 @@ TOP = 5
 #: An entry's (kind "cold"|"suggestion"|"hand", suggestion index, score 0..1 or None, detail)
 ROLE_ENTRY = Qt.ItemDataRole.UserRole + 1
 GUARD_TIP = ("The warm start gets a budget (a fraction, see docs/advisor.md) of the "
-             "evaluations a cold solve needs. If it is behind the cold reference by then, or converges in a worse basin, "
+             "evaluations a cold solve needs. If it is behind the cold reference by then, "
+             "or converges in a worse basin, "
              "a cold solve runs too and the better result is kept (both runs are saved).")
 _Index = QModelIndex | QPersistentModelIndex
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter

@@ -15,8 +15,8 @@
    structure (a *different problem*: it shares at most variable names) competes
    only when its start proves useful for the new objective
    (:func:`merit.proves_useful`: ``DIFFERENT_PROBLEM_FACTOR`` = 10 times lower
-   than the default start); else it ranks below "start cold". Advise "start cold" when nothing (eligible)
-   beats the default start, or when warm starts of this problem have not paid
+   than the default start); else it ranks below "start cold". Advise "start cold" when
+   nothing (eligible) beats the default start, or when warm starts of this problem have not paid
    (median saving below ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT``
    runs). A small but real saving (say 10%) is still worth taking, and the
    explanation says so. Savings are counted within one structure only
@@ -39,7 +39,7 @@ from ..problems import Problem
 from ..runs import Run
 from ..similarity import data_distances, data_vector, parameter_vector, relative_distances
 from ..solvers.base import WarmStart
-from ..warmstart import warm_start_from_run
+from ..warmstart import start_point, warm_start_from_run
 from .explain import explain, fmt
 from .merit import (DIFFERENT_PROBLEM_FACTOR, combined, different_problem_bar, merit_function,
                     proves_useful)
@@ -79,6 +79,11 @@ class Suggestion:
     @property
     def payload(self) -> list[str]:
         return list(self.warm.payload)
+
+    @property
+    def short_id(self) -> str:
+        """The source run's id as messages show it (12 characters)."""
+        return (self.run_id or "")[:12]
 
     def to_dict(self) -> dict[str, Any]:
         return {"run_id": self.run_id, "source": self.source, "score": round(self.score, 4),
@@ -145,14 +150,14 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
         except WarmStartError as exc:
             notes.append(f"{run_id[:12]}: {exc}")
             continue
-        f, v = merit(warm.x0)
+        f, v = merit(start_point(warm))
         evaluations += 1
         suggestions.append(Suggestion(run_id, "run", warm, 0.0, f, v, dp, dd, same, saving))
         if same and not warm.report.get("resized") and not warm.report.get("defaulted"):
             loaded.append((run, warm, dp, dd, combined(f, v, scale)))
     predicted = _prediction(problem, _best_basin(loaded, m0))
     if predicted is not None:
-        predicted.f, predicted.violation = merit(predicted.warm.x0)
+        predicted.f, predicted.violation = merit(start_point(predicted.warm))
         evaluations += 1
         suggestions.append(predicted)
     ranked, reason = _rank(suggestions, m0, scale)
@@ -243,7 +248,7 @@ def _prediction(problem: Problem, loaded: list[tuple[Run, WarmStart, float, floa
         return None
     _, p = parameter_vector(problem.spec)
     params = [parameter_vector(run.problem)[1] for run, _, _, _ in loaded]
-    xs = [w.x0 for _, w, _, _ in loaded]
+    xs = [start_point(w) for _, w, _, _ in loaded]
     order = sorted(range(len(loaded)), key=lambda k: loaded[k][2] + loaded[k][3])
     if any(loaded[k][3] > 0 for k in order[:2]):  # data differ: the path is in parameters only
         return None
@@ -292,7 +297,7 @@ def _rank(suggestions: list[Suggestion], m0: float, scale: float
 def _label(s: Suggestion) -> str:
     if s.source == "predicted":
         return "the prediction"
-    return f"run {s.run_id[:12]}" + ("" if s.same_structure else " (a different problem)")
+    return f"run {s.short_id}" + ("" if s.same_structure else " (a different problem)")
 
 
 def _cold_advice(ranked: list[Suggestion], m0: float, scale: float,
@@ -311,7 +316,7 @@ def _cold_advice(ranked: list[Suggestion], m0: float, scale: float,
             return True, (
                 f"start cold: {own}, and runs of a different problem (mapped by variable name) "
                 f"lower the new objective too little: at best f={fmt(b.f)} (run "
-                f"{b.run_id[:12]}) vs {fmt(f0)} at the default start; a different problem's "
+                f"{b.short_id}) vs {fmt(f0)} at the default start; a different problem's "
                 f"solution must reach f <= {fmt(different_problem_bar(m0))} "
                 f"({DIFFERENT_PROBLEM_FACTOR:g} times lower)")
         best = min((s.f for s in ranked), default=math.inf)

@@ -25,7 +25,7 @@ from ..errors import WarmDeskError
 from ..library import Library
 from ..problems import Problem
 from ..runs import Run
-from ..warmstart import warm_start_from_run
+from ..warmstart import start_point, warm_start_from_run
 from .merit import merit_function
 from .outcomes import cold_references
 
@@ -42,7 +42,7 @@ def value_at_solution(library: Library, problem: Problem,
     not map onto the problem or is infeasible there)."""
     try:
         ref = library.get_run(run_id, history=False)
-        x = warm_start_from_run(problem, ref, use_state=False).x0
+        x = start_point(warm_start_from_run(problem, ref, use_state=False))
     except (WarmDeskError, ValueError):
         return math.inf
     f, viol = merit(x)

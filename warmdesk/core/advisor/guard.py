@@ -229,11 +229,11 @@ def _progress(verdict: dict[str, Any]) -> str:
 def _better(warm: Run, cold: Run) -> Run:
     """The run with the lower objective (a warm iterate stopped by the budget
     counts too); on a tie, the converged one."""
-    candidates = [r for r in (warm, cold) if r.fun is not None and r.solution]
+    candidates = [(r.fun, r) for r in (warm, cold) if r.fun is not None and r.solution]
     if not candidates:
         return cold
-    ended = [r for r in candidates if r.status != "failed"]  # a failed run keeps an iterate
+    ended = [(f, r) for f, r in candidates if r.status != "failed"]  # a failed run keeps an iterate
     candidates = ended or candidates
-    best = min(candidates, key=lambda r: (r.fun, r.status != "converged"))
-    tie = [r for r in candidates if r.fun <= best.fun + 1e-12 * max(1.0, abs(best.fun))]
+    best_f, best = min(candidates, key=lambda fr: (fr[0], fr[1].status != "converged"))
+    tie = [r for f, r in candidates if f <= best_f + 1e-12 * max(1.0, abs(best_f))]
     return next((r for r in tie if r.status == "converged"), best)

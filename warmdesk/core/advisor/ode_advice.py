@@ -52,5 +52,5 @@ def suggest_ode(library: Library, problem: Problem, top: int) -> Advice:
                   "and solver has a checkpoint inside the new time span (with other parameters "
                   "a checkpoint's state belongs to another trajectory)")
         return Advice([], True, reason, math.nan, len(rows))
-    return Advice(suggestions[:top], False, f"run {suggestions[0].run_id[:12]} "
+    return Advice(suggestions[:top], False, f"run {suggestions[0].short_id} "
                   "is the latest checkpoint of this system", math.nan, len(rows))

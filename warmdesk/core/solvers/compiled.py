@@ -1,12 +1,13 @@
 """Turn a problem's expressions into numeric functions of a flat vector, with
 exact derivatives: autograd's reverse mode for gradients (and Hessian-vector
 products) of scalar objectives, our vectorised forward mode
-(:mod:`warmdesk.core.dual`) for Jacobians. Expressions are our own parsed trees; nothing is evaluated as text.
+(:mod:`warmdesk.core.dual`) for Jacobians. Expressions are our own parsed trees;
+nothing is evaluated as text.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 import autograd
 import autograd.numpy as anp
@@ -18,6 +19,20 @@ from ..problems import Problem
 from .. import dual
 
 Vector = np.ndarray
+
+
+class ScalarObjective(Protocol):
+    """What the scalar solver (:func:`~warmdesk.core.solvers.minimize.solve_scalar`)
+    asks of an objective: :class:`ScalarFunction`, or a model's loss
+    (:class:`~warmdesk.core.solvers.train.TrainObjective`)."""
+
+    def value(self, x: Vector) -> float: ...
+
+    def value_and_grad(self, x: Vector) -> tuple[float, Vector]: ...
+
+    def hessp(self, x: Vector, p: Vector) -> Vector: ...
+
+    def check_scalar(self, x: Vector) -> None: ...
 
 
 class ScalarFunction:

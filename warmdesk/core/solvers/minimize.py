@@ -27,8 +27,9 @@ from ..errors import SolveFailed
 from ..method_capabilities import honours_bounds, methods_with
 from .base import SolveContext, Stopped
 from . import stationarity
-from .compiled import ScalarFunction, expression_vector
-from .noise_floor import DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise, NoiseFloorRule, StepAtNoise
+from .compiled import ScalarFunction, ScalarObjective, expression_vector
+from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise,
+                          NoiseFloorRule, StepAtNoise)
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 
 #: Accepted payloads per method (x0 is accepted by all).
@@ -64,7 +65,7 @@ class _Objective:
 
     __slots__ = ("ctx", "fn", "rec", "_norms", "last_f", "replay", "rule")
 
-    def __init__(self, ctx: SolveContext, fn: ScalarFunction) -> None:
+    def __init__(self, ctx: SolveContext, fn: ScalarObjective) -> None:
         self.ctx = ctx
         self.fn = fn
         self.rec = ctx.recorder
@@ -147,7 +148,7 @@ def _bounds(ctx: SolveContext) -> optimize.Bounds | None:
     return optimize.Bounds(lower, upper)
 
 
-def solve_scalar(ctx: SolveContext, fn: ScalarFunction) -> None:
+def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
     """Minimise ``fn`` with the problem's method; fills ``ctx.run``."""
     p, run, rec = ctx.problem, ctx.run, ctx.recorder
     method = p.method
@@ -329,7 +330,8 @@ def _stopped(ctx: SolveContext, status: str, x: np.ndarray, obj: _Objective) -> 
     run.status = status
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
     if status == "interrupted":
-        run.message = f"interrupted by the user after {rec.nit} iterations; the last iterate is kept"
+        run.message = (f"interrupted by the user after {rec.nit} iterations; "
+                       "the last iterate is kept")
         run.solution = _split_copy(ctx.problem, x)
         run.state = {"x": np.array(x, dtype=float)}
         try:
