@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from warmdesk.core import runfile, runfile_npy
-from warmdesk.core.problems import MAX_VARIABLE_SIZE
+from warmdesk.core.spec_limits import MAX_VARIABLE_SIZE
 
 Edit = Callable[[dict[str, Any], dict[str, bytes]], Any]
 Member = tuple["str | zipfile.ZipInfo", bytes]

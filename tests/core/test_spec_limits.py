@@ -67,7 +67,7 @@ class CountingParse:
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> CountingParse:
     counter = CountingParse()
-    monkeypatch.setattr("warmdesk.core.problems.parse", counter)
+    monkeypatch.setattr("warmdesk.core.spec_reader.parse", counter)
     return counter
 
 

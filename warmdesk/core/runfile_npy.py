@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from .problems import MAX_VARIABLE_SIZE
+from .spec_limits import MAX_VARIABLE_SIZE
 from .runfile_errors import DAMAGE, Refused, RunFileError, check_listed_size, damaged
 from .runfile_errors import show as _show
 from .runfile_meta import ARRAY_KEY_RE
