@@ -1,24 +1,17 @@
-"""The headless command line, run as a real process (as a user would)."""
+"""The headless command line, as a user runs it (``warmdesk.cli.main`` in-process,
+read back as a process's exit code, stdout and stderr: tests/cli_runner.py)."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from ..cli_runner import run_cli as warmdesk
 from .factories import ROSENBROCK, lotka_volterra
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
-
-
-def warmdesk(*args: str, library: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WARMDESK_LIBRARY=str(library))
-    return subprocess.run([sys.executable, "-m", "warmdesk", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300)
 
 
 def _write(path: Path, spec: dict) -> Path:
@@ -101,8 +94,7 @@ def test_warm_from_a_run_of_another_kind_is_refused(tmp_path: Path) -> None:
 
 
 def test_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "warmdesk", "--version"], capture_output=True,
-                         text=True)
+    out = warmdesk("--version")
     assert out.returncode == 0 and out.stdout.startswith("warmdesk ")
 
 
