@@ -304,6 +304,7 @@ def test_one_version_number() -> None:
 def _self_test(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ, QT_QPA_PLATFORM="offscreen", **env)
     environment.pop("WARMDESK_SETTINGS", None)
+    # a real process: the self-test starts Qt and sets its own settings, as a frozen app does
     return subprocess.run([sys.executable, "-m", "warmdesk.self_test"], cwd=tmp_path,
                           env=dict(environment, PYTHONPATH=str(REPO)), capture_output=True,
                           text=True, timeout=300, check=False)

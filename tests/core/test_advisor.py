@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.warmstart import warm_start_from_run
 
+from ..cli_runner import run_cli
 from .factories import (ROSENBROCK, build, lotka_volterra, rosenbrock, train_spec,
                         write_classification)
 
@@ -193,9 +192,8 @@ def test_ode_advice_resumes_only_the_same_system(tmp_path: Path) -> None:
 
 
 def test_cli_suggest_and_guarded_auto_solve(tmp_path: Path) -> None:
-    env = dict(os.environ, WARMDESK_LIBRARY=str(tmp_path / "lib"))
-    run = lambda *a: subprocess.run([sys.executable, "-m", "warmdesk", *a], env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=300)
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return run_cli(*args, library=tmp_path / "lib")
     base = tmp_path / "base.json"
     base.write_text(json.dumps(ROSENBROCK))
     nxt = tmp_path / "next.json"

@@ -8,9 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from warmdesk.core.advisor import record_outcome, suggest
 from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 
+from ..cli_runner import run_cli
 from .factories import ROSENBROCK, build
 
 #: An unrelated objective that also has a vector variable ``x`` of size 10: a
@@ -41,9 +40,7 @@ def _spec(base: dict[str, Any], name: str, **parameters: float) -> dict[str, Any
 
 
 def _cli(library: Path, *args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WARMDESK_LIBRARY=str(library))
-    return subprocess.run([sys.executable, "-m", "warmdesk", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
+    return run_cli(*args, library=library)
 
 
 def _solve(library: Path, spec_file: Path, *args: str) -> dict[str, Any]:

@@ -1,24 +1,22 @@
-"""The headless command line, run as a real process (as a user would)."""
+"""The headless command line, as a user runs it (``warmdesk.cli.main`` in-process,
+read back as a process's exit code, stdout and stderr: tests/cli_runner.py)."""
 
 from __future__ import annotations
 
 import json
+import logging
+import multiprocessing
 import os
-import subprocess
-import sys
+import threading
 from pathlib import Path
 
 import pytest
 
+from ..cli_runner import run_cli as warmdesk
 from .factories import ROSENBROCK, lotka_volterra
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
-
-
-def warmdesk(*args: str, library: Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WARMDESK_LIBRARY=str(library))
-    return subprocess.run([sys.executable, "-m", "warmdesk", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300)
+LINUX_FDS = Path("/proc/self/fd").is_dir()
 
 
 def _write(path: Path, spec: dict) -> Path:
@@ -101,8 +99,7 @@ def test_warm_from_a_run_of_another_kind_is_refused(tmp_path: Path) -> None:
 
 
 def test_version() -> None:
-    out = subprocess.run([sys.executable, "-m", "warmdesk", "--version"], capture_output=True,
-                         text=True)
+    out = warmdesk("--version")
     assert out.returncode == 0 and out.stdout.startswith("warmdesk ")
 
 
@@ -116,3 +113,32 @@ def test_every_bundled_example_solves(tmp_path: Path) -> None:
         assert out.returncode == 0, (f.name, out.stdout[-500:], out.stderr[-500:])
         kinds.add(json.loads(f.read_text())["kind"])
     assert kinds == {"minimize", "fit", "train", "ode"}
+
+
+def _process_state() -> dict[str, object]:
+    """What a command run in-process could leave behind in this process."""
+    return {"open files": sorted(os.listdir("/proc/self/fd")) if LINUX_FDS else None,
+            "threads": sorted(t.name for t in threading.enumerate()),
+            "children": sorted(p.pid for p in multiprocessing.active_children()),
+            "log handlers": list(logging.root.handlers), "log level": logging.root.level,
+            "cwd": os.getcwd(), "environment": dict(os.environ)}
+
+
+def test_commands_leave_nothing_behind_in_this_process(tmp_path: Path) -> None:
+    """The tests run ``warmdesk`` in-process (tests/cli_runner.py), so a command
+    must leave no open library, thread, child process, logging or environment
+    change behind. Open files are compared from the second round on: the first
+    ``--process`` solve starts multiprocessing's own helpers, once a process."""
+    base = _write(tmp_path / "rosen.json", ROSENBROCK)
+    nxt = _write(tmp_path / "next.json", {**ROSENBROCK, "parameters": {"a": 1.01, "b": 100.0}})
+    commands = [("solve", base, "--json"), ("solve", nxt, "--warm", "auto", "--process"),
+                ("solve", nxt, "--warm", "auto"), ("suggest", nxt), ("runs",), ("check",),
+                ("solve", tmp_path / "missing.json")]
+    before = _process_state()
+    states = []
+    for _ in range(2):
+        for command in commands:
+            warmdesk(*command, library=tmp_path / "lib")
+        states.append(_process_state())
+    assert states[1] == states[0]
+    assert {**states[1], "open files": None} == {**before, "open files": None}

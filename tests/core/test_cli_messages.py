@@ -5,9 +5,6 @@ printed, proper plurals. In-process (``warmdesk.cli.main``) with a real library.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +12,7 @@ import pytest
 from warmdesk.cli import main
 from warmdesk.core.library import Library
 
+from ..cli_runner import run_cli
 from .factories import ROSENBROCK, rosenbrock
 
 
@@ -95,21 +93,15 @@ def test_plurals_are_words(tmp_path: Path, capsys) -> None:
     assert capsys.readouterr().err.strip() == "1 of 1 run"
 
 
-def _warmdesk(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([sys.executable, "-m", "warmdesk", *args], capture_output=True,
-                          text=True, env=env, timeout=60)
-
-
 def test_a_mistyped_command_is_an_error_not_the_app(tmp_path: Path) -> None:
-    out = _warmdesk("solv", "--library", str(tmp_path / "lib"))
+    out = run_cli("solv", "--library", str(tmp_path / "lib"))
     assert out.returncode == 2
     assert "'solv' is not a command" in out.stderr and "did you mean solve?" in out.stderr
     assert not (tmp_path / "lib").exists()  # the app (which would open it) never started
 
 
 def test_help_lists_the_app_arguments() -> None:
-    out = _warmdesk("--help")
+    out = run_cli("--help")
     assert out.returncode == 0
     app = out.stdout.split("desktop app (no subcommand):", 1)[1]
     for word in ("--library DIR", "--screenshot PATH", "FILE ...", ".wdrun", ".json"):

@@ -26,6 +26,7 @@ from warmdesk.core.library import Library
 from warmdesk.core.problems import problem_from_dict
 from warmdesk.core.warmstart import warm_start_from_run
 
+from ..cli_runner import run_cli
 from .factories import lotka_volterra
 
 #: Nelder-Mead on a 400-variable Rosenbrock with tolerances it cannot meet: it
@@ -48,6 +49,7 @@ class Solving:
         path.write_text(json.dumps(spec))
         master, slave = pty.openpty()
         env = dict(os.environ, WARMDESK_LIBRARY=str(library))
+        # a real process: signalled as a terminal signals its process group
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "warmdesk", "solve", str(path), *args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env=env,
@@ -131,10 +133,9 @@ def test_a_guarded_warm_solve_is_interrupted_too(tmp_path: Path, extra: list[str
     source = copy.deepcopy(LONG)
     source.update(name="source", objective="sum((x - 0.5)**2)",
                   solver={"method": "L-BFGS-B", "options": {}})
-    done = subprocess.run([sys.executable, "-m", "warmdesk", "solve", "--json",
-                           str(_write(tmp_path / "source.json", source))],
-                          capture_output=True, text=True, timeout=DEADLINE_S,
-                          env=dict(os.environ, WARMDESK_LIBRARY=str(library)))
+    done = run_cli("solve", "--json", str(_write(tmp_path / "source.json", source)),
+                   library=library)
+    assert done.returncode == 0, done.stderr
     source_id = json.loads(done.stdout)["run_id"]
 
     solving = Solving(LONG, library, tmp_path, "--warm", source_id, *extra)

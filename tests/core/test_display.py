@@ -5,9 +5,6 @@ escapes, flags the bad run, shows the others, and writes nothing unprintable."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,16 +22,11 @@ from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.runs import Run, new_run_id
 
+from ..cli_runner import run_cli as cli
 from .factories import build, rosenbrock
 
 OSC_TITLE = "\x1b]0;pwned\x07"
 HOSTILE_TEXT = f"evil{OSC_TITLE}\x1b[2J\u202egnp.exe\r\x00"
-
-
-def cli(*args: str, library: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WARMDESK_LIBRARY=str(library))
-    return subprocess.run([sys.executable, "-m", "warmdesk", *args], env=env,
-                          capture_output=True, text=True, timeout=120)
 
 
 def unprintable(text: str) -> list[str]:

@@ -180,6 +180,7 @@ def test_core_imports_no_qt() -> None:
             "bad = [m for m in sys.modules\n"
             "       if m.split('.')[0] in ('PySide6', 'shiboken6', 'pyqtgraph')]\n"
             "print(bad); sys.exit(1 if bad else 0)")
+    # a fresh interpreter: this one may have imported Qt for other tests
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
 

@@ -15,7 +15,7 @@ from warmdesk.core.fit_report import (CONDITION_LIMIT, CORRELATION_LIMIT, FitRep
                                       fit_report, flat_names)
 
 from .nist_strd import PROBLEMS, nist_spec
-from .test_cli import warmdesk
+from ..cli_runner import run_cli as warmdesk
 
 TIGHT = {"xtol": 1e-15, "ftol": 1e-15, "gtol": 1e-15}
 

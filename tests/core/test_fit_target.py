@@ -13,7 +13,7 @@ import pytest
 from warmdesk.core.errors import SpecError
 from warmdesk.core.problems import fit_target_columns, problem_from_dict
 
-from .test_cli import warmdesk
+from ..cli_runner import run_cli as warmdesk
 
 EXIT_SPEC = 2
 

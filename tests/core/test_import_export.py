@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -20,13 +17,8 @@ from warmdesk.core.library import Library
 from warmdesk.core.runfile import write_runfile
 from warmdesk.core.warmstart import warm_start_from_run
 
+from ..cli_runner import run_cli as cli
 from .factories import build, lotka_volterra, rosenbrock
-
-
-def cli(*args: str, library: Path, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WARMDESK_LIBRARY=str(library))
-    return subprocess.run([sys.executable, "-m", "warmdesk", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")

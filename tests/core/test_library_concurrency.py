@@ -31,6 +31,7 @@ SOLVED_EXIT_CODES = (0, 1)
 
 
 def _command(*args: str) -> list[str]:
+    # real processes: each opens the library on its own, all of them at once
     return [sys.executable, "-m", "warmdesk", *args]
 
 

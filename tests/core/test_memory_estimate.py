@@ -16,7 +16,7 @@ from warmdesk.core.errors import SpecError
 from warmdesk.core.memory_estimate import estimate, memory_limit, physical_memory
 from warmdesk.core.problems import problem_from_dict
 
-from .test_cli import warmdesk
+from ..cli_runner import run_cli as warmdesk
 
 T_EVAL = 100_000
 

@@ -41,11 +41,13 @@ def _env(library: Path) -> dict[str, str]:
 
 
 def warmdesk(*args: str, library: Path) -> subprocess.CompletedProcess[str]:
+    # a real process: another owner than this test's, as run ownership is per process
     return subprocess.run([sys.executable, "-m", "warmdesk", *args], capture_output=True,
                           text=True, env=_env(library), timeout=120)
 
 
 def _start_long_solve(tmp_path: Path, library: Path, *extra: str) -> subprocess.Popen[str]:
+    # a real process: it is killed with SIGKILL while it owns its run
     spec = tmp_path / "long.json"
     spec.write_text(json.dumps(LONG))
     return subprocess.Popen([sys.executable, "-m", "warmdesk", "solve", str(spec), "--json",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .test_cli import warmdesk
+from ..cli_runner import run_cli as warmdesk
 
 
 def _spec(variables: dict, objective: str, method: str = "L-BFGS-B") -> dict:

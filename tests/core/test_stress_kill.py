@@ -29,6 +29,7 @@ def _stress_module():
 
 
 def test_twelve_kills_lose_nothing(tmp_path: Path) -> None:
+    # real processes (benchmarks/stress_kill.py starts them): each is killed with SIGKILL
     stress = _stress_module()
     lines: list[str] = []
     result = stress.run_stress(12, seed=20261127, libdir=tmp_path / "library",

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -25,6 +22,7 @@ from warmdesk.core.runfile import read_runfile, write_runfile
 from warmdesk.core.text_rules import (check_label, check_notes, check_run_texts, check_tag,
                                       check_tags)
 
+from ..cli_runner import run_cli as warmdesk
 from .factories import ROSENBROCK, rosenbrock
 
 #: Text that must never become a name or a tag: (what it is, the text).
@@ -217,12 +215,6 @@ def test_every_run_that_can_be_created_can_be_exported_and_imported(tmp_path: Pa
 
 
 # --------------------------------------------------------------------------- the command line
-def warmdesk(*args: str, library: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, WARMDESK_LIBRARY=str(library))
-    return subprocess.run([sys.executable, "-m", "warmdesk", *args], capture_output=True,
-                          text=True, env=env, timeout=300)
-
-
 def test_warmdesk_tag_refuses_escape_sequences_and_leaves_the_tags(tmp_path: Path) -> None:
     folder = tmp_path / "lib"
     with Library(folder) as lib:

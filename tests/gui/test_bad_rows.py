@@ -85,6 +85,7 @@ def test_screenshot_of_a_library_with_bad_rows(library, tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "WARMDESK_SETTINGS": str(tmp_path / "settings.ini")}
     out = tmp_path / "shot.png"
+    # a real process: the app starts Qt, draws, and exits (never in the test process)
     proc = subprocess.run([sys.executable, "-m", "warmdesk", "--library", str(lib.folder),
                            "--screenshot", str(out), "--size", "1000x700"],
                           env=env, capture_output=True, text=True, timeout=60)

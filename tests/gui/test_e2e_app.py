@@ -62,6 +62,7 @@ class AppProcess:
 
     def __init__(self, args: list[str], env: dict[str, str]) -> None:
         self.env = env
+        # a real process: the whole app, quit through its close event
         self.proc = subprocess.Popen([sys.executable, "-m", "warmdesk", *args], cwd=REPO,
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      text=True)
@@ -87,6 +88,7 @@ class AppProcess:
 
 
 def _warmdesk(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    # a real process: a second launch hands its files to the running app
     return subprocess.run([sys.executable, "-m", "warmdesk", *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=TIMEOUT_S)
 

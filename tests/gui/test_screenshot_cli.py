@@ -23,6 +23,7 @@ def test_screenshot_of_a_library_with_an_imported_run(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "WARMDESK_SETTINGS": str(tmp_path / "settings.ini")}
     out = tmp_path / "shot.png"
+    # a real process: the app starts Qt, draws, and exits (never in the test process)
     proc = subprocess.run(
         [sys.executable, "-m", "warmdesk", "--library", str(tmp_path / "lib"),
          "--screenshot", str(out), "--size", "1200x800", str(runfile)],
@@ -55,6 +56,7 @@ def test_a_library_from_a_newer_warmdesk_is_refused_with_its_reason(tmp_path: Pa
     before = contents()
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen",
            "WARMDESK_SETTINGS": str(tmp_path / "settings.ini")}
+    # a real process: the app starts Qt, draws, and exits (never in the test process)
     proc = subprocess.run(
         [sys.executable, "-m", "warmdesk", "--library", str(tmp_path / "lib"),
          "--screenshot", str(tmp_path / "shot.png")],
