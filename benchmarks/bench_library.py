@@ -60,7 +60,7 @@ from tests.core import factories  # noqa: E402
 from warmdesk.core.engine import new_run, solve  # noqa: E402
 from warmdesk.core.library import DB_NAME, Library  # noqa: E402
 from warmdesk.core.library_query import RunQuery  # noqa: E402
-from warmdesk.core.problems import Problem  # noqa: E402
+from warmdesk.core.problems import Problem, with_parameters  # noqa: E402
 from warmdesk.core.runs import HISTORY_COLUMNS, History, Run, WarmInfo, new_run_id  # noqa: E402
 
 ROWS = 1000                          # history rows per run
@@ -121,7 +121,7 @@ def make_templates(folder: Path) -> list[Template]:
         params = problem.spec.get("parameters") or {}
         scalar = [k for k, v in params.items() if isinstance(v, (int, float))]
         for i in range(1, 12 if scalar else 1):
-            p = problem.with_parameters(**{k: float(params[k]) * (1 + 0.02 * i)
+            p = with_parameters(problem, **{k: float(params[k]) * (1 + 0.02 * i)
                                            for k in scalar[:1]})
             variants.append((p.spec, p.content_hash(), p.structure_hash()))
         templates.append(Template(

@@ -64,7 +64,7 @@ from tests.core import factories as F
 from warmdesk.core.advisor import suggest
 from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
-from warmdesk.core.problems import Problem, problem_from_dict
+from warmdesk.core.problems import Problem, problem_from_dict, with_parameters
 from warmdesk.core.runs import History, Run, WarmInfo, new_run_id
 
 LIMIT_MS = 200.0
@@ -321,7 +321,7 @@ def main() -> int:
             first_ms, first = timed(lib, new)
             times, cands, evals, colds = [], [], [], 0
             for a in params:
-                ms, advice = timed(lib, new.with_parameters(a=float(a)))
+                ms, advice = timed(lib, with_parameters(new, a=float(a)))
                 times.append(ms)
                 cands.append(advice.candidates)
                 evals.append(advice.evaluations)
@@ -332,8 +332,8 @@ def main() -> int:
                         f"p95 of {args.calls}": q95}
             failed = any(v >= LIMIT_MS for v in verdicts.values())
             if failed or args.profile:
-                prof_text = (sql_breakdown(lib, new.with_parameters(a=1.234)) + "\n\n"
-                             + profile_call(lib, new.with_parameters(a=1.234)))
+                prof_text = (sql_breakdown(lib, with_parameters(new, a=1.234)) + "\n\n"
+                             + profile_call(lib, with_parameters(new, a=1.234)))
         print()
         print(f"first call after opening: {first_ms:.1f} ms; candidates {first.candidates}, "
               f"evaluations {first.evaluations}, top "

@@ -47,7 +47,7 @@ import numpy as np  # noqa: E402
 
 from warmdesk.core.engine import solve  # noqa: E402
 from warmdesk.core.library import Library  # noqa: E402
-from warmdesk.core.problems import Problem, problem_from_dict  # noqa: E402
+from warmdesk.core.problems import Problem, problem_from_dict, with_parameters  # noqa: E402
 from warmdesk.core.runs import HISTORY_COLUMNS, Run  # noqa: E402
 from warmdesk.core.solvers import base as solver_base  # noqa: E402
 from warmdesk.core.solvers.base import SolveControl  # noqa: E402
@@ -91,7 +91,7 @@ def _perturb_parameters(p: Problem, delta: float, rng: np.random.Generator,
         v = np.asarray(p.parameters[k], dtype=float)
         changed = v * (1.0 + delta * signs(rng, v.shape))
         new[k] = changed.tolist() if v.ndim else float(changed)
-    return p.with_parameters(**new)
+    return with_parameters(p, **new)
 
 
 def rosenbrock_case(method: str, n: int, **options: Any) -> Case:
@@ -361,7 +361,7 @@ def acceptance_check(failures: list[str]) -> None:
         base = problem_from_dict(rosenbrock_spec("BFGS", n=10, a=1.0, b=100.0, start=0.0,
                                                  gtol=1e-8))
         base_run = _run_ok(solve(base))
-        q = base.with_parameters(a=1.01)
+        q = with_parameters(base, a=1.01)
         cold = _run_ok(solve(q))
         ws_x0 = warm_start_from_run(q, base_run, use_state=False)
         ws = warm_start_from_run(q, base_run, use_state=True)

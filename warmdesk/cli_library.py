@@ -11,6 +11,7 @@ from pathlib import Path
 from .cli_output import json_safe, parse_when, plural, print_row, print_run
 from .core.display import printable
 from .core.errors import WarmDeskError
+from .core.kinds.registry import KIND_NAMES
 from .core.library import Library
 from .core.library_query import SORTABLE, RunQuery
 from .core.runs import STATUSES
@@ -20,7 +21,7 @@ EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
 def add_commands(sub: argparse._SubParsersAction, library_arg) -> None:  # type: ignore[type-arg]
     runs = sub.add_parser("runs", help="list runs, filtered and sorted")
-    runs.add_argument("--kind", choices=("minimize", "fit", "train", "ode"))
+    runs.add_argument("--kind", choices=KIND_NAMES)
     runs.add_argument("--status", choices=STATUSES)
     runs.add_argument("--method")
     runs.add_argument("--tag", action="append", default=[], help="carrying this tag (repeatable)")

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .core.kinds.registry import kind as kind_of
 from .core.display import (format_count, format_number, format_when, plural,  # noqa: F401
                            printable, row_flag)
 
@@ -91,8 +92,8 @@ def print_solution(run: Any) -> None:
     """The solution (ode: the final state), one variable a line, long vectors abbreviated."""
     if not run.solution:
         return
-    title = "final state" if run.kind == "ode" else (
-        "solution" if run.status == "converged" else "last iterate")
+    words = kind_of(run.kind).words
+    title = words.solution if run.status == "converged" else words.unfinished
     print(f"  {title}:")
     items = list(run.solution.items())
     for name, value in items[:SHOWN_VARIABLES]:

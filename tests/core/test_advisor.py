@@ -13,6 +13,7 @@ import pytest
 from warmdesk.core.advisor import guarded_solve, record_outcome, suggest
 from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
+from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
 from ..cli_runner import run_cli
@@ -187,7 +188,7 @@ def test_ode_advice_resumes_only_the_same_system(tmp_path: Path) -> None:
         advice = suggest(lib, problem)
         assert advice.top is not None and advice.top.run_id == half.id
         assert "remains" in advice.top.explanation
-        other = suggest(lib, problem.with_parameters(alpha=1.2))
+        other = suggest(lib, with_parameters(problem, alpha=1.2))
     assert other.start_cold and "another trajectory" in other.reason
 
 

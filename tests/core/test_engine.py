@@ -13,6 +13,7 @@ from warmdesk.core.engine import solve
 from warmdesk.core.process import ProcessSolve
 from warmdesk.core.solvers import ode as ode_solver
 from warmdesk.core.solvers.base import SolveControl
+from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
 from .factories import build, lotka_volterra, robertson_scalar, rosenbrock
@@ -128,7 +129,7 @@ def test_ode_exact_resume_in_process_is_bit_identical() -> None:
     for name in full.solution:
         assert resumed.solution[name] == full.solution[name]
     assert resumed.nfev + half.nfev == full.nfev
-    other = problem.with_parameters(alpha=1.2)  # a changed system: no exact resume
+    other = with_parameters(problem, alpha=1.2)  # a changed system: no exact resume
     assert warm_start_from_run(other, half).mode == "restart"
 
 

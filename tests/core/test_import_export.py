@@ -15,6 +15,7 @@ import pytest
 from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.runfile import write_runfile
+from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
 from ..cli_runner import run_cli as cli
@@ -26,7 +27,7 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     folder = tmp_path_factory.mktemp("source")
     problem = build(rosenbrock())
     base = solve(problem)
-    nxt = problem.with_parameters(a=1.01)
+    nxt = with_parameters(problem, a=1.01)
     warm = solve(nxt, warm_start_from_run(nxt, base))
     ode = solve(build(lotka_volterra()))
     with Library(folder) as lib:

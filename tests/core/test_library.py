@@ -12,6 +12,7 @@ import pytest
 from warmdesk.core.engine import new_run, solve
 from warmdesk.core.errors import LibraryError
 from warmdesk.core.library import DB_NAME, Library
+from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
 from .factories import build, lotka_volterra, rosenbrock
@@ -20,7 +21,7 @@ from .factories import build, lotka_volterra, rosenbrock
 def test_run_round_trips_bit_for_bit(tmp_path: Path) -> None:
     problem = build(rosenbrock())
     base = solve(problem)
-    nxt = problem.with_parameters(a=1.01)
+    nxt = with_parameters(problem, a=1.01)
     run = solve(nxt, warm_start_from_run(nxt, base))
     with Library(tmp_path) as lib:
         lib.save_run(base)

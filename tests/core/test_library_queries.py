@@ -16,6 +16,7 @@ from warmdesk.core.errors import LibraryError
 from warmdesk.core.library import DB_NAME, Library
 from warmdesk.core.library_query import RunQuery
 from warmdesk.core.library_schema import MIGRATIONS, SCHEMA_VERSION
+from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
 from .factories import build, lotka_volterra, rosenbrock
@@ -32,12 +33,12 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     runs.append(a)
     prev = a
     for i, value in enumerate((1.01, 1.02)):
-        p = problem.with_parameters(a=value)
+        p = with_parameters(problem, a=value)
         r = solve(p, warm_start_from_run(p, prev))
         r.tags = ["daily"]
         runs.append(r)
         prev = r
-    d_problem = problem.with_parameters(a=0.9)
+    d_problem = with_parameters(problem, a=0.9)
     d = solve(d_problem, warm_start_from_run(d_problem, a, use_state=False))
     d.name = "what-if x'); DROP TABLE runs;--"
     runs.append(d)

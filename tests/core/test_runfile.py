@@ -33,6 +33,7 @@ from warmdesk.core.runfile import (
     write_runfile,
 )
 from warmdesk.core.runs import HISTORY_COLUMNS, Run
+from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
 from . import hostile_runfiles as hostile
@@ -48,7 +49,7 @@ def runs() -> list[Run]:
     problem = build(rosenbrock())
     base = solve(problem)
     ode = solve(build(lotka_volterra()))
-    nxt = problem.with_parameters(a=1.2)
+    nxt = with_parameters(problem, a=1.2)
     warm = solve(nxt, warm_start_from_run(nxt, base))
     assert "state/hess_inv" in base.arrays() and "outputs/y" in ode.arrays()
     assert warm.warm is not None and warm.warm.source_run_id == base.id

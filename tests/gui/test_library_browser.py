@@ -16,6 +16,7 @@ from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.runfile import read_runfile
 from warmdesk.core.runs import Run, new_run_id
+from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 from warmdesk.gui.background import wait_for_background
 from warmdesk.gui.library_browser import LibraryBrowser
@@ -33,7 +34,7 @@ def solved() -> tuple[Run, Run]:
     """A real cold solve, and a real warm solve from it of a nearby problem."""
     problem = build(rosenbrock())
     cold = solve(problem)
-    near = problem.with_parameters(a=1.01)
+    near = with_parameters(problem, a=1.01)
     warm = solve(near, warm_start_from_run(near, cold))
     return cold, warm
 

@@ -15,23 +15,16 @@ import math
 import time
 import traceback
 import warnings
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from .errors import SolveFailed, SpecError
-from .problems import Problem
+from .kinds.registry import kind
+from .problem_types import Problem
 from .runs import Run, WarmInfo, library_versions, new_run_id
 from .solvers.base import (PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext,
                            SolveControl, WarmStart)
-from .solvers.compiled import ScalarFunction
-from .solvers.fit import solve_fit
-from .solvers.minimize import solve_minimize
-from .solvers.ode import solve_ode
-from .solvers.train import solve_train
-
-ADAPTERS: dict[str, Callable[[SolveContext], None]] = {
-    "minimize": solve_minimize, "fit": solve_fit, "train": solve_train, "ode": solve_ode}
 
 
 def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None = None) -> Run:
@@ -56,9 +49,7 @@ def check_solvable(problem: Problem, warm: WarmStart | None = None) -> None:
     """Raise :class:`SpecError` for input the solve would refuse at its start
     (today: an objective that is not one number at the start point), before
     any run is made. One evaluation of the objective."""
-    if problem.kind == "minimize" and problem.objective is not None:
-        x0 = warm.x0 if warm is not None and warm.x0 is not None else problem.start_vector()
-        ScalarFunction(problem, problem.objective).check_scalar(np.asarray(x0, dtype=float))
+    kind(problem.kind).check_solvable(problem, warm)
 
 
 def solve(problem: Problem, warm: WarmStart | None = None,
@@ -81,7 +72,7 @@ def solve(problem: Problem, warm: WarmStart | None = None,
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("always")
             warnings.showwarning = caught.showwarning
-            ADAPTERS[problem.kind](ctx)
+            kind(problem.kind).solve(ctx)  # the kind's solver adapter
     except SpecError:
         raise
     except SolveFailed as exc:
@@ -134,7 +125,8 @@ def _failed(run: Run, recorder: Recorder, message: str, problem: Problem) -> Non
     run.nfev, run.njev, run.nit = recorder.nfev, recorder.njev, recorder.nit
     run.solution, run.state, run.fun = {}, {}, None
     x, fun = recorder.last_x, recorder.last_fun
-    if x is None or problem.kind == "ode" or not math.isfinite(fun) or not np.all(np.isfinite(x)):
+    if (x is None or not kind(problem.kind).keeps_last_iterate or not math.isfinite(fun)
+            or not np.all(np.isfinite(x))):
         return
     run.solution = {k: np.array(v, dtype=float) for k, v in problem.split(x).items()}
     run.state = {"x": np.array(x, dtype=float)}

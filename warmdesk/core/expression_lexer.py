@@ -48,7 +48,7 @@ class ExpressionError(ValueError):
 # ---------------------------------------------------------------------------- tokens
 
 class _Token(NamedTuple):
-    kind: str  # "num", "name", "op", "end" or "error"
+    type: str  # "num", "name", "op", "end" or "error"
     text: str
     pos: int
     value: Any = None  # float for numbers, ExpressionError for "error"
@@ -98,7 +98,7 @@ def _tokenize(text: str) -> list[_Token]:
         else:
             tok = _symbol(text, pos)
         tokens.append(tok)
-        if tok.kind == "error":
+        if tok.type == "error":
             return tokens
         pos += len(tok.text)
     tokens.append(_Token("end", "", n))

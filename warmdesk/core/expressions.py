@@ -169,7 +169,7 @@ class _Parser:
 
     def peek(self) -> _Token:
         tok = self.tokens[self.i]
-        if tok.kind == "error":
+        if tok.type == "error":
             raise tok.value
         return tok
 
@@ -180,13 +180,13 @@ class _Parser:
 
     def at(self, *ops: str) -> bool:
         tok = self.peek()
-        return tok.kind == "op" and tok.text in ops
+        return tok.type == "op" and tok.text in ops
 
     def unexpected(self, tok: _Token, expected: str) -> ExpressionError:
-        if tok.kind == "name" and tok.text not in self.names and keyword.iskeyword(tok.text):
+        if tok.type == "name" and tok.text not in self.names and keyword.iskeyword(tok.text):
             return self.keyword_error(tok)
         what = {"num": f"number {_quote(tok.text)}", "name": f"name {_quote(tok.text)}",
-                "end": "the end of the expression"}.get(tok.kind, repr(tok.text))
+                "end": "the end of the expression"}.get(tok.type, repr(tok.text))
         return self.error(f"unexpected {what}; expected {expected}", tok.pos, len(tok.text))
 
     def keyword_error(self, tok: _Token) -> ExpressionError:
@@ -197,7 +197,7 @@ class _Parser:
     def parse(self) -> _Node:
         node = self.expr(0, nested=False)
         tok = self.peek()
-        if tok.kind != "end":
+        if tok.type != "end":
             if tok.text in (")", "]"):
                 raise self.error(f"unmatched {tok.text!r}", tok.pos)
             raise self.unexpected(tok, "an operator or the end of the expression")
@@ -219,7 +219,7 @@ class _Parser:
         chain: _Chain | None = None  # the open run of same-precedence operators
         while True:
             tok = self.peek()
-            bp = _BINARY_BP.get(tok.text) if tok.kind == "op" else None
+            bp = _BINARY_BP.get(tok.text) if tok.type == "op" else None
             if bp is None or bp <= min_bp:
                 break
             self.advance()
@@ -249,7 +249,7 @@ class _Parser:
 
     def prefix(self) -> _Node:
         tok = self.peek()
-        if tok.kind == "op" and tok.text in ("+", "-"):
+        if tok.type == "op" and tok.text in ("+", "-"):
             self.advance()
             operand = self.expr(_UNARY_BP)
             if tok.text == "+":
@@ -259,10 +259,10 @@ class _Parser:
 
     def primary(self) -> _Node:
         tok = self.peek()
-        if tok.kind == "num":
+        if tok.type == "num":
             self.advance()
             return self.finish(_Const(tok.value, start=tok.pos, end=tok.pos + len(tok.text)))
-        if tok.kind == "name":
+        if tok.type == "name":
             self.advance()
             if tok.text in FUNCTIONS and self.at("("):
                 return self.call(tok)
@@ -278,7 +278,7 @@ class _Parser:
 
     def close(self, opener: _Token, closer: str) -> _Token:
         tok = self.peek()
-        if tok.kind == "end":
+        if tok.type == "end":
             raise self.error(f"{opener.text!r} is never closed", opener.pos)
         if not self.at(closer):
             raise self.unexpected(tok, f"{closer!r} or an operator")
@@ -371,7 +371,7 @@ class _Parser:
         if self.at("-"):
             self.advance()
             sign, tok = -1, self.peek()
-        if tok.kind != "num" or not tok.text.isdigit():
+        if tok.type != "num" or not tok.text.isdigit():
             raise self.integer_error(tok)
         self.advance()
         value = sign * int(tok.text)

@@ -4,7 +4,7 @@ the limit it must stay under.
 Without this, a spec whose output cannot fit (an ``ode`` with 20,000 states and
 100,000 output times: 16 GB for the output alone) was accepted and failed
 seconds or minutes later with a MemoryError, or got the process killed. The
-validator (:mod:`.problems`) calls :func:`memory_problems`, so the CLI, the
+validator (:mod:`.spec_reader`) calls :func:`memory_problems`, so the CLI, the
 problem editor and the GUI's solve launcher all refuse such a spec at once,
 naming the fields that drive the size.
 
@@ -35,43 +35,23 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .method_capabilities import methods
+from .kinds.memory import (CHECKPOINT_COPIES, FIT_JACOBIAN_COPIES, FLOAT,  # noqa: F401
+                           HISTORY_ROW_BYTES, OUTPUT_COPIES, TRAIN_DATA_COPIES, MemoryNeed)
+from .kinds.registry import kind as kind_of
+from .kinds.registry import kinds
 
 if TYPE_CHECKING:
-    from .problems import Problem
+    from .kinds.base import Kind
+    from .problem_types import Problem
 
-FLOAT = 8
 #: The share of physical memory a solve may plan to use.
 LIMIT_SHARE = 0.5
 #: Assumed when the machine will not say how much memory it has (8 GB).
 FALLBACK_PHYSICAL_BYTES = 8 << 30
-
-OUTPUT_COPIES = 3
-CHECKPOINT_COPIES = 2
-#: n x n matrices alive at the peak, per method (see the module docstring).
-MATRIX_COPIES = {
-    ("minimize", "BFGS"): 7, ("minimize", "SLSQP"): 12, ("minimize", "trust-constr"): 6,
-    ("minimize", "Nelder-Mead"): 4, ("minimize", "Powell"): 2,
-    ("train", "BFGS"): 7,
-    ("ode", "Radau"): 12, ("ode", "BDF"): 7, ("ode", "LSODA"): 3,
-}
-FIT_JACOBIAN_COPIES = 12
-TRAIN_DATA_COPIES = 6
-#: Rows of history an ode run keeps at most (one per step: ``options.max_steps``).
-HISTORY_ROW_BYTES = 9 * FLOAT * 2
-
-
-@dataclass(frozen=True)
-class MemoryNeed:
-    """One big term of a solve's memory."""
-
-    fields: tuple[str, ...]   #: the spec fields that set its size (the first is reported)
-    what: str                 #: what it is, with the sizes, for a user
-    bytes: int
-    remedy: str               #: what to change to make it smaller
+#: n x n matrices alive at the peak, per kind and method (a view of the kinds').
+MATRIX_COPIES = {(k.name, m): c for k in kinds() for m, c in k.matrix_copies.items()}
 
 
 def physical_memory() -> int:
@@ -113,63 +93,17 @@ def memory_limit() -> int:
     return int(physical_memory() * LIMIT_SHARE)
 
 
-def estimate(problem: Problem) -> list[MemoryNeed]:
-    """The big terms of the memory a solve of ``problem`` needs (validated sizes)."""
-    needs: list[MemoryNeed] = []
-    n, kind, method = problem.size, problem.kind, problem.method
-    unknowns = "state" if kind == "ode" else "variables"
-    copies = MATRIX_COPIES.get((kind, method))
-    if copies:
-        what = ("the Jacobian of the right-hand side" if kind == "ode" else
-                "n x n matrices")
-        lean = [m for m in methods(kind) if (kind, m) not in MATRIX_COPIES]
-        size_field = unknowns if kind != "train" else "features"
-        needs.append(MemoryNeed(("solver.method", size_field),
-                                f"{method}'s {what} ({n} x {n} values, {copies} copies)",
-                                n * n * FLOAT * copies,
-                                f"choose a method that keeps no n x n matrix "
-                                f"({', '.join(lean)}) or make '{size_field}' smaller"))
-    if kind == "ode":
-        m = problem.t_eval_points
-        needs.append(MemoryNeed(("t_eval", "state"),
-                                f"the output ({n} state values x {m} t_eval points, "
-                                f"{OUTPUT_COPIES} copies while it is made and saved)",
-                                n * m * FLOAT * OUTPUT_COPIES,
-                                "lower 't_eval' (fewer output points) or the size of 'state'"))
-        k = problem.checkpoints + 1
-        needs.append(MemoryNeed(("checkpoints", "state"),
-                                f"the checkpoints ({k} x {n} state values)",
-                                k * n * FLOAT * CHECKPOINT_COPIES,
-                                "lower 'checkpoints' or the size of 'state'"))
-        steps = int(problem.options.get("max_steps", 200_000))
-        needs.append(MemoryNeed(("solver.options.max_steps",),
-                                f"the history (at most {steps} steps)",
-                                steps * HISTORY_ROW_BYTES,
-                                "lower 'solver.options.max_steps'"))
-    elif kind == "fit" and problem.dataset is not None:
-        rows = problem.dataset.rows
-        needs.append(MemoryNeed(("variables", "data.file"),
-                                f"the Jacobian ({rows} data rows x {n} unknowns, "
-                                f"{FIT_JACOBIAN_COPIES} copies)",
-                                rows * n * FLOAT * FIT_JACOBIAN_COPIES,
-                                "fit fewer data rows (a shorter 'data.file') or fewer "
-                                "'variables'"))
-    elif kind == "train" and problem.dataset is not None:
-        rows = problem.dataset.rows
-        width = len(problem.features) + max(1, n // max(1, len(problem.features)))
-        needs.append(MemoryNeed(("data.file", "features"),
-                                f"the feature matrix and scores ({rows} rows x {width} "
-                                f"columns, {TRAIN_DATA_COPIES} copies)",
-                                rows * width * FLOAT * TRAIN_DATA_COPIES,
-                                "train on fewer rows (a shorter 'data.file') or fewer "
-                                "'features'"))
-    return needs
+def estimate(problem: Problem, kind: Kind | None = None) -> list[MemoryNeed]:
+    """The big terms of the memory a solve of ``problem`` needs (validated sizes):
+    each kind counts its own (``Kind.memory_needs``)."""
+    return (kind or kind_of(problem.kind)).memory_needs(problem)
 
 
-def memory_problems(problem: Problem, limit: int | None = None) -> list[tuple[str, str]]:
+def memory_problems(problem: Problem, kind: Kind | None = None,
+                    limit: int | None = None) -> list[tuple[str, str]]:
     """``(field, message)`` when a solve of ``problem`` would not fit in memory
     (:func:`memory_limit`); empty when it fits."""
-    needs = estimate(problem)
+    needs = estimate(problem, kind)
     out: list[tuple[str, str]] = []
     limit = memory_limit() if limit is None else limit
     total = sum(need.bytes for need in needs)

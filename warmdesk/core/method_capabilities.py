@@ -11,62 +11,37 @@ stored run's point was made by a method that ignored its bounds.
 Runs already in a library keep their spec as it was; nothing here is applied
 when a stored run is listed, shown, exported or imported, only when a spec is
 validated for a new solve or an edit.
+
+The facts themselves live with the solvers (each method table) and each kind
+picks its methods (``Kind.methods``, :mod:`warmdesk.core.kinds`); this module
+asks the kind registry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any
 
+from .kinds.registry import kind as kind_of
+from .kinds.registry import kinds
+from .method_facts import MethodFacts
+from .method_facts import methods_with as _methods_with
+from .solvers.options import check_options as _check_options
 
-@dataclass(frozen=True)
-class MethodFacts:
-    """What one method does with the parts of a spec (scipy's behaviour)."""
+__all__ = ["FACTS", "MethodFacts", "allowed_options", "check_options", "facts",
+           "honours_bounds", "honours_constraints", "method_note", "methods", "methods_with",
+           "refusals"]
 
-    bounds: bool = False        #: keeps every iterate within the variables' bounds
-    constraints: bool = False   #: enforces general constraints (minimize only)
-    gradient: bool = True       #: uses the exact gradient (or Jacobian)
-    stiff: bool = False         #: ode: implicit, for stiff problems (exact Jacobian of the rhs)
-
-
-_NO_BOUNDS = MethodFacts()
-_BOUNDS = MethodFacts(bounds=True)
-
-#: kind -> method -> facts, methods in the order offered to users (the first
-#: ones are the common choices). The kind's methods are exactly these keys.
-FACTS: dict[str, dict[str, MethodFacts]] = {
-    "minimize": {
-        "BFGS": _NO_BOUNDS,
-        "L-BFGS-B": _BOUNDS,
-        "CG": _NO_BOUNDS,
-        "Newton-CG": _NO_BOUNDS,
-        "TNC": _BOUNDS,
-        "Nelder-Mead": MethodFacts(bounds=True, gradient=False),
-        "Powell": MethodFacts(bounds=True, gradient=False),
-        "SLSQP": MethodFacts(bounds=True, constraints=True),
-        "trust-constr": MethodFacts(bounds=True, constraints=True),
-    },
-    "fit": {"trf": _BOUNDS, "dogbox": _BOUNDS, "lm": _NO_BOUNDS},
-    "train": {
-        "L-BFGS-B": _BOUNDS,
-        "BFGS": _NO_BOUNDS,
-        "CG": _NO_BOUNDS,
-        "Newton-CG": _NO_BOUNDS,
-        "TNC": _BOUNDS,
-    },
-    "ode": {
-        "RK45": _NO_BOUNDS, "DOP853": _NO_BOUNDS,
-        "Radau": MethodFacts(stiff=True), "BDF": MethodFacts(stiff=True),
-        "LSODA": MethodFacts(stiff=True),
-    },
-}
+#: kind -> method -> facts (a view of the kinds' tables), methods in the order
+#: offered to users. The kind's methods are exactly these keys.
+FACTS: dict[str, dict[str, MethodFacts]] = {k.name: dict(k.methods) for k in kinds()}
 
 
 def methods(kind: str) -> tuple[str, ...]:
-    return tuple(FACTS[kind])
+    return kind_of(kind).method_names
 
 
 def facts(kind: str, method: str) -> MethodFacts:
-    return FACTS.get(kind, {}).get(method, _NO_BOUNDS)
+    return kind_of(kind).facts(method)
 
 
 def honours_bounds(kind: str, method: str) -> bool:
@@ -79,8 +54,17 @@ def honours_constraints(kind: str, method: str) -> bool:
 
 def methods_with(kind: str, **wanted: bool) -> tuple[str, ...]:
     """The kind's methods whose facts match, e.g. ``methods_with("minimize", bounds=True)``."""
-    return tuple(m for m, f in FACTS[kind].items()
-                 if all(getattr(f, name) == value for name, value in wanted.items()))
+    return _methods_with(kind_of(kind).methods, **wanted)
+
+
+def allowed_options(kind: str, method: str) -> dict[str, tuple[str, float, float]]:
+    """The options ``method`` of ``kind`` takes, with their types and ranges."""
+    return dict(kind_of(kind).options(method))
+
+
+def check_options(kind: str, method: str, options: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(option, message)`` for each bad option (empty when all are fine)."""
+    return _check_options(allowed_options(kind, method), method, options)
 
 
 def _either(names: tuple[str, ...]) -> str:
@@ -95,7 +79,7 @@ def refusals(kind: str, method: str, bounded: list[str],
     ``constraints``: how many constraints the spec gives.
     """
     out: list[tuple[str, str]] = []
-    word = "state" if kind == "ode" else "variable"
+    word = kind_of(kind).words.unknown
     if bounded and not honours_bounds(kind, method):
         which = ", ".join(f"'{n}'" for n in bounded[:5]) + (", ..." if len(bounded) > 5 else "")
         bounding = methods_with(kind, bounds=True)
@@ -115,17 +99,4 @@ def refusals(kind: str, method: str, bounded: list[str],
 
 def method_note(kind: str, method: str) -> str:
     """What a method can do, in a line (the editor shows it under the method)."""
-    f = facts(kind, method)
-    if kind == "ode":
-        return ("Stiff problems (uses the exact Jacobian of the right-hand side)."
-                if f.stiff else "Non-stiff, explicit.")
-    if kind == "fit":
-        return ("Levenberg-Marquardt: no bounds, only the linear loss, needs rows ≥ unknowns."
-                if method == "lm" else "Honours bounds and every loss.")
-    if kind == "train":  # its weights have no bounds to honour
-        return "Uses the exact gradient."
-    notes = ["honours bounds" if f.bounds else "takes no bounds (a spec with bounds is refused)",
-             "handles constraints" if f.constraints else "no constraints"]
-    if not f.gradient:
-        notes.append("uses no gradient")
-    return "; ".join(notes).capitalize() + "."
+    return kind_of(kind).method_note(method)

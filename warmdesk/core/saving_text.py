@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from .kinds.registry import kind as kind_of
 from .runs import Run
 
 #: basis -> (prefix of the percentage, how the cold run relates to the warm one)
@@ -29,7 +30,7 @@ _BASES = {"measured": ("", "of the same problem"),
 
 def evaluation_unit(kind: str) -> str:
     """What a run's evaluation count counts: right-hand sides for ``ode``."""
-    return "RHS evaluations" if kind == "ode" else "evaluations"
+    return kind_of(kind).words.evaluations
 
 
 def saving_sentence(warm_nfev: int, cold_nfev: int, basis: str, cold_run: str,

@@ -1,6 +1,9 @@
 """Reading a problem spec: every field checked, every error collected in one pass
 and raised together (:class:`SpecError`), the :class:`Problem` built only from a
-sound spec. :func:`problems.problem_from_dict` is the way in."""
+sound spec. :func:`problems.problem_from_dict` is the way in.
+
+The common fields are read here; each kind reads its own (``Kind.read``, in
+:mod:`warmdesk.core.kinds`) with the field readers of :class:`SpecReader`."""
 
 from __future__ import annotations
 
@@ -14,13 +17,14 @@ import numpy as np
 from .datasets import Dataset, load_csv
 from .errors import DataError, FormatVersionError, SpecError
 from .expressions import Expression, ExpressionError, parse
+from .kinds.base import Kind
+from .kinds.registry import KIND_NAMES, find_kind
 from .memory_estimate import memory_problems
 from .method_capabilities import refusals
-from .problems import (COMMON_FIELDS, DEFAULT_METHOD, FIT_LOSSES, FORMAT, FORMAT_PREFIX,
-                       FORMAT_VERSION, KIND_FIELDS, KINDS, METHODS, NAME_RE, NUMBER,
-                       RESERVED_NAMES, TRAIN_MODELS, Constraint, Problem, Variable)
-from .spec_limits import (MAX_CONSTRAINTS, MAX_VARIABLE_SIZE, MAX_VARIABLES, ExpressionBudget,
-                          cost_problems)
+from .problem_types import (COMMON_FIELDS, FORMAT, FORMAT_PREFIX, FORMAT_VERSION, NAME_RE,
+                            NUMBER, RESERVED_NAMES, Problem, Variable)
+from .solvers.options import check_options, coerce_options
+from .spec_limits import MAX_VARIABLE_SIZE, MAX_VARIABLES, ExpressionBudget, cost_problems
 from .text_rules import DESCRIPTION_LIMIT, check_label, check_notes, check_tags
 
 
@@ -41,6 +45,11 @@ class SpecReader:
         self.method_unknown = False
         self.budget = ExpressionBudget()  # what all expressions together may cost to read
 
+    @staticmethod
+    def show(value: Any) -> str:
+        """A value as messages quote it (JSON, at most 60 characters)."""
+        return show(value)
+
     def fail(self, fld: str, message: str) -> None:
         self.errors.append((fld, message))
 
@@ -56,24 +65,25 @@ class SpecReader:
         self._check_format(d.get("format"))
         name = self._name(d.get("name"))
         kind = d.get("kind")
-        if kind not in KINDS:
-            self.fail("kind", f"must be one of {', '.join(KINDS)} (got {_show(kind)})")
+        plugin = find_kind(kind) if isinstance(kind, str) else None
+        if plugin is None:
+            self.fail("kind", f"must be one of {', '.join(KIND_NAMES)} (got {show(kind)})")
             raise SpecError(self.errors, self.source)
-        known = COMMON_FIELDS | KIND_FIELDS[kind]
+        known = COMMON_FIELDS | plugin.fields
         for k in d:
             if k not in known:
                 self.fail(str(k)[:80], f"unknown field for kind '{kind}'")
-        method, options = self._solver(kind, d.get("solver", {}))
+        method, options = self._solver(plugin, d.get("solver", {}))
         parameters = self._parameters(d.get("parameters", {}))
-        problem = Problem(name=name, kind=kind, method=method, options=options,
+        problem = Problem(name=name, kind=plugin.name, method=method, options=options,
                           parameters=parameters, variables=[], spec={}, base_dir=self.base_dir,
                           description=self._text(d, "description", DESCRIPTION_LIMIT),
                           tags=self._tags(d.get("tags", [])))
-        getattr(self, f"_read_{kind}")(d, problem)
+        plugin.read(self, d, problem)
         if not self.record:
             self._method_takes_the_spec(problem)
         if not self.errors and not self.record:  # the sizes are sound: will the solve fit?
-            for fld, message in memory_problems(problem):
+            for fld, message in memory_problems(problem, plugin):
                 self.fail(fld, message)
         self.raise_if_failed()
         self.errors.extend(cost_problems(problem))  # spec_limits: one evaluation's bounds
@@ -90,7 +100,7 @@ class SpecReader:
                 raise FormatVersionError(
                     [("format", f"'{fmt}' was made by a newer WarmDesk; this one reads "
                                 f"up to {FORMAT}")], self.source)
-        raise SpecError([("format", f"must be '{FORMAT}' (got {_show(fmt)})")], self.source)
+        raise SpecError([("format", f"must be '{FORMAT}' (got {show(fmt)})")], self.source)
 
     def _name(self, value: Any) -> str:
         problem = check_label(value, "the name")
@@ -112,29 +122,29 @@ class SpecReader:
             return []
         return list(value)
 
-    def _solver(self, kind: str, solver: Any) -> tuple[str, dict[str, Any]]:
+    def _solver(self, kind: Kind, solver: Any) -> tuple[str, dict[str, Any]]:
         if not isinstance(solver, dict):
             self.fail("solver", "must be an object with 'method' and 'options'")
-            return DEFAULT_METHOD[kind], {}
+            return kind.default_method, {}
         for k in solver:
             if k not in ("method", "options"):
                 self.fail(f"solver.{str(k)[:80]}", "unknown field")
-        method = solver.get("method", DEFAULT_METHOD[kind])
-        if method not in METHODS[kind]:
+        method = solver.get("method", kind.default_method)
+        if method not in kind.methods:
             self.fail("solver.method",
-                      f"must be one of {', '.join(METHODS[kind])} for kind '{kind}' "
-                      f"(got {_show(method)})")
-            method = DEFAULT_METHOD[kind]
+                      f"must be one of {', '.join(kind.methods)} for kind '{kind.name}' "
+                      f"(got {show(method)})")
+            method = kind.default_method
             self.method_unknown = True
         options = solver.get("options", {})
         if not isinstance(options, dict):
             self.fail("solver.options", "must be an object")
             return method, {}
-        from .solvers.options import check_options, coerce_options  # the table lives with solvers
-        problems = check_options(kind, method, options)
+        allowed = dict(kind.options(method))  # the table lives with the solvers
+        problems = check_options(allowed, method, options)
         for fld, message in problems:
             self.fail(f"solver.options.{fld}", message)
-        return method, (dict(options) if problems else coerce_options(kind, method, options))
+        return method, (dict(options) if problems else coerce_options(allowed, options))
 
     def _parameters(self, params: Any) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -173,7 +183,7 @@ class SpecReader:
         for i, item in enumerate(items):
             where = f"{fld}[{i}]" if isinstance(value, list) else fld
             if isinstance(item, bool) or not isinstance(item, NUMBER):
-                self.fail(where, f"must be a number (got {_show(item)})")
+                self.fail(where, f"must be a number (got {show(item)})")
                 return None
             if not math.isfinite(float(item)) and not allow_inf:
                 self.fail(where, "must be finite")
@@ -186,7 +196,7 @@ class SpecReader:
             return None
         return arr
 
-    def _variables(self, fld: str, variables: Any, need_start: bool = True) -> list[Variable]:
+    def variables(self, fld: str, variables: Any, need_start: bool = True) -> list[Variable]:
         out: list[Variable] = []
         if not isinstance(variables, dict) or not variables:
             self.fail(fld, "must be a non-empty object of name: {size, start, lower, upper}")
@@ -248,7 +258,7 @@ class SpecReader:
             self.fail(fld, f"{total} values in all; at most {MAX_VARIABLE_SIZE}")
         return out
 
-    def _expression(self, fld: str, text: Any, names: list[str]) -> Expression | None:
+    def expression(self, fld: str, text: Any, names: list[str]) -> Expression | None:
         if not isinstance(text, str):
             self.fail(fld, "must be an expression string")
             return None
@@ -267,7 +277,7 @@ class SpecReader:
             self.fail(fld, over)
         return expr
 
-    def _dataset(self, d: dict[str, Any]) -> Dataset | None:
+    def dataset(self, d: dict[str, Any]) -> Dataset | None:
         data = d.get("data")
         if not isinstance(data, dict) or not isinstance(data.get("file"), str):
             self.fail("data.file", "is required: the path of a CSV file with a header row")
@@ -287,179 +297,24 @@ class SpecReader:
             self.fail("data.file", str(exc))
             return None
 
-    def _column(self, fld: str, value: Any, dataset: Dataset) -> str:
+    def column(self, fld: str, value: Any, dataset: Dataset) -> str:
         if not isinstance(value, str) or value not in dataset.columns:
             self.fail(fld, f"must name a column of {dataset.path.name} "
-                           f"({', '.join(dataset.columns[:12])}) (got {_show(value)})")
+                           f"({', '.join(dataset.columns[:12])}) (got {show(value)})")
             return ""
         return value
 
-    def _number_field(self, d: dict[str, Any], key: str, default: float, low: float,
+    def number_field(self, d: dict[str, Any], key: str, default: float, low: float,
                       high: float = math.inf, low_open: bool = False) -> float:
         value = d.get(key, default)
         if isinstance(value, bool) or not isinstance(value, NUMBER) or not math.isfinite(value):
-            self.fail(key, f"must be a finite number (got {_show(value)})")
+            self.fail(key, f"must be a finite number (got {show(value)})")
             return default
         if value < low or value > high or (low_open and value == low):
             self.fail(key, f"must be {'>' if low_open else '>='} {low}"
                            + (f" and <= {high}" if math.isfinite(high) else ""))
             return default
         return float(value)
-
-    # -- kinds
-    def _read_minimize(self, d: dict[str, Any], p: Problem) -> None:
-        p.variables = self._variables("variables", d.get("variables"))
-        names = self._all_names(p)
-        p.objective = self._expression("objective", d.get("objective"), names)
-        cons = d.get("constraints", [])
-        if not isinstance(cons, list) or len(cons) > MAX_CONSTRAINTS:
-            self.fail("constraints", f"must be a list of {{type, expr}} (at most "
-                                     f"{MAX_CONSTRAINTS})")
-            cons = []
-        for i, c in enumerate(cons):
-            cf = f"constraints[{i}]"
-            if not isinstance(c, dict):
-                self.fail(cf, "must be an object {type: 'ineq'|'eq', expr, name}")
-                continue
-            if c.get("type") not in ("ineq", "eq"):
-                self.fail(f"{cf}.type", f"must be 'ineq' (expr >= 0) or 'eq' "
-                                        f"(got {_show(c.get('type'))})")
-                continue
-            expr = self._expression(f"{cf}.expr", c.get("expr"), names)
-            label = c.get("name", f"c{i}")
-            problem = check_label(label, "the constraint's name")
-            if problem:
-                self.fail(f"{cf}.name", problem)
-                continue
-            if expr is not None:
-                p.constraints.append(Constraint(c["type"], expr, label))
-
-    def _read_fit(self, d: dict[str, Any], p: Problem) -> None:
-        p.variables = self._variables("variables", d.get("variables"))
-        p.dataset = self._dataset(d)
-        if p.dataset is None:
-            return
-        self._fit_target(d.get("target"), p)
-        columns = [c for c in p.dataset.columns if c not in p.target_columns]
-        self._no_clash(p, columns)
-        p.model = self._expression("model", d.get("model"), self._all_names(p) + columns)
-        sigma = d.get("sigma")
-        if isinstance(sigma, str):
-            p.sigma = self._column("sigma", sigma, p.dataset)
-            if p.sigma and np.any(p.dataset.column(p.sigma) <= 0):
-                self.fail("sigma", f"column '{sigma}' must hold positive values")
-        elif sigma is not None:
-            p.sigma = self._number_field(d, "sigma", 1.0, 0.0, low_open=True)
-        p.loss = d.get("loss", "linear")
-        if p.loss not in FIT_LOSSES:
-            self.fail("loss", f"must be one of {', '.join(FIT_LOSSES)} (got {_show(p.loss)})")
-        elif p.method == "lm" and p.loss != "linear":
-            self.fail("loss", "method 'lm' supports only the 'linear' loss")
-        p.f_scale = self._number_field(d, "f_scale", 1.0, 0.0, low_open=True)
-        if p.method == "lm":
-            if p.dataset.rows < p.size:
-                self.fail("solver.method", "'lm' needs at least as many data rows as unknowns")
-
-    def _fit_target(self, value: Any, p: Problem) -> None:
-        """``target``: a column, or an expression of columns and parameters
-        (``log(y)``) giving a finite value for every row."""
-        ds = p.dataset
-        assert ds is not None
-        if not isinstance(value, str) or value in ds.columns or NAME_RE.match(value.strip()):
-            p.target = self._column("target", value, ds)
-            return
-        expr = self._expression("target", value, list(ds.columns) + list(p.parameters))
-        if expr is None:
-            return
-        if not expr.names_used & set(ds.columns):
-            self.fail("target", f"'{value}' uses no column of {ds.path.name}; give a column "
-                                f"({', '.join(ds.columns[:12])}) or an expression of columns")
-            return
-        p.target, p.target_expression = value, expr
-        try:
-            y = p.target_values()
-        except (ExpressionError, ValueError) as exc:
-            self.fail("target", f"'{value}' must give one number per data row "
-                                f"({ds.rows}): {getattr(exc, 'message', exc)}")
-            p.target, p.target_expression = "", None
-            return
-        bad = np.flatnonzero(~np.isfinite(y))
-        if bad.size:
-            i = int(bad[0])
-            row = ", ".join(f"{c}={ds.column(c)[i]:g}" for c in sorted(p.target_columns))
-            more = f" and {bad.size - 1} more rows" if bad.size > 1 else ""
-            self.fail("target", f"'{value}' is {y[i]} at data row {i + 1} of {ds.path.name} "
-                                f"({row}){more}; every row needs a finite target: fix the data "
-                                "or the expression")
-            p.target, p.target_expression = "", None
-
-    def _read_train(self, d: dict[str, Any], p: Problem) -> None:
-        p.dataset = self._dataset(d)
-        p.train_model = d.get("model", "logistic")
-        if p.train_model not in TRAIN_MODELS:
-            self.fail("model", f"must be one of {', '.join(TRAIN_MODELS)} "
-                               f"(got {_show(p.train_model)})")
-        p.l2 = self._number_field(d, "l2", 1e-3, 0.0)
-        fi = d.get("fit_intercept", True)
-        if not isinstance(fi, bool):
-            self.fail("fit_intercept", "must be true or false")
-        p.fit_intercept = bool(fi)
-        if p.dataset is None:
-            return
-        p.target = self._column("target", d.get("target"), p.dataset)
-        features = d.get("features")
-        if features is None:
-            features = [c for c in p.dataset.columns if c != p.target]
-        if not isinstance(features, list) or not features:
-            self.fail("features", "must be a non-empty list of column names")
-            return
-        for i, f in enumerate(features):
-            self._column(f"features[{i}]", f, p.dataset)
-            if f == p.target:
-                self.fail(f"features[{i}]", "the target cannot be a feature")
-        p.features = [str(f) for f in features]
-        if self.errors:
-            return
-        from .solvers.train import train_layout  # the layout depends on the classes in the data
-        try:
-            p.variables = train_layout(p)
-        except ValueError as exc:
-            self.fail("target", str(exc))
-
-    def _read_ode(self, d: dict[str, Any], p: Problem) -> None:
-        p.variables = self._variables("state", d.get("state"))
-        names = self._all_names(p) + ["t"]
-        rhs = d.get("rhs")
-        if not isinstance(rhs, dict):
-            self.fail("rhs", "must be an object of state name: expression")
-            rhs = {}
-        for v in p.variables:
-            if v.name not in rhs:
-                self.fail(f"rhs.{v.name}", "is required (the derivative of this state)")
-        for key, text in rhs.items():
-            if key not in {v.name for v in p.variables}:
-                self.fail(f"rhs.{str(key)[:80]}", "names no state variable")
-                continue
-            expr = self._expression(f"rhs.{key}", text, names)
-            if expr is not None:
-                p.rhs[key] = expr
-        span = d.get("t_span")
-        if (not isinstance(span, list) or len(span) != 2
-                or not all(isinstance(x, NUMBER) and not isinstance(x, bool)
-                           and math.isfinite(x) for x in span) or not span[1] > span[0]):
-            self.fail("t_span", "must be [t0, t1] with finite numbers and t1 > t0")
-        else:
-            p.t_span = (float(span[0]), float(span[1]))
-        t_eval = d.get("t_eval", 101)
-        if isinstance(t_eval, bool) or not isinstance(t_eval, int) or not 0 <= t_eval <= 100_000:
-            self.fail("t_eval", "must be the number of output points, 0 to 100000")
-        else:
-            p.t_eval_points = t_eval
-        ck = d.get("checkpoints", 10)
-        if isinstance(ck, bool) or not isinstance(ck, int) or not 1 <= ck <= 10_000:
-            self.fail("checkpoints", "must be a whole number from 1 to 10000")
-        else:
-            p.checkpoints = ck
 
     def _method_takes_the_spec(self, p: Problem) -> None:
         """Refuse bounds or constraints the method would silently ignore (one rule:
@@ -472,14 +327,14 @@ class SpecReader:
         for fld, message in refusals(p.kind, p.method, bounded, count):
             self.fail(fld, message)
 
-    def _all_names(self, p: Problem) -> list[str]:
+    def all_names(self, p: Problem) -> list[str]:
         names = [v.name for v in p.variables] + self.refused_variables
         for k in p.parameters:
             if k in names:
                 self.fail(f"parameters.{k}", "has the same name as a variable")
         return names + list(p.parameters)
 
-    def _no_clash(self, p: Problem, columns: list[str]) -> None:
+    def no_clash(self, p: Problem, columns: list[str]) -> None:
         taken = {v.name for v in p.variables} | set(p.parameters)
         for c in columns:
             if c in taken:
@@ -502,7 +357,7 @@ def _more(count: int) -> str:
     return f" (and {count - 1} more element{'s' if count > 2 else ''})" if count > 1 else ""
 
 
-def _show(value: Any) -> str:
+def show(value: Any) -> str:
     try:
         text = json.dumps(value, allow_nan=False, default=str)
     except (ValueError, TypeError):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.kinds.registry import curve_is_time
 from ..core.runs import HISTORY_COLUMNS, Run
 
 X_AXES = {"iter": "Iterations", "nfev": "Evaluations", "wall_s": "Wall time (s)"}
@@ -43,7 +44,7 @@ def undrawn_reason(buffer: "CurveBuffer", kind: str, y: str, log_y: bool, shift:
         return ("still running: waiting for its first iteration" if live
                 else "no iterations recorded (it ended before its first one)")
     if not buffer.has_finite(y):
-        if y == "fun" and kind == "ode":
+        if y == "fun" and curve_is_time(kind):
             return "ode runs record Time reached, not an objective: choose y: Time reached"
         if y == "t":
             return "only ode runs record Time reached: choose y: Objective"

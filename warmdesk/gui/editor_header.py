@@ -13,13 +13,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
+from ..core.kinds.registry import kinds
 from ..core.problems import KINDS
 from .editor_values import FieldMemo, format_value, put_text, split_tags
 
-KIND_TIPS = {"minimize": "Minimise an objective over variables, with bounds and constraints",
-             "fit": "Fit a model expression to columns of a CSV file (least squares)",
-             "train": "Train a logistic, multinomial or linear regression on a CSV file",
-             "ode": "Integrate an initial-value problem d(state)/dt = rhs(t, state)"}
+KIND_TIPS = {k.name: k.tip for k in kinds()}
 
 
 class HeaderForm(QWidget):

@@ -15,9 +15,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeaderView, QLabel,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ..core.method_capabilities import method_note
+from ..core.method_capabilities import allowed_options, check_options, method_note
 from ..core.problems import DEFAULT_METHOD, METHODS
-from ..core.solvers.options import allowed_options, check_options
 from .editor_expression import monospace_font
 from .editor_model import make_form, show_text
 from .editor_values import FieldMemo, format_value, parse_flag
@@ -43,19 +42,21 @@ METHOD_DEFAULTS: dict[str, dict[str, str]] = {
     "L-BFGS-B": {"maxiter": "15000"},
     "trf": {"ftol": "1e-08", "xtol": "1e-08", "gtol": "1e-08"},
 }
+# least_squares has the same defaults for each of its methods
+METHOD_DEFAULTS["dogbox"] = METHOD_DEFAULTS["lm"] = METHOD_DEFAULTS["trf"]
 _ACCEPTS = {"float": "> 0", "nonneg": ">= 0", "int": "whole number ≥ {low:g}", "bool": "true/false"}
 
 
 def accepts(rule: tuple[str, float, float]) -> str:
-    kind, low, high = rule
-    if kind == "float" and high == 1.0:
+    typ, low, high = rule
+    if typ == "float" and high == 1.0:
         return "(0, 1]"
-    return _ACCEPTS[kind].format(low=low)
+    return _ACCEPTS[typ].format(low=low)
 
 
 def default_of(kind: str, method: str, option: str) -> str:
-    if kind == "fit":
-        return METHOD_DEFAULTS["trf"].get(option, SCIPY_DEFAULTS.get(option, ""))
+    """scipy's default of ``option`` for ``method`` (method names are unique
+    across the kinds' tables; ``kind`` is kept for callers)."""
     return METHOD_DEFAULTS.get(method, {}).get(option, SCIPY_DEFAULTS.get(option, ""))
 
 

@@ -43,6 +43,7 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
+from ..core.kinds.registry import kind as kind_of
 from ..core.problems import FORMAT, KINDS, Problem, fit_target_columns
 from ..core.runs import Run
 from .background import run_in_background
@@ -58,7 +59,6 @@ from .editor_status import MODEL_TAB, StatusPanel, tab_of_field
 from .editor_values import error_lines, rebase_data_file
 from .editor_variables import ParametersTable, VariablesTable
 
-DATA_KINDS = ("fit", "train")
 STYLE = """
 QLabel#hint { color: #666; }
 QLabel#kind_label { padding: 0 4px; }
@@ -161,13 +161,13 @@ class ProblemEditor(QWidget):
     def spec(self) -> dict:
         """The spec as currently edited (it may be invalid)."""
         spec = copy.deepcopy(self._base)
-        kind = self._kind
+        kind, plugin = self._kind, kind_of(self._kind)
         self.header.apply(spec)
-        if kind != "train":
-            self.variables.apply(spec, "state" if kind == "ode" else "variables")
+        if plugin.edits_variables:
+            self.variables.apply(spec, plugin.words.unknowns)
             self.parameters.apply(spec, "parameters")
         self.forms[kind].apply(spec)
-        if kind in DATA_KINDS:
+        if plugin.uses_dataset:
             self.data.apply(spec)
         self.solver.apply(spec)
         return spec if "format" in spec else {"format": FORMAT, **spec}
@@ -215,7 +215,7 @@ class ProblemEditor(QWidget):
         new_dir = path.parent
         data = spec.get("data")
         rebased = None
-        if (self._kind in DATA_KINDS and isinstance(data, dict)
+        if (kind_of(self._kind).uses_dataset and isinstance(data, dict)
                 and isinstance(data.get("file"), str)):
             rebased = rebase_data_file(data["file"], self._base_dir, new_dir)
             data["file"] = rebased
@@ -263,11 +263,12 @@ class ProblemEditor(QWidget):
         self._loading = True
         try:
             self.header.load(spec, is_new)
-            self.variables.set_state_mode(self._kind == "ode")
-            self.variables.load(spec.get("state" if self._kind == "ode" else "variables"))
+            plugin = kind_of(self._kind)
+            self.variables.set_state_mode(plugin.words.unknowns == "state")
+            self.variables.load(spec.get(plugin.words.unknowns))
             self.parameters.load(spec.get("parameters"))
             self.forms[self._kind].load(spec)
-            if self._kind in DATA_KINDS:
+            if plugin.uses_dataset:
                 self.data.load(spec, base_dir)
             self.solver.load(self._kind, spec)
             self._arrange_tabs()
@@ -283,11 +284,11 @@ class ProblemEditor(QWidget):
         self._validate()
 
     def _arrange_tabs(self) -> None:
-        kind = self._kind
-        self.tabs.setTabText(0, "State" if kind == "ode" else "Variables")
-        self.tabs.setTabVisible(0, kind != "train")
-        self.tabs.setTabVisible(1, kind != "train")
-        self.tabs.setTabVisible(3, kind in DATA_KINDS)
+        kind, plugin = self._kind, kind_of(self._kind)
+        self.tabs.setTabText(0, plugin.words.tab)
+        self.tabs.setTabVisible(0, plugin.edits_variables)
+        self.tabs.setTabVisible(1, plugin.edits_variables)
+        self.tabs.setTabVisible(3, plugin.uses_dataset)
         self.model_stack.setCurrentIndex(list(self.forms).index(kind))
         if not self.tabs.isTabVisible(self.tabs.currentIndex()) or self._is_new:
             self.tabs.setCurrentIndex(MODEL_TAB)
@@ -320,7 +321,8 @@ class ProblemEditor(QWidget):
         if self._is_new:
             self._is_new = False
             self.header.set_kind_editable(False)
-        if self._kind in DATA_KINDS and moved:  # relative paths now start from the new folder
+        # relative paths now start from the new folder
+        if kind_of(self._kind).uses_dataset and moved:
             text = rebased if rebased is not None else self.data.path.text()
             same = text == self.data.path.text()
             self.data.set_path_text(text, path.parent)  # a new text is an edit: checked again
@@ -355,11 +357,11 @@ class ProblemEditor(QWidget):
 
     def _refresh_names(self) -> None:
         """Tell the expressions which names they may use (as the core builds the set)."""
-        kind = self._kind
-        variables = self.variables.names() if kind != "train" else []
-        parameters = self.parameters.names() if kind != "train" else []
+        kind, plugin = self._kind, kind_of(self._kind)
+        variables = self.variables.names() if plugin.edits_variables else []
+        parameters = self.parameters.names() if plugin.edits_variables else []
         form = self.forms[kind]
-        groups = [("variables" if kind != "ode" else "state", variables),
+        groups = [(plugin.words.unknowns, variables),
                   ("parameters", parameters)]
         if isinstance(form, MinimizeForm):
             form.set_names(variables + parameters)
@@ -376,10 +378,11 @@ class ProblemEditor(QWidget):
         form.names_hint.setText(names_hint(groups))
 
     def _local_problems(self) -> list[tuple[str, str]]:
-        if self._kind == "train":
+        plugin = kind_of(self._kind)
+        if not plugin.edits_variables:
             return []
-        key = "state" if self._kind == "ode" else "variables"
-        return self.variables.problems(key) + self.parameters.problems("parameters")
+        return (self.variables.problems(plugin.words.unknowns)
+                + self.parameters.problems("parameters"))
 
     def _set_modified(self, modified: bool) -> None:
         if modified != self._modified:

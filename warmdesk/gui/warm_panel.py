@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # the advisor imports scipy: loaded on first use, off the GUI
     from ..core.solvers.base import WarmStart
 
 TOP = 5
-#: An entry's (kind "cold"|"suggestion"|"hand", suggestion index, score 0..1 or None, detail)
+#: An entry's (source "cold"|"suggestion"|"hand", suggestion index, score 0..1 or None, detail)
 ROLE_ENTRY = Qt.ItemDataRole.UserRole + 1
 GUARD_TIP = ("The warm start gets a budget (a fraction, see docs/advisor.md) of the "
              "evaluations a cold solve needs. If it is behind the cold reference by then, "
@@ -136,7 +136,7 @@ class WarmStartPanel(QWidget):
         self._suggest_task: BackgroundTask | None = None
         self._hand_task: BackgroundTask | None = None
         self._hand: _HandPick | None = None
-        self._choice: tuple[str, int] = ("cold", -1)   # (entry kind, suggestion index)
+        self._choice: tuple[str, int] = ("cold", -1)   # (entry source, suggestion index)
         self._user_choice: tuple[Any, ...] | None = None   # the user's pick, kept on edits
         self._syncing = False
         self.setAcceptDrops(True)
@@ -226,10 +226,10 @@ class WarmStartPanel(QWidget):
 
     def selected_warm(self) -> WarmStart | None:
         """The chosen warm start, built for the current problem (None: start cold)."""
-        kind, index = self._choice
-        if kind == "suggestion" and self._advice and self._advice_problem is self._problem:
+        choice, index = self._choice
+        if choice == "suggestion" and self._advice and self._advice_problem is self._problem:
             return self._advice.suggestions[index].warm
-        if kind == "hand" and self._hand is not None and self._problem is not None:
+        if choice == "hand" and self._hand is not None and self._problem is not None:
             if self._hand.problem is self._problem:
                 return self._hand.warm
             try:  # the background rebuild is on its way: map it in memory (no I/O)
@@ -391,10 +391,10 @@ class WarmStartPanel(QWidget):
         self.choice_changed.emit()
 
     def _report_text(self) -> str:
-        kind, index = self._choice
-        if kind == "suggestion" and self._advice is not None:
+        choice, index = self._choice
+        if choice == "suggestion" and self._advice is not None:
             return format_report(self._advice.suggestions[index].warm.report)
-        if kind == "hand" and self._hand is not None:
+        if choice == "hand" and self._hand is not None:
             return format_report(self._hand.warm.report)
         return "start cold: " + COLD_TEXT
 
@@ -408,13 +408,13 @@ class WarmStartPanel(QWidget):
 
     def _row_chosen(self, row: int) -> None:
         item = self._list.item(row) if not self._syncing and row >= 0 else None
-        kind, index = item.data(ROLE_ENTRY)[:2] if item is not None else (None, -1)
-        if kind == "suggestion":
+        choice, index = item.data(ROLE_ENTRY)[:2] if item is not None else (None, -1)
+        if choice == "suggestion":
             self.choose_suggestion(index)
-        elif kind == "hand":
+        elif choice == "hand":
             self._user_choice = ("hand",)
             self._apply(("hand", -1))
-        elif kind == "cold":
+        elif choice == "cold":
             self.choose_cold()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -127,13 +127,9 @@ def _finite(x: float) -> float | None:
 
 
 def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
-    """Ranked warm-start sources for ``problem`` from ``library``."""
+    """Ranked warm-start sources for ``problem`` (of a kind with a merit) from
+    ``library``; :func:`warmdesk.core.advisor.suggest` picks the way for any kind."""
     t0 = time.perf_counter()
-    if problem.kind == "ode":
-        from .ode_advice import suggest_ode
-        advice = suggest_ode(library, problem, top)
-        advice.elapsed_s = time.perf_counter() - t0
-        return advice
     merit = merit_function(problem)
     f0, v0 = merit(problem.start_vector())
     scale = abs(f0) if math.isfinite(f0) else 1.0

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..errors import WarmDeskError
+from ..kinds.registry import kind
 from ..library import Library
 from ..problems import Problem
 from ..runs import Run
@@ -52,7 +53,8 @@ def value_at_solution(library: Library, problem: Problem,
 def worse_than_cold(library: Library, problem: Problem, run: Run) -> str | None:
     """What a warm ``run`` of ``problem`` did worse than its family's cold runs
     predict, with what to do; None if nothing (or nothing to compare with)."""
-    if (run.warm is None or not run.warm.source_run_id or problem.kind == "ode"
+    if (run.warm is None or not run.warm.source_run_id
+            or not kind(problem.kind).has_cold_references
             or run.status not in ("converged", "stopped")):
         return None
     refs = cold_references(library, problem.content_hash(), problem.structure_hash(),

@@ -29,6 +29,7 @@ import numpy as np
 
 from ..engine import check_solvable, new_run, solve
 from ..errors import WarmDeskError
+from ..kinds.registry import kind
 from ..library import Library
 from ..problems import Problem
 from ..runs import Run
@@ -93,7 +94,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     check_solvable(problem, warm)  # refused input: no run started, none to save
     control = control or SolveControl()
     hooks = (on_run_start, on_run_end)
-    refs = [] if problem.kind == "ode" else outcomes.cold_references(
+    refs = [] if not kind(problem.kind).has_cold_references else outcomes.cold_references(
         library, problem.content_hash(), problem.structure_hash(), problem.spec,
         k=REFERENCE_POINTS)
     ref = refs[0] if refs else None
@@ -128,8 +129,9 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     verdict: dict[str, Any] = {}
     if not problem.constraints:  # with constraints a lower f can be an infeasible point
         f0, _ = merit(problem.start_vector())
+        relative = not kind(problem.kind).compares_objective_values
         warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, f0, ref_value,
-                                                         verdict, problem.kind != "minimize")
+                                                         verdict, relative)
     warm_run = _solve(problem, warm, warm_control, on_progress, hooks)
     report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
                          total_nfev=warm_run.nfev, runs=[warm_run])

@@ -9,8 +9,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..problems import Problem
-from ..solvers.compiled import ScalarFunction, expression_vector
+from ..kinds.registry import kind
+from ..problem_types import Problem
 
 #: Violation is weighed this much relative to the objective's scale.
 PENALTY = 1e3
@@ -24,33 +24,9 @@ DIFFERENT_PROBLEM_FACTOR = 10.0
 
 
 def merit_function(problem: Problem) -> Callable[[np.ndarray], tuple[float, float]]:
-    """x (flat) -> (objective, constraint violation); inf when not finite."""
-    if problem.kind == "minimize":
-        assert problem.objective is not None
-        fn = ScalarFunction(problem, problem.objective)
-        cons = [(c.type, expression_vector(problem, c.expression)) for c in problem.constraints]
-
-        def minimize_merit(x: np.ndarray) -> tuple[float, float]:
-            viol = 0.0
-            for typ, vf in cons:
-                v = vf.value(x)
-                viol = max(viol, float(np.max(np.abs(v) if typ == "eq" else np.maximum(-v, 0))))
-            return fn.value(x), viol
-        return _guarded(minimize_merit)
-    if problem.kind == "fit":
-        from ..solvers.fit import residual_function
-        rf = residual_function(problem)
-        lower, upper = problem.bounds_arrays()
-
-        def fit_merit(x: np.ndarray) -> tuple[float, float]:
-            r = rf.value(np.clip(x, lower, upper))
-            return 0.5 * float(np.dot(r, r)), 0.0
-        return _guarded(fit_merit)
-    if problem.kind == "train":
-        from ..solvers.train import TrainObjective
-        obj = TrainObjective(problem)
-        return _guarded(lambda x: (obj.value(x), 0.0))
-    raise ValueError(f"no merit for kind {problem.kind!r}")
+    """x (flat) -> (objective, constraint violation); inf when not finite. Each
+    kind judges its own points (``Kind.merit``); ValueError for a kind without."""
+    return _guarded(kind(problem.kind).merit(problem))
 
 
 def _guarded(fn: Callable[[np.ndarray], tuple[float, float]]

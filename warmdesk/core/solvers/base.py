@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 
 from ..errors import SolveFailed
-from ..problems import Problem
+from ..problem_types import Problem
 from ..runs import HISTORY_COLUMNS, Run
 
 #: At most this many progress batches a second reach a listener (~20 updates/s).

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..errors import SpecError
 from ..expressions import Expression, ExpressionError
-from ..problems import Problem
+from ..problem_types import Problem
 from .. import dual
 
 Vector = np.ndarray

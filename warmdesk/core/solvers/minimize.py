@@ -24,7 +24,7 @@ import numpy as np
 from scipy import optimize
 
 from ..errors import SolveFailed
-from ..method_capabilities import honours_bounds, methods_with
+from ..method_facts import BOUNDS, NO_BOUNDS, MethodFacts, methods_with
 from .base import SolveContext, Stopped
 from . import stationarity
 from .compiled import ScalarFunction, ScalarObjective, expression_vector
@@ -32,6 +32,20 @@ from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtN
                           NoiseFloorRule, StepAtNoise)
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 
+#: What each scipy.optimize.minimize method does with a spec (see
+#: :mod:`warmdesk.core.method_capabilities`), in the order offered to users (the
+#: first ones are the common choices). The minimize and train kinds pick theirs here.
+METHOD_FACTS: dict[str, MethodFacts] = {
+    "BFGS": NO_BOUNDS,
+    "L-BFGS-B": BOUNDS,
+    "CG": NO_BOUNDS,
+    "Newton-CG": NO_BOUNDS,
+    "TNC": BOUNDS,
+    "Nelder-Mead": MethodFacts(bounds=True, gradient=False),
+    "Powell": MethodFacts(bounds=True, gradient=False),
+    "SLSQP": MethodFacts(bounds=True, constraints=True),
+    "trust-constr": MethodFacts(bounds=True, constraints=True),
+}
 #: Accepted payloads per method (x0 is accepted by all).
 PAYLOADS: dict[str, tuple[str, ...]] = {
     "BFGS": ("x0", "hess_inv"), "L-BFGS-B": ("x0",), "CG": ("x0",), "Newton-CG": ("x0",),
@@ -56,7 +70,7 @@ MATRIX_STATE_MAX_N = 1000
 BARRIER_FLOOR = 1e-4
 #: A Nelder-Mead simplex passed back is resized to this fraction of the point's scale.
 SIMPLEX_FRACTION = 0.05
-GRADIENT_METHODS = methods_with("minimize", gradient=True)
+GRADIENT_METHODS = methods_with(METHOD_FACTS, gradient=True)
 
 
 class _Objective:
@@ -142,7 +156,7 @@ def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], f
 
 def _bounds(ctx: SolveContext) -> optimize.Bounds | None:
     p = ctx.problem
-    if not honours_bounds(p.kind, p.method) or not any(v.bounded for v in p.variables):
+    if not METHOD_FACTS.get(p.method, NO_BOUNDS).bounds or not any(v.bounded for v in p.variables):
         return None
     lower, upper = p.bounds_arrays()
     return optimize.Bounds(lower, upper)

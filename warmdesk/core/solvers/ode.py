@@ -23,14 +23,23 @@ import numpy as np
 from scipy.integrate import BDF, DOP853, LSODA, RK45, OdeSolver, Radau
 
 from ..errors import SolveFailed
-from ..problems import IMPLICIT_ODE_METHODS, Problem
+from ..method_facts import NO_BOUNDS, MethodFacts, methods_with
+from ..problem_types import Problem
 from .. import dual
 from .base import Recorder, SolveContext, Stopped
 
 SOLVERS: dict[str, type[OdeSolver]] = {"RK45": RK45, "DOP853": DOP853, "Radau": Radau,
                                        "BDF": BDF, "LSODA": LSODA}
-IMPLICIT = IMPLICIT_ODE_METHODS
 PAYLOADS = ("checkpoint", "live_solver")
+#: What each scipy.integrate method is for: the explicit ones first.
+METHOD_FACTS: dict[str, MethodFacts] = {
+    "RK45": NO_BOUNDS, "DOP853": NO_BOUNDS,
+    "Radau": MethodFacts(stiff=True), "BDF": MethodFacts(stiff=True),
+    "LSODA": MethodFacts(stiff=True),
+}
+#: The ode methods for stiff problems (they use the exact Jacobian of the right-hand side).
+IMPLICIT_ODE_METHODS = methods_with(METHOD_FACTS, stiff=True)
+IMPLICIT = IMPLICIT_ODE_METHODS
 DEFAULT_MAX_STEPS = 200_000
 LIVE_SOLVERS_KEPT = 8
 

@@ -1,7 +1,8 @@
 """The solver options a spec may set, per method, with their types and ranges.
 
-Options are passed to scipy only after this check, so a typo ("gtoll") or a
-wrong type is a spec error that names the field, not a scipy traceback.
+Each kind picks its table (``Kind.options``). Options are passed to scipy
+only after this check, so a typo ("gtoll") or a wrong type is a spec error
+that names the field, not a scipy traceback.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ COUNT = ("int", 1, 10_000_000)
 FRACTION = ("float", 0.0, 1.0)
 FLAG = ("bool", 0, 1)
 
-_MINIMIZE: dict[str, dict[str, tuple[str, float, float]]] = {
+MINIMIZE_OPTIONS: dict[str, dict[str, tuple[str, float, float]]] = {
     "BFGS": {"gtol": POS, "maxiter": COUNT, "xrtol": NONNEG, "c1": FRACTION, "c2": FRACTION},
     "L-BFGS-B": {"maxcor": COUNT, "ftol": POS, "gtol": POS, "maxfun": COUNT, "maxiter": COUNT,
                  "maxls": COUNT},
@@ -33,21 +34,18 @@ _MINIMIZE: dict[str, dict[str, tuple[str, float, float]]] = {
                      "initial_tr_radius": POS, "initial_constr_penalty": POS,
                      "initial_barrier_parameter": POS, "initial_barrier_tolerance": POS},
 }
-_FIT = {"ftol": POS, "xtol": POS, "gtol": POS, "max_nfev": COUNT}
-_ODE = {"rtol": POS, "atol": POS, "max_step": POS, "first_step": POS, "max_steps": COUNT}
+FIT_OPTIONS: dict[str, tuple[str, float, float]] = {
+    "ftol": POS, "xtol": POS, "gtol": POS, "max_nfev": COUNT}
+ODE_OPTIONS: dict[str, tuple[str, float, float]] = {
+    "rtol": POS, "atol": POS, "max_step": POS, "first_step": POS, "max_steps": COUNT}
 
 
-def allowed_options(kind: str, method: str) -> dict[str, tuple[str, float, float]]:
-    if kind in ("minimize", "train"):
-        return _MINIMIZE.get(method, {})
-    if kind == "fit":
-        return _FIT
-    return _ODE
+Rules = dict[str, tuple[str, float, float]]
 
 
-def check_options(kind: str, method: str, options: dict[str, Any]) -> list[tuple[str, str]]:
-    """Return ``(option, message)`` for each bad option (empty when all are fine)."""
-    allowed = allowed_options(kind, method)
+def check_options(allowed: Rules, method: str, options: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return ``(option, message)`` for each bad option (empty when all are fine);
+    ``allowed``: the method's rules (its kind says which: ``Kind.options``)."""
     problems: list[tuple[str, str]] = []
     for name, value in options.items():
         key = str(name)[:80]
@@ -75,7 +73,6 @@ def check_options(kind: str, method: str, options: dict[str, Any]) -> list[tuple
     return problems
 
 
-def coerce_options(kind: str, method: str, options: dict[str, Any]) -> dict[str, Any]:
+def coerce_options(allowed: Rules, options: dict[str, Any]) -> dict[str, Any]:
     """Checked options with whole-number floats (``10.0``) turned into ints for scipy."""
-    allowed = allowed_options(kind, method)
     return {k: int(v) if allowed.get(k, ("",))[0] == "int" else v for k, v in options.items()}

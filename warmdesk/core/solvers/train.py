@@ -13,7 +13,7 @@ import autograd.numpy as anp
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 
-from ..problems import Problem, Variable
+from ..problem_types import Problem, Variable
 from .base import SolveContext
 from .minimize import solve_scalar
 

@@ -1,0 +1,146 @@
+"""The :class:`Kind` base: one object per problem kind that owns everything
+the rest of the code used to ask with ``if kind == ...``.
+
+A kind owns its name and words, its spec fields and how they are read, its
+methods and what each honours (bounds, constraints, payloads, options), its
+contribution to the structure hash (through its reader), its solver adapter,
+its warm-start mapping, its advisor features and memory estimate, and what the
+GUI needs to know. Modelled on scipy's ``optimize/_minimize.py``: one dispatch
+table (:mod:`.registry`), per-method facts and option checks.
+
+Kinds never import each other (an import-linter contract says so); what two
+kinds share lives in :mod:`.mapping`, :mod:`.memory` or :mod:`warmdesk.core.solvers`.
+See ``docs/kinds.md`` for how to add one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..method_facts import NO_BOUNDS, MethodFacts
+from ..problem_types import Problem
+from ..runs import Run
+from ..solvers.base import SolveContext, WarmStart
+from .memory import MemoryNeed
+
+if TYPE_CHECKING:
+    from ..spec_reader import SpecReader
+
+#: (type, low, high) per option name: see :mod:`warmdesk.core.solvers.options`.
+OptionRules = Mapping[str, tuple[str, float, float]]
+#: x (flat) -> (objective, constraint violation), for the advisor.
+Merit = Callable[[np.ndarray], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the kind's things are named for users."""
+
+    unknowns: str = "variables"        #: the spec field of the unknowns (and editor group)
+    unknown: str = "variable"          #: one of them, in messages
+    tab: str = "Variables"             #: the editor tab that edits them
+    evaluations: str = "evaluations"   #: what a run's evaluation count counts
+    solution: str = "solution"         #: what a converged run's result is called
+    unfinished: str = "last iterate"   #: ... and an unfinished run's
+    matrix: str = "n x n matrices"     #: the method's big matrices (memory messages)
+    size_field: str = "variables"      #: the spec field that sets the number of unknowns
+
+
+class Kind:
+    """One problem kind. Subclasses set the class attributes and override the
+    methods their kind needs; the defaults suit a restart kind with variables."""
+
+    name: str = ""
+    #: What the kind does, in a line (the editor's tooltip for it).
+    tip: str = ""
+    #: The spec fields of this kind (beyond the common ones).
+    fields: frozenset[str] = frozenset()
+    #: method -> what it honours, in the order offered to users.
+    methods: Mapping[str, MethodFacts] = {}
+    default_method: str = ""
+    words: Words = Words()
+    #: method -> n x n matrices alive at the peak (memory estimate).
+    matrix_copies: Mapping[str, int] = {}
+
+    # -- advisor and guard features
+    #: Candidates are ranked by the new problem's merit (else: by checkpoints).
+    has_merit: bool = True
+    #: Cold runs of the same structure are references for the guard and the
+    #: worse-than-cold check (an ode run has no objective to compare).
+    has_cold_references: bool = True
+    #: Objective values of two parameter sets compare directly (else the guard
+    #: compares progress as a fraction: the data and the loss scale differ).
+    compares_objective_values: bool = False
+    #: A failed run keeps its last finite iterate as a warm-start source.
+    keeps_last_iterate: bool = True
+
+    # -- what the GUI needs to know
+    #: The editor shows the Variables (or State) and Parameters tabs.
+    edits_variables: bool = True
+    #: The spec reads a data file (the editor's Data tab; relative paths move).
+    uses_dataset: bool = False
+    #: A history row's "fun" column is empty; the curve's y is the time reached.
+    curve_is_time: bool = False
+
+    @property
+    def method_names(self) -> tuple[str, ...]:
+        return tuple(self.methods)
+
+    def facts(self, method: str) -> MethodFacts:
+        return self.methods.get(method, NO_BOUNDS)
+
+    def options(self, method: str) -> OptionRules:
+        """The solver options ``method`` takes, with their types and ranges."""
+        return {}
+
+    def payloads(self, method: str) -> tuple[str, ...]:
+        """The warm-start payloads ``method`` accepts."""
+        return ("x0",)
+
+    def read(self, reader: SpecReader, d: dict[str, Any], problem: Problem) -> None:
+        """Read and check this kind's fields of spec ``d`` into ``problem``
+        (errors go to ``reader.fail``); set ``problem.structure_extra`` for
+        anything beyond the common structure keys."""
+        raise NotImplementedError
+
+    def check_solvable(self, problem: Problem, warm: WarmStart | None) -> None:
+        """Raise :class:`SpecError` for input the solve would refuse at its start."""
+
+    def solve(self, ctx: SolveContext) -> None:
+        """The solver adapter: solve ``ctx.problem`` into ``ctx.run``."""
+        raise NotImplementedError
+
+    def warm_start(self, problem: Problem, run: Run) -> WarmStart:
+        """The warm start a usable ``run`` of this kind offers ``problem``
+        (with any solver state; raise :class:`WarmStartError` if none applies)."""
+        raise NotImplementedError
+
+    def merit(self, problem: Problem) -> Merit:
+        """The new problem's judgement of a start point (see :attr:`has_merit`)."""
+        raise ValueError(f"no merit for kind {self.name!r}")
+
+    def memory_needs(self, problem: Problem) -> list[MemoryNeed]:
+        """The big terms of the memory a solve of ``problem`` needs."""
+        return []
+
+    def method_note(self, method: str) -> str:
+        """What a method can do, in a line (the editor shows it under the method)."""
+        f = self.facts(method)
+        notes = ["honours bounds" if f.bounds else
+                 "takes no bounds (a spec with bounds is refused)",
+                 "handles constraints" if f.constraints else "no constraints"]
+        if not f.gradient:
+            notes.append("uses no gradient")
+        return "; ".join(notes).capitalize() + "."
+
+    def starter(self) -> tuple[dict[str, Any], bool]:
+        """A small valid starter spec (without format, name, kind) for a new
+        problem, and whether its data path is relative to the bundled examples."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<kind {self.name}>"
