@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .expressions import Expression
-    from .problems import Problem
+    from .problem_types import Problem
 
 # ---------------------------------------------------------------- one expression
 MAX_EXPRESSION_LENGTH = 10_000      # characters of one expression

@@ -15,25 +15,54 @@ See ``docs/kinds.md`` for how to add one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from ..datasets import Dataset
+from ..expressions import Expression
 from ..method_facts import NO_BOUNDS, MethodFacts
-from ..problem_types import Problem
+from ..problem_types import Problem, Variable
 from ..runs import Run
 from ..solvers.base import SolveContext, WarmStart
 from .memory import MemoryNeed
-
-if TYPE_CHECKING:
-    from ..spec_reader import SpecReader
 
 #: (type, low, high) per option name: see :mod:`warmdesk.core.solvers.options`.
 OptionRules = Mapping[str, tuple[str, float, float]]
 #: x (flat) -> (objective, constraint violation), for the advisor.
 Merit = Callable[[np.ndarray], tuple[float, float]]
+
+
+class FieldReader(Protocol):
+    """What a kind's :meth:`Kind.read` may ask of the spec reader
+    (:class:`warmdesk.core.spec_reader.SpecReader`, which sits above the kinds):
+    each method checks one field, reports what is wrong with :meth:`fail` and
+    returns what it could read."""
+
+    errors: list[tuple[str, str]]
+
+    def fail(self, fld: str, message: str) -> None: ...
+
+    def show(self, value: Any) -> str: ...
+
+    def variables(self, fld: str, variables: Any,
+                  need_start: bool = True) -> list[Variable]: ...
+
+    def expression(self, fld: str, text: Any, names: list[str]) -> Expression | None: ...
+
+    def dataset(self, d: dict[str, Any]) -> Dataset | None: ...
+
+    def column(self, fld: str, value: Any, dataset: Dataset) -> str: ...
+
+    def number_field(self, d: dict[str, Any], key: str, default: float, low: float,
+                     high: float = math.inf, low_open: bool = False) -> float: ...
+
+    def all_names(self, p: Problem) -> list[str]: ...
+
+    def no_clash(self, p: Problem, columns: list[str]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -101,7 +130,7 @@ class Kind:
         """The warm-start payloads ``method`` accepts."""
         return ("x0",)
 
-    def read(self, reader: SpecReader, d: dict[str, Any], problem: Problem) -> None:
+    def read(self, reader: FieldReader, d: dict[str, Any], problem: Problem) -> None:
         """Read and check this kind's fields of spec ``d`` into ``problem``
         (errors go to ``reader.fail``); set ``problem.structure_extra`` for
         anything beyond the common structure keys."""

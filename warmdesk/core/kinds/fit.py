@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -14,11 +14,8 @@ from ..solvers import fit as fit_solver
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.options import FIT_OPTIONS
 from . import mapping
-from .base import Kind, Merit, OptionRules
+from .base import FieldReader, Kind, Merit, OptionRules
 from .memory import FIT_JACOBIAN_COPIES, FLOAT, MemoryNeed
-
-if TYPE_CHECKING:
-    from ..spec_reader import SpecReader
 
 LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 
@@ -37,7 +34,7 @@ class Fit(Kind):
     def payloads(self, method: str) -> tuple[str, ...]:
         return fit_solver.PAYLOADS
 
-    def read(self, reader: SpecReader, d: dict[str, Any], p: Problem) -> None:
+    def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.variables = reader.variables("variables", d.get("variables"))
         p.dataset = reader.dataset(d)
         if p.dataset is None:
@@ -63,7 +60,7 @@ class Fit(Kind):
             if p.dataset.rows < p.size:
                 reader.fail("solver.method", "'lm' needs at least as many data rows as unknowns")
 
-    def _target(self, reader: SpecReader, value: Any, p: Problem) -> None:
+    def _target(self, reader: FieldReader, value: Any, p: Problem) -> None:
         """``target``: a column, or an expression of columns and parameters
         (``log(y)``) giving a finite value for every row."""
         ds = p.dataset

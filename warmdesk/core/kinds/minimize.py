@@ -3,7 +3,7 @@ constraints (scipy.optimize.minimize)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -16,11 +16,8 @@ from ..solvers.options import MINIMIZE_OPTIONS
 from ..spec_limits import MAX_CONSTRAINTS
 from ..text_rules import check_label
 from . import mapping
-from .base import Kind, Merit, OptionRules
+from .base import FieldReader, Kind, Merit, OptionRules
 from .memory import MemoryNeed, matrix_need
-
-if TYPE_CHECKING:
-    from ..spec_reader import SpecReader
 
 
 class Minimize(Kind):
@@ -38,7 +35,7 @@ class Minimize(Kind):
     def payloads(self, method: str) -> tuple[str, ...]:
         return minimize_solver.PAYLOADS.get(method, ("x0",))
 
-    def read(self, reader: SpecReader, d: dict[str, Any], p: Problem) -> None:
+    def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.variables = reader.variables("variables", d.get("variables"))
         names = reader.all_names(p)
         p.objective = reader.expression("objective", d.get("objective"), names)

@@ -4,7 +4,7 @@ warm-started from a checkpoint or resumed exactly."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -15,12 +15,9 @@ from ..solvers import ode as ode_solver
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.options import ODE_OPTIONS
 from . import mapping
-from .base import Kind, OptionRules, Words
+from .base import FieldReader, Kind, OptionRules, Words
 from .memory import (CHECKPOINT_COPIES, FLOAT, HISTORY_ROW_BYTES, OUTPUT_COPIES, MemoryNeed,
                      matrix_need)
-
-if TYPE_CHECKING:
-    from ..spec_reader import SpecReader
 
 
 class Ode(Kind):
@@ -45,7 +42,7 @@ class Ode(Kind):
     def payloads(self, method: str) -> tuple[str, ...]:
         return ode_solver.PAYLOADS
 
-    def read(self, reader: SpecReader, d: dict[str, Any], p: Problem) -> None:
+    def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.variables = reader.variables("state", d.get("state"))
         names = reader.all_names(p) + ["t"]
         rhs = d.get("rhs")

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -15,11 +15,8 @@ from ..solvers import train as train_solver
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.options import MINIMIZE_OPTIONS
 from . import mapping
-from .base import Kind, Merit, OptionRules, Words
+from .base import FieldReader, Kind, Merit, OptionRules, Words
 from .memory import FLOAT, TRAIN_DATA_COPIES, MemoryNeed, matrix_need
-
-if TYPE_CHECKING:
-    from ..spec_reader import SpecReader
 
 MODELS = ("logistic", "multinomial", "linear")
 
@@ -42,7 +39,7 @@ class Train(Kind):
     def payloads(self, method: str) -> tuple[str, ...]:
         return minimize_solver.PAYLOADS.get(method, ("x0",))
 
-    def read(self, reader: SpecReader, d: dict[str, Any], p: Problem) -> None:
+    def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.dataset = reader.dataset(d)
         p.train_model = d.get("model", "logistic")
         if p.train_model not in MODELS:
