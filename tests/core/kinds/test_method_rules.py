@@ -18,8 +18,8 @@ from warmdesk.core.library import Library
 from warmdesk.core.method_capabilities import FACTS, methods_with, refusals
 from warmdesk.core.problems import problem_from_dict
 
-from .factories import build, fit_spec, lotka_volterra, rosenbrock, write_peaks
-from ..cli_runner import run_cli as warmdesk
+from ..factories import build, fit_spec, lotka_volterra, rosenbrock, write_peaks
+from ...cli_runner import run_cli as warmdesk
 
 #: The issue's case: the minimum (3, 3) lies outside the box [0, 1]^2.
 BOXED: dict = {"format": "warmdesk.problem/1", "name": "boxed", "kind": "minimize",

@@ -1,0 +1,1 @@
+"""Tests of the problem kinds (warmdesk.core.kinds)."""
