@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import WarmStartError
-from .kinds.registry import kind
+from .kinds.registry import find_kind, kind
 from .mapping_report import format_report  # noqa: F401 - re-exported (CLI, GUI)
 from .problem_types import Problem
 from .runs import Run
@@ -21,12 +21,13 @@ from .solvers.base import WarmStart
 
 def warm_start_from_run(problem: Problem, run: Run, use_state: bool = True) -> WarmStart:
     """Build the warm start that ``run`` offers ``problem``; raise if none applies."""
-    if run.kind != problem.kind:
+    plugin = kind(problem.kind)
+    if find_kind(run.kind) is not plugin:  # a run of another kind (or of none known)
         raise WarmStartError(f"run {run.id} is a '{run.kind}' run; the problem is "
                              f"'{problem.kind}'")
     if not run.usable:
         raise WarmStartError(f"run {run.id} is {run.status}: it has no solution to start from")
-    warm = kind(problem.kind).warm_start(problem, run)  # each kind maps its own
+    warm = plugin.warm_start(problem, run)  # each kind maps its own
     return warm if use_state else x_only(warm)
 
 
