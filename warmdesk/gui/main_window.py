@@ -21,23 +21,23 @@ from ..core.saving_text import evaluation_unit, recorded_saving_sentence
 from ..resources_path import examples_dir
 from .about import about_box
 from .actions import build_actions
-from .active_runs import ActiveRunsPanel
+from .runs.active_runs import ActiveRunsPanel
 from .background import run_in_background
-from .convergence_plot import ConvergencePlot
-from .examples_offer import ExamplesOffer, first_next_problem, load_base_problems
+from .plot.convergence_plot import ConvergencePlot
+from .editor.examples_offer import ExamplesOffer, first_next_problem, load_base_problems
 from .drop_overlay import DropOverlay, drag_verdict
 from .file_open import FileOpener, OpenReport
-from .library_browser import LibraryBrowser
-from .plot_controller import PlotController
-from .problem_editor import ProblemEditor
-from .run_details import RunDetails
+from .library.browser import LibraryBrowser
+from .plot.controller import PlotController
+from .editor.problem_editor import ProblemEditor
+from .runs.details import RunDetails
 from .settings import AppSettings
-from .solve_manager import JobResult, SolveManager
-from .solve_launcher import SolveLauncher
+from .runs.solve_manager import JobResult, SolveManager
+from .runs.launcher import SolveLauncher
 from .unsaved_changes import UnsavedChanges
 from .user_guide import show_user_guide
-from .unsaved_runs import UnsavedRunsPrompt
-from .warm_panel import WarmStartPanel
+from .runs.unsaved_runs import UnsavedRunsPrompt
+from .runs.warm_panel import WarmStartPanel
 from .window_geometry import fit_window, is_short, place_first_launch
 
 
