@@ -1,14 +1,17 @@
 """Every user action declared once (id, text, shortcut, tip, menu); the menus and
 the toolbar are built from these declarations, and the window connects each id
-to its handler."""
+to its handler. Also declared here: the context actions on runs (the library
+table's menu, built by ``library/edit_commands.py``) and View > Panels (each
+dock's own show/hide toggle)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,26 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("about", "&About WarmDesk", "&Help", None, separator=True),
 )
 
+#: The context actions on runs: id, text, tip, how many runs it needs ("one" or
+#: "some"), the view it belongs to (None: both, or "live"/"trash").
+RUN_ACTIONS = (
+    ("open", "Open", "Show the run's details (Enter, double-click)", "one", None),
+    ("compare", "Compare (plot)", "Plot the selected runs together", "some", None),
+    ("warm_start", "Use as warm start", "Warm-start the next solve from this run", "one", None),
+    ("new_problem", "New problem from this run", "Open this run's problem in the editor",
+     "one", None),
+    ("export", "Export…", "Write the runs to a .wdrun file", "some", None),
+    ("tag", "Tag…", "Add or remove tags", "some", None),
+    ("rename", "Rename…", "Rename the run", "one", None),
+    ("notes", "Notes…", "Edit the run's notes", "one", None),
+    ("delete", "Delete", "Move the runs to the trash (Del; undoable)", "some", "live"),
+    ("restore", "Restore", "Bring the runs back from the trash", "some", "trash"))
+RUN_ACTION_SHORTCUTS = {"open": Qt.Key.Key_Return, "delete": QKeySequence.StandardKey.Delete}
+
+#: View > Panels: one entry per dock (its own toggle action, so the check follows
+#: the dock); a hidden dock's room goes to the library and the plot.
+PANELS_MENU = ("&View", "&Panels")
+
 
 def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]
                   ) -> dict[str, QAction]:
@@ -108,4 +131,20 @@ def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]
         if spec.toolbar:
             toolbar.addAction(action)
         actions[spec.id] = action
+    return actions
+
+
+def add_panel_actions(window: QMainWindow, docks: tuple[QDockWidget, ...]
+                      ) -> dict[str, QAction]:
+    """View > Panels: each dock can be hidden and brought back (by object name)."""
+    top, sub = PANELS_MENU
+    view = next((a.menu() for a in window.menuBar().actions() if a.menu() is not None
+                 and a.text().replace("&", "") == top.replace("&", "")), None)
+    menu = (view or window.menuBar().addMenu(top)).addMenu(sub)
+    actions = {}
+    for dock in docks:
+        action = dock.toggleViewAction()
+        action.setStatusTip(f"Show or hide the {dock.windowTitle()} panel")
+        menu.addAction(action)
+        actions[dock.objectName()] = action
     return actions

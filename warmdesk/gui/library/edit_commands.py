@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QLabel, Q
 from ...core.library import Library
 from ...core.runfile import SUFFIX, write_runfile
 from ...core.text_rules import check_label, check_notes, check_tags
+from ..actions import RUN_ACTION_SHORTCUTS, RUN_ACTIONS
 from ..background import run_in_background
 
 Edit = Callable[[Library], Any]
@@ -178,21 +179,6 @@ def shared_tags(current: dict[str, list[str]]) -> list[str]:
     return [t for t in lists[0] if all(t in other for other in lists[1:])]
 
 
-#: The context actions on runs, declared once: id, text, tip, how many runs it
-#: needs ("one" or "some"), the view it belongs to (None: both, or "live"/"trash").
-RUN_ACTIONS = (
-    ("open", "Open", "Show the run's details (Enter, double-click)", "one", None),
-    ("compare", "Compare (plot)", "Plot the selected runs together", "some", None),
-    ("warm_start", "Use as warm start", "Warm-start the next solve from this run", "one", None),
-    ("new_problem", "New problem from this run", "Open this run's problem in the editor",
-     "one", None),
-    ("export", "Export…", "Write the runs to a .wdrun file", "some", None),
-    ("tag", "Tag…", "Add or remove tags", "some", None),
-    ("rename", "Rename…", "Rename the run", "one", None),
-    ("notes", "Notes…", "Edit the run's notes", "one", None),
-    ("delete", "Delete", "Move the runs to the trash (Del; undoable)", "some", "live"),
-    ("restore", "Restore", "Bring the runs back from the trash", "some", "trash"))
-_SHORTCUTS = {"open": Qt.Key.Key_Return, "delete": QKeySequence.StandardKey.Delete}
 
 
 def make_run_actions(parent: QObject, handlers: dict[str, Callable[[], None]]
@@ -200,8 +186,8 @@ def make_run_actions(parent: QObject, handlers: dict[str, Callable[[], None]]
     actions = {}
     for key, text, tip, _, _ in RUN_ACTIONS:
         action = QAction(text, parent, toolTip=tip, statusTip=tip)
-        if key in _SHORTCUTS:         # shown in the menu; the table handles the keys
-            action.setShortcut(QKeySequence(_SHORTCUTS[key]))
+        if key in RUN_ACTION_SHORTCUTS:         # shown in the menu; the table handles the keys
+            action.setShortcut(QKeySequence(RUN_ACTION_SHORTCUTS[key]))
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         action.triggered.connect(lambda _checked=False, handler=handlers[key]: handler())
         actions[key] = action
