@@ -26,6 +26,7 @@ from ...core.library import Library
 from ...core.library_listing import facet_values, run_positions
 from ...core.library_query import RunQuery
 from ..background import run_in_background
+from .columns import TableColumns
 from .model import COLUMN_OF, COLUMNS, RunTableModel
 from .edit_commands import (RunEditor, count_runs as _count, enable_run_actions,
                                 make_run_actions, run_context_menu)
@@ -34,15 +35,6 @@ FILTER_DELAY_MS = 250
 LOCATE_LIMIT = 2000          # select_runs finds at most this many runs' rows
 FACETS = (("kind", "All kinds"), ("status", "All statuses"), ("method", "All methods"),
           ("tag", "All tags"))
-WIDTHS = {"name": 240, "kind": 70, "method": 95, "status": 105, "fun": 95, "nit": 75,
-          "nfev": 90, "wall_s": 80, "warm_source": 90, "saving": 60, "created_at": 125,
-          "tags": 90}
-#: The columns left to right, most important first: when the table is narrow the
-#: columns at the end are hidden first, so the status and the saving (the point
-#: of the app) stay in view. The name takes what is left (at least NAME_MIN).
-COLUMN_PRIORITY = ("name", "status", "saving", "fun", "nfev", "kind", "method", "created_at",
-                   "warm_source", "nit", "wall_s", "tags")
-NAME_MIN = 150
 FILTER_MIN_CHARS = 26         # the filter box never shrinks below this many characters
 FACET_MIN_CHARS = 9           # the facet boxes shrink to this many characters
 
@@ -80,7 +72,6 @@ class LibraryBrowser(QWidget):
         self._all_selected = False      # a "select all": kept whole across reloads
         self._wanted: list[str] = []          # runs select_runs is looking for
         self._filters_reset = False
-        self._column_choice: dict[str, bool] = {}   # the user's picks in the header menu
         self._build()
         self._build_actions()
         self.model.loaded.connect(self._counted)
@@ -142,7 +133,9 @@ class LibraryBrowser(QWidget):
         header.setSortIndicator(COLUMN_OF["created_at"], Qt.SortOrder.DescendingOrder)
         header.sortIndicatorChanged.connect(self._sort_changed)
         header.setHighlightSections(False)
-        self._arrange_columns(header)
+        self.columns = TableColumns(table, self, self._popup)
+        self.columns.chosen.connect(self.columns_chosen)
+        self.columns.message.connect(self.status_message)
         table.viewport().installEventFilter(self)
         table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -199,63 +192,13 @@ class LibraryBrowser(QWidget):
                 target.insertWidget(1 + k, box)
 
     # ------------------------------------------------------------------ columns
-    def _arrange_columns(self, header: QHeaderView) -> None:
-        """Columns in priority order; the name stretches; a header menu picks columns."""
-        header.setStretchLastSection(False)
-        for visual, key in enumerate(COLUMN_PRIORITY):
-            header.moveSection(header.visualIndex(COLUMN_OF[key]), visual)
-            header.resizeSection(COLUMN_OF[key], WIDTHS[key])
-        header.setMinimumSectionSize(40)
-        header.setSectionResizeMode(COLUMN_OF["name"], QHeaderView.ResizeMode.Stretch)
-        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        header.customContextMenuRequested.connect(
-            lambda pos: self._popup(self.column_menu(), header.mapToGlobal(pos)))
-
     def set_column_choice(self, choice: dict[str, bool]) -> None:
         """The user's column picks (from the settings): True shown first, False hidden."""
-        self._column_choice = {k: bool(v) for k, v in choice.items()
-                               if k in COLUMN_OF and k != "name"}
-        self._fit_columns()
+        self.columns.set_choice(choice)
 
     def column_menu(self) -> QMenu:
         """The header's menu: one checkable entry per column (the name always shows)."""
-        menu = QMenu(self)
-        header = self.table.horizontalHeader()
-        for key in COLUMN_PRIORITY[1:]:
-            action = menu.addAction(COLUMNS[COLUMN_OF[key]].title)
-            action.setCheckable(True)
-            action.setChecked(not header.isSectionHidden(COLUMN_OF[key]))
-            action.toggled.connect(lambda on, k=key: self._choose_column(k, on))
-        return menu
-
-    def _choose_column(self, key: str, shown: bool) -> None:
-        self._column_choice[key] = shown
-        self._fit_columns()
-        self.columns_chosen.emit(dict(self._column_choice))
-        if shown and self.table.horizontalHeader().isSectionHidden(COLUMN_OF[key]):
-            self.status_message.emit(f"No room for the {COLUMNS[COLUMN_OF[key]].title} "
-                                     "column: widen the table or hide another column")
-
-    def _fit_columns(self) -> None:
-        """Show the columns that fit the table's width, by priority (the ones the
-        user showed first, the ones the user hid never); hide the rest."""
-        header = self.table.horizontalHeader()
-        room = self.table.viewport().width() - NAME_MIN
-        choice = self._column_choice
-        order = sorted(COLUMN_PRIORITY[1:], key=lambda k: not choice.get(k, False))
-        full = False
-        for key in order:
-            column = COLUMN_OF[key]
-            width = header.sectionSize(column) if not header.isSectionHidden(column) \
-                else WIDTHS[key]
-            show = choice.get(key, True) and not full and width <= room
-            full = full or (choice.get(key, True) and not show)
-            if show:
-                room -= width
-            if header.isSectionHidden(column) == show:
-                header.setSectionHidden(column, not show)
-                if show:
-                    header.resizeSection(column, WIDTHS[key])
+        return self.columns.menu()
 
     def _popup(self, menu: QMenu, where: Any) -> None:
         menu.aboutToHide.connect(menu.deleteLater)
@@ -263,7 +206,7 @@ class LibraryBrowser(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.table.viewport() and event.type() == QEvent.Type.Resize:
-            self._fit_columns()
+            self.columns.fit()
             return False
         if (watched is self.table and isinstance(event, QKeyEvent)
                 and event.type() == QEvent.Type.KeyPress

@@ -28,13 +28,12 @@ button follows again. No transparency: see plot_export.PlotView.
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QResizeEvent
+from PySide6.QtGui import QColor, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ...core.runs import Run
@@ -49,6 +48,7 @@ from .curve_buffer import (
     default_label,
     undrawn_reason,
 )
+from .legend import elide_label, legend_fit, legend_metrics
 
 #: Distinguishable line colours (Okabe-Ito and Tableau hues), most distinct first.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
@@ -62,33 +62,6 @@ DOWNSAMPLE_PER_PIXEL = 0.5
 #: Pen widths; FADE: how far the colour of a not-selected run moves towards white.
 NORMAL_WIDTH, HIGHLIGHT_WIDTH, FADE = 1.0, 2.5, 0.5
 TEXT_COLOR = plot_export.TEXT_COLOR
-#: The legend takes about this share of the plot's width; longer labels are
-#: shortened in the middle (the run id at their end stays), and entries that
-#: do not fit one under the other go into more columns, each label keeping at
-#: least LEGEND_MIN_LABEL pixels (so "rosenbro…f31067 (warm)" stays readable).
-LEGEND_SHARE, LEGEND_MIN_LABEL, LEGEND_FONT_PT = 0.35, 110, 8
-
-
-#: The run id in a label ("rosenbrock f31067 (warm)"): kept whole when shortening.
-_ID_TAIL = re.compile(r"\s[0-9a-f]{6,}\b.*$")
-
-
-def elide_label(label: str, metrics: QFontMetrics, width: int) -> str:
-    """``label`` shortened to ``width`` pixels: the text before the run id loses
-    its end ("lotka_vo… f31067 (warm)", in the narrowest "…31067 (warm)");
-    without an id, the middle goes."""
-    if metrics.horizontalAdvance(label) <= width:
-        return label
-    match = _ID_TAIL.search(label)
-    if match:
-        tail = label[match.start():]
-        room = width - metrics.horizontalAdvance(tail)
-        if room >= metrics.horizontalAdvance("abc…"):
-            return metrics.elidedText(label[:match.start()], Qt.TextElideMode.ElideRight,
-                                      room) + tail
-        return metrics.elidedText(label, Qt.TextElideMode.ElideLeft, width)
-    return metrics.elidedText(label, Qt.TextElideMode.ElideMiddle, width)
-
 
 @dataclass
 class _Curve:
@@ -374,22 +347,15 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         self._fit_legend()
 
     def _legend_metrics(self) -> QFontMetrics:
-        font = QFont(self.font())
-        font.setPointSizeF(LEGEND_FONT_PT)
-        font.setBold(True)   # the widest a label gets (selected runs are bold)
-        return QFontMetrics(font)
+        return legend_metrics(self.font())
 
     def _fit_legend(self, entries_changed: bool = False) -> None:
         """Columns and label width so the legend fits beside the curves (see
-        LEGEND_SHARE); the labels are restyled only when the fit changes, the
+        legend.py); the labels are restyled only when the fit changes, the
         legend measured again then and when entries came or went."""
-        metrics = self._legend_metrics()
-        row = metrics.height() + 11                    # a label, its margins, the spacing
         height = self.plot_item.vb.height() or self.view.height() - 60
-        per_column = max(1, int(height // row))
-        columns = max(1, -(-len(self._curves) // per_column))
-        sample = 40                                    # line sample, text margins, spacing
-        width = max(LEGEND_MIN_LABEL, int(LEGEND_SHARE * self.view.width() / columns) - sample)
+        columns, width = legend_fit(len(self._curves), height, self.view.width(),
+                                    self._legend_metrics())
         if (columns, width) == self._legend_fit and not entries_changed:
             return
         if (columns, width) != self._legend_fit:
