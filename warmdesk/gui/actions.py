@@ -1,17 +1,23 @@
-"""Every user action declared once (id, text, shortcut, tip, menu); the menus and
-the toolbar are built from these declarations, and the window connects each id
-to its handler. Also declared here: the context actions on runs (the library
+"""Every user action declared once (id, text, shortcut, tip, menu) with what it
+does (:func:`window_handlers`); the menus and the toolbar are built from these
+declarations. Also declared here: the context actions on runs (the library
 table's menu, built by ``library/edit_commands.py``) and View > Panels (each
 dock's own show/hide toggle)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
+
+from .about import about_box
+from .user_guide import show_user_guide
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,33 @@ RUN_ACTION_SHORTCUTS = {"open": Qt.Key.Key_Return, "delete": QKeySequence.Standa
 PANELS_MENU = ("&View", "&Panels")
 
 
-def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]
+def window_handlers(w: MainWindow) -> dict[str, Callable[[], object]]:
+    """What each action of ``ACTIONS`` does in the window ``w``, by id."""
+    b, files = w.browser, w.files
+    return {
+        "new_minimize": lambda: files.new_problem("minimize"),
+        "new_fit": lambda: files.new_problem("fit"),
+        "new_train": lambda: files.new_problem("train"),
+        "new_ode": lambda: files.new_problem("ode"),
+        "open": files.open_dialog, "save_problem": files.save_problem,
+        "save_problem_as": lambda: files.save_problem(ask=True),
+        "export_runs": b.export_selected, "load_examples": w.load_examples,
+        "choose_library": w.state.choose_library,
+        "quit": w.close, "undo": b.undo_stack.undo,
+        "redo": b.undo_stack.redo, "find": b.focus_filter,
+        "delete_runs": b.delete_selected,
+        "solve": lambda: w.launcher.solve(cold=False),
+        "solve_cold": lambda: w.launcher.solve(cold=True),
+        "interrupt_all": w.interrupt_all, "refresh_advice": w.warm_panel.refresh,
+        "compare": lambda: w.plots.show_runs(b.selected_run_ids()),
+        "export_plot": w.plot.export_dialog, "details": w.open_selected_details,
+        "about": lambda: about_box(w, str(w.library.folder)),
+        "user_guide": lambda: show_user_guide(w),
+        "warm_start_help": lambda: show_user_guide(w, "warm-starts.md"),
+    }
+
+
+def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], object]]
                   ) -> dict[str, QAction]:
     """Create the declared actions, connect each to its handler, and fill the
     menu bar and the main toolbar."""

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from .. import __version__
 from ..core.library import Library
-from .about import about_box
-from .actions import add_panel_actions, build_actions
+from .actions import add_panel_actions, build_actions, window_handlers
 from .close_sequence import CloseSequence
 from .drop_overlay import DropOverlay
 from .editor.examples_offer import ExamplesOffer
@@ -37,7 +36,6 @@ from .runs.unsaved_runs import UnsavedRunsPrompt
 from .runs.warm_panel import WarmStartPanel
 from .settings import AppSettings
 from .unsaved_changes import UnsavedChanges
-from .user_guide import show_user_guide
 from .window_docks import build_docks
 from .window_files import WindowFiles
 from .window_state import WindowState
@@ -75,7 +73,7 @@ class MainWindow(QMainWindow):
         self.editor_dock, self.details_dock = self.docks.editor, self.docks.details
         self.warm_dock, self.runs_dock = self.docks.warm, self.docks.runs
         self.statusBar().showMessage(f"Library: {self.library.folder}")
-        self.actions = build_actions(self, self._handlers())
+        self.actions = build_actions(self, window_handlers(self))
         self.panel_actions = add_panel_actions(self, self.docks.all())
         self._connect()
         self.state.restore()
@@ -105,31 +103,6 @@ class MainWindow(QMainWindow):
                                      self.save_settings)
         # a solve the library could not store (a full disk): Retry / Save as run file...
         self.unsaved_prompt = UnsavedRunsPrompt(self.manager, self)
-
-    def _handlers(self) -> dict[str, Callable[[], object]]:
-        """Each action declared in ``actions.py``, by id, to what it does."""
-        b, files = self.browser, self.files
-        return {
-            "new_minimize": lambda: files.new_problem("minimize"),
-            "new_fit": lambda: files.new_problem("fit"),
-            "new_train": lambda: files.new_problem("train"),
-            "new_ode": lambda: files.new_problem("ode"),
-            "open": files.open_dialog, "save_problem": files.save_problem,
-            "save_problem_as": lambda: files.save_problem(ask=True),
-            "export_runs": b.export_selected, "load_examples": self.load_examples,
-            "choose_library": self.state.choose_library,
-            "quit": self.close, "undo": b.undo_stack.undo,
-            "redo": b.undo_stack.redo, "find": b.focus_filter,
-            "delete_runs": b.delete_selected,
-            "solve": lambda: self.launcher.solve(cold=False),
-            "solve_cold": lambda: self.launcher.solve(cold=True),
-            "interrupt_all": self.interrupt_all, "refresh_advice": self.warm_panel.refresh,
-            "compare": lambda: self.plots.show_runs(b.selected_run_ids()),
-            "export_plot": self.plot.export_dialog, "details": self.open_selected_details,
-            "about": lambda: about_box(self, str(self.library.folder)),
-            "user_guide": lambda: show_user_guide(self),
-            "warm_start_help": lambda: show_user_guide(self, "warm-starts.md"),
-        }
 
     def _connect(self) -> None:
         b, files, message = self.browser, self.files, self.show_message
