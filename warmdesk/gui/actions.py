@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QPushButton, QToolBar
 
 from .about import about_box
 from .user_guide import show_user_guide
@@ -95,6 +95,13 @@ RUN_ACTIONS = (
     ("delete", "Delete", "Move the runs to the trash (Del; undoable)", "some", "live"),
     ("restore", "Restore", "Bring the runs back from the trash", "some", "trash"))
 RUN_ACTION_SHORTCUTS = {"open": Qt.Key.Key_Return, "delete": QKeySequence.StandardKey.Delete}
+
+
+def run_action_button(key: str) -> QPushButton:
+    """A button for a context action on runs (the run details' "Use as warm
+    start"...), with the text and tip declared in ``RUN_ACTIONS``."""
+    text, tip = next((text, tip) for k, text, tip, _, _ in RUN_ACTIONS if k == key)
+    return QPushButton(text, toolTip=tip, statusTip=tip)
 
 #: View > Panels: one entry per dock (its own toggle action, so the check follows
 #: the dock); a hidden dock's room goes to the library and the plot.

@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontDatabase
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, QListWidget,
-                               QListWidgetItem, QPlainTextEdit, QPushButton, QTabWidget,
+                               QListWidgetItem, QPlainTextEdit, QTabWidget,
                                QTableView, QTextBrowser, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -23,6 +23,7 @@ from ...core.library import Library
 from ...core.runs import Run
 from ...core.mapping_report import format_report
 from ...core.display import format_count, format_number, printable, row_flag
+from ..actions import run_action_button
 from ..background import run_in_background
 from ..glossary import COLUMN_TIPS, PAYLOAD_TIPS, STATUS_TIPS, TERM_TIPS
 from .history_model import HistoryTableModel
@@ -205,8 +206,8 @@ class RunDetails(QWidget):
         top = QHBoxLayout()
         self._title = QLabel(objectName="runTitle", wordWrap=True)
         self._title.setTextFormat(Qt.TextFormat.RichText)
-        self._new_problem = QPushButton("New problem from this run")
-        self._use_warm = QPushButton("Use as warm start")
+        self._new_problem = run_action_button("new_problem")
+        self._use_warm = run_action_button("warm_start")
         self._new_problem.clicked.connect(lambda: self._request(self.new_problem_requested))
         self._use_warm.clicked.connect(lambda: self._request(self.warm_start_requested))
         top.addWidget(self._title, 1)
