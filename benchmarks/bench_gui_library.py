@@ -56,8 +56,8 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication  # noqa: E402
 
 from warmdesk.core.library import Library  # noqa: E402
 from warmdesk.gui.background import wait_for_background  # noqa: E402
-from warmdesk.gui.library_browser import LibraryBrowser  # noqa: E402
-from warmdesk.gui.library_model import COLUMN_OF  # noqa: E402
+from warmdesk.gui.library.browser import LibraryBrowser  # noqa: E402
+from warmdesk.gui.library.model import COLUMN_OF  # noqa: E402
 
 TARGET_OPEN_S = 0.5
 TARGET_JUMP_P95_S = 0.25

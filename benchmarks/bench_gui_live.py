@@ -58,7 +58,7 @@ from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from warmdesk.core.problems import problem_from_dict
 from warmdesk.core.runs import HISTORY_COLUMNS
-from warmdesk.gui.convergence_plot import ConvergencePlot
+from warmdesk.gui.plot.convergence_plot import ConvergencePlot
 
 BATCH_INTERVAL_MS = 50     # ~20 batches/s per run, like a solver child's progress
 STEADY_ROWS = 5            # rows per batch once a curve holds --points
@@ -148,8 +148,8 @@ class BackgroundSolves:
 
     def __init__(self, count: int, nice: bool, folder: Path) -> None:
         from warmdesk.core.library import Library
-        from warmdesk.gui import solve_manager
-        from warmdesk.gui.solve_manager import SolveManager
+        from warmdesk.gui.runs import solve_manager
+        from warmdesk.gui.runs.solve_manager import SolveManager
 
         if not nice:
             solve_manager.SOLVER_NICENESS = 0
@@ -168,7 +168,7 @@ class BackgroundSolves:
             self._launch()
 
     def _launch(self) -> None:
-        from warmdesk.gui.solve_manager import SolveRequest
+        from warmdesk.gui.runs.solve_manager import SolveRequest
 
         self.started += 1
         self.manager.launch(SolveRequest(self.problem, None, False, f"load {self.started}"))

@@ -16,9 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 #: Tests that open the window, save its settings, open QFileDialogs and edit problems.
 KEY_PATHS = (
     "tests/gui/test_window_lifecycle.py::test_settings_persist_and_about_box",
-    "tests/gui/test_convergence_plot.py::test_the_export_dialog_and_menu_pick_the_format",
-    "tests/gui/test_library_browser.py::test_export_writes_a_readable_run_file",
-    "tests/gui/test_problem_editor.py",
+    "tests/gui/plot/test_convergence_plot.py::test_the_export_dialog_and_menu_pick_the_format",
+    "tests/gui/library/test_library_browser.py::test_export_writes_a_readable_run_file",
+    "tests/gui/editor/test_problem_editor.py",
     "tests/gui/test_unsaved_edits.py",
     "tests/gui/test_user_guide.py",
 )

@@ -141,7 +141,7 @@ def _solve_cold_then_warm(window: Any, library: Any) -> dict[str, Any]:
     it under the guard: both through the window's solve manager (child processes)."""
     from .core.problems import load_problem
     from .core.warmstart import warm_start_from_run
-    from .gui.solve_manager import SolveRequest
+    from .gui.runs.solve_manager import SolveRequest
     from .resources_path import examples_dir
 
     results: dict[str, Any] = {}

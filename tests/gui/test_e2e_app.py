@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from warmdesk.core.library import Library
-from warmdesk.gui.editor_files import spec_json
+from warmdesk.gui.editor.files import spec_json
 
 from ..core.factories import rosenbrock
 

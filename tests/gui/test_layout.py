@@ -12,7 +12,7 @@ from PySide6.QtCore import QRect
 
 from warmdesk.core.library import Library
 from warmdesk.gui.background import wait_for_background
-from warmdesk.gui.library_model import COLUMN_OF
+from warmdesk.gui.library.model import COLUMN_OF
 from warmdesk.gui.settings import AppSettings
 
 from .conftest import stock_library

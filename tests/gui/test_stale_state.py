@@ -18,7 +18,7 @@ from warmdesk.core.engine import solve
 from warmdesk.core.library_query import RunQuery
 from warmdesk.core.runfile import write_runfile
 from warmdesk.gui.background import wait_for_background
-from warmdesk.gui.library_model import COLUMN_OF
+from warmdesk.gui.library.model import COLUMN_OF
 from warmdesk.gui.settings import AppSettings
 
 from ..core.factories import build, rosenbrock

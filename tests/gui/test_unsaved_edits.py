@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from warmdesk.gui.editor_files import spec_json
+from warmdesk.gui.editor.files import spec_json
 from warmdesk.gui.settings import AppSettings
 from warmdesk.resources_path import examples_dir
 

@@ -12,11 +12,11 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QListWidget, QTextBrowser
 
-from warmdesk.gui.history_model import HistoryTableModel
-from warmdesk.gui.library_model import COLUMN_OF, RunTableModel
-from warmdesk.gui.run_details import RunDetails
+from warmdesk.gui.runs.history_model import HistoryTableModel
+from warmdesk.gui.library.model import COLUMN_OF, RunTableModel
+from warmdesk.gui.runs.details import RunDetails
 from warmdesk.gui.user_guide import UserGuide
-from warmdesk.gui.warm_panel import WarmStartPanel
+from warmdesk.gui.runs.warm_panel import WarmStartPanel
 
 from ..core.factories import build, rosenbrock
 from .conftest import Stocked

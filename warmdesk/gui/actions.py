@@ -1,14 +1,23 @@
-"""Every user action declared once (id, text, shortcut, tip, menu); the menus and
-the toolbar are built from these declarations, and the window connects each id
-to its handler."""
+"""Every user action declared once (id, text, shortcut, tip, menu) with what it
+does (:func:`window_handlers`); the menus and the toolbar are built from these
+declarations. Also declared here: the context actions on runs (the library
+table's menu, built by ``library/edit_commands.py``) and View > Panels (each
+dock's own show/hide toggle)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QPushButton, QToolBar
+
+from .about import about_box
+from .user_guide import show_user_guide
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,61 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("about", "&About WarmDesk", "&Help", None, separator=True),
 )
 
+#: The context actions on runs: id, text, tip, how many runs it needs ("one" or
+#: "some"), the view it belongs to (None: both, or "live"/"trash").
+RUN_ACTIONS = (
+    ("open", "Open", "Show the run's details (Enter, double-click)", "one", None),
+    ("compare", "Compare (plot)", "Plot the selected runs together", "some", None),
+    ("warm_start", "Use as warm start", "Warm-start the next solve from this run", "one", None),
+    ("new_problem", "New problem from this run", "Open this run's problem in the editor",
+     "one", None),
+    ("export", "Export…", "Write the runs to a .wdrun file", "some", None),
+    ("tag", "Tag…", "Add or remove tags", "some", None),
+    ("rename", "Rename…", "Rename the run", "one", None),
+    ("notes", "Notes…", "Edit the run's notes", "one", None),
+    ("delete", "Delete", "Move the runs to the trash (Del; undoable)", "some", "live"),
+    ("restore", "Restore", "Bring the runs back from the trash", "some", "trash"))
+RUN_ACTION_SHORTCUTS = {"open": Qt.Key.Key_Return, "delete": QKeySequence.StandardKey.Delete}
 
-def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]
+
+def run_action_button(key: str) -> QPushButton:
+    """A button for a context action on runs (the run details' "Use as warm
+    start"...), with the text and tip declared in ``RUN_ACTIONS``."""
+    text, tip = next((text, tip) for k, text, tip, _, _ in RUN_ACTIONS if k == key)
+    return QPushButton(text, toolTip=tip, statusTip=tip)
+
+#: View > Panels: one entry per dock (its own toggle action, so the check follows
+#: the dock); a hidden dock's room goes to the library and the plot.
+PANELS_MENU = ("&View", "&Panels")
+
+
+def window_handlers(w: MainWindow) -> dict[str, Callable[[], object]]:
+    """What each action of ``ACTIONS`` does in the window ``w``, by id."""
+    b, files = w.browser, w.files
+    return {
+        "new_minimize": lambda: files.new_problem("minimize"),
+        "new_fit": lambda: files.new_problem("fit"),
+        "new_train": lambda: files.new_problem("train"),
+        "new_ode": lambda: files.new_problem("ode"),
+        "open": files.open_dialog, "save_problem": files.save_problem,
+        "save_problem_as": lambda: files.save_problem(ask=True),
+        "export_runs": b.export_selected, "load_examples": w.load_examples,
+        "choose_library": w.state.choose_library,
+        "quit": w.close, "undo": b.undo_stack.undo,
+        "redo": b.undo_stack.redo, "find": b.focus_filter,
+        "delete_runs": b.delete_selected,
+        "solve": lambda: w.launcher.solve(cold=False),
+        "solve_cold": lambda: w.launcher.solve(cold=True),
+        "interrupt_all": w.interrupt_all, "refresh_advice": w.warm_panel.refresh,
+        "compare": lambda: w.plots.show_runs(b.selected_run_ids()),
+        "export_plot": w.plot.export_dialog, "details": w.open_selected_details,
+        "about": lambda: about_box(w, str(w.library.folder)),
+        "user_guide": lambda: show_user_guide(w),
+        "warm_start_help": lambda: show_user_guide(w, "warm-starts.md"),
+    }
+
+
+def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], object]]
                   ) -> dict[str, QAction]:
     """Create the declared actions, connect each to its handler, and fill the
     menu bar and the main toolbar."""
@@ -108,4 +170,20 @@ def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]
         if spec.toolbar:
             toolbar.addAction(action)
         actions[spec.id] = action
+    return actions
+
+
+def add_panel_actions(window: QMainWindow, docks: tuple[QDockWidget, ...]
+                      ) -> dict[str, QAction]:
+    """View > Panels: each dock can be hidden and brought back (by object name)."""
+    top, sub = PANELS_MENU
+    view = next((a.menu() for a in window.menuBar().actions() if a.menu() is not None
+                 and a.text().replace("&", "") == top.replace("&", "")), None)
+    menu = (view or window.menuBar().addMenu(top)).addMenu(sub)
+    actions = {}
+    for dock in docks:
+        action = dock.toggleViewAction()
+        action.setStatusTip(f"Show or hide the {dock.windowTitle()} panel")
+        menu.addAction(action)
+        actions[dock.objectName()] = action
     return actions

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: The library table's columns, by key (``library_model.COLUMNS``).
+#: The library table's columns, by key (``library/model.py``: ``COLUMNS``).
 COLUMN_TIPS: dict[str, str] = {
     "name": "The problem's name when the run was made (rename a run from its context menu).",
     "kind": "minimize: find the lowest value of a formula; fit: fit a curve to data "

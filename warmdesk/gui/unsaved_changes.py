@@ -20,7 +20,7 @@ from typing import Callable
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QAbstractButton, QMessageBox, QWidget
 
-from .problem_editor import ProblemEditor
+from .editor.problem_editor import ProblemEditor
 
 Button = QMessageBox.StandardButton
 

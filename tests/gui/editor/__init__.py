@@ -1,0 +1,1 @@
+"""Tests of warmdesk/gui/editor/ (the shared tests/gui/conftest.py applies)."""

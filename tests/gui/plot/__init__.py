@@ -1,0 +1,1 @@
+"""Tests of warmdesk/gui/plot/ (the shared tests/gui/conftest.py applies)."""

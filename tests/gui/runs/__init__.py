@@ -1,0 +1,1 @@
+"""Tests of warmdesk/gui/runs/ (the shared tests/gui/conftest.py applies)."""

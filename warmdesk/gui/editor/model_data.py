@@ -1,0 +1,232 @@
+"""The "Model" forms of the problem editor for the kinds that read a CSV file:
+``fit`` (model expression, target and sigma columns, loss, f_scale) and
+``train`` (model type, target, features, l2, intercept).
+
+The column lists come from the data tab once it has read the file; until then
+the combos keep whatever text the spec had.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from ...core.problems import FIT_LOSSES, TRAIN_MODELS
+from .expression import ExpressionField
+from .model import ModelForm, make_form, show_text, text_of, with_hint
+from .values import format_value, parse_scalar_or_text, put_text
+
+FIELD_WIDTH = 300
+
+
+def _combo(editable: bool, items: Iterable[str] = (), tip: str = "") -> QComboBox:
+    combo = QComboBox()
+    combo.setEditable(editable)
+    combo.addItems(list(items))
+    combo.setToolTip(tip)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
+    combo.setMaximumWidth(FIELD_WIDTH)
+    return combo
+
+
+def _refill(combo: QComboBox, items: list[str]) -> None:
+    """New items, same text."""
+    text = combo.currentText()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItems(items)
+    show_text(combo, text)
+    combo.blockSignals(False)
+
+
+class FitForm(ModelForm):
+    """``model``, ``target``, ``sigma``, ``loss`` and ``f_scale``."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = ExpressionField("model", 2, 6)
+        self.model.edit.setToolTip("Uses the variables, the parameters and every data column "
+                                   "except the target (each a vector with one value per row)")
+        self.model.edited.connect(self._changed)
+        self.target = _combo(True, tip="The column the model should match, or an expression "
+                                       "of columns such as log(y)")
+        self.sigma = _combo(True, tip="The uncertainty of each target value: a column of "
+                                      "positive values or one number > 0 (empty: 1)")
+        self.sigma.lineEdit().setPlaceholderText("1 (default)")
+        self.loss = _combo(False, FIT_LOSSES, "linear: plain least squares; the others weigh "
+                                              "large residuals less (not with 'lm')")
+        self.f_scale = self._line("1.0 (default)", "The residual size (after dividing by sigma) "
+                                  "where a robust loss starts to soften", FIELD_WIDTH)
+        for combo in (self.target, self.sigma, self.loss):
+            combo.currentTextChanged.connect(self._changed)
+        self.residual = QLabel("Residual of each row: (model - target) / sigma")
+        self.residual.setObjectName("hint")
+        form = make_form(self)
+        form.setContentsMargins(8, 8, 8, 8)
+        form.addRow("Model", with_hint(self.model, self.names_hint))
+        form.addRow("Target", self.target)
+        form.addRow("Sigma", self.sigma)
+        form.addRow("Loss", self.loss)
+        form.addRow("f_scale", self.f_scale)
+        form.addRow("", self.residual)
+
+    def load(self, spec: dict[str, Any]) -> None:
+        self._loading = True
+        try:
+            self.model.set_text(text_of(spec, "model"))
+            show_text(self.target, text_of(spec, "target"))
+            show_text(self.sigma, text_of(spec, "sigma"))
+            show_text(self.loss, format_value(spec.get("loss", "linear")))
+            self.f_scale.setText(text_of(spec, "f_scale"))
+        finally:
+            self._loading = False
+        self.memo.reset(self._texts())
+
+    def _texts(self) -> dict[str, str]:
+        return {"model": self.model.text(), "target": self.target.currentText(),
+                "sigma": self.sigma.currentText(), "loss": self.loss.currentText(),
+                "f_scale": self.f_scale.text()}
+
+    def apply(self, spec: dict[str, Any]) -> None:
+        converters = {"sigma": parse_scalar_or_text, "f_scale": parse_scalar_or_text}
+        for key, text in self._texts().items():
+            if self.memo.changed(key, text):
+                put_text(spec, key, text, converters.get(key))
+
+    def expression_fields(self) -> list[ExpressionField]:
+        return [self.model]
+
+    def target_column(self) -> str:
+        return self.target.currentText().strip()
+
+    def set_columns(self, columns: list[str] | None) -> None:
+        if columns is not None:
+            _refill(self.target, columns)
+            _refill(self.sigma, ["", *columns])
+
+    def set_names(self, names: Iterable[str], open_names: bool) -> None:
+        self.model.set_names(names, open_names)
+
+
+class TrainForm(ModelForm):
+    """``model`` (logistic, multinomial, linear), ``target``, ``features``, ``l2`` and
+    ``fit_intercept``. The weights are made from the data: there are no variables."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._columns: list[str] = []
+        self._selected: list[str] = []
+        self.model = _combo(False, TRAIN_MODELS, "logistic: 2 classes; multinomial: 2 to 100 "
+                                                 "classes; linear: least-squares regression")
+        self.target = _combo(True, tip="The column to predict")
+        self.every_other = QCheckBox("Every column except the target")
+        self.features = QListWidget()
+        self.features.setToolTip("The input columns")
+        self.features.setMinimumHeight(90)
+        self.features.setMaximumHeight(170)
+        self.features.setMaximumWidth(int(FIELD_WIDTH * 1.5))
+        self.l2 = self._line("0.001 (default)", "The L2 penalty on the weights (>= 0); the "
+                             "intercepts are not penalised", FIELD_WIDTH)
+        self.fit_intercept = QCheckBox("Fit an intercept per output")
+        for combo in (self.model, self.target):
+            combo.currentTextChanged.connect(self._changed)
+        self.target.currentTextChanged.connect(lambda _t: self._fill_features())
+        self.every_other.toggled.connect(self._every_other_toggled)
+        self.features.itemChanged.connect(self._feature_toggled)
+        self.fit_intercept.toggled.connect(self._changed)
+        box = QVBoxLayout()
+        box.setSpacing(4)
+        box.addWidget(self.every_other)
+        box.addWidget(self.features)
+        form = make_form()
+        form.addRow("Model", self.model)
+        form.addRow("Target column", self.target)
+        form.addRow("Features", box)
+        form.addRow("L2 penalty", self.l2)
+        form.addRow("", self.fit_intercept)
+        note = QLabel("The weights w (features × outputs) and intercepts b are made from the "
+                      "data and start at 0.")
+        note.setObjectName("hint")
+        note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addStretch(1)
+
+    def load(self, spec: dict[str, Any]) -> None:
+        self._loading = True
+        try:
+            show_text(self.model, format_value(spec.get("model", "logistic")))
+            show_text(self.target, text_of(spec, "target"))
+            features = spec.get("features")
+            self._selected = ([format_value(f) for f in features]
+                              if isinstance(features, list) else [])
+            self.every_other.setChecked(features is None)
+            self.l2.setText(text_of(spec, "l2"))
+            self.fit_intercept.setChecked(spec.get("fit_intercept", True) is not False)
+            self._fill_features()
+        finally:
+            self._loading = False
+        self.memo.reset(self._states())
+
+    def _states(self) -> dict[str, Any]:
+        return {"model": self.model.currentText(), "target": self.target.currentText(),
+                "features": (self.every_other.isChecked(), tuple(self._selected)),
+                "l2": self.l2.text(), "fit_intercept": self.fit_intercept.isChecked()}
+
+    def apply(self, spec: dict[str, Any]) -> None:
+        states = self._states()
+        for key in ("model", "target"):
+            if self.memo.changed(key, states[key]):
+                put_text(spec, key, states[key])
+        if self.memo.changed("features", states["features"]):
+            if self.every_other.isChecked():
+                spec.pop("features", None)
+            else:
+                spec["features"] = list(self._selected)
+        if self.memo.changed("l2", states["l2"]):
+            put_text(spec, "l2", states["l2"], parse_scalar_or_text)
+        if self.memo.changed("fit_intercept", states["fit_intercept"]):
+            spec["fit_intercept"] = self.fit_intercept.isChecked()
+
+    def set_columns(self, columns: list[str] | None) -> None:
+        if columns is not None:
+            self._columns = list(columns)
+            _refill(self.target, columns)
+            self._fill_features()
+
+    def _fill_features(self) -> None:
+        target = self.target.currentText().strip()
+        every = self.every_other.isChecked()
+        names = list(self._selected) + [c for c in self._columns
+                                        if c not in self._selected and c != target]
+        self.features.blockSignals(True)
+        self.features.clear()
+        for name in names:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            on = (name != target) if every else name in self._selected
+            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+            if self._columns and name not in self._columns:
+                item.setToolTip("not a column of the data file")
+                item.setForeground(Qt.GlobalColor.red)
+            self.features.addItem(item)
+        self.features.setEnabled(not every)
+        self.features.blockSignals(False)
+
+    def _every_other_toggled(self, on: bool) -> None:
+        if not on and not self._selected:
+            target = self.target.currentText().strip()
+            self._selected = [c for c in self._columns if c != target]
+        self._fill_features()
+        self._changed()
+
+    def _feature_toggled(self, _item: QListWidgetItem) -> None:
+        self._selected = [self.features.item(i).text() for i in range(self.features.count())
+                          if self.features.item(i).checkState() == Qt.CheckState.Checked]
+        self._changed()
