@@ -87,7 +87,7 @@ def _run(library: Library, job: Job) -> tuple[JobResult, Seen]:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_cold_job_in_order_stored_running_before_progress(library: Library, mode: str) -> None:
-    job = Job(build(rosenbrock("BFGS", n=12)), mode=mode)  # type: ignore[arg-type]
+    job = Job(build(rosenbrock("BFGS", n=12)), mode=mode)
     result, seen = _run(library, job)
 
     assert seen.kinds() == ["Queued", "Started", "Progress", "RunFinished", "Finished"]
@@ -120,7 +120,7 @@ def test_a_guarded_job_gives_the_same_events_here_and_in_a_child(tmp_path: Path)
     for mode in MODES:
         with Library(tmp_path / mode) as library:
             problem, warm = _harmful(library)
-            result, seen = _run(library, Job(problem, warm, mode=mode))  # type: ignore[arg-type]
+            result, seen = _run(library, Job(problem, warm, mode=mode))
             kinds[mode] = seen.kinds()
             assert result.guard is not None and result.guard["action"] == "fell back to cold"
             warm_run, cold_run = result.runs
@@ -145,7 +145,7 @@ def test_a_guarded_job_gives_the_same_events_here_and_in_a_child(tmp_path: Path)
 def test_a_stop_from_another_thread(library: Library, mode: str, action: str,
                                     status: str) -> None:
     seen = Seen(library)
-    runner = JobRunner(library, Job(_slow(), mode=mode), seen)  # type: ignore[arg-type]
+    runner = JobRunner(library, Job(_slow(), mode=mode), seen)
     results: list[JobResult] = []
     worker = threading.Thread(target=lambda: results.append(runner.run()))
     worker.start()
@@ -186,7 +186,7 @@ def test_a_failing_solve_ends_failed_with_its_message(library: Library, mode: st
     spec = rosenbrock("BFGS", n=3)
     spec["objective"] = "sum(log(x))"
     spec["variables"]["x"]["start"] = -1.0   # NaN at once
-    result, seen = _run(library, Job(build(spec), mode=mode))  # type: ignore[arg-type]
+    result, seen = _run(library, Job(build(spec), mode=mode))
 
     assert seen.kinds()[-1] == "Finished"     # the job ran to its end; its run failed
     run = result.run
@@ -200,7 +200,7 @@ def test_a_failing_solve_ends_failed_with_its_message(library: Library, mode: st
 def test_refused_input_fails_the_job_and_leaves_no_run(library: Library, mode: str) -> None:
     spec = rosenbrock("BFGS", n=3)
     spec["objective"] = "x"   # not one number
-    result, seen = _run(library, Job(build(spec), mode=mode))  # type: ignore[arg-type]
+    result, seen = _run(library, Job(build(spec), mode=mode))
 
     assert seen.kinds() == ["Queued", "Failed"]
     failed = seen.events[-1]
@@ -222,7 +222,7 @@ def test_a_final_save_the_full_disk_refuses_keeps_the_runs(library: Library, mod
     seed = solve(build(rosenbrock(n=3)))
     library.save_run(seed)
     _fill(library, 3)   # room for the run saved running, not for its result
-    result, seen = _run(library, Job(build(dict(BIG, name="big")), mode=mode))  # type: ignore[arg-type]
+    result, seen = _run(library, Job(build(dict(BIG, name="big")), mode=mode))
 
     assert seen.kinds()[-1] == "Finished"
     run, unsaved = result.run, result.unsaved
@@ -246,7 +246,7 @@ def test_a_run_that_cannot_be_saved_running_fails_before_any_work(library: Libra
     spec["parameters"]["w"] = [0.5] * 20_000   # a large record: no room even for it
     library.save_run(solve(build(rosenbrock(n=3))))
     _fill(library, 0)
-    result, seen = _run(library, Job(build(spec), mode=mode))  # type: ignore[arg-type]
+    result, seen = _run(library, Job(build(spec), mode=mode))
 
     assert seen.kinds() == ["Queued", "Failed"]
     failed = seen.events[-1]

@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.errors import LibraryError
 from ..core.jobs.events import Job, JobEvent, JobResult, Progress, Started
-from ..core.jobs.runner import NO_OUTCOME, JobRunner, error_text
+from ..core.jobs.runner import JobRunner, error_text, record_outcomes
 from ..core.library import Library
 from ..core.problems import Problem
 from ..core.runfile import write_runfile
@@ -223,14 +223,10 @@ class SolveManager(QObject):
         """Save the job's kept runs into the library again (all or none), and
         record their outcomes; then they are no longer held. Raises
         WarmDeskError (the runs stay held) when the library still cannot."""
-        from ..core.advisor import record_outcome
-
         runs = self.unsaved_runs(job_id)
         self._library.save_runs(runs)
         del self._unsaved[job_id]
-        for run in runs:
-            if run.status not in NO_OUTCOME:
-                record_outcome(self._library, run)
+        record_outcomes(self._library, runs)
 
     def save_unsaved_as(self, job_id: str, path: str | Path) -> Path:
         """Write the job's kept runs into one run file (to import later); then

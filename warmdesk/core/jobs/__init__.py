@@ -3,7 +3,8 @@ command line, the app's worker threads and the self-test; see ``docs/jobs.md``."
 
 from .events import (Failed, Finished, Job, JobEvent, JobResult, Mode, Progress, Queued,
                      RunFinished, Started)
-from .runner import NO_OUTCOME, POLL_S, JobRunner
+from .runner import NO_OUTCOME, POLL_S, JobRunner, record_outcomes
 
 __all__ = ["Failed", "Finished", "Job", "JobEvent", "JobResult", "JobRunner", "Mode",
-           "NO_OUTCOME", "POLL_S", "Progress", "Queued", "RunFinished", "Started"]
+           "NO_OUTCOME", "POLL_S", "Progress", "Queued", "RunFinished", "Started",
+           "record_outcomes"]

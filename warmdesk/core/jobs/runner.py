@@ -47,6 +47,16 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def record_outcomes(library: Library, runs: list[Run]) -> None:
+    """Record each stored run's outcome (its saving) for the advisor, but for
+    runs that did not end with work done."""
+    from ..advisor import record_outcome
+
+    for run in runs:
+        if run.status not in NO_OUTCOME:
+            record_outcome(library, run)
+
+
 class JobRunner:
     """Runs one :class:`Job` to its end with :meth:`run`, reporting events."""
 
@@ -174,8 +184,6 @@ class JobRunner:
                   error: str | None) -> JobResult:
         """Save every run and record each one's outcome; if the library cannot
         take them (a full disk), keep them in the result."""
-        from ..advisor import record_outcome
-
         self._runs = runs
         try:
             self.library.save_runs(runs)
@@ -184,9 +192,7 @@ class JobRunner:
             self._report_finished(runs)
             return JobResult(self.job.id, kept, runs, guard,
                              f"{unsaved.error} The {unsaved.library_sentence()}.", unsaved)
-        for run in runs:
-            if run.status not in NO_OUTCOME:
-                record_outcome(self.library, run)
+        record_outcomes(self.library, runs)
         if error is None and kept is not None and kept.status == "failed":
             error = kept.message or "the solve failed"
         self._report_finished(runs)
