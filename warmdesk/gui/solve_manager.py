@@ -33,8 +33,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.errors import LibraryError
-from ..core.jobs.events import Job, JobEvent, JobResult, Progress, Started
-from ..core.jobs.runner import JobRunner, error_text, record_outcomes
+from ..core.jobs import (Job, JobEvent, JobResult, JobRunner, Progress, Started, error_text,
+                         record_outcomes)
 from ..core.library import Library
 from ..core.problems import Problem
 from ..core.runfile import write_runfile

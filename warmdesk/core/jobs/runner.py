@@ -17,7 +17,6 @@ the solve's flags (here). Events go to ``on_event`` in the running thread.
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -29,32 +28,14 @@ from ..library import Library
 from ..runs import Run
 from ..solvers.base import SolveControl
 from ..unsaved import SavesWhileSolving, keep_unsaved
+from .ending import end_failed, error_text, record_outcomes
 from .events import (Failed, Finished, Job, JobEvent, JobResult, Progress, Queued,
                      RunFinished, Started)
 from .progress import ProgressBatches
 
 #: How long the runner waits for a child per turn (also the latency of a stop request).
 POLL_S = 0.05
-#: Runs in these states have no outcome worth recording (no finished work).
-NO_OUTCOME = ("cancelled", "failed")
-
 Handle = Any  # core.process.ProcessSolve | GuardedProcessSolve (imported lazily: spawn)
-
-
-def error_text(exc: BaseException) -> str:
-    if isinstance(exc, WarmDeskError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def record_outcomes(library: Library, runs: list[Run]) -> None:
-    """Record each stored run's outcome (its saving) for the advisor, but for
-    runs that did not end with work done."""
-    from ..advisor import record_outcome
-
-    for run in runs:
-        if run.status not in NO_OUTCOME:
-            record_outcome(library, run)
 
 
 class JobRunner:
@@ -216,10 +197,7 @@ class JobRunner:
                 handle.kill()
                 handle.poll(5.0)
             self._runs = list(handle.runs)
-        ended_by_us = ("running", "queued", "cancelled") if killed else ("running", "queued")
-        for run in self._runs:
-            if run.status in ended_by_us:
-                run.status, run.message, run.finished_at = "failed", message, time.time()
+        end_failed(self._runs, message, killed)
         stored = [run for run in self._runs if run.id in self._stored]
         if stored:
             try:
