@@ -19,9 +19,8 @@ import os
 import shlex
 import signal
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from . import __version__
 from .app_args import APP_FILE_SUFFIXES, app_parser
@@ -33,6 +32,9 @@ from .cli_signals import EXIT_CODES, InterruptOnSignals
 from .core.display import printable
 from .core.errors import WarmDeskError
 from .core.saving_text import evaluation_unit, recorded_saving_sentence
+
+if TYPE_CHECKING:  # the core's solve stack loads only when a solve runs
+    from .core.jobs import JobResult
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_NOT_STORED = 0, 1, 2, 3
 
@@ -166,20 +168,16 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
-    from .core.advisor import record_outcome
     from .core.advisor.expectation import worse_than_cold
     from .core.problems import load_problem
 
     problem = load_problem(args.problem)
     with open_library(args) as library:
         warm = _chosen_warm_start(args, library, problem)
-        solved = _solve_and_save(args, library, problem, warm)
+        solved, signal_exit = _solve_and_save(args, library, problem, warm)
         run = solved.run
         if solved.unsaved is not None:
             return _not_stored(args, solved)
-        for made in solved.runs:
-            if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
-                record_outcome(library, made)
         warning = worse_than_cold(library, problem, run)
         if warning:
             run.info["warning"] = warning
@@ -197,20 +195,21 @@ def cmd_solve(args: argparse.Namespace) -> int:
         saving = recorded_saving_sentence(run.info.get("saving"), evaluation_unit(run.kind))
         if saving:  # the words of the app's plot title and status bar (core/saving_text)
             print(f"  {saving}")
-    if solved.signal_exit is not None:
+    if signal_exit is not None:
         if run.status == "interrupted" and run.usable:
             print(f"warmdesk: run {run.id[:12]} is stored interrupted with its last iterate; "
                   f"resume with: {_resume_command(args, run)}", file=sys.stderr)
-        return solved.signal_exit
+        return signal_exit
     return EXIT_OK if run.status == "converged" else EXIT_NOT_CONVERGED
 
 
-def _not_stored(args: argparse.Namespace, solved: Solved) -> int:
+def _not_stored(args: argparse.Namespace, solved: JobResult) -> int:
     """The final save failed: print the result, write the runs to a run file
     where there is room, and say exactly what was and was not written."""
     from .core.unsaved import write_elsewhere
 
     unsaved, run = solved.unsaved, solved.run
+    assert unsaved is not None
     path, failures = write_elsewhere(unsaved.runs)
     if args.json:
         out = run.summary()
@@ -264,98 +263,38 @@ def _chosen_warm_start(args: argparse.Namespace, library: Any, problem: Any) -> 
     return warm
 
 
-@dataclass
-class Solved:
-    """What ``warmdesk solve`` made: the kept run, every run to record, the
-    guard's report (None unguarded), and the exit code of a signal that
-    interrupted it (None if none came)."""
-
-    run: Any
-    runs: list[Any]
-    guard: dict[str, Any] | None
-    signal_exit: int | None
-    #: the final save failed: what became of the runs (core.unsaved.Unsaved)
-    unsaved: Any = None
-
-
 def _solve_and_save(args: argparse.Namespace, library: Any, problem: Any,
-                    warm: Any) -> Solved:
-    """Solve (guarded or not, in a child process or here). Input the solve
-    would refuse is refused first, leaving no run; then every run is saved as
-    ``running`` as it starts, so a crash leaves it ``interrupted`` rather than
-    missing. SIGINT/SIGTERM interrupt the solve the way the app's Interrupt does."""
-    from .core.engine import check_solvable
+                    warm: Any) -> tuple[JobResult, int | None]:
+    """The solve as one job (``core.jobs``: refused input leaves no run; each
+    run saved ``running`` as it starts; every run saved and its outcome
+    recorded at the end), guarded or not, here or in a child process.
+    SIGINT/SIGTERM interrupt it the way the app's Interrupt does. Returns the
+    result and the exit code of a signal that came (None if none)."""
+    from .core.jobs import Failed, Job, JobEvent, JobRunner, Progress
 
-    check_solvable(problem, warm)
     progress = TerminalProgress() if not args.json and sys.stderr.isatty() else None
-    guarded = warm is not None and args.guard
-    solver = _solve_in_child if args.process else _solve_here
-    solved = solver(library, problem, warm, guarded, progress)
+    failure: list[Exception] = []
+
+    def on_event(event: JobEvent) -> None:
+        if isinstance(event, Progress) and progress is not None:
+            progress(event.run_id, event.rows)
+        elif isinstance(event, Failed):
+            failure.append(event.error)
+
+    job = Job(problem, warm, guard=args.guard, mode="child" if args.process else "here")
+    runner = JobRunner(library, job, on_event)
+    with InterruptOnSignals(runner.interrupt) as signals:
+        solved = runner.run()
+    if failure:
+        raise failure[0]
+    if solved.run is None:  # the child failed before any run started
+        raise WarmDeskError(f"the solver process failed: {solved.error}")
     if progress:
         progress.done()
-    try:
-        library.save_runs(solved.runs)
-    except WarmDeskError as exc:  # a full disk: the result stays in memory
-        from .core.unsaved import keep_unsaved
-        solved.unsaved = keep_unsaved(library, solved.runs, exc)
     if solved.guard is not None:
         print(f"guard: {solved.guard['action']}: {printable(solved.guard['reason'])}",
               file=sys.stderr)
-    return solved
-
-
-def _solve_here(library: Any, problem: Any, warm: Any, guarded: bool,
-                progress: Any) -> Solved:
-    from .core.advisor import guarded_solve
-    from .core.engine import new_run, solve
-    from .core.solvers.base import SolveControl
-    from .core.unsaved import SavesWhileSolving
-
-    control = SolveControl()
-    saves = SavesWhileSolving(library)
-    with InterruptOnSignals(control.interrupt) as signals:
-        if guarded:
-            run, report = guarded_solve(library, problem, warm, control, on_progress=progress,
-                                        on_run_start=saves.start, on_run_end=saves.end)
-            return Solved(run, report.runs, report.to_dict(), signals.exit_code)
-        run = new_run(problem, warm)
-        run.status = "running"
-        library.save_run(run)
-        run = solve(problem, warm, control, on_progress=progress, run=run)
-    return Solved(run, [run], None, signals.exit_code)
-
-
-def _solve_in_child(library: Any, problem: Any, warm: Any, guarded: bool,
-                    progress: Any) -> Solved:
-    from .core.process import GuardedProcessSolve, ProcessSolve
-    from .core.unsaved import SavesWhileSolving
-
-    handle: Any = None
-
-    def interrupt() -> None:
-        if handle is not None:
-            handle.interrupt()
-
-    with InterruptOnSignals(interrupt) as signals:
-        if guarded:
-            handle = GuardedProcessSolve(library.folder, problem, warm)
-        else:
-            handle = ProcessSolve(problem, warm)
-        saves = SavesWhileSolving(library)
-        try:
-            if not guarded:
-                saves.start(handle.run)
-            if signals.received is not None:  # came while the child was starting
-                handle.interrupt()
-            while not handle.poll(0.1, progress, saves.start, saves.end):
-                pass
-        except WarmDeskError:
-            handle.kill()  # the run could not be saved as running: no work goes on
-            handle.poll(5.0)
-            raise
-    if handle.error and handle.run is None:
-        raise WarmDeskError(f"the solver process failed: {handle.error}")
-    return Solved(handle.run, list(handle.runs), handle.guard, signals.exit_code)
+    return solved, signals.exit_code
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Offscreen, over a throw-away library and settings, it opens the real main
 window, solves a bundled example cold and its successor warm (through the
-window's solve manager, i.e. in child processes: the path a frozen app most
+window's solve manager, i.e. the job runner of ``core.jobs`` in child
+processes, as every solve of the app and the CLI: the path a frozen app most
 often breaks), exports both runs to a run file, imports that file into a second
 library and through the window's open-files path, and closes the window.
 

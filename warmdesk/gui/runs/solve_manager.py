@@ -1,12 +1,14 @@
 """Solves launched from the GUI: each job in its own worker thread, driving its
 solve in a child process (the engine's process mode), several at once.
 
-A job's thread starts the child (``spawn`` takes a second: never on the GUI
-thread), saves each run as ``running`` as soon as it starts (a crash leaves it
-``interrupted`` on the next open), forwards progress coalesced to at most
-~20 batches a second per run, and at the end saves every run the child made
-and records its outcome (saving), all off the GUI thread. Its signals reach
-the manager queued, and the manager re-emits them on the GUI thread.
+A job's thread runs the Qt-free job runner (``core.jobs``, the same as the
+command line's): it starts the child (``spawn`` takes a second: never on the
+GUI thread), saves each run as ``running`` as soon as it starts (a crash
+leaves it ``interrupted`` on the next open), forwards progress coalesced to at
+most ~20 batches a second per run, and at the end saves every run the child
+made and records its outcome (saving), all off the GUI thread. The thread
+forwards the runner's events as signals; they reach the manager queued, and
+the manager re-emits them on the GUI thread.
 
 Any error in a job (the child's, the library's, a failed run) becomes
 ``job_failed`` and a ``job_finished`` whose result carries the message: never
@@ -21,26 +23,27 @@ waits, kills what did not stop, and returns with no run of this session left
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from ...core.errors import LibraryError, WarmDeskError
+from ...core.errors import LibraryError
+from ...core.jobs import (Job, JobEvent, JobResult, JobRunner, Progress, Started, error_text,
+                         record_outcomes)
 from ...core.library import Library
 from ...core.problems import Problem
 from ...core.runfile import write_runfile
 from ...core.runs import Run
-from ...core.unsaved import SavesWhileSolving, Unsaved, keep_unsaved
 
 if TYPE_CHECKING:  # the engine imports scipy: loaded by the worker threads, not at start-up
-    from ...core.process import GuardedProcessSolve, ProcessSolve
     from ...core.solvers.base import WarmStart
+
+__all__ = ["JobResult", "SolveManager", "SolveRequest"]
 
 #: How long a worker waits for the child per turn (also the latency of a stop request).
 POLL_S = 0.05
@@ -48,8 +51,6 @@ POLL_S = 0.05
 EMIT_INTERVAL_S = 0.05
 #: After the kill, how long stop_all waits for a worker to save and end.
 KILL_WAIT_MS = 10_000
-#: Runs in these states have no outcome worth recording (no finished work).
-NO_OUTCOME = ("cancelled", "failed")
 
 #: Solver children run at this lower CPU priority so the window stays responsive
 #: while several CPU-bound solves share the cores (see core.process.lower_priority).
@@ -64,26 +65,11 @@ class SolveRequest:
     label: str = ""             # shown in the panel
 
 
-@dataclass
-class JobResult:
-    job_id: str
-    run: Run | None             # the run kept (the better one, under the guard)
-    runs: list[Run] = field(default_factory=list)  # every run made (saved to the library)
-    guard: dict[str, Any] | None = None            # GuardReport.to_dict() or None
-    error: str | None = None                       # a failure message, or None
-    #: the final save failed: the runs are kept in memory, not in the library
-    unsaved: Unsaved | None = None
-
-
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, WarmDeskError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
 class _JobThread(QThread):
-    """One job, start to end, in its own thread. Stop requests from the GUI
-    thread are queued and applied here, so only this thread touches the child."""
+    """One job in its own thread: a thin adapter that runs the Qt-free
+    :class:`~warmdesk.core.jobs.JobRunner` here and forwards its events as
+    signals. Stop requests from the GUI thread go to the runner, which applies
+    them in this thread, so only this thread touches the child."""
 
     run_started = Signal(str, object)   # job_id, Run (a copy without history)
     progress = Signal(str, object)      # run_id, rows
@@ -94,112 +80,28 @@ class _JobThread(QThread):
         self.setObjectName(f"warmdesk-job-{job_id[:8]}")
         self.job_id = job_id
         self.result: JobResult | None = None
-        self._library = library
-        self._request = request
-        self._lock = threading.Lock()
-        self._requests: list[str] = []
-        self._handle: ProcessSolve | GuardedProcessSolve | None = None
-        self._pending: dict[str, list[np.ndarray]] = {}
-        self._last_emit: dict[str, float] = {}
-        self._saves = SavesWhileSolving(library)
+        job = Job(request.problem, request.warm, request.guard, mode="child",
+                  nice=SOLVER_NICENESS, label=request.label, id=job_id)
+        self._runner = JobRunner(library, job, self._forward,
+                                 progress_interval_s=EMIT_INTERVAL_S, poll_s=POLL_S)
 
     def request(self, action: str) -> None:
         """Ask for ``cancel``, ``interrupt`` or ``kill`` (any thread)."""
-        with self._lock:
-            self._requests.append(action)
+        {"cancel": self._runner.cancel, "interrupt": self._runner.interrupt,
+         "kill": self._runner.kill}[action]()
 
     def run(self) -> None:  # the worker thread: no widgets here
         try:
-            handle = self._start()
-            while True:
-                self._apply_requests(handle)
-                if handle.poll(POLL_S, self._collect, self._announce, self._saves.end):
-                    break
-                self._emit_progress(force=False)
-            self._emit_progress(force=True)
-            self.result = self._conclude(handle)
-        except Exception as exc:  # noqa: BLE001 - every failure ends the job, never the app
-            self.result = self._failed(exc)
+            self.result = self._runner.run()
+        except Exception as exc:  # noqa: BLE001 - a broken runner ends the job, never the app
+            self.result = JobResult(self.job_id, None, [], None, error_text(exc))
         self.job_done.emit(self.job_id)
 
-    def _start(self) -> ProcessSolve | GuardedProcessSolve:
-        from ...core.process import GuardedProcessSolve, ProcessSolve
-
-        request = self._request
-        if request.warm is not None and request.guard:
-            handle: ProcessSolve | GuardedProcessSolve = GuardedProcessSolve(
-                self._library.folder, request.problem, request.warm, nice=SOLVER_NICENESS)
-        else:
-            handle = ProcessSolve(request.problem, request.warm, nice=SOLVER_NICENESS)
-        self._handle = handle
-        for run in list(handle.runs):
-            self._announce(run)
-        return handle
-
-    def _announce(self, run: Run) -> None:
-        """A run started: saved as running first, then shown."""
-        self._saves.start(run)
-        self.run_started.emit(self.job_id, Run.from_parts(run.to_dict(), {}))
-
-    def _apply_requests(self, handle: ProcessSolve | GuardedProcessSolve) -> None:
-        with self._lock:
-            actions, self._requests = self._requests, []
-        for action in actions:
-            {"cancel": handle.cancel, "interrupt": handle.interrupt, "kill": handle.kill}[action]()
-
-    def _collect(self, run_id: str, rows: np.ndarray) -> None:
-        self._pending.setdefault(run_id, []).append(rows)
-
-    def _emit_progress(self, force: bool) -> None:
-        now = time.monotonic()
-        for run_id, blocks in self._pending.items():
-            if blocks and (force or now - self._last_emit.get(run_id, 0.0) >= EMIT_INTERVAL_S):
-                self._pending[run_id] = []
-                self._last_emit[run_id] = now
-                self.progress.emit(run_id, np.vstack(blocks) if len(blocks) > 1 else blocks[0])
-
-    def _conclude(self, handle: ProcessSolve | GuardedProcessSolve) -> JobResult:
-        """Save every run the child made and record each one's outcome; if the
-        library cannot take them (a full disk), keep them in the result."""
-        from ...core.advisor import record_outcome
-
-        runs = list(handle.runs)
-        kept = handle.run
-        try:
-            self._library.save_runs(runs)
-        except WarmDeskError as exc:
-            unsaved = keep_unsaved(self._library, runs, exc)
-            return JobResult(self.job_id, kept, runs, handle.guard,
-                             f"{unsaved.error} The {unsaved.library_sentence()}.", unsaved)
-        for run in runs:
-            if run.status not in NO_OUTCOME:
-                record_outcome(self._library, run)
-        error = handle.error
-        if error is None and kept is not None and kept.status == "failed":
-            error = kept.message or "the solve failed"
-        return JobResult(self.job_id, kept, runs, handle.guard, error)
-
-    def _failed(self, exc: Exception) -> JobResult:
-        """The job broke (not the solve): stop the child, save its runs failed."""
-        message = _error_text(exc)
-        handle = self._handle
-        runs: list[Run] = []
-        if handle is not None:
-            killed = not handle.done
-            if killed:
-                handle.kill()
-                handle.poll(5.0)
-            runs = list(handle.runs)
-            ended_by_us = ("running", "queued", "cancelled") if killed else ("running", "queued")
-            for run in runs:
-                if run.status in ended_by_us:
-                    run.status, run.message, run.finished_at = "failed", message, time.time()
-            try:
-                self._library.save_runs(runs)
-            except (WarmDeskError, OSError) as save_error:
-                message += f" (the run could not be saved: {save_error})"
-        kept = handle.run if handle is not None else None
-        return JobResult(self.job_id, kept, runs, None, message)
+    def _forward(self, event: JobEvent) -> None:
+        if isinstance(event, Started):
+            self.run_started.emit(self.job_id, event.run)
+        elif isinstance(event, Progress):
+            self.progress.emit(event.run_id, event.rows)
 
 
 class SolveManager(QObject):
@@ -321,14 +223,10 @@ class SolveManager(QObject):
         """Save the job's kept runs into the library again (all or none), and
         record their outcomes; then they are no longer held. Raises
         WarmDeskError (the runs stay held) when the library still cannot."""
-        from ...core.advisor import record_outcome
-
         runs = self.unsaved_runs(job_id)
         self._library.save_runs(runs)
         del self._unsaved[job_id]
-        for run in runs:
-            if run.status not in NO_OUTCOME:
-                record_outcome(self._library, run)
+        record_outcomes(self._library, runs)
 
     def save_unsaved_as(self, job_id: str, path: str | Path) -> Path:
         """Write the job's kept runs into one run file (to import later); then
