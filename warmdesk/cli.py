@@ -33,6 +33,7 @@ from .cli_signals import EXIT_CODES, InterruptOnSignals
 from .core.display import printable
 from .core.errors import WarmDeskError
 from .core.saving_text import evaluation_unit, recorded_saving_sentence
+from .core.status import Status
 
 EXIT_OK, EXIT_NOT_CONVERGED, EXIT_BAD_INPUT, EXIT_NOT_STORED = 0, 1, 2, 3
 
@@ -178,7 +179,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if solved.unsaved is not None:
             return _not_stored(args, solved)
         for made in solved.runs:
-            if made.status not in ("cancelled", "failed"):  # no saving from a run that did not end
+            if not made.status.has_no_outcome:  # no saving from a run that did not end
                 record_outcome(library, made)
         warning = worse_than_cold(library, problem, run)
         if warning:
@@ -198,11 +199,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if saving:  # the words of the app's plot title and status bar (core/saving_text)
             print(f"  {saving}")
     if solved.signal_exit is not None:
-        if run.status == "interrupted" and run.usable:
+        if run.status is Status.INTERRUPTED and run.usable:
             print(f"warmdesk: run {run.id[:12]} is stored interrupted with its last iterate; "
                   f"resume with: {_resume_command(args, run)}", file=sys.stderr)
         return solved.signal_exit
-    return EXIT_OK if run.status == "converged" else EXIT_NOT_CONVERGED
+    return EXIT_OK if run.status.is_success else EXIT_NOT_CONVERGED
 
 
 def _not_stored(args: argparse.Namespace, solved: Solved) -> int:
@@ -319,7 +320,7 @@ def _solve_here(library: Any, problem: Any, warm: Any, guarded: bool,
                                         on_run_start=saves.start, on_run_end=saves.end)
             return Solved(run, report.runs, report.to_dict(), signals.exit_code)
         run = new_run(problem, warm)
-        run.status = "running"
+        run.status = Status.RUNNING
         library.save_run(run)
         run = solve(problem, warm, control, on_progress=progress, run=run)
     return Solved(run, [run], None, signals.exit_code)

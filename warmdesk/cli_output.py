@@ -92,7 +92,7 @@ def print_solution(run: Any) -> None:
     if not run.solution:
         return
     title = "final state" if run.kind == "ode" else (
-        "solution" if run.status == "converged" else "last iterate")
+        "solution" if run.status.is_success else "last iterate")
     print(f"  {title}:")
     items = list(run.solution.items())
     for name, value in items[:SHOWN_VARIABLES]:

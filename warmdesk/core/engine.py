@@ -29,6 +29,7 @@ from .solvers.fit import solve_fit
 from .solvers.minimize import solve_minimize
 from .solvers.ode import solve_ode
 from .solvers.train import solve_train
+from .status import Status
 
 ADAPTERS: dict[str, Callable[[SolveContext], None]] = {
     "minimize": solve_minimize, "fit": solve_fit, "train": solve_train, "ode": solve_ode}
@@ -73,7 +74,7 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     run = run or new_run(problem, warm)
     control = control or SolveControl()
     recorder = Recorder(run, control, on_progress, progress_interval)
-    run.status = "running"
+    run.status = Status.RUNNING
     run.started_at = time.time()
     ctx = SolveContext(problem, run, recorder, warm)
     caught = WarningLog()
@@ -129,7 +130,7 @@ def _failed(run: Run, recorder: Recorder, message: str, problem: Problem) -> Non
     """End ``run`` failed. Work done is not thrown away: the last iterate the
     solver accepted (with a finite objective) stays the run's solution, a
     usable warm-start source (``info.kept_iterate``; see ``runs.is_usable``)."""
-    run.status = "failed"
+    run.status = Status.FAILED
     run.message = message
     run.nfev, run.njev, run.nit = recorder.nfev, recorder.njev, recorder.nit
     run.solution, run.state, run.fun = {}, {}, None

@@ -37,11 +37,12 @@ from .library import Library
 from .problems import Problem
 from .runs import Run
 from .solvers.base import SolveControl, WarmStart
+from .status import Status
 
 ProgressCallback = Callable[[str, np.ndarray], None]
 RunCallback = Callable[[Run], None]
 #: Statuses of a run the child has not finished (yet).
-UNFINISHED = ("queued", "running")
+UNFINISHED = (Status.QUEUED, Status.RUNNING)
 
 
 class SharedFlag:
@@ -249,7 +250,7 @@ class _ChildSolve:
             self.kept_id, self.guard = message[2], message[3]
         else:
             self.error = str(message[1])
-            self._end_unfinished("failed", self.error)
+            self._end_unfinished(Status.FAILED, self.error)
         self._finish()
         return True
 
@@ -266,17 +267,17 @@ class _ChildSolve:
         self._process.join(timeout=5)
         code = self._process.exitcode
         if self._interrupt.is_set() and not self._cancel.is_set():
-            self._end_unfinished("interrupted", "interrupted; the solver process ended "
+            self._end_unfinished(Status.INTERRUPTED, "interrupted; the solver process ended "
                                  f"before it returned its state (exit code {code})")
         elif self._cancel.is_set() or code is not None and code < 0:
-            self._end_unfinished("cancelled",
+            self._end_unfinished(Status.CANCELLED,
                                  f"the solver process was stopped (exit code {code})")
         else:
             self.error = f"the solver process ended without a result (exit code {code})"
-            self._end_unfinished("failed", self.error)
+            self._end_unfinished(Status.FAILED, self.error)
         self._finish()
 
-    def _end_unfinished(self, status: str, message: str) -> None:
+    def _end_unfinished(self, status: Status, message: str) -> None:
         """Runs the child did not finish end ``status``, with the figures streamed so far."""
         for run in self.runs:
             if run.status not in UNFINISHED:
@@ -307,7 +308,7 @@ class ProcessSolve(_ChildSolve):
                  run_id: str | None = None, nice: int = 0) -> None:
         check_solvable(problem, warm)  # refused input: no run, no child
         run = new_run(problem, warm, run_id)
-        run.status = "running"
+        run.status = Status.RUNNING
         super().__init__(problem, warm, [run], None, f"warmdesk-solve-{run.id[:8]}", nice)
 
     @property

@@ -15,16 +15,16 @@ from typing import Any
 
 import numpy as np
 
-STATUSES = ("queued", "running", "converged", "stopped", "failed", "interrupted", "cancelled")
-#: Statuses whose solution (and state) can seed a warm start.
-USABLE_STATUSES = ("converged", "stopped", "interrupted")
+from .status import STATUSES, USABLE_STATUSES, Status, StatusField
+
+__all__ = ["STATUSES", "USABLE_STATUSES", "History", "Run", "Status", "WarmInfo", "is_usable"]
 
 
 def is_usable(status: str | None, info: dict[str, Any] | None) -> bool:
     """Whether a run with this status and ``info`` can seed a warm start: a
     finished or interrupted one, or a failed one that kept its last iterate."""
     return status in USABLE_STATUSES or (
-        status == "failed" and bool((info or {}).get("kept_iterate")))
+        status == Status.FAILED and bool((info or {}).get("kept_iterate")))
 
 
 #: One row per iteration (for ``ode``: per accepted step). Columns that do not
@@ -113,7 +113,7 @@ class Run:
     problem: dict[str, Any]          # the normalised spec
     problem_hash: str
     structure_hash: str
-    status: str = "queued"
+    status: StatusField = StatusField()
     message: str = ""
     created_at: float = field(default_factory=time.time)
     started_at: float | None = None
@@ -145,7 +145,7 @@ class Run:
     def summary(self) -> dict[str, Any]:
         """The figures the CLI's ``--json`` prints."""
         return {"run_id": self.id, "name": self.name, "kind": self.kind, "method": self.method,
-                "status": self.status, "message": self.message, "fun": self.fun,
+                "status": self.status.value, "message": self.message, "fun": self.fun,
                 "nit": self.nit, "nfev": self.nfev, "njev": self.njev,
                 "wall_s": round(self.wall_s, 6),
                 "warm_source": self.warm_source,
@@ -159,7 +159,7 @@ class Run:
         return {
             "id": self.id, "name": self.name, "kind": self.kind, "method": self.method,
             "problem": self.problem, "problem_hash": self.problem_hash,
-            "structure_hash": self.structure_hash, "status": self.status,
+            "structure_hash": self.structure_hash, "status": self.status.value,
             "message": self.message, "created_at": self.created_at,
             "started_at": self.started_at, "finished_at": self.finished_at,
             "wall_s": self.wall_s, "fun": self.fun, "nit": self.nit, "nfev": self.nfev,

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..core.runs import Run
 from .solve_manager import JobResult, SolveManager
+from ..core.status import Status
 
 #: After a cancel, the Kill button appears if the job has not ended by then.
 KILL_AFTER_S = 3.0
@@ -65,7 +66,7 @@ def outcome_text(run: Run | None) -> str:
     if run is None:
         return "no run was made"
     figures = [run.status]
-    if run.fun is not None and run.status != "failed":
+    if run.fun is not None and run.status is not Status.FAILED:
         figures.append(f"f {run.fun:.3g}")
     figures += [f"{run.nit} iterations", f"{run.nfev} evals"]
     return " · ".join(figures)

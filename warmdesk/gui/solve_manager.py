@@ -37,6 +37,7 @@ from ..core.problems import Problem
 from ..core.runfile import write_runfile
 from ..core.runs import Run
 from ..core.unsaved import SavesWhileSolving, Unsaved, keep_unsaved
+from ..core.status import Status
 
 if TYPE_CHECKING:  # the engine imports scipy: loaded by the worker threads, not at start-up
     from ..core.process import GuardedProcessSolve, ProcessSolve
@@ -49,7 +50,7 @@ EMIT_INTERVAL_S = 0.05
 #: After the kill, how long stop_all waits for a worker to save and end.
 KILL_WAIT_MS = 10_000
 #: Runs in these states have no outcome worth recording (no finished work).
-NO_OUTCOME = ("cancelled", "failed")
+NO_OUTCOME = (Status.CANCELLED, Status.FAILED)
 
 #: Solver children run at this lower CPU priority so the window stays responsive
 #: while several CPU-bound solves share the cores (see core.process.lower_priority).
@@ -175,7 +176,7 @@ class _JobThread(QThread):
             if run.status not in NO_OUTCOME:
                 record_outcome(self._library, run)
         error = handle.error
-        if error is None and kept is not None and kept.status == "failed":
+        if error is None and kept is not None and kept.status is Status.FAILED:
             error = kept.message or "the solve failed"
         return JobResult(self.job_id, kept, runs, handle.guard, error)
 
@@ -190,10 +191,11 @@ class _JobThread(QThread):
                 handle.kill()
                 handle.poll(5.0)
             runs = list(handle.runs)
-            ended_by_us = ("running", "queued", "cancelled") if killed else ("running", "queued")
+            ended_by_us = ((Status.RUNNING, Status.QUEUED, Status.CANCELLED) if killed
+                           else (Status.RUNNING, Status.QUEUED))
             for run in runs:
                 if run.status in ended_by_us:
-                    run.status, run.message, run.finished_at = "failed", message, time.time()
+                    run.status, run.message, run.finished_at = Status.FAILED, message, time.time()
             try:
                 self._library.save_runs(runs)
             except (WarmDeskError, OSError) as save_error:
@@ -372,8 +374,9 @@ class SolveManager(QObject):
         try:
             for run_id in self._runs.get(job_id, []):
                 run = self._library.get_run(run_id)
-                if run.status == "running":
-                    run.status, run.message, run.finished_at = "interrupted", message, time.time()
+                if run.status is Status.RUNNING:
+                    run.status, run.message = Status.INTERRUPTED, message
+                    run.finished_at = time.time()
                     self._library.save_run(run)
         except LibraryError as exc:
             message += f"; its runs could not be marked: {exc}"

@@ -36,6 +36,7 @@ from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from .expectation import value_at_solution
 from .merit import merit_function
 from . import outcomes
+from ..status import Status
 
 #: Called with a run as it starts or ends (None: nobody listens).
 RunHook = Callable[[Run], None] | None
@@ -73,7 +74,7 @@ def _solve(problem: Problem, warm: WarmStart | None, control: SolveControl,
     second the finished run (before the guard decides, and before any cold run)."""
     on_run_start, on_run_end = hooks
     run = new_run(problem, warm)
-    run.status, run.started_at = "running", time.time()
+    run.status, run.started_at = Status.RUNNING, time.time()
     if on_run_start is not None:
         on_run_start(run)
     run = solve(problem, warm, control, on_progress, run=run)
@@ -133,17 +134,17 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     warm_run = _solve(problem, warm, warm_control, on_progress, hooks)
     report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
                          total_nfev=warm_run.nfev, runs=[warm_run])
-    if warm_run.status == "cancelled" or control.cancel_flag.is_set() \
+    if warm_run.status is Status.CANCELLED or control.cancel_flag.is_set() \
             or control.interrupt_flag.is_set():
         report.reason = "stopped by the user"
         warm_run.info["guard"] = report.to_dict()
         return warm_run, report
     over_budget = warm_run.info.get("stopped_by", "").startswith("the evaluation budget")
     worst_kept = ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value))
-    worse = (warm_run.status == "converged" and warm_run.fun is not None
+    worse = (warm_run.status is Status.CONVERGED and warm_run.fun is not None
              and warm_run.fun > worst_kept)
-    settled = warm_run.status == "converged" or (
-        warm_run.status == "stopped" and warm_run.fun is not None and not over_budget
+    settled = warm_run.status is Status.CONVERGED or (
+        warm_run.status is Status.STOPPED and warm_run.fun is not None and not over_budget
         and warm_run.fun <= worst_kept)
     if settled and not worse:
         if verdict:
@@ -151,7 +152,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
                              f"evaluations: {_progress(verdict)}), so it went on and "
                              f"{warm_run.status} after {warm_run.nfev}")
         else:
-            report.reason = (f"{'converged' if warm_run.status == 'converged' else 'settled'}"
+            report.reason = (f"{'converged' if warm_run.status is Status.CONVERGED else 'settled'}"
                              f" within its budget ({warm_run.nfev} of {budget} evaluations; "
                              f"a cold solve takes about {ref_nfev})")
         warm_run.info["guard"] = report.to_dict()
@@ -175,8 +176,8 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
                      "kept warm (cold checked)")
     for run in report.runs:
         run.info["guard"] = {**report.to_dict(), "kept": kept.id}
-    if warm_run.status == "interrupted" and over_budget:
-        warm_run.status = "stopped"
+    if warm_run.status is Status.INTERRUPTED and over_budget:
+        warm_run.status = Status.STOPPED
         warm_run.message = f"stopped by the guard: {report.reason}"
     return kept, report
 
@@ -232,8 +233,9 @@ def _better(warm: Run, cold: Run) -> Run:
     candidates = [(r.fun, r) for r in (warm, cold) if r.fun is not None and r.solution]
     if not candidates:
         return cold
-    ended = [(f, r) for f, r in candidates if r.status != "failed"]  # a failed run keeps an iterate
+    # a failed run keeps an iterate
+    ended = [(f, r) for f, r in candidates if r.status is not Status.FAILED]
     candidates = ended or candidates
-    best_f, best = min(candidates, key=lambda fr: (fr[0], fr[1].status != "converged"))
+    best_f, best = min(candidates, key=lambda fr: (fr[0], fr[1].status is not Status.CONVERGED))
     tie = [r for f, r in candidates if f <= best_f + 1e-12 * max(1.0, abs(best_f))]
-    return next((r for r in tie if r.status == "converged"), best)
+    return next((r for r in tie if r.status is Status.CONVERGED), best)

@@ -23,6 +23,7 @@ from ..library import Library
 from ..library_features import vector
 from ..runs import Run
 from ..similarity import parameter_vector, relative_distances
+from ..status import Status
 
 
 #: Cold references are runs that ended on their own: an interrupted or failed
@@ -114,7 +115,7 @@ def record_outcome(library: Library, run: Run) -> dict[str, Any] | None:
     """After ``run`` is saved: store its saving (warm), or turn the estimates of
     this problem's warm runs into measurements (cold). Returns the saving."""
     if run.warm is None or not run.warm.source_run_id:
-        if run.status == "converged" and run.nfev > 0:
+        if run.status is Status.CONVERGED and run.nfev > 0:
             warm_runs = library.read(
                 "SELECT run_id, nfev FROM run_features WHERE problem_hash=? AND is_cold=0 "
                 "AND (saving_basis IS NULL OR saving_basis != 'measured')", (run.problem_hash,))

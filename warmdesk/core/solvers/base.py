@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import SolveFailed
 from ..problems import Problem
 from ..runs import HISTORY_COLUMNS, Run
+from ..status import Status
 
 #: At most this many progress batches a second reach a listener (~20 updates/s).
 PROGRESS_INTERVAL_S = 0.05
@@ -66,16 +67,16 @@ class SolveControl:
 
     def check(self) -> None:
         if self.cancel_flag.is_set():
-            raise Stopped("cancelled")
+            raise Stopped(Status.CANCELLED)
         if self.interrupt_flag.is_set():
-            raise Stopped("interrupted")
+            raise Stopped(Status.INTERRUPTED)
 
 
 class Stopped(Exception):
     """Raised inside an objective to stop the solver at once (cancel or interrupt)."""
 
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.value)
         self.status = status
 
 
@@ -157,7 +158,7 @@ class Recorder:
                 control.max_evaluations = None
             else:
                 self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
-                raise Stopped("interrupted")
+                raise Stopped(Status.INTERRUPTED)
         if not math.isfinite(value) and not trial:
             raise SolveFailed(f"the {what} is {value} at evaluation {self.nfev} "
                               f"(iteration {self.nit})")
