@@ -58,6 +58,8 @@ class SolveControl:
         #: says it may go on (then the budget is lifted).
         self.max_evaluations = max_evaluations
         self.budget_check: Callable[[Recorder], bool] | None = None
+        #: Set when the budget stopped the solve (what the guard decides on).
+        self.budget_reached = False
 
     def cancel(self) -> None:
         self.cancel_flag.set()
@@ -158,6 +160,7 @@ class Recorder:
                 control.max_evaluations = None
             else:
                 self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
+                control.budget_reached = True
                 raise Stopped(Status.INTERRUPTED)
         if not math.isfinite(value) and not trial:
             raise SolveFailed(f"the {what} is {value} at evaluation {self.nfev} "
