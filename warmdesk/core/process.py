@@ -35,7 +35,7 @@ import numpy as np
 from .engine import check_solvable, new_run
 from .library import Library
 from .problems import Problem
-from .runs import Run
+from .runs import HistoryCol, Run
 from .solvers.base import SolveControl, WarmStart
 from .status import Status
 
@@ -285,8 +285,9 @@ class _ChildSolve:
             run.status, run.message, run.finished_at = status, message, time.time()
             rows = run.history.array
             if len(rows):
-                run.nit, run.nfev, run.njev = int(rows[-1, 0]), int(rows[-1, 1]), int(rows[-1, 2])
-                run.wall_s = float(rows[-1, 3])
+                last = rows[-1]
+                run.nit, run.nfev = int(last[HistoryCol.ITER]), int(last[HistoryCol.NFEV])
+                run.njev, run.wall_s = int(last[HistoryCol.NJEV]), float(last[HistoryCol.WALL_S])
 
     def _finish(self) -> None:
         self.done = True

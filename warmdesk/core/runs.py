@@ -11,13 +11,15 @@ import platform
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
 
 from .status import STATUSES, USABLE_STATUSES, Status, StatusField
 
-__all__ = ["STATUSES", "USABLE_STATUSES", "History", "Run", "Status", "WarmInfo", "is_usable"]
+__all__ = ["STATUSES", "USABLE_STATUSES", "History", "HistoryCol", "Run", "Status", "WarmInfo",
+           "is_usable"]
 
 
 def is_usable(status: str | None, info: dict[str, Any] | None) -> bool:
@@ -27,9 +29,26 @@ def is_usable(status: str | None, info: dict[str, Any] | None) -> bool:
         status == Status.FAILED and bool((info or {}).get("kept_iterate")))
 
 
-#: One row per iteration (for ``ode``: per accepted step). Columns that do not
-#: apply to a kind hold NaN: ``fun`` for ode, ``t`` for optimisers.
-HISTORY_COLUMNS = ("iter", "nfev", "njev", "wall_s", "fun", "grad_norm", "constr_viol", "step", "t")
+class HistoryCol(IntEnum):
+    """The columns of a history table, by name: ``rows[:, HistoryCol.FUN]``.
+
+    One row per iteration (for ``ode``: per accepted step). Columns that do not
+    apply to a kind hold NaN: ``fun`` for ode, ``t`` for optimisers. The order is
+    the stored one (run files, the library): never reorder, only append."""
+
+    ITER = 0
+    NFEV = 1
+    NJEV = 2
+    WALL_S = 3
+    FUN = 4
+    GRAD_NORM = 5
+    CONSTR_VIOL = 6
+    STEP = 7
+    T = 8
+
+
+#: The column names, in stored order (CSV headers, table headings).
+HISTORY_COLUMNS: tuple[str, ...] = tuple(c.name.lower() for c in HistoryCol)
 
 
 def new_run_id() -> str:
@@ -77,8 +96,12 @@ class History:
             self._blocks = [np.concatenate(self._blocks)]
         return self._blocks[0]
 
-    def column(self, name: str) -> np.ndarray:
-        return self.array[:, HISTORY_COLUMNS.index(name)]
+    def column(self, name: str | HistoryCol) -> np.ndarray:
+        if not isinstance(name, HistoryCol):
+            if name not in HISTORY_COLUMNS:
+                raise ValueError(f"{name!r} is not a history column ({', '.join(HISTORY_COLUMNS)})")
+            name = HistoryCol[name.upper()]
+        return self.array[:, name]
 
     def tail(self, start: int) -> np.ndarray:
         """Rows from ``start`` on (what a progress batch carries)."""

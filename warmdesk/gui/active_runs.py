@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.runs import Run
+from ..core.runs import HistoryCol, Run
 from .solve_manager import JobResult, SolveManager
 from ..core.status import Status
 
@@ -56,7 +56,8 @@ def format_elapsed(seconds: float) -> str:
 
 def progress_text(kind: str, row: np.ndarray) -> str:
     """One history row as "iteration 41 · f 1.23e-05 · 215 evals" (ode: step and t)."""
-    it, nfev, fun, t = int(row[0]), int(row[1]), float(row[4]), float(row[8])
+    it, nfev = int(row[HistoryCol.ITER]), int(row[HistoryCol.NFEV])
+    fun, t = float(row[HistoryCol.FUN]), float(row[HistoryCol.T])
     if kind == "ode" or (math.isnan(fun) and not math.isnan(t)):
         return f"step {it} · t {t:.4g} · {nfev} evals"
     return f"iteration {it} · f {fun:.3g} · {nfev} evals"

@@ -31,7 +31,7 @@ from ..engine import check_solvable, new_run, solve
 from ..errors import WarmDeskError
 from ..library import Library
 from ..problems import Problem
-from ..runs import Run
+from ..runs import HistoryCol, Run
 from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from ..status import Status
 from . import outcomes
@@ -202,8 +202,8 @@ def _ahead_of_cold_curve(library: Library, ref_id: str, f0: float, target: float
     try:
         hist = library.get_run(ref_id).history.array
     except WarmDeskError:
-        hist = np.empty((0, 9))
-    nfev, fun = hist[:, 1], hist[:, 4]
+        hist = np.empty((0, len(HistoryCol)))
+    nfev, fun = hist[:, HistoryCol.NFEV], hist[:, HistoryCol.FUN]
     finite = fun[np.isfinite(fun)]
 
     def fraction(start: float, now: float, end: float) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import SolveFailed
 from ..problems import Problem
-from ..runs import HISTORY_COLUMNS, Run
+from ..runs import HISTORY_COLUMNS, HistoryCol, Run
 from ..status import Status
 
 #: At most this many progress batches a second reach a listener (~20 updates/s).
@@ -195,8 +195,7 @@ class Recorder:
             xs = np.stack(self._xs)
             prev = np.vstack([self._prev_x[None, :], xs[:-1]])
             steps = np.sqrt(np.sum((xs - prev) ** 2, axis=1))
-            column = HISTORY_COLUMNS.index("step")
-            rows[len(rows) - len(steps):, column] = steps
+            rows[len(rows) - len(steps):, HistoryCol.STEP] = steps
             self._prev_x = xs[-1]
         self._raw, self._xs = [], []
         self.run.history.extend(rows)
