@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import SolveFailed, SpecError
 from .problems import Problem
-from .runs import Run, WarmInfo, library_versions, new_run_id
+from .runs import Run, library_versions, new_run_id
 from .solvers.base import (PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext,
                            SolveControl, WarmStart)
 from .solvers.compiled import ScalarFunction
@@ -48,7 +48,7 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
     if problem.dataset is not None:  # for similarity between data sets
         run.info["data"] = {**problem.dataset.fingerprint, **problem.dataset.summary()}
     if warm is not None:
-        run.warm = WarmInfo(warm.source_run_id, list(warm.payload), warm.mode, dict(warm.report))
+        run.warm = warm.provenance()
     run.versions = library_versions()
     return run
 

@@ -61,14 +61,7 @@ class SharedFlag:
 
 def _warm_data(warm: WarmStart | None) -> dict[str, Any] | None:
     """A warm start as plain data for the child."""
-    if warm is None:
-        return None
-    data = {"source_run_id": warm.source_run_id, "payload": list(warm.payload),
-            "x0": warm.x0, "state": dict(warm.state), "mode": warm.mode,
-            "report": dict(warm.report)}
-    if warm.live_solver is not None:  # an in-process integrator cannot cross over
-        data["mode"] = "restart"
-    return data
+    return None if warm is None else warm.to_dict(arrays=True)
 
 
 def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
@@ -81,7 +74,7 @@ def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
     _interrupt_on_signals(interrupt)
     try:
         problem = problem_from_dict(spec, base_dir=Path(base_dir) if base_dir else None)
-        warm_start = WarmStart(**warm) if warm else None
+        warm_start = WarmStart.from_dict(warm) if warm else None
         control = SolveControl(cancel=cancel, interrupt=interrupt)
 
         def send_progress(run_id: str, rows: np.ndarray) -> None:

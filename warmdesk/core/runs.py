@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from .status import STATUSES, USABLE_STATUSES, Status, StatusField
+from .warm_start_type import WarmStart
 
-__all__ = ["STATUSES", "USABLE_STATUSES", "History", "HistoryCol", "Run", "Status", "WarmInfo",
+__all__ = ["STATUSES", "USABLE_STATUSES", "History", "HistoryCol", "Run", "Status", "WarmStart",
            "is_usable"]
 
 
@@ -109,25 +110,6 @@ class History:
 
 
 @dataclass
-class WarmInfo:
-    """How a run was warm-started: from which run, with what, and how it mapped."""
-
-    source_run_id: str | None
-    payload: list[str]            # e.g. ["x0", "hess_inv"]
-    mode: str                     # "restart" (from an earlier solution) or "exact-resume"
-    report: dict[str, Any] = field(default_factory=dict)  # mapping report (JSON-able)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source_run_id": self.source_run_id, "payload": list(self.payload),
-                "mode": self.mode, "report": self.report}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WarmInfo:
-        return cls(d.get("source_run_id"), list(d.get("payload", [])), d.get("mode", "restart"),
-                   dict(d.get("report", {})))
-
-
-@dataclass
 class Run:
     id: str
     name: str
@@ -151,7 +133,7 @@ class Run:
     outputs: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. ode trajectory
     info: dict[str, Any] = field(default_factory=dict)   # JSON-able: layout, classes, notes
     history: History = field(default_factory=History)
-    warm: WarmInfo | None = None
+    warm: WarmStart | None = None   # its provenance: no arrays (see WarmStart.provenance)
     versions: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     notes: str = ""
@@ -206,7 +188,7 @@ class Run:
             "status", "message", "created_at", "started_at", "finished_at", "wall_s", "fun",
             "nit", "nfev", "njev", "info", "versions", "tags", "notes") if k in meta}
         run = cls(**fields)
-        run.warm = WarmInfo.from_dict(meta["warm"]) if meta.get("warm") else None
+        run.warm = WarmStart.from_dict(meta["warm"]) if meta.get("warm") else None
         for key, arr in arrays.items():
             group, _, name = key.partition("/")
             if key == "history":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -19,6 +19,8 @@ from ..errors import SolveFailed
 from ..problems import Problem
 from ..runs import HISTORY_COLUMNS, HistoryCol, Run
 from ..status import Status
+# re-exported: its old home, imported from many places
+from ..warm_start_type import WarmStart as WarmStart
 
 #: At most this many progress batches a second reach a listener (~20 updates/s).
 PROGRESS_INTERVAL_S = 0.05
@@ -80,19 +82,6 @@ class Stopped(Exception):
     def __init__(self, status: Status) -> None:
         super().__init__(status.value)
         self.status = status
-
-
-@dataclass
-class WarmStart:
-    """What a new solve starts from, already mapped onto the new problem's layout."""
-
-    source_run_id: str | None
-    payload: list[str]                 # names of what is used: "x0", "hess_inv", ...
-    x0: np.ndarray | None = None       # flat, in the new problem's variable order
-    state: dict[str, np.ndarray] = field(default_factory=dict)
-    mode: str = "restart"              # or "exact-resume"
-    report: dict[str, Any] = field(default_factory=dict)
-    live_solver: Any = None            # ode only, in-process exact resume (never stored)
 
 
 ProgressListener = Callable[[str, np.ndarray], None]
