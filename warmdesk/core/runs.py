@@ -10,20 +10,22 @@ from __future__ import annotations
 import platform
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
 import numpy as np
 
+from .run_info import RunInfo
 from .status import STATUSES, USABLE_STATUSES, Status, StatusField
 from .warm_start_type import WarmStart
 
-__all__ = ["STATUSES", "USABLE_STATUSES", "History", "HistoryCol", "Run", "Status", "WarmStart",
-           "is_usable"]
+__all__ = ["STATUSES", "USABLE_STATUSES", "History", "HistoryCol", "Run", "RunInfo", "Status",
+           "WarmStart", "is_usable"]
 
 
-def is_usable(status: str | None, info: dict[str, Any] | None) -> bool:
+def is_usable(status: str | None, info: Mapping[str, Any] | None) -> bool:
     """Whether a run with this status and ``info`` can seed a warm start: a
     finished or interrupted one, or a failed one that kept its last iterate."""
     return status in USABLE_STATUSES or (
@@ -131,7 +133,7 @@ class Run:
     solution: dict[str, np.ndarray] = field(default_factory=dict)
     state: dict[str, np.ndarray] = field(default_factory=dict)   # solver state worth reusing
     outputs: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. ode trajectory
-    info: dict[str, Any] = field(default_factory=dict)   # JSON-able: layout, classes, notes
+    info: RunInfo = field(default_factory=lambda: RunInfo())  # JSON-able: see core.run_info
     history: History = field(default_factory=History)
     warm: WarmStart | None = None   # its provenance: no arrays (see WarmStart.provenance)
     versions: dict[str, str] = field(default_factory=dict)
