@@ -22,6 +22,7 @@ import numpy as np
 from ..library import Library
 from ..library_features import vector
 from ..runs import Run
+from ..saving import Saving
 from ..similarity import parameter_vector, relative_distances
 from ..status import Status
 
@@ -135,5 +136,4 @@ def record_outcome(library: Library, run: Run) -> dict[str, Any] | None:
 
 
 def _saving(warm_nfev: int, cold_nfev: int, cold_run: str, basis: str) -> dict[str, Any]:
-    return {"value": 1.0 - warm_nfev / cold_nfev, "basis": basis, "cold_run": cold_run,
-            "cold_nfev": cold_nfev, "warm_nfev": warm_nfev}
+    return Saving.of(warm_nfev, cold_nfev, cold_run, basis).to_dict()
