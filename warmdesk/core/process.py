@@ -41,8 +41,6 @@ from .status import Status
 
 ProgressCallback = Callable[[str, np.ndarray], None]
 RunCallback = Callable[[Run], None]
-#: Statuses of a run the child has not finished (yet).
-UNFINISHED = (Status.QUEUED, Status.RUNNING)
 
 
 class SharedFlag:
@@ -273,7 +271,7 @@ class _ChildSolve:
     def _end_unfinished(self, status: Status, message: str) -> None:
         """Runs the child did not finish end ``status``, with the figures streamed so far."""
         for run in self.runs:
-            if run.status not in UNFINISHED:
+            if run.status.is_final:
                 continue
             run.status, run.message, run.finished_at = status, message, time.time()
             rows = run.history.array

@@ -49,8 +49,6 @@ POLL_S = 0.05
 EMIT_INTERVAL_S = 0.05
 #: After the kill, how long stop_all waits for a worker to save and end.
 KILL_WAIT_MS = 10_000
-#: Runs in these states have no outcome worth recording (no finished work).
-NO_OUTCOME = (Status.CANCELLED, Status.FAILED)
 
 #: Solver children run at this lower CPU priority so the window stays responsive
 #: while several CPU-bound solves share the cores (see core.process.lower_priority).
@@ -173,7 +171,7 @@ class _JobThread(QThread):
             return JobResult(self.job_id, kept, runs, handle.guard,
                              f"{unsaved.error} The {unsaved.library_sentence()}.", unsaved)
         for run in runs:
-            if run.status not in NO_OUTCOME:
+            if not run.status.has_no_outcome:
                 record_outcome(self._library, run)
         error = handle.error
         if error is None and kept is not None and kept.status is Status.FAILED:
@@ -329,7 +327,7 @@ class SolveManager(QObject):
         self._library.save_runs(runs)
         del self._unsaved[job_id]
         for run in runs:
-            if run.status not in NO_OUTCOME:
+            if not run.status.has_no_outcome:
                 record_outcome(self._library, run)
 
     def save_unsaved_as(self, job_id: str, path: str | Path) -> Path:
