@@ -7,6 +7,7 @@ import sqlite3
 
 import pytest
 
+from warmdesk.core.errors import WarmDeskError
 from warmdesk.core.runs import STATUSES, USABLE_STATUSES, Run, is_usable
 from warmdesk.core.status import Status
 
@@ -31,6 +32,8 @@ def test_prints_json_and_sql_as_plain_text() -> None:
 
 def test_parse_refuses_unknown_with_clear_message() -> None:
     assert Status.parse("stopped") is Status.STOPPED
+    with pytest.raises(WarmDeskError):  # shown by the app and the CLI like any refusal
+        Status.parse(None)
     with pytest.raises(ValueError, match=r"unknown run status 'exploded'; expected one of "
                                          r"queued, running, converged"):
         Status.parse("exploded")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, overload
 
+from .errors import UnknownStatusError
+
 
 class Status(str, Enum):
     QUEUED = "queued"
@@ -30,11 +32,12 @@ class Status(str, Enum):
 
     @classmethod
     def parse(cls, value: Any) -> Status:
-        """The status named by a stored text; ``ValueError`` for anything else."""
+        """The status named by a stored text; :class:`UnknownStatusError` (a
+        ``ValueError`` and a ``WarmDeskError``) for anything else."""
         try:
             return cls(value)
         except ValueError:
-            raise ValueError(f"unknown run status {value!r}; expected one of "
+            raise UnknownStatusError(f"unknown run status {value!r}; expected one of "
                              f"{', '.join(s.value for s in cls)}") from None
 
     @property
