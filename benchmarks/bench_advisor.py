@@ -121,12 +121,12 @@ from warmdesk.core.engine import solve
 from warmdesk.core.errors import WarmStartError
 from warmdesk.core.library import Library
 from warmdesk.core.problems import Problem, problem_from_dict
-from warmdesk.core.runs import HISTORY_COLUMNS, Run
+from warmdesk.core.runs import HistoryCol, Run
 from warmdesk.core.solvers.base import SolveControl
 from warmdesk.core.solvers.ode import LIVE_SOLVERS
 from warmdesk.core.warmstart import warm_start_from_run
 
-T_COL = HISTORY_COLUMNS.index("t")  # 8
+T_COL = HistoryCol.T
 WORSE_RTOL = 1e-6
 ODE_RTOL = 1e-5
 WALK_SD = 0.03

@@ -57,7 +57,7 @@ from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from warmdesk.core.problems import problem_from_dict
-from warmdesk.core.runs import HISTORY_COLUMNS
+from warmdesk.core.runs import HISTORY_COLUMNS, HistoryCol
 from warmdesk.gui.plot.convergence_plot import ConvergencePlot
 
 BATCH_INTERVAL_MS = 50     # ~20 batches/s per run, like a solver child's progress
@@ -128,15 +128,16 @@ class Feeder:
     def batch(self, count: int) -> np.ndarray:
         it = np.arange(self.rows + 1, self.rows + count + 1, dtype=float)
         rows = np.full((count, len(HISTORY_COLUMNS)), np.nan)
-        rows[:, 0] = it
-        rows[:, 1] = 2 * it + 1
-        rows[:, 2] = it + 1
-        rows[:, 3] = time.perf_counter() - self.started
+        rows[:, HistoryCol.ITER] = it
+        rows[:, HistoryCol.NFEV] = 2 * it + 1
+        rows[:, HistoryCol.NJEV] = it + 1
+        rows[:, HistoryCol.WALL_S] = time.perf_counter() - self.started
         noise = np.exp(self.rng.normal(0.0, self.noise, count))
         spikes = np.where(self.rng.random(count) < 0.002, self.rng.uniform(5, 50, count), 1.0)
-        rows[:, 4] = self.scale * np.exp(-self.decay * it) * noise * spikes + 1e-6
-        rows[:, 5] = rows[:, 4] * 0.3 * np.exp(self.rng.normal(0.0, 0.5, count))
-        rows[:, 7] = np.abs(self.rng.normal(0.0, 0.01, count))
+        fun = self.scale * np.exp(-self.decay * it) * noise * spikes + 1e-6
+        rows[:, HistoryCol.FUN] = fun
+        rows[:, HistoryCol.GRAD_NORM] = fun * 0.3 * np.exp(self.rng.normal(0.0, 0.5, count))
+        rows[:, HistoryCol.STEP] = np.abs(self.rng.normal(0.0, 0.01, count))
         return rows
 
 

@@ -61,7 +61,7 @@ from warmdesk.core.engine import new_run, solve  # noqa: E402
 from warmdesk.core.library import DB_NAME, Library  # noqa: E402
 from warmdesk.core.library_query import RunQuery  # noqa: E402
 from warmdesk.core.problems import Problem, with_parameters  # noqa: E402
-from warmdesk.core.runs import HISTORY_COLUMNS, History, Run, WarmInfo, new_run_id  # noqa: E402
+from warmdesk.core.runs import HISTORY_COLUMNS, History, Run, WarmStart, new_run_id  # noqa: E402
 
 ROWS = 1000                          # history rows per run
 BATCH = 500                          # runs per save_runs transaction
@@ -223,13 +223,13 @@ class RunFactory:
             run.name = f"long chain step {self.chain_made:05d}"
             run.tags = [*tags, LONG_CHAIN_TAG]
             if self.chain_last:
-                run.warm = WarmInfo(self.chain_last, ["x0"], "restart", {})
+                run.warm = WarmStart(self.chain_last, ["x0"], mode="restart")
             self.chain_last = run.id
             self.chain_made += 1
         elif recent and rng.random() < 0.35:
             # warm-started from a recent run of the same problem: chains form
             src = recent[-1] if rng.random() < 0.7 else recent[int(rng.integers(len(recent)))]
-            run.warm = WarmInfo(src, ["x0"], "restart", {})
+            run.warm = WarmStart(src, ["x0"], mode="restart")
         if not chain and run.usable:
             recent.append(run.id)
             if len(recent) > 50:

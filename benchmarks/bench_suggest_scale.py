@@ -65,7 +65,7 @@ from warmdesk.core.advisor import suggest
 from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.problems import Problem, problem_from_dict, with_parameters
-from warmdesk.core.runs import History, Run, WarmInfo, new_run_id
+from warmdesk.core.runs import History, Run, WarmStart, new_run_id
 
 LIMIT_MS = 200.0
 BASE_RUNS = 20
@@ -137,8 +137,8 @@ def clone(base: Run, rng: np.random.Generator, created_at: float, history_rows: 
     run.history = History(hist[:history_rows] if history_rows > 0 else hist)
     run.warm = None
     if warm_from is not None:
-        run.warm = WarmInfo(warm_from, ["x0", "hess_inv"], "restart",
-                            {"source_run_id": warm_from})
+        run.warm = WarmStart(warm_from, ["x0", "hess_inv"], mode="restart",
+                             report={"source_run_id": warm_from})
         saving = float(np.clip(rng.normal(0.7, 0.2), -0.5, 0.98))
         run.nfev = max(1, round(base.nfev * (1 - saving)))
         run.info["saving"] = {"value": saving, "basis": "estimated", "cold_run": warm_from,

@@ -48,7 +48,7 @@ import numpy as np  # noqa: E402
 from warmdesk.core.engine import solve  # noqa: E402
 from warmdesk.core.library import Library  # noqa: E402
 from warmdesk.core.problems import Problem, problem_from_dict, with_parameters  # noqa: E402
-from warmdesk.core.runs import HISTORY_COLUMNS, Run  # noqa: E402
+from warmdesk.core.runs import HistoryCol, Run  # noqa: E402
 from warmdesk.core.solvers import base as solver_base  # noqa: E402
 from warmdesk.core.solvers.base import SolveControl  # noqa: E402
 from warmdesk.core.solvers.ode import LIVE_SOLVERS  # noqa: E402
@@ -56,7 +56,7 @@ from warmdesk.core.warmstart import warm_start_from_run  # noqa: E402
 
 WORSE_RTOL = 1e-6
 PERTURBATIONS = (("small", 0.01), ("large", 0.50))
-T_COL = HISTORY_COLUMNS.index("t")  # 8
+T_COL = HistoryCol.T
 
 
 def rel_worse(f_warm: float | None, f_cold: float | None) -> bool:

@@ -32,6 +32,7 @@ from .cli_signals import EXIT_CODES, InterruptOnSignals
 from .core.display import printable
 from .core.errors import WarmDeskError
 from .core.saving_text import evaluation_unit, recorded_saving_sentence
+from .core.status import Status
 
 if TYPE_CHECKING:  # the core's solve stack loads only when a solve runs
     from .core.jobs import JobResult
@@ -196,11 +197,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if saving:  # the words of the app's plot title and status bar (core/saving_text)
             print(f"  {saving}")
     if signal_exit is not None:
-        if run.status == "interrupted" and run.usable:
+        if run.status is Status.INTERRUPTED and run.usable:
             print(f"warmdesk: run {run.id[:12]} is stored interrupted with its last iterate; "
                   f"resume with: {_resume_command(args, run)}", file=sys.stderr)
         return signal_exit
-    return EXIT_OK if run.status == "converged" else EXIT_NOT_CONVERGED
+    return EXIT_OK if run.status.is_success else EXIT_NOT_CONVERGED
 
 
 def _not_stored(args: argparse.Namespace, solved: JobResult) -> int:

@@ -13,6 +13,7 @@ import numpy as np
 from .core.kinds.registry import kind as kind_of
 from .core.display import (format_count, format_number, format_when, plural,  # noqa: F401
                            printable, row_flag)
+from .core.runs import HistoryCol
 
 
 def json_safe(obj: Any) -> Any:
@@ -93,7 +94,7 @@ def print_solution(run: Any) -> None:
     if not run.solution:
         return
     words = kind_of(run.kind).words
-    title = words.solution if run.status == "converged" else words.unfinished
+    title = words.solution if run.status.is_success else words.unfinished
     print(f"  {title}:")
     items = list(run.solution.items())
     for name, value in items[:SHOWN_VARIABLES]:
@@ -135,9 +136,11 @@ class TerminalProgress:
 
     def __call__(self, run_id: str, rows: np.ndarray) -> None:
         last = rows[-1]
-        fun = last[4] if math.isfinite(last[4]) else last[8]
-        label = "f" if math.isfinite(last[4]) else "t"
-        sys.stderr.write(f"\r  iter {int(last[0]):>7}  evals {int(last[1]):>8}  "
+        finite = math.isfinite(last[HistoryCol.FUN])
+        fun = last[HistoryCol.FUN] if finite else last[HistoryCol.T]
+        label = "f" if finite else "t"
+        sys.stderr.write(f"\r  iter {int(last[HistoryCol.ITER]):>7}  "
+                         f"evals {int(last[HistoryCol.NFEV]):>8}  "
                          f"{label}={fun:.6g}  {time.perf_counter() - self.t0:6.1f}s ")
         sys.stderr.flush()
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from .core.status import Status
 
 #: Generous: the frozen app's first child start can take seconds on a busy machine.
 WINDOW_TIMEOUT_S = 60
@@ -152,7 +153,7 @@ def _solve_cold_then_warm(window: Any, library: Any) -> dict[str, Any]:
         _wait(window.manager.job_finished, lambda: job in results, SOLVE_TIMEOUT_S, what)
         result = results[job]
         _check(result.error is None, f"{what}: {result.error}")
-        _check(result.run is not None and result.run.status == "converged",
+        _check(result.run is not None and result.run.status is Status.CONVERGED,
                f"{what} did not converge: "
                f"{getattr(result.run, 'status', None)} {getattr(result.run, 'message', '')}")
         return result.run

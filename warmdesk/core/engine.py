@@ -22,9 +22,10 @@ import numpy as np
 from .errors import SolveFailed, SpecError
 from .kinds.registry import kind
 from .problem_types import Problem
-from .runs import Run, WarmInfo, library_versions, new_run_id
+from .runs import Run, library_versions, new_run_id
 from .solvers.base import (PROGRESS_INTERVAL_S, ProgressListener, Recorder, SolveContext,
                            SolveControl, WarmStart)
+from .status import Status
 
 
 def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None = None) -> Run:
@@ -40,7 +41,7 @@ def new_run(problem: Problem, warm: WarmStart | None = None, run_id: str | None 
     if problem.dataset is not None:  # for similarity between data sets
         run.info["data"] = {**problem.dataset.fingerprint, **problem.dataset.summary()}
     if warm is not None:
-        run.warm = WarmInfo(warm.source_run_id, list(warm.payload), warm.mode, dict(warm.report))
+        run.warm = warm.provenance()
     run.versions = library_versions()
     return run
 
@@ -64,7 +65,7 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     run = run or new_run(problem, warm)
     control = control or SolveControl()
     recorder = Recorder(run, control, on_progress, progress_interval)
-    run.status = "running"
+    run.status = Status.RUNNING
     run.started_at = time.time()
     ctx = SolveContext(problem, run, recorder, warm)
     caught = WarningLog()
@@ -120,7 +121,7 @@ def _failed(run: Run, recorder: Recorder, message: str, problem: Problem) -> Non
     """End ``run`` failed. Work done is not thrown away: the last iterate the
     solver accepted (with a finite objective) stays the run's solution, a
     usable warm-start source (``info.kept_iterate``; see ``runs.is_usable``)."""
-    run.status = "failed"
+    run.status = Status.FAILED
     run.message = message
     run.nfev, run.njev, run.nit = recorder.nfev, recorder.njev, recorder.nit
     run.solution, run.state, run.fun = {}, {}, None

@@ -51,3 +51,7 @@ class WarmStartError(WarmDeskError, ValueError):
 
 class LibraryError(WarmDeskError):
     """The run library cannot be read or written."""
+
+
+class UnknownStatusError(WarmDeskError, ValueError):
+    """A stored run status is not one this WarmDesk knows (a newer one's, or damage)."""

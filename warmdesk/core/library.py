@@ -38,6 +38,7 @@ from .library_schema import MIGRATIONS, SCHEMA_VERSION
 from .run_owner import Owner, RunLock, claim, prove_gone, remove_stale_locks
 from .runs import Run
 from .text_rules import check_label, check_notes, check_tags
+from .status import Status
 
 DB_NAME = "library.sqlite"
 ENV_VAR = "WARMDESK_LIBRARY"
@@ -273,7 +274,7 @@ class Library:
         if changed.rowcount != 1:
             return False
         meta = self._stored_meta(db, run_id)
-        meta["status"] = "interrupted"
+        meta["status"] = Status.INTERRUPTED.value
         meta["message"] = self._what_was_kept(db, run_id, meta)
         self._write_meta(db, run_id, meta)
         db.execute("DELETE FROM run_owners WHERE run_id=?", (run_id,))
@@ -309,7 +310,7 @@ class Library:
         runs = list(runs)
         rows = [self._encode_run(run) for run in runs]
         with self._lock:
-            taken = self._claim([run.id for run in runs if run.status == "running"])
+            taken = self._claim([run.id for run in runs if run.status is Status.RUNNING])
             try:
                 with self._write("saving the run") as db:
                     for run, row in zip(runs, rows):
@@ -320,7 +321,7 @@ class Library:
                     self._claims.pop(run_id).release(remove=True)
                 raise
             for run in runs:
-                if run.status != "running" and run.id in self._claims:
+                if run.status is not Status.RUNNING and run.id in self._claims:
                     self._claims.pop(run.id).release(remove=True)
 
     def discard_unfinished(self, run_ids: Iterable[str]) -> list[str]:
@@ -364,7 +365,7 @@ class Library:
     @staticmethod
     def _record_owner(db: sqlite3.Connection, run: Run) -> None:
         """A running run's owner is this process; a finished run has none."""
-        if run.status == "running":
+        if run.status is Status.RUNNING:
             me = Owner.this_process()
             db.execute("INSERT OR REPLACE INTO run_owners (run_id, host, pid, started, "
                        "claimed_at) VALUES (?, ?, ?, ?, ?)",

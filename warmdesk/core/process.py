@@ -35,13 +35,12 @@ import numpy as np
 from .engine import check_solvable, new_run
 from .library import Library
 from .problems import Problem
-from .runs import Run
+from .runs import HistoryCol, Run
 from .solvers.base import SolveControl, WarmStart
+from .status import Status
 
 ProgressCallback = Callable[[str, np.ndarray], None]
 RunCallback = Callable[[Run], None]
-#: Statuses of a run the child has not finished (yet).
-UNFINISHED = ("queued", "running")
 
 
 class SharedFlag:
@@ -60,14 +59,7 @@ class SharedFlag:
 
 def _warm_data(warm: WarmStart | None) -> dict[str, Any] | None:
     """A warm start as plain data for the child."""
-    if warm is None:
-        return None
-    data = {"source_run_id": warm.source_run_id, "payload": list(warm.payload),
-            "x0": warm.x0, "state": dict(warm.state), "mode": warm.mode,
-            "report": dict(warm.report)}
-    if warm.live_solver is not None:  # an in-process integrator cannot cross over
-        data["mode"] = "restart"
-    return data
+    return None if warm is None else warm.to_dict(arrays=True)
 
 
 def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
@@ -80,7 +72,7 @@ def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
     _interrupt_on_signals(interrupt)
     try:
         problem = problem_from_dict(spec, base_dir=Path(base_dir) if base_dir else None)
-        warm_start = WarmStart(**warm) if warm else None
+        warm_start = WarmStart.from_dict(warm) if warm else None
         control = SolveControl(cancel=cancel, interrupt=interrupt)
 
         def send_progress(run_id: str, rows: np.ndarray) -> None:
@@ -249,7 +241,7 @@ class _ChildSolve:
             self.kept_id, self.guard = message[2], message[3]
         else:
             self.error = str(message[1])
-            self._end_unfinished("failed", self.error)
+            self._end_unfinished(Status.FAILED, self.error)
         self._finish()
         return True
 
@@ -266,26 +258,27 @@ class _ChildSolve:
         self._process.join(timeout=5)
         code = self._process.exitcode
         if self._interrupt.is_set() and not self._cancel.is_set():
-            self._end_unfinished("interrupted", "interrupted; the solver process ended "
+            self._end_unfinished(Status.INTERRUPTED, "interrupted; the solver process ended "
                                  f"before it returned its state (exit code {code})")
         elif self._cancel.is_set() or code is not None and code < 0:
-            self._end_unfinished("cancelled",
+            self._end_unfinished(Status.CANCELLED,
                                  f"the solver process was stopped (exit code {code})")
         else:
             self.error = f"the solver process ended without a result (exit code {code})"
-            self._end_unfinished("failed", self.error)
+            self._end_unfinished(Status.FAILED, self.error)
         self._finish()
 
-    def _end_unfinished(self, status: str, message: str) -> None:
+    def _end_unfinished(self, status: Status, message: str) -> None:
         """Runs the child did not finish end ``status``, with the figures streamed so far."""
         for run in self.runs:
-            if run.status not in UNFINISHED:
+            if run.status.is_final:
                 continue
             run.status, run.message, run.finished_at = status, message, time.time()
             rows = run.history.array
             if len(rows):
-                run.nit, run.nfev, run.njev = int(rows[-1, 0]), int(rows[-1, 1]), int(rows[-1, 2])
-                run.wall_s = float(rows[-1, 3])
+                last = rows[-1]
+                run.nit, run.nfev = int(last[HistoryCol.ITER]), int(last[HistoryCol.NFEV])
+                run.njev, run.wall_s = int(last[HistoryCol.NJEV]), float(last[HistoryCol.WALL_S])
 
     def _finish(self) -> None:
         self.done = True
@@ -307,7 +300,7 @@ class ProcessSolve(_ChildSolve):
                  run_id: str | None = None, nice: int = 0) -> None:
         check_solvable(problem, warm)  # refused input: no run, no child
         run = new_run(problem, warm, run_id)
-        run.status = "running"
+        run.status = Status.RUNNING
         super().__init__(problem, warm, [run], None, f"warmdesk-solve-{run.id[:8]}", nice)
 
     @property

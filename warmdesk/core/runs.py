@@ -10,26 +10,48 @@ from __future__ import annotations
 import platform
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
 
-STATUSES = ("queued", "running", "converged", "stopped", "failed", "interrupted", "cancelled")
-#: Statuses whose solution (and state) can seed a warm start.
-USABLE_STATUSES = ("converged", "stopped", "interrupted")
+from .run_info import RunInfo
+from .status import STATUSES, USABLE_STATUSES, Status, StatusField
+from .warm_start_type import WarmStart
+
+__all__ = ["STATUSES", "USABLE_STATUSES", "History", "HistoryCol", "Run", "RunInfo", "Status",
+           "WarmStart", "is_usable"]
 
 
-def is_usable(status: str | None, info: dict[str, Any] | None) -> bool:
+def is_usable(status: str | None, info: Mapping[str, Any] | None) -> bool:
     """Whether a run with this status and ``info`` can seed a warm start: a
     finished or interrupted one, or a failed one that kept its last iterate."""
     return status in USABLE_STATUSES or (
-        status == "failed" and bool((info or {}).get("kept_iterate")))
+        status == Status.FAILED and bool((info or {}).get("kept_iterate")))
 
 
-#: One row per iteration (for ``ode``: per accepted step). Columns that do not
-#: apply to a kind hold NaN: ``fun`` for ode, ``t`` for optimisers.
-HISTORY_COLUMNS = ("iter", "nfev", "njev", "wall_s", "fun", "grad_norm", "constr_viol", "step", "t")
+class HistoryCol(IntEnum):
+    """The columns of a history table, by name: ``rows[:, HistoryCol.FUN]``.
+
+    One row per iteration (for ``ode``: per accepted step). Columns that do not
+    apply to a kind hold NaN: ``fun`` for ode, ``t`` for optimisers. The order is
+    the stored one (run files, the library): never reorder, only append."""
+
+    ITER = 0
+    NFEV = 1
+    NJEV = 2
+    WALL_S = 3
+    FUN = 4
+    GRAD_NORM = 5
+    CONSTR_VIOL = 6
+    STEP = 7
+    T = 8
+
+
+#: The column names, in stored order (CSV headers, table headings).
+HISTORY_COLUMNS: tuple[str, ...] = tuple(c.name.lower() for c in HistoryCol)
 
 
 def new_run_id() -> str:
@@ -77,31 +99,16 @@ class History:
             self._blocks = [np.concatenate(self._blocks)]
         return self._blocks[0]
 
-    def column(self, name: str) -> np.ndarray:
-        return self.array[:, HISTORY_COLUMNS.index(name)]
+    def column(self, name: str | HistoryCol) -> np.ndarray:
+        if not isinstance(name, HistoryCol):
+            if name not in HISTORY_COLUMNS:
+                raise ValueError(f"{name!r} is not a history column ({', '.join(HISTORY_COLUMNS)})")
+            name = HistoryCol[name.upper()]
+        return self.array[:, name]
 
     def tail(self, start: int) -> np.ndarray:
         """Rows from ``start`` on (what a progress batch carries)."""
         return self.array[start:]
-
-
-@dataclass
-class WarmInfo:
-    """How a run was warm-started: from which run, with what, and how it mapped."""
-
-    source_run_id: str | None
-    payload: list[str]            # e.g. ["x0", "hess_inv"]
-    mode: str                     # "restart" (from an earlier solution) or "exact-resume"
-    report: dict[str, Any] = field(default_factory=dict)  # mapping report (JSON-able)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"source_run_id": self.source_run_id, "payload": list(self.payload),
-                "mode": self.mode, "report": self.report}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> WarmInfo:
-        return cls(d.get("source_run_id"), list(d.get("payload", [])), d.get("mode", "restart"),
-                   dict(d.get("report", {})))
 
 
 @dataclass
@@ -113,7 +120,7 @@ class Run:
     problem: dict[str, Any]          # the normalised spec
     problem_hash: str
     structure_hash: str
-    status: str = "queued"
+    status: StatusField = StatusField()
     message: str = ""
     created_at: float = field(default_factory=time.time)
     started_at: float | None = None
@@ -126,9 +133,9 @@ class Run:
     solution: dict[str, np.ndarray] = field(default_factory=dict)
     state: dict[str, np.ndarray] = field(default_factory=dict)   # solver state worth reusing
     outputs: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. ode trajectory
-    info: dict[str, Any] = field(default_factory=dict)   # JSON-able: layout, classes, notes
+    info: RunInfo = field(default_factory=lambda: RunInfo())  # JSON-able: see core.run_info
     history: History = field(default_factory=History)
-    warm: WarmInfo | None = None
+    warm: WarmStart | None = None   # its provenance: no arrays (see WarmStart.provenance)
     versions: dict[str, str] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     notes: str = ""
@@ -145,7 +152,7 @@ class Run:
     def summary(self) -> dict[str, Any]:
         """The figures the CLI's ``--json`` prints."""
         return {"run_id": self.id, "name": self.name, "kind": self.kind, "method": self.method,
-                "status": self.status, "message": self.message, "fun": self.fun,
+                "status": self.status.value, "message": self.message, "fun": self.fun,
                 "nit": self.nit, "nfev": self.nfev, "njev": self.njev,
                 "wall_s": round(self.wall_s, 6),
                 "warm_source": self.warm_source,
@@ -159,7 +166,7 @@ class Run:
         return {
             "id": self.id, "name": self.name, "kind": self.kind, "method": self.method,
             "problem": self.problem, "problem_hash": self.problem_hash,
-            "structure_hash": self.structure_hash, "status": self.status,
+            "structure_hash": self.structure_hash, "status": self.status.value,
             "message": self.message, "created_at": self.created_at,
             "started_at": self.started_at, "finished_at": self.finished_at,
             "wall_s": self.wall_s, "fun": self.fun, "nit": self.nit, "nfev": self.nfev,
@@ -183,7 +190,7 @@ class Run:
             "status", "message", "created_at", "started_at", "finished_at", "wall_s", "fun",
             "nit", "nfev", "njev", "info", "versions", "tags", "notes") if k in meta}
         run = cls(**fields)
-        run.warm = WarmInfo.from_dict(meta["warm"]) if meta.get("warm") else None
+        run.warm = WarmStart.from_dict(meta["warm"]) if meta.get("warm") else None
         for key, arr in arrays.items():
             group, _, name = key.partition("/")
             if key == "history":

@@ -21,6 +21,7 @@ from typing import Any
 
 from .kinds.registry import kind as kind_of
 from .runs import Run
+from .saving import Saving
 
 #: basis -> (prefix of the percentage, how the cold run relates to the warm one)
 _BASES = {"measured": ("", "of the same problem"),
@@ -54,14 +55,10 @@ def saving_sentence(warm_nfev: int, cold_nfev: int, basis: str, cold_run: str,
 def recorded_saving_sentence(saving: Any, unit: str = "evaluations") -> str | None:
     """The sentence for a recorded ``run.info["saving"]``; None if there is none
     (or it is malformed: a run file from elsewhere)."""
-    if not isinstance(saving, Mapping) or saving.get("value") is None:
+    read = Saving.read(saving)
+    if read is None:
         return None
-    try:
-        warm_nfev, cold_nfev = int(saving["warm_nfev"]), int(saving["cold_nfev"])
-        basis, cold_run = str(saving["basis"]), str(saving["cold_run"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    return saving_sentence(warm_nfev, cold_nfev, basis, cold_run, unit)
+    return saving_sentence(read.warm_nfev, read.cold_nfev, read.basis, read.cold_run, unit)
 
 
 def comparison_basis(warm: Run, cold: Run) -> str:

@@ -20,6 +20,7 @@ from .errors import WarmDeskError
 from .library import Library
 from .runs import Run
 from .runfile import write_runfile
+from .status import Status
 
 
 @dataclass
@@ -110,7 +111,7 @@ def keep_unsaved(library: Library, runs: Sequence[Run], error: WarmDeskError) ->
             unsaved.fate[run.id] = "unknown"
             continue
         unsaved.fate[run.id] = ("absent" if status is None else
-                                "left" if status == "running" else str(status))
+                                "left" if status == Status.RUNNING else str(status))
     return unsaved
 
 

@@ -8,6 +8,7 @@ start is, the payloads) and ``docs/problem-format.md`` (Warm-start payloads)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from ..core.status import Status
 
 #: The library table's columns, by key (``library/model.py``: ``COLUMNS``).
 COLUMN_TIPS: dict[str, str] = {
@@ -55,17 +56,17 @@ PAYLOAD_TIPS: dict[str, str] = {
                    "continued (same problem, same app session only).",
 }
 
-#: A run's statuses (``core.runs.STATUSES``).
+#: A run's statuses (``core.status.Status``).
 STATUS_TIPS: dict[str, str] = {
-    "queued": "queued: waiting for a free solver slot.",
-    "running": "running: the solver is working on it now.",
-    "converged": "converged: the solver met its tolerance; the result is a solution.",
-    "stopped": "stopped: the solver hit an iteration, evaluation or time limit before "
+    Status.QUEUED: "queued: waiting for a free solver slot.",
+    Status.RUNNING: "running: the solver is working on it now.",
+    Status.CONVERGED: "converged: the solver met its tolerance; the result is a solution.",
+    Status.STOPPED: "stopped: the solver hit an iteration, evaluation or time limit before "
                "its tolerance; the result is usable but may not be the solution.",
-    "failed": "failed: the solver gave up or hit an error; see the message.",
-    "interrupted": "interrupted: you stopped it; it keeps the point it had reached, "
+    Status.FAILED: "failed: the solver gave up or hit an error; see the message.",
+    Status.INTERRUPTED: "interrupted: you stopped it; it keeps the point it had reached, "
                    "which can warm-start the next solve.",
-    "cancelled": "cancelled: stopped before it produced anything usable.",
+    Status.CANCELLED: "cancelled: stopped before it produced anything usable.",
 }
 
 #: The counters and figures in run details and the history table.

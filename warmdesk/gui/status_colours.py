@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-STATUS_COLOURS = {"converged": "#2e7d32", "failed": "#c62828", "running": "#1565c0",
-                  "stopped": "#ef6c00", "interrupted": "#8d6e63", "cancelled": "#757575",
-                  "queued": "#757575"}
+from ..core.status import Status
+
+STATUS_COLOURS: dict[str, str] = {
+    Status.CONVERGED: "#2e7d32", Status.FAILED: "#c62828", Status.RUNNING: "#1565c0",
+    Status.STOPPED: "#ef6c00", Status.INTERRUPTED: "#8d6e63", Status.CANCELLED: "#757575",
+    Status.QUEUED: "#757575"}
 #: For a status not in the table (a newer WarmDesk's).
 UNKNOWN_STATUS_COLOUR = "#616161"
 

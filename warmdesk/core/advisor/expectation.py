@@ -29,6 +29,7 @@ from ..runs import Run
 from ..warmstart import start_point, warm_start_from_run
 from .merit import merit_function
 from .outcomes import cold_references
+from ..status import Status
 
 #: Cold runs whose solutions the warm result is compared with (the best counts).
 REFERENCE_POINTS = 8
@@ -55,7 +56,7 @@ def worse_than_cold(library: Library, problem: Problem, run: Run) -> str | None:
     predict, with what to do; None if nothing (or nothing to compare with)."""
     if (run.warm is None or not run.warm.source_run_id
             or not kind(problem.kind).has_cold_references
-            or run.status not in ("converged", "stopped")):
+            or run.status not in (Status.CONVERGED, Status.STOPPED)):
         return None
     refs = cold_references(library, problem.content_hash(), problem.structure_hash(),
                            problem.spec, exclude=run.id, k=REFERENCE_POINTS)
@@ -70,7 +71,7 @@ def worse_than_cold(library: Library, problem: Problem, run: Run) -> str | None:
             found.append(f"it ended at f={run.fun:.6g}, above f={value:.6g}, the new "
                          f"objective at the solution of cold run {ref_id[:12]}: a worse "
                          "optimum than a cold start reaches")
-    converged = [r for r in refs if r[1] > 0 and _status(library, r[0]) == "converged"]
+    converged = [r for r in refs if r[1] > 0 and _status(library, r[0]) == Status.CONVERGED]
     if converged:
         ref_id, ref_nfev, _, basis = converged[0]
         if run.nfev > ref_nfev:

@@ -32,11 +32,13 @@ from ..errors import WarmDeskError
 from ..kinds.registry import kind
 from ..library import Library
 from ..problems import Problem
-from ..runs import Run
+from ..runs import HistoryCol, Run
 from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
-from .expectation import value_at_solution
-from .merit import merit_function
+from ..status import Status
 from . import outcomes
+from .expectation import value_at_solution
+from .guard_decision import GuardAction, GuardDecision, GuardReason
+from .merit import merit_function
 
 #: Called with a run as it starts or ends (None: nobody listens).
 RunHook = Callable[[Run], None] | None
@@ -51,8 +53,8 @@ WORSE_TOLERANCE = 1e-9
 
 @dataclass
 class GuardReport:
-    action: str                 # "kept warm", "fell back to cold", "kept warm (cold checked)", ...
-    reason: str
+    action: GuardAction
+    decision: GuardDecision
     reference_run: str | None = None
     reference_nfev: int | None = None
     budget: int | None = None
@@ -61,8 +63,13 @@ class GuardReport:
     total_nfev: int = 0
     runs: list[Run] = field(default_factory=list, repr=False)
 
+    @property
+    def reason(self) -> str:
+        """The words of the decision (what runs store and ``--json`` prints)."""
+        return self.decision.text
+
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "reason": self.reason,
+        return {"action": self.action.value, "reason": self.reason,
                 "reference_run": self.reference_run, "reference_nfev": self.reference_nfev,
                 "budget": self.budget, "warm_run": self.warm_run, "cold_run": self.cold_run,
                 "total_nfev": self.total_nfev}
@@ -74,7 +81,7 @@ def _solve(problem: Problem, warm: WarmStart | None, control: SolveControl,
     second the finished run (before the guard decides, and before any cold run)."""
     on_run_start, on_run_end = hooks
     run = new_run(problem, warm)
-    run.status, run.started_at = "running", time.time()
+    run.status, run.started_at = Status.RUNNING, time.time()
     if on_run_start is not None:
         on_run_start(run)
     run = solve(problem, warm, control, on_progress, run=run)
@@ -100,9 +107,8 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     ref = refs[0] if refs else None
     if ref is None:
         run = _solve(problem, warm, control, on_progress, hooks)
-        report = GuardReport("kept warm", "no cold reference in the library: the guard could "
-                             "not judge this warm start", total_nfev=run.nfev,
-                             warm_run=run.id, runs=[run])
+        report = GuardReport(GuardAction.KEPT_WARM, GuardDecision(GuardReason.NO_REFERENCE),
+                             total_nfev=run.nfev, warm_run=run.id, runs=[run])
         run.info["guard"] = report.to_dict()
         return run, report
     ref_id, ref_nfev, ref_fun, basis = ref
@@ -118,11 +124,10 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         saving, count = outcomes.family_saving(library, problem.structure_hash())
         if saving is not None and count >= 3 and 1.0 - saving > BUDGET_FRACTION:
             run = _solve(problem, None, control, on_progress, hooks)
-            report = GuardReport(
-                "started cold", f"warm starts of this constrained problem needed a median "
-                f"{100 * (1 - saving):.0f}% of the cold work ({count} runs), more than the "
-                f"guard's budget of {100 * BUDGET_FRACTION:.0f}%", ref_id, ref_nfev, budget,
-                cold_run=run.id, total_nfev=run.nfev, runs=[run])
+            decision = GuardDecision(GuardReason.CONSTRAINED_COSTLY, saving=saving, count=count,
+                                     budget_fraction=BUDGET_FRACTION)
+            report = GuardReport(GuardAction.STARTED_COLD, decision, ref_id, ref_nfev, budget,
+                                 cold_run=run.id, total_nfev=run.nfev, runs=[run])
             run.info["guard"] = report.to_dict()
             return run, report
     warm_control = SolveControl(control.cancel_flag, control.interrupt_flag, budget)
@@ -133,54 +138,57 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, f0, ref_value,
                                                          verdict, relative)
     warm_run = _solve(problem, warm, warm_control, on_progress, hooks)
-    report = GuardReport("kept warm", "", ref_id, ref_nfev, budget, warm_run.id,
-                         total_nfev=warm_run.nfev, runs=[warm_run])
-    if warm_run.status == "cancelled" or control.cancel_flag.is_set() \
-            or control.interrupt_flag.is_set():
-        report.reason = "stopped by the user"
+    user_stopped = control.cancel_flag.is_set() or control.interrupt_flag.is_set()
+    decision = decide(warm_run, user_stopped, warm_control.budget_reached, ref_value, verdict,
+                      budget, ref_nfev)
+    report = GuardReport(GuardAction.KEPT_WARM, decision, ref_id, ref_nfev, budget,
+                         warm_run.id, total_nfev=warm_run.nfev, runs=[warm_run])
+    if not decision.reason.needs_cold_check:
         warm_run.info["guard"] = report.to_dict()
         return warm_run, report
-    over_budget = warm_run.info.get("stopped_by", "").startswith("the evaluation budget")
-    worst_kept = ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value))
-    worse = (warm_run.status == "converged" and warm_run.fun is not None
-             and warm_run.fun > worst_kept)
-    settled = warm_run.status == "converged" or (
-        warm_run.status == "stopped" and warm_run.fun is not None and not over_budget
-        and warm_run.fun <= worst_kept)
-    if settled and not worse:
-        if verdict:
-            report.reason = (f"ahead of the cold reference at its budget ({verdict['at']} "
-                             f"evaluations: {_progress(verdict)}), so it went on and "
-                             f"{warm_run.status} after {warm_run.nfev}")
-        else:
-            report.reason = (f"{'converged' if warm_run.status == 'converged' else 'settled'}"
-                             f" within its budget ({warm_run.nfev} of {budget} evaluations; "
-                             f"a cold solve takes about {ref_nfev})")
-        warm_run.info["guard"] = report.to_dict()
-        return warm_run, report
-    if over_budget:
-        report.reason = (f"not converged after its budget of {budget} evaluations "
-                         f"({100 * BUDGET_FRACTION:.0f}% of the {ref_nfev} a cold solve takes) "
-                         f"and behind the cold reference there ({_progress(verdict)})")
-    elif worse:
-        report.reason = (f"converged at f={warm_run.fun:.6g}, above the new objective at "
-                         f"the cold reference's solution ({ref_value:.6g}): a worse basin? "
-                         "a cold solve checks it")
-    else:
-        report.reason = f"the warm run ended {warm_run.status}: {warm_run.message}"
     cold_run = _solve(problem, None, control, on_progress, hooks)
     report.runs.append(cold_run)
     report.cold_run = cold_run.id
     report.total_nfev += cold_run.nfev
     kept = _better(warm_run, cold_run)
-    report.action = ("fell back to cold" if kept is cold_run else
-                     "kept warm (cold checked)")
+    report.action = (GuardAction.FELL_BACK if kept is cold_run else
+                     GuardAction.KEPT_WARM_CHECKED)
     for run in report.runs:
         run.info["guard"] = {**report.to_dict(), "kept": kept.id}
-    if warm_run.status == "interrupted" and over_budget:
-        warm_run.status = "stopped"
+    if warm_run.status is Status.INTERRUPTED and decision.reason is GuardReason.OVER_BUDGET:
+        warm_run.status = Status.STOPPED
         warm_run.message = f"stopped by the guard: {report.reason}"
     return kept, report
+
+
+def decide(warm_run: Run, user_stopped: bool, over_budget: bool, ref_value: float,
+           verdict: dict[str, Any], budget: int, ref_nfev: int) -> GuardDecision:
+    """What the guard makes of a finished warm run (with a cold reference):
+    ``over_budget`` says the evaluation budget stopped it, ``ref_value`` is the
+    new objective at the cold references' solutions, ``verdict`` what the
+    budget check saw (empty if it did not run)."""
+    if warm_run.status is Status.CANCELLED or user_stopped:
+        return GuardDecision(GuardReason.STOPPED_BY_USER)
+    worst_kept = ref_value + WORSE_TOLERANCE * max(1.0, abs(ref_value))
+    worse = (warm_run.status is Status.CONVERGED and warm_run.fun is not None
+             and warm_run.fun > worst_kept)
+    settled = warm_run.status is Status.CONVERGED or (
+        warm_run.status is Status.STOPPED and warm_run.fun is not None and not over_budget
+        and warm_run.fun <= worst_kept)
+    if settled and not worse:
+        if verdict:
+            return GuardDecision(GuardReason.AHEAD_OF_COLD, warm_run.status, warm_run.nfev,
+                                 at=verdict["at"], progress=_progress(verdict))
+        return GuardDecision(GuardReason.WITHIN_BUDGET, warm_run.status, warm_run.nfev, budget,
+                             ref_nfev)
+    if over_budget:
+        return GuardDecision(GuardReason.OVER_BUDGET, warm_run.status, warm_run.nfev, budget,
+                             ref_nfev, BUDGET_FRACTION, progress=_progress(verdict))
+    if worse:
+        return GuardDecision(GuardReason.WORSE_BASIN, warm_run.status, warm_run.nfev,
+                             fun=warm_run.fun, reference_value=ref_value)
+    return GuardDecision(GuardReason.WARM_ENDED, warm_run.status, warm_run.nfev,
+                         message=warm_run.message)
 
 
 def _ahead_of_cold_curve(library: Library, ref_id: str, f0: float, target: float,
@@ -196,8 +204,8 @@ def _ahead_of_cold_curve(library: Library, ref_id: str, f0: float, target: float
     try:
         hist = library.get_run(ref_id).history.array
     except WarmDeskError:
-        hist = np.empty((0, 9))
-    nfev, fun = hist[:, 1], hist[:, 4]
+        hist = np.empty((0, len(HistoryCol)))
+    nfev, fun = hist[:, HistoryCol.NFEV], hist[:, HistoryCol.FUN]
     finite = fun[np.isfinite(fun)]
 
     def fraction(start: float, now: float, end: float) -> float:
@@ -234,8 +242,9 @@ def _better(warm: Run, cold: Run) -> Run:
     candidates = [(r.fun, r) for r in (warm, cold) if r.fun is not None and r.solution]
     if not candidates:
         return cold
-    ended = [(f, r) for f, r in candidates if r.status != "failed"]  # a failed run keeps an iterate
+    # a failed run keeps an iterate
+    ended = [(f, r) for f, r in candidates if r.status is not Status.FAILED]
     candidates = ended or candidates
-    best_f, best = min(candidates, key=lambda fr: (fr[0], fr[1].status != "converged"))
+    best_f, best = min(candidates, key=lambda fr: (fr[0], fr[1].status is not Status.CONVERGED))
     tie = [r for f, r in candidates if f <= best_f + 1e-12 * max(1.0, abs(best_f))]
-    return next((r for r in tie if r.status == "converged"), best)
+    return next((r for r in tie if r.status is Status.CONVERGED), best)

@@ -22,7 +22,9 @@ import numpy as np
 from ..library import Library
 from ..library_features import vector
 from ..runs import Run
+from ..saving import Saving
 from ..similarity import parameter_vector, relative_distances
+from ..status import Status
 
 
 #: Cold references are runs that ended on their own: an interrupted or failed
@@ -114,7 +116,7 @@ def record_outcome(library: Library, run: Run) -> dict[str, Any] | None:
     """After ``run`` is saved: store its saving (warm), or turn the estimates of
     this problem's warm runs into measurements (cold). Returns the saving."""
     if run.warm is None or not run.warm.source_run_id:
-        if run.status == "converged" and run.nfev > 0:
+        if run.status is Status.CONVERGED and run.nfev > 0:
             warm_runs = library.read(
                 "SELECT run_id, nfev FROM run_features WHERE problem_hash=? AND is_cold=0 "
                 "AND (saving_basis IS NULL OR saving_basis != 'measured')", (run.problem_hash,))
@@ -134,5 +136,4 @@ def record_outcome(library: Library, run: Run) -> dict[str, Any] | None:
 
 
 def _saving(warm_nfev: int, cold_nfev: int, cold_run: str, basis: str) -> dict[str, Any]:
-    return {"value": 1.0 - warm_nfev / cold_nfev, "basis": basis, "cold_run": cold_run,
-            "cold_nfev": cold_nfev, "warm_nfev": warm_nfev}
+    return Saving.of(warm_nfev, cold_nfev, cold_run, basis).to_dict()

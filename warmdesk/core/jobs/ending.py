@@ -8,10 +8,7 @@ import time
 from ..errors import WarmDeskError
 from ..library import Library
 from ..runs import Run
-
-#: Runs in these states have no outcome worth recording (no finished work).
-NO_OUTCOME = ("cancelled", "failed")
-
+from ..status import Status
 
 def error_text(exc: BaseException) -> str:
     """A job's failure in words: our errors say it all; others name their type."""
@@ -26,14 +23,15 @@ def record_outcomes(library: Library, runs: list[Run]) -> None:
     from ..advisor import record_outcome
 
     for run in runs:
-        if run.status not in NO_OUTCOME:
+        if not run.status.has_no_outcome:
             record_outcome(library, run)
 
 
 def end_failed(runs: list[Run], message: str, killed: bool) -> None:
     """The job broke: its runs not finished end ``failed`` with ``message``
     (after a kill, so do those the kill ended ``cancelled``)."""
-    ended_by_us = ("running", "queued", "cancelled") if killed else ("running", "queued")
+    ended_by_us = ((Status.RUNNING, Status.QUEUED, Status.CANCELLED) if killed
+                   else (Status.RUNNING, Status.QUEUED))
     for run in runs:
         if run.status in ended_by_us:
-            run.status, run.message, run.finished_at = "failed", message, time.time()
+            run.status, run.message, run.finished_at = Status.FAILED, message, time.time()

@@ -27,6 +27,7 @@ from ..errors import WarmDeskError
 from ..library import Library
 from ..runs import Run
 from ..solvers.base import SolveControl
+from ..status import Status
 from ..unsaved import SavesWhileSolving, keep_unsaved
 from .ending import end_failed, error_text, record_outcomes
 from .events import (Failed, Finished, Job, JobEvent, JobResult, Progress, Queued,
@@ -129,7 +130,7 @@ class JobRunner:
                                          on_run_start=self._started, on_run_end=self._ended)
             return kept, report.runs, report.to_dict(), None
         run = new_run(job.problem, job.warm)
-        run.status = "running"
+        run.status = Status.RUNNING
         self._started(run)
         run = solve(job.problem, job.warm, self._control, on_progress=self._batches.add,
                     run=run)
@@ -174,7 +175,7 @@ class JobRunner:
             return JobResult(self.job.id, kept, runs, guard,
                              f"{unsaved.error} The {unsaved.library_sentence()}.", unsaved)
         record_outcomes(self.library, runs)
-        if error is None and kept is not None and kept.status == "failed":
+        if error is None and kept is not None and kept.status is Status.FAILED:
             error = kept.message or "the solve failed"
         self._report_finished(runs)
         return JobResult(self.job.id, kept, runs, guard, error)

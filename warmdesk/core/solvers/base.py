@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from ..errors import SolveFailed
 from ..problem_types import Problem
-from ..runs import HISTORY_COLUMNS, Run
+from ..runs import HISTORY_COLUMNS, HistoryCol, Run
+from ..status import Status
+# re-exported: its old home, imported from many places
+from ..warm_start_type import WarmStart as WarmStart
 
 #: At most this many progress batches a second reach a listener (~20 updates/s).
 PROGRESS_INTERVAL_S = 0.05
@@ -57,6 +60,8 @@ class SolveControl:
         #: says it may go on (then the budget is lifted).
         self.max_evaluations = max_evaluations
         self.budget_check: Callable[[Recorder], bool] | None = None
+        #: Set when the budget stopped the solve (what the guard decides on).
+        self.budget_reached = False
 
     def cancel(self) -> None:
         self.cancel_flag.set()
@@ -66,30 +71,17 @@ class SolveControl:
 
     def check(self) -> None:
         if self.cancel_flag.is_set():
-            raise Stopped("cancelled")
+            raise Stopped(Status.CANCELLED)
         if self.interrupt_flag.is_set():
-            raise Stopped("interrupted")
+            raise Stopped(Status.INTERRUPTED)
 
 
 class Stopped(Exception):
     """Raised inside an objective to stop the solver at once (cancel or interrupt)."""
 
-    def __init__(self, status: str) -> None:
-        super().__init__(status)
+    def __init__(self, status: Status) -> None:
+        super().__init__(status.value)
         self.status = status
-
-
-@dataclass
-class WarmStart:
-    """What a new solve starts from, already mapped onto the new problem's layout."""
-
-    source_run_id: str | None
-    payload: list[str]                 # names of what is used: "x0", "hess_inv", ...
-    x0: np.ndarray | None = None       # flat, in the new problem's variable order
-    state: dict[str, np.ndarray] = field(default_factory=dict)
-    mode: str = "restart"              # or "exact-resume"
-    report: dict[str, Any] = field(default_factory=dict)
-    live_solver: Any = None            # ode only, in-process exact resume (never stored)
 
 
 ProgressListener = Callable[[str, np.ndarray], None]
@@ -157,7 +149,8 @@ class Recorder:
                 control.max_evaluations = None
             else:
                 self.run.info["stopped_by"] = f"the evaluation budget ({budget})"
-                raise Stopped("interrupted")
+                control.budget_reached = True
+                raise Stopped(Status.INTERRUPTED)
         if not math.isfinite(value) and not trial:
             raise SolveFailed(f"the {what} is {value} at evaluation {self.nfev} "
                               f"(iteration {self.nit})")
@@ -191,8 +184,7 @@ class Recorder:
             xs = np.stack(self._xs)
             prev = np.vstack([self._prev_x[None, :], xs[:-1]])
             steps = np.sqrt(np.sum((xs - prev) ** 2, axis=1))
-            column = HISTORY_COLUMNS.index("step")
-            rows[len(rows) - len(steps):, column] = steps
+            rows[len(rows) - len(steps):, HistoryCol.STEP] = steps
             self._prev_x = xs[-1]
         self._raw, self._xs = [], []
         self.run.history.extend(rows)

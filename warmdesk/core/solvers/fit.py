@@ -30,6 +30,7 @@ from . import stationarity
 from .base import SolveContext, Stopped
 from .compiled import VectorFunction, expression_vector
 from .minimize import _split_copy
+from ..status import Status
 
 PAYLOADS = ("x0",)
 #: What each scipy.optimize.least_squares method does with a spec.
@@ -195,7 +196,7 @@ def solve_fit(ctx: SolveContext) -> None:
     run.fun = fit.cost(r)
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
     run.message = message
-    run.status = "converged" if status > 0 else "stopped"
+    run.status = Status.CONVERGED if status > 0 else Status.STOPPED
     run.solution = _split_copy(p, x)
     run.state = {"x": x.copy()}
     run.info["optimality"] = optimality
@@ -239,11 +240,11 @@ def _stationary_or_said(fit: _Fit, x: np.ndarray, r: np.ndarray, jac: np.ndarray
     return x, 0, message, r, jac, optimality
 
 
-def _stopped(ctx: SolveContext, fit: _Fit, status: str) -> None:
+def _stopped(ctx: SolveContext, fit: _Fit, status: Status) -> None:
     run, rec, p = ctx.run, ctx.recorder, ctx.problem
     run.status = status
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
-    if status == "interrupted":
+    if status is Status.INTERRUPTED:
         x = fit.last["x"]
         run.solution = _split_copy(p, x)
         run.state = {"x": x.copy()}

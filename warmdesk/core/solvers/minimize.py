@@ -31,6 +31,7 @@ from .compiled import ScalarFunction, ScalarObjective, expression_vector
 from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise,
                           NoiseFloorRule, StepAtNoise)
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
+from ..status import Status
 
 #: What each scipy.optimize.minimize method does with a spec (see
 #: :mod:`warmdesk.core.method_capabilities`), in the order offered to users (the
@@ -252,7 +253,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
     run.fun = float(res.fun)
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
     run.message = str(res.message)
-    run.status = "converged" if res.success else "stopped"
+    run.status = Status.CONVERGED if res.success else Status.STOPPED
     run.solution = _split_copy(p, x)
     run.state = _state_after(ctx, res, x, qn)
     if constraints:
@@ -338,12 +339,12 @@ def _split_copy(problem: Any, x: np.ndarray) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=float) for k, v in problem.split(np.asarray(x, float)).items()}
 
 
-def _stopped(ctx: SolveContext, status: str, x: np.ndarray, obj: _Objective) -> None:
+def _stopped(ctx: SolveContext, status: Status, x: np.ndarray, obj: _Objective) -> None:
     """Cancel drops the result; interrupt keeps the last iterate as a usable partial result."""
     run, rec = ctx.run, ctx.recorder
     run.status = status
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
-    if status == "interrupted":
+    if status is Status.INTERRUPTED:
         run.message = (f"interrupted by the user after {rec.nit} iterations; "
                        "the last iterate is kept")
         run.solution = _split_copy(ctx.problem, x)

@@ -27,6 +27,7 @@ from ..method_facts import NO_BOUNDS, MethodFacts, methods_with
 from ..problem_types import Problem
 from .. import dual
 from .base import Recorder, SolveContext, Stopped
+from ..status import Status
 
 SOLVERS: dict[str, type[OdeSolver]] = {"RK45": RK45, "DOP853": DOP853, "Radau": Radau,
                                        "BDF": BDF, "LSODA": LSODA}
@@ -152,11 +153,11 @@ def solve_ode(ctx: SolveContext) -> None:
                 next_ck += ck_every * max(1, math.floor((t - next_ck) / ck_every) + 1)
     except Stopped as stop:
         _finish(ctx, solver, cks, out_t[:len(out_y)], out_y, stop.status)
-        if stop.status == "interrupted":
+        if stop.status is Status.INTERRUPTED:
             LIVE_SOLVERS.keep(run.id, solver, rhs, resume_signature(p))
             run.info["live_solver"] = True
         return
-    _finish(ctx, solver, cks, out_t[:len(out_y)], out_y, "converged")
+    _finish(ctx, solver, cks, out_t[:len(out_y)], out_y, Status.CONVERGED)
 
 
 def _start(ctx: SolveContext, opts: dict[str, Any]) -> tuple[OdeSolver, RightHandSide]:
@@ -180,12 +181,12 @@ def _start(ctx: SolveContext, opts: dict[str, Any]) -> tuple[OdeSolver, RightHan
 
 
 def _finish(ctx: SolveContext, solver: OdeSolver, cks: list[tuple[float, np.ndarray, float]],
-            out_t: np.ndarray, out_y: list[np.ndarray], status: str) -> None:
+            out_t: np.ndarray, out_y: list[np.ndarray], status: Status) -> None:
     p, run, rec = ctx.problem, ctx.run, ctx.recorder
     run.status = status
     run.nfev, run.njev, run.nit = rec.nfev, rec.njev, rec.nit
     t = float(solver.t)
-    if status == "cancelled":
+    if status is Status.CANCELLED:
         run.message = f"cancelled at t={t:.6g}"
         return
     h = float(getattr(solver, "h_abs", 0.0) or 0.0)
@@ -198,5 +199,5 @@ def _finish(ctx: SolveContext, solver: OdeSolver, cks: list[tuple[float, np.ndar
     run.outputs = {"t": np.asarray(out_t, dtype=float),
                    "y": np.asarray(out_y, dtype=float).reshape(len(out_y), p.size)}
     run.info["t_reached"] = t
-    run.message = (f"integrated to t={t:.6g}" if status == "converged" else
+    run.message = (f"integrated to t={t:.6g}" if status is Status.CONVERGED else
                    f"interrupted at t={t:.6g}; resume from its last checkpoint")

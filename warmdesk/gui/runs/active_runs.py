@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.kinds.registry import curve_is_time
-from ...core.runs import Run
+from ...core.runs import HistoryCol, Run
 from .solve_manager import JobResult, SolveManager
+from ...core.status import Status
 
 #: After a cancel, the Kill button appears if the job has not ended by then.
 KILL_AFTER_S = 3.0
@@ -56,7 +57,8 @@ def format_elapsed(seconds: float) -> str:
 
 def progress_text(kind: str, row: np.ndarray) -> str:
     """One history row as "iteration 41 · f 1.23e-05 · 215 evals" (ode: step and t)."""
-    it, nfev, fun, t = int(row[0]), int(row[1]), float(row[4]), float(row[8])
+    it, nfev = int(row[HistoryCol.ITER]), int(row[HistoryCol.NFEV])
+    fun, t = float(row[HistoryCol.FUN]), float(row[HistoryCol.T])
     if curve_is_time(kind) or (math.isnan(fun) and not math.isnan(t)):
         return f"step {it} · t {t:.4g} · {nfev} evals"
     return f"iteration {it} · f {fun:.3g} · {nfev} evals"
@@ -66,7 +68,7 @@ def outcome_text(run: Run | None) -> str:
     if run is None:
         return "no run was made"
     figures = [run.status]
-    if run.fun is not None and run.status != "failed":
+    if run.fun is not None and run.status is not Status.FAILED:
         figures.append(f"f {run.fun:.3g}")
     figures += [f"{run.nit} iterations", f"{run.nfev} evals"]
     return " · ".join(figures)

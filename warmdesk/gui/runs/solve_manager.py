@@ -39,6 +39,7 @@ from ...core.library import Library
 from ...core.problems import Problem
 from ...core.runfile import write_runfile
 from ...core.runs import Run
+from ...core.status import Status
 
 if TYPE_CHECKING:  # the engine imports scipy: loaded by the worker threads, not at start-up
     from ...core.solvers.base import WarmStart
@@ -270,8 +271,9 @@ class SolveManager(QObject):
         try:
             for run_id in self._runs.get(job_id, []):
                 run = self._library.get_run(run_id)
-                if run.status == "running":
-                    run.status, run.message, run.finished_at = "interrupted", message, time.time()
+                if run.status is Status.RUNNING:
+                    run.status, run.message = Status.INTERRUPTED, message
+                    run.finished_at = time.time()
                     self._library.save_run(run)
         except LibraryError as exc:
             message += f"; its runs could not be marked: {exc}"

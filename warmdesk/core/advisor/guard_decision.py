@@ -1,0 +1,95 @@
+"""What the guard decided about a warm run, and why, as a typed value.
+
+The guard decides on :class:`GuardReason` (and the figures it saw); the words a
+run stores under ``info.guard.reason`` (and ``--json`` prints) are derived from
+that value by :attr:`GuardDecision.text`, never the other way round.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ..status import Status
+
+
+class GuardAction(str, Enum):
+    """What the guard did (stored as the text under ``info.guard.action``)."""
+
+    KEPT_WARM = "kept warm"
+    STARTED_COLD = "started cold"
+    FELL_BACK = "fell back to cold"
+    KEPT_WARM_CHECKED = "kept warm (cold checked)"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+
+class GuardReason(Enum):
+    NO_REFERENCE = "no cold reference"
+    CONSTRAINED_COSTLY = "warm starts of this constrained family cost more than the budget"
+    STOPPED_BY_USER = "stopped by the user"
+    AHEAD_OF_COLD = "ahead of the cold reference at the budget"
+    WITHIN_BUDGET = "converged or settled within the budget"
+    OVER_BUDGET = "not converged at the budget and behind the cold reference"
+    WORSE_BASIN = "converged above the cold reference's solution"
+    WARM_ENDED = "the warm run ended without a result"
+
+    @property
+    def needs_cold_check(self) -> bool:
+        """Whether a cold solve must run after the warm one to decide."""
+        return self in (GuardReason.OVER_BUDGET, GuardReason.WORSE_BASIN,
+                        GuardReason.WARM_ENDED)
+
+
+@dataclass(frozen=True)
+class GuardDecision:
+    """One decision with the figures its words need (unused ones stay None)."""
+
+    reason: GuardReason
+    status: Status | None = None        # the warm run's, where the words name it
+    nfev: int | None = None             # the warm run's evaluations
+    budget: int | None = None
+    reference_nfev: int | None = None
+    budget_fraction: float | None = None
+    progress: str = ""                  # "f=… vs …" or "…% of the way vs …%"
+    at: int | None = None               # evaluations at which progress was compared
+    fun: float | None = None
+    reference_value: float | None = None
+    saving: float | None = None         # a constrained family's median saving
+    count: int | None = None
+    message: str = ""                   # the warm run's own message
+
+    @property
+    def text(self) -> str:
+        """The sentence stored as the guard's ``reason``."""
+        r = self.reason
+        if r is GuardReason.NO_REFERENCE:
+            return "no cold reference in the library: the guard could not judge this warm start"
+        if r is GuardReason.CONSTRAINED_COSTLY:
+            assert self.saving is not None and self.budget_fraction is not None
+            return (f"warm starts of this constrained problem needed a median "
+                    f"{100 * (1 - self.saving):.0f}% of the cold work ({self.count} runs), "
+                    f"more than the guard's budget of {100 * self.budget_fraction:.0f}%")
+        if r is GuardReason.STOPPED_BY_USER:
+            return "stopped by the user"
+        if r is GuardReason.AHEAD_OF_COLD:
+            return (f"ahead of the cold reference at its budget ({self.at} evaluations: "
+                    f"{self.progress}), so it went on and {self.status} after {self.nfev}")
+        if r is GuardReason.WITHIN_BUDGET:
+            how = "converged" if self.status is Status.CONVERGED else "settled"
+            return (f"{how} within its budget ({self.nfev} of {self.budget} evaluations; "
+                    f"a cold solve takes about {self.reference_nfev})")
+        if r is GuardReason.OVER_BUDGET:
+            assert self.budget_fraction is not None
+            return (f"not converged after its budget of {self.budget} evaluations "
+                    f"({100 * self.budget_fraction:.0f}% of the {self.reference_nfev} a cold "
+                    f"solve takes) and behind the cold reference there ({self.progress})")
+        if r is GuardReason.WORSE_BASIN:
+            return (f"converged at f={self.fun:.6g}, above the new objective at the cold "
+                    f"reference's solution ({self.reference_value:.6g}): a worse basin? "
+                    "a cold solve checks it")
+        return f"the warm run ended {self.status}: {self.message}"
