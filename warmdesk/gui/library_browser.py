@@ -22,9 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QLabel, QLineEdit, QMenu, QTableView, QToolButton, QVBoxLayout,
                                QWidget)
 
-from ..core.library import Library
-from ..core.library_listing import facet_values, run_positions
-from ..core.library_query import RunQuery
+from ..core.library import Library, facet_values, run_positions, RunQuery
 from .background import run_in_background
 from .library_model import COLUMN_OF, COLUMNS, RunTableModel
 from .run_edit_commands import (RunEditor, count_runs as _count, enable_run_actions,

@@ -14,8 +14,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QMainWindow, QM
 
 from .. import __version__
 from ..core.display import plural
-from ..core.library import Library
-from ..core.library_query import RunQuery
+from ..core.library import Library, RunQuery
 from ..core.runs import Run
 from ..core.saving_text import evaluation_unit, recorded_saving_sentence
 from ..resources_path import examples_dir

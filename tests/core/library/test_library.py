@@ -14,7 +14,7 @@ from warmdesk.core.errors import LibraryError
 from warmdesk.core.library import DB_NAME, Library
 from warmdesk.core.warmstart import warm_start_from_run
 
-from .factories import build, lotka_volterra, rosenbrock
+from ..factories import build, lotka_volterra, rosenbrock
 
 
 def test_run_round_trips_bit_for_bit(tmp_path: Path) -> None:

@@ -10,7 +10,6 @@ import numpy as np
 
 from ..errors import WarmStartError
 from ..library import Library
-from ..library_features import vector
 from ..problems import Problem
 from ..similarity import parameter_vector
 from ..warmstart import warm_start_from_run
@@ -20,16 +19,13 @@ CANDIDATES = 64
 
 
 def suggest_ode(library: Library, problem: Problem, top: int) -> Advice:
-    rows = library.read(
-        "SELECT f.run_id, f.params FROM run_features f "
-        "WHERE f.structure_hash = ? AND f.usable = 1 "
-        "ORDER BY f.created_at DESC LIMIT ?", (problem.structure_hash(), CANDIDATES))
+    rows = library.features.of_structure(problem.structure_hash(), CANDIDATES)
     _, p = parameter_vector(problem.spec)
     t0, t1 = problem.t_span
     suggestions = []
-    for run_id, blob in rows:
-        params = vector(blob)
-        if not np.array_equal(params, p):  # also False when the shapes differ
+    for row in rows:
+        run_id = row.run_id
+        if not np.array_equal(row.params, p):  # also False when the shapes differ
             continue
         run = library.get_run(run_id, history=False)
         if run.method != problem.method or run.problem.get("solver") != problem.spec.get("solver"):

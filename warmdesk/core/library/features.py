@@ -2,18 +2,21 @@
 suggestion over 100,000 runs reads a few small columns, not 100,000 specs.
 
 ``usable`` is 1 only for a run that can seed a warm start AND is not in the
-trash, so the advisor's queries need no join with ``runs``."""
+trash, so the advisor's queries need no join with ``runs``.
+
+:class:`Features` (``Library.features``) answers the advisor's questions about
+them in Python, as typed rows: the advisor never sees SQL."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from .runs import is_usable
-from .similarity import data_vector, parameter_vector
+from ..runs import is_usable
+from ..similarity import data_vector, parameter_vector
+from .sql import Connection, Database
 
 FEATURE_COLUMNS = ("run_id", "kind", "structure_hash", "problem_hash", "method", "created_at",
                    "usable", "is_cold", "nfev", "fun", "params", "data_sha", "data_vec",
@@ -53,16 +56,53 @@ def features_from_meta(meta: dict[str, Any]) -> tuple[Any, ...]:
             saving.get("value"), saving.get("basis"))
 
 
-def upsert_features(db: sqlite3.Connection, row: tuple[Any, ...]) -> None:
+def upsert_features(db: Connection, row: tuple[Any, ...]) -> None:
     db.execute(f"INSERT OR REPLACE INTO run_features ({', '.join(FEATURE_COLUMNS)}) "
                f"VALUES ({', '.join('?' * len(FEATURE_COLUMNS))})", row)
 
 
-def backfill(db: sqlite3.Connection) -> None:
+def backfill(db: Connection) -> None:
     """Migration step: features for the runs already in the library."""
     for (meta_text,) in db.execute("SELECT meta FROM runs").fetchall():
         upsert_features(db, features_from_meta(json.loads(meta_text)))
 
 
 def vector(blob: bytes) -> np.ndarray:
+    """A stored vector (``params``, ``data_vec``): little-endian float64 bytes."""
     return np.frombuffer(blob, dtype="<f8")
+
+
+class FeatureRow(NamedTuple):
+    """One usable run's features, as the advisor ranks it."""
+    run_id: str
+    params: np.ndarray          # the parameter vector (similarity.parameter_vector)
+    data_vec: np.ndarray        # the data vector (similarity.data_vector)
+    data_sha: str | None        # sha256 of the run's data set, if it has one
+    created_at: float
+    saving: float | None        # what this run's own warm start saved, if recorded
+    problem_hash: str
+
+
+class Features:
+    """The advisor's questions about the runs' features (``Library.features``)."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def of_structure(self, structure_hash: str, limit: int) -> list[FeatureRow]:
+        """The usable runs of one structure, newest first (at most ``limit``)."""
+        rows = self._db.read(
+            "SELECT f.run_id, f.params, f.data_vec, f.data_sha, f.created_at, f.saving, "
+            "f.problem_hash FROM run_features f WHERE f.structure_hash = ? AND f.usable = 1 "
+            "ORDER BY f.created_at DESC LIMIT ?", (structure_hash, limit))
+        return [FeatureRow(r[0], vector(r[1]), vector(r[2]), r[3], r[4], r[5], r[6])
+                for r in rows]
+
+    def other_structures(self, kind: str, structure_hash: str, limit: int) -> list[str]:
+        """The newest usable runs (ids) of ``kind`` whose structure is not
+        ``structure_hash`` (at most ``limit``)."""
+        rows = self._db.read(
+            "SELECT run_id FROM run_features WHERE kind = ? AND usable = 1 AND "
+            "structure_hash != ? ORDER BY created_at DESC LIMIT ?",
+            (kind, structure_hash, limit))
+        return [str(r[0]) for r in rows]
