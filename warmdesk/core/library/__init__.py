@@ -5,7 +5,8 @@ import Library, RunQuery``); its modules are private to it:
 
 - :mod:`.sql`: the one wrapper of sqlite3 (connections, transactions, errors);
 - :mod:`.schema`: the tables and their forward migrations;
-- :mod:`.store`: :class:`Library` (open, save, edit, read, check);
+- :mod:`.store`: :class:`Library` (open, save, read, check), with
+  :mod:`.edits` (names, notes, tags, info, the trash);
 - :mod:`.runs_table`: how one run is laid out in the tables;
 - :mod:`.recovery`: runs left ``running`` by a process that is gone;
 - :mod:`.arrays`: arrays stored a chunk at a time;
