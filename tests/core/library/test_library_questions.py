@@ -12,7 +12,7 @@ import pytest
 
 from warmdesk.core.advisor import record_outcome
 from warmdesk.core.engine import solve
-from warmdesk.core.library import BugError, ColdRun, FeatureRow, KnownError, Library, WarmRun
+from warmdesk.core.library import BugError, ColdRun, FeatureTable, KnownError, Library, WarmRun
 from warmdesk.core.library import arrays
 from warmdesk.core.similarity import parameter_vector
 from warmdesk.core.warmstart import warm_start_from_run
@@ -37,19 +37,21 @@ def family(tmp_path: Path):
     lib.close()
 
 
-def test_features_of_a_structure_are_typed_newest_first(family) -> None:
+def test_features_of_a_structure_are_columns_newest_first(family) -> None:
     lib, cold, cold_far, warm, ode = family
-    rows = lib.features.of_structure(cold.structure_hash, limit=10)
-    assert all(isinstance(r, FeatureRow) for r in rows)
-    assert [r.run_id for r in rows] == [warm.id, cold_far.id, cold.id]
-    assert np.array_equal(rows[2].params, parameter_vector(cold.problem)[1])
-    assert rows[0].saving == pytest.approx(warm.info["saving"]["value"])
-    assert rows[2].problem_hash == cold.problem_hash and rows[2].data_vec.size == 0
-    assert [r.run_id for r in lib.features.of_structure(cold.structure_hash, limit=1)] == \
-        [warm.id]
+    params = parameter_vector(cold.problem)[1]
+    n = params.size
+    table = lib.features.of_structure(cold.structure_hash, limit=10, width=n)
+    assert isinstance(table, FeatureTable) and table.read == len(table) == 3
+    assert table.run_ids == [warm.id, cold_far.id, cold.id]
+    assert table.params.shape == (3, n) and np.array_equal(table.params[2], params)
+    assert table.data_sha == [None] * 3 and [v.size for v in table.data_vectors()] == [0] * 3
+    assert lib.features.of_structure(cold.structure_hash, limit=1, width=n).run_ids == [warm.id]
+    other_width = lib.features.of_structure(cold.structure_hash, limit=10, width=n + 1)
+    assert other_width.read == 3 and len(other_width) == 0
+    assert other_width.params.shape == (0, n + 1)
     lib.delete([cold_far.id])                 # the trash seeds nothing
-    assert cold_far.id not in [r.run_id for r in lib.features.of_structure(
-        cold.structure_hash, limit=10)]
+    assert cold_far.id not in lib.features.of_structure(cold.structure_hash, 10, n).run_ids
 
 
 def test_other_structures_leave_the_structure_out(family) -> None:

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import WarmStartError
-from ..library import FeatureRow, Library
+from ..library import FeatureTable, Library
 from ..problems import Problem
 from ..runs import Run
 from ..similarity import data_distances, data_vector, parameter_vector, relative_distances
@@ -179,23 +179,21 @@ def _shortlist(library: Library, problem: Problem
     """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate."""
     notes: list[str] = []
     structure = problem.structure_hash()
-    rows = library.features.of_structure(structure, MAX_FEATURE_ROWS)
     _, p = parameter_vector(problem.spec)
+    rows = library.features.of_structure(structure, MAX_FEATURE_ROWS, width=p.size)
     picked: dict[str, tuple[str, float, float, float | None, bool]] = {}
-    rows = [r for r in rows if r.params.size == p.size]
-    if rows:
-        params = np.stack([r.params for r in rows]).reshape(len(rows), -1)
-        dp = relative_distances(p, params)
+    if len(rows):
+        dp = relative_distances(p, rows.params)
         dd = _data_distances(problem, rows)
         order = list(np.argsort(dp + dd, kind="stable")[:SHORTLIST_NEAR])
         order += list(range(min(SHORTLIST_RECENT, len(rows))))
-        index = {r.run_id: k for k, r in enumerate(rows)}
+        index = {run_id: k for k, run_id in enumerate(rows.run_ids)}
         best = outcomes.best_sources(library, structure, SHORTLIST_SAVING)
         order += [index[src] for src in best if src in index]
-        ids = list(dict.fromkeys(rows[k].run_id for k in order))
+        ids = list(dict.fromkeys(rows.run_ids[k] for k in order))
         savings = outcomes.source_savings(library, structure, ids)
         for k in order:
-            run_id = rows[k].run_id
+            run_id = rows.run_ids[k]
             picked.setdefault(run_id, (run_id, float(dp[k]), float(dd[k]), savings.get(run_id),
                                        True))
         if len(rows) == MAX_FEATURE_ROWS:
@@ -207,14 +205,14 @@ def _shortlist(library: Library, problem: Problem
     return list(picked.values()), notes
 
 
-def _data_distances(problem: Problem, rows: list[FeatureRow]) -> np.ndarray:
+def _data_distances(problem: Problem, rows: FeatureTable) -> np.ndarray:
     if problem.dataset is None:
         return np.zeros(len(rows))
     target = data_vector({**problem.dataset.fingerprint, **problem.dataset.summary()})
-    vecs = [r.data_vec for r in rows]
+    vecs = rows.data_vectors()
     ok = np.array([v.shape == target.shape for v in vecs])
     others = np.stack([v if v.shape == target.shape else np.zeros_like(target) for v in vecs])
-    same = np.array([r.data_sha == problem.dataset.sha256 for r in rows])
+    same = np.array([sha == problem.dataset.sha256 for sha in rows.data_sha])
     return np.where(ok, data_distances(target, others, same), math.inf)
 
 

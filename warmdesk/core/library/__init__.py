@@ -19,13 +19,13 @@ import Library, RunQuery``); its modules are private to it:
 
 from __future__ import annotations
 
-from .features import FeatureRow, Features
+from .features import Features, FeatureTable
 from .listing import facet_values, recorded_savings, run_positions
 from .outcomes import ColdRun, Outcomes, WarmRun
 from .query import SORTABLE, SUMMARY_COLUMNS, RunQuery
 from .sql import BugError, KnownError
 from .store import DB_NAME, ENV_VAR, Library, default_library_dir
 
-__all__ = ["BugError", "ColdRun", "DB_NAME", "ENV_VAR", "FeatureRow", "Features", "KnownError",
+__all__ = ["BugError", "ColdRun", "DB_NAME", "ENV_VAR", "FeatureTable", "Features", "KnownError",
            "Library", "Outcomes", "RunQuery", "SORTABLE", "SUMMARY_COLUMNS", "WarmRun",
            "default_library_dir", "facet_values", "recorded_savings", "run_positions"]

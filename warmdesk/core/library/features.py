@@ -10,7 +10,8 @@ them in Python, as typed rows: the advisor never sees SQL."""
 from __future__ import annotations
 
 import json
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -72,15 +73,24 @@ def vector(blob: bytes) -> np.ndarray:
     return np.frombuffer(blob, dtype="<f8")
 
 
-class FeatureRow(NamedTuple):
-    """One usable run's features, as the advisor ranks it."""
-    run_id: str
-    params: np.ndarray          # the parameter vector (similarity.parameter_vector)
-    data_vec: np.ndarray        # the data vector (similarity.data_vector)
-    data_sha: str | None        # sha256 of the run's data set, if it has one
-    created_at: float
-    saving: float | None        # what this run's own warm start saved, if recorded
-    problem_hash: str
+@dataclass(frozen=True)
+class FeatureTable:
+    """Usable runs of one structure whose parameter vectors have ``width``
+    values, newest first, as columns (one array for all the parameters: a
+    suggestion reads up to 20,000 rows, and one object per row would cost more
+    than the query)."""
+    read: int                   # the rows read, before keeping those of ``width``
+    run_ids: list[str]
+    params: np.ndarray          # (len, width): the parameter vectors (similarity.parameter_vector)
+    data_sha: list[str | None]  # sha256 of each run's data set, if it has one
+    data_blobs: list[bytes] = field(repr=False)
+
+    def __len__(self) -> int:
+        return len(self.run_ids)
+
+    def data_vectors(self) -> list[np.ndarray]:
+        """Each run's data vector (similarity.data_vector)."""
+        return [vector(b) for b in self.data_blobs]
 
 
 class Features:
@@ -89,14 +99,18 @@ class Features:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    def of_structure(self, structure_hash: str, limit: int) -> list[FeatureRow]:
-        """The usable runs of one structure, newest first (at most ``limit``)."""
+    def of_structure(self, structure_hash: str, limit: int, width: int) -> FeatureTable:
+        """The newest (at most ``limit``) usable runs of one structure, of which
+        those whose parameter vectors have ``width`` values are kept."""
         rows = self._db.read(
-            "SELECT f.run_id, f.params, f.data_vec, f.data_sha, f.created_at, f.saving, "
-            "f.problem_hash FROM run_features f WHERE f.structure_hash = ? AND f.usable = 1 "
+            "SELECT f.run_id, f.params, f.data_vec, f.data_sha FROM run_features f "
+            "WHERE f.structure_hash = ? AND f.usable = 1 "
             "ORDER BY f.created_at DESC LIMIT ?", (structure_hash, limit))
-        return [FeatureRow(r[0], vector(r[1]), vector(r[2]), r[3], r[4], r[5], r[6])
-                for r in rows]
+        size = 8 * width
+        kept = [r for r in rows if len(r[1]) == size]
+        params = np.frombuffer(b"".join(r[1] for r in kept), dtype="<f8")
+        return FeatureTable(len(rows), [r[0] for r in kept], params.reshape(len(kept), width),
+                            [r[3] for r in kept], [r[2] for r in kept])
 
     def other_structures(self, kind: str, structure_hash: str, limit: int) -> list[str]:
         """The newest usable runs (ids) of ``kind`` whose structure is not
