@@ -5,7 +5,8 @@ in pyproject.toml see the same for ``warmdesk`` at module level):
 - only ``warmdesk/core/library/sql.py`` imports sqlite3 (tests and
   benchmarks may, to make or inspect a library file as another program would);
 - no module of ``warmdesk`` outside the library holds SQL text;
-- the advisor imports the library's public package, never one of its modules.
+- nothing outside the library (the advisor first) imports one of its
+  modules: only its public package, ``warmdesk.core.library``.
 """
 
 from __future__ import annotations
@@ -68,13 +69,20 @@ def test_no_sql_text_outside_the_library() -> None:
     assert offenders == [], f"SQL text outside warmdesk/core/library: {offenders}"
 
 
-def test_the_advisor_uses_the_library_package_only() -> None:
+def _private_imports(folder: Path) -> list[str]:
     private = {f"warmdesk.core.library.{p.stem}" for p in LIBRARY.glob("*.py")
                if p.stem != "__init__"}
-    offenders = [f"{path.relative_to(ROOT)}:{line} imports {module}"
-                 for path, tree in _sources(ADVISOR)
-                 for module, line in _imported(path, tree) if module in private]
-    assert offenders == [], offenders
+    return [f"{path.relative_to(ROOT)}:{line} imports {module}"
+            for path, tree in _sources(folder) if LIBRARY not in path.parents
+            for module, line in _imported(path, tree) if module in private]
+
+
+def test_the_advisor_uses_the_library_package_only() -> None:
+    assert _private_imports(ADVISOR) == []
+
+
+def test_nothing_outside_the_library_imports_its_modules() -> None:
+    assert _private_imports(PACKAGE) == []
 
 
 def test_the_checks_see_what_they_look_for() -> None:

@@ -14,7 +14,7 @@ import Library, RunQuery``); its modules are private to it:
 - :mod:`.query`: :class:`RunQuery`, the listing's filters and sorting;
 - :mod:`.listing`: facets, recorded savings and positions for a listing;
 - :mod:`.features` and :mod:`.outcomes`: the advisor's questions, answered in
-  Python (``Library.features``, ``Library.outcomes``) as typed rows.
+  Python (``Library.features``, ``Library.outcomes``), typed.
 """
 
 from __future__ import annotations
