@@ -107,11 +107,10 @@ class Database:
                 self._readers.append(db)
         return db
 
-    def read(self, sql: str, args: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+    def read(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
         """Every row of one read-only statement, with bound parameters."""
         try:
-            bound = args if isinstance(args, dict) else tuple(args)
-            return self.reader().execute(sql, bound).fetchall()
+            return self.reader().execute(sql, tuple(args)).fetchall()
         except sqlite3.Error as exc:
             raise error(exc, "reading the library") from exc
 
