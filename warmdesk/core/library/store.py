@@ -108,7 +108,7 @@ class Library(Edits):
 
         A run saved ``running`` is claimed by this process (its lock taken
         before the commit, its owner recorded with it) until it is saved with
-        another status or the library is closed; see :mod:`.run_owner`."""
+        another status or the library is closed; see :mod:`~warmdesk.core.run_owner`."""
         runs = list(runs)
         rows = [table.encode_run(run) for run in runs]
         with self._sql.lock:
