@@ -58,8 +58,7 @@ import numpy as np  # noqa: E402
 
 from tests.core import factories  # noqa: E402
 from warmdesk.core.engine import new_run, solve  # noqa: E402
-from warmdesk.core.library import DB_NAME, Library  # noqa: E402
-from warmdesk.core.library_query import RunQuery  # noqa: E402
+from warmdesk.core.library import DB_NAME, Library, RunQuery  # noqa: E402
 from warmdesk.core.problems import Problem, with_parameters  # noqa: E402
 from warmdesk.core.runs import HISTORY_COLUMNS, History, Run, WarmStart, new_run_id  # noqa: E402
 

@@ -361,8 +361,7 @@ class StressTest:
         self.deferred = False        # a kill whose check waits for the next kill
         self.last_cli = 0
         if (self.libdir / "library.sqlite").exists():
-            from warmdesk.core.library import Library
-            from warmdesk.core.library_query import RunQuery
+            from warmdesk.core.library import Library, RunQuery
             with Library(self.libdir) as lib:
                 self.baseline_interrupted = lib.count(RunQuery(status="interrupted", limit=0))
                 before = lib.count(RunQuery(limit=0))
@@ -451,8 +450,7 @@ class StressTest:
     # -- the checks after a kill
     def check(self, cli: bool = False, everything: bool = False) -> None:
         """Open the library and check it; every problem found is a failure."""
-        from warmdesk.core.library import Library
-        from warmdesk.core.library_query import RunQuery
+        from warmdesk.core.library import Library, RunQuery
 
         t0 = time.perf_counter()
         try:

@@ -12,8 +12,7 @@ from .cli_output import json_safe, parse_when, plural, print_row, print_run
 from .core.display import printable
 from .core.errors import WarmDeskError
 from .core.kinds.registry import KIND_NAMES
-from .core.library import Library
-from .core.library_query import SORTABLE, RunQuery
+from .core.library import SORTABLE, Library, RunQuery
 from .core.runs import STATUSES
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
@@ -186,8 +185,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     (exit 1 when none was)."""
     with open_library(args) as lib:
         ids = list(dict.fromkeys(lib.resolve_id(r) for r in args.run_ids))
-        trashed = [i for i in ids if lib.read(
-            "SELECT 1 FROM runs WHERE id=? AND deleted_at IS NOT NULL", (i,))]
+        trashed = [i for i in ids if lib.in_trash(i)]
         if trashed:
             lib.restore(trashed)
     others = [i for i in ids if i not in trashed]

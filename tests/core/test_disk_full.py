@@ -25,7 +25,7 @@ import pytest
 
 from warmdesk.cli import EXIT_BAD_INPUT, EXIT_NOT_STORED, main
 from warmdesk.core.engine import solve
-from warmdesk.core.library import Library
+from warmdesk.core.library import Library, sql
 from warmdesk.core.runfile import read_runfile
 
 from .factories import build, rosenbrock
@@ -61,14 +61,14 @@ def disk_left(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, int], None]:
     def limit(folder: Path, pages: int) -> None:
         with sqlite3.connect(folder / "library.sqlite") as db:
             ceiling = db.execute("PRAGMA page_count").fetchone()[0] + pages
-        real_connect = Library._connect
+        real_connect = sql.connect
 
-        def connect(self: Library) -> sqlite3.Connection:
-            db = real_connect(self)
-            if self.folder == folder:   # only this library's disk is full
+        def connect(path: Path) -> sqlite3.Connection:
+            db = real_connect(path)
+            if path.parent == folder:   # only this library's disk is full
                 db.execute(f"PRAGMA max_page_count={ceiling}")
             return db
-        monkeypatch.setattr(Library, "_connect", connect)
+        monkeypatch.setattr(sql, "connect", connect)
     return limit
 
 

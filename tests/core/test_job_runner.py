@@ -212,7 +212,7 @@ def test_refused_input_fails_the_job_and_leaves_no_run(library: Library, mode: s
 def _fill(library: Library, pages: int) -> None:
     """From now on the library may grow by ``pages`` pages only (SQLITE_FULL
     past that, as on a full disk; see test_disk_full)."""
-    db = library._db
+    db = library._sql.writer
     ceiling = db.execute("PRAGMA page_count").fetchone()[0] + pages
     db.execute(f"PRAGMA max_page_count={ceiling}")
 
@@ -233,7 +233,7 @@ def test_a_final_save_the_full_disk_refuses_keeps_the_runs(library: Library, mod
     assert {row["id"] for row in library.query()} == {seed.id}   # no phantom
     assert not library.has_run(run.id)
 
-    library._db.execute("PRAGMA max_page_count=1073741823")   # room again: nothing lost
+    library._sql.writer.execute("PRAGMA max_page_count=1073741823")   # room again: nothing lost
     library.save_runs(result.runs)
     assert library.get_run(run.id).history.array.shape == run.history.array.shape
     assert library.check() == []

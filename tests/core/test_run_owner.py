@@ -22,9 +22,8 @@ import numpy as np
 import pytest
 
 from warmdesk.core.engine import new_run
-from warmdesk.core.library import DB_NAME, Library
-from warmdesk.core.library_query import RunQuery
-from warmdesk.core.library_schema import SCHEMA_VERSION
+from warmdesk.core.library import DB_NAME, Library, RunQuery
+from warmdesk.core.library.schema import SCHEMA_VERSION
 from warmdesk.core.run_owner import Owner
 
 from .factories import build, rosenbrock

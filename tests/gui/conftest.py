@@ -10,8 +10,7 @@ import pytest
 
 from warmdesk.core.advisor import record_outcome
 from warmdesk.core.engine import solve
-from warmdesk.core.library import Library
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import Library, RunQuery
 from warmdesk.gui.background import wait_for_background
 from warmdesk.core.runs import Run
 from warmdesk.core.warmstart import warm_start_from_run

@@ -9,7 +9,7 @@ from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
 from warmdesk.core.engine import solve
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import RunQuery
 from warmdesk.core.problems import problem_from_dict
 from warmdesk.core.runfile import write_runfile
 from warmdesk.gui.file_open_events import FileOpenFilter

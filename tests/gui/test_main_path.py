@@ -4,7 +4,7 @@ warm, see both curves overlaid with the saving annotated."""
 
 from __future__ import annotations
 
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import RunQuery
 
 from ..core.factories import rosenbrock
 

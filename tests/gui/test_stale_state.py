@@ -15,7 +15,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QLabel, QScrollArea
 
 from warmdesk.core.engine import solve
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import RunQuery
 from warmdesk.core.runfile import write_runfile
 from warmdesk.gui.background import wait_for_background
 from warmdesk.gui.library.model import COLUMN_OF

@@ -12,7 +12,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from warmdesk.core.engine import solve
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import RunQuery
 from warmdesk.core.runfile import write_runfile
 
 from ..core.factories import build, rosenbrock

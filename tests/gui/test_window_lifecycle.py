@@ -8,8 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QMessageBox
 
-from warmdesk.core.library import Library
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import Library, RunQuery
 from warmdesk.gui.background import wait_for_background
 from warmdesk.gui.settings import AppSettings
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from ..core.library_query import RunQuery
+from ..core.library import RunQuery
 from .background import run_in_background
 from .editor.examples_offer import first_next_problem, load_base_problems
 

@@ -28,7 +28,7 @@ NO_LIMIT = 1_073_741_823
 
 def _fill(library: Library, pages: int) -> None:
     """From now on the library may grow by ``pages`` pages only."""
-    db = library._db  # the writer connection: a full disk for every save
+    db = library._sql.writer  # the writer connection: a full disk for every save
     ceiling = db.execute("PRAGMA page_count").fetchone()[0] + pages
     db.execute(f"PRAGMA max_page_count={ceiling}")
 
@@ -77,7 +77,7 @@ def test_retry_stores_the_result_kept_in_memory(qtbot, window) -> None:
     assert "still not in the library" in again.text()
     assert window.manager.unsaved_jobs() == [job] and run.id not in _stored_ids(library)
 
-    library._db.execute(f"PRAGMA max_page_count={NO_LIMIT}")   # space freed
+    library._sql.writer.execute(f"PRAGMA max_page_count={NO_LIMIT}")   # space freed
     with qtbot.waitSignal(window.unsaved_prompt.stored, timeout=WAIT_MS):
         _button(again, RETRY).click()
     assert window.manager.unsaved_jobs() == [] and job not in window.unsaved_prompt.boxes

@@ -16,8 +16,7 @@ from PySide6.QtCore import Qt
 
 from warmdesk.core.advisor import record_outcome
 from warmdesk.core.engine import solve
-from warmdesk.core.library import Library
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import Library, RunQuery
 from warmdesk.core.warmstart import warm_start_from_run
 from warmdesk.gui.runs.active_runs import KILL_AFTER_S, ActiveRunsPanel
 from warmdesk.gui.background import wait_for_background

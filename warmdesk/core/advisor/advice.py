@@ -33,8 +33,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import WarmStartError
-from ..library import Library
-from ..library_features import vector
+from ..library import FeatureTable, Library
 from ..problems import Problem
 from ..runs import Run
 from ..similarity import data_distances, data_vector, parameter_vector, relative_distances
@@ -54,11 +53,6 @@ OTHER_STRUCTURE = 8
 NEAR_BEST_BAND = 0.05
 MIN_FAMILY_SAVING = 0.03
 MIN_FAMILY_COUNT = 3
-
-_FEATURE_SQL = (
-    "SELECT f.run_id, f.params, f.data_vec, f.data_sha, f.created_at, f.saving, f.problem_hash "
-    "FROM run_features f WHERE f.{where} AND f.usable = 1 "
-    "ORDER BY f.created_at DESC LIMIT ?")
 
 
 @dataclass
@@ -171,8 +165,7 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
 def _name_sources(library: Library, suggestions: list[Suggestion]) -> None:
     ids = sorted({s.run_id for s in suggestions if s.run_id})
     if ids:
-        names = dict(library.read(f"SELECT id, name FROM runs WHERE id IN "
-                                  f"({', '.join('?' * len(ids))})", ids))
+        names = library.names(ids)
         for s in suggestions:
             s.run_name = names.get(s.run_id) if s.run_id else None
 
@@ -182,46 +175,40 @@ def _shortlist(library: Library, problem: Problem
     """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate."""
     notes: list[str] = []
     structure = problem.structure_hash()
-    rows = library.read(_FEATURE_SQL.format(where="structure_hash = ?"),
-                        (structure, MAX_FEATURE_ROWS))
     _, p = parameter_vector(problem.spec)
+    rows = library.features.of_structure(structure, MAX_FEATURE_ROWS, width=p.size)
     picked: dict[str, tuple[str, float, float, float | None, bool]] = {}
-    width = p.size * 8
-    rows = [r for r in rows if len(r[1]) == width]
-    if rows:
-        params = np.frombuffer(b"".join(r[1] for r in rows), dtype="<f8").reshape(len(rows), -1)
-        dp = relative_distances(p, params)
+    if len(rows):
+        dp = relative_distances(p, rows.params)
         dd = _data_distances(problem, rows)
         order = list(np.argsort(dp + dd, kind="stable")[:SHORTLIST_NEAR])
         order += list(range(min(SHORTLIST_RECENT, len(rows))))
-        index = {r[0]: k for k, r in enumerate(rows)}
+        index = {run_id: k for k, run_id in enumerate(rows.run_ids)}
         best = outcomes.best_sources(library, structure, SHORTLIST_SAVING)
         order += [index[src] for src in best if src in index]
-        ids = list(dict.fromkeys(rows[k][0] for k in order))
+        ids = list(dict.fromkeys(rows.run_ids[k] for k in order))
         savings = outcomes.source_savings(library, structure, ids)
         for k in order:
-            run_id = rows[k][0]
+            run_id = rows.run_ids[k]
             picked.setdefault(run_id, (run_id, float(dp[k]), float(dd[k]), savings.get(run_id),
                                        True))
         if len(rows) == MAX_FEATURE_ROWS:
             notes.append(f"only the newest {MAX_FEATURE_ROWS} runs of this structure were "
                          "considered")
-    others = library.read(
-        "SELECT run_id FROM run_features WHERE kind = ? AND usable = 1 AND structure_hash != ? "
-        "ORDER BY created_at DESC LIMIT ?", (problem.kind, structure, OTHER_STRUCTURE))
-    for (run_id,) in others:
+    others = library.features.other_structures(problem.kind, structure, OTHER_STRUCTURE)
+    for run_id in others:
         picked.setdefault(run_id, (run_id, math.inf, math.inf, None, False))
     return list(picked.values()), notes
 
 
-def _data_distances(problem: Problem, rows: list[tuple[Any, ...]]) -> np.ndarray:
+def _data_distances(problem: Problem, rows: FeatureTable) -> np.ndarray:
     if problem.dataset is None:
         return np.zeros(len(rows))
     target = data_vector({**problem.dataset.fingerprint, **problem.dataset.summary()})
-    vecs = [vector(r[2]) for r in rows]
+    vecs = rows.data_vectors()
     ok = np.array([v.shape == target.shape for v in vecs])
     others = np.stack([v if v.shape == target.shape else np.zeros_like(target) for v in vecs])
-    same = np.array([r[3] == problem.dataset.sha256 for r in rows])
+    same = np.array([sha == problem.dataset.sha256 for sha in rows.data_sha])
     return np.where(ok, data_distances(target, others, same), math.inf)
 
 

@@ -10,7 +10,6 @@ import numpy as np
 
 from ..errors import WarmStartError
 from ..library import Library
-from ..library_features import vector
 from ..problems import Problem
 from ..similarity import parameter_vector
 from ..warmstart import warm_start_from_run
@@ -20,16 +19,13 @@ CANDIDATES = 64
 
 
 def suggest_ode(library: Library, problem: Problem, top: int) -> Advice:
-    rows = library.read(
-        "SELECT f.run_id, f.params FROM run_features f "
-        "WHERE f.structure_hash = ? AND f.usable = 1 "
-        "ORDER BY f.created_at DESC LIMIT ?", (problem.structure_hash(), CANDIDATES))
     _, p = parameter_vector(problem.spec)
+    # runs whose parameters have another length are read (counted) but not kept
+    rows = library.features.of_structure(problem.structure_hash(), CANDIDATES, width=p.size)
     t0, t1 = problem.t_span
     suggestions = []
-    for run_id, blob in rows:
-        params = vector(blob)
-        if not np.array_equal(params, p):  # also False when the shapes differ
+    for run_id, params in zip(rows.run_ids, rows.params):
+        if not np.array_equal(params, p):
             continue
         run = library.get_run(run_id, history=False)
         if run.method != problem.method or run.problem.get("solver") != problem.spec.get("solver"):
@@ -51,6 +47,6 @@ def suggest_ode(library: Library, problem: Problem, top: int) -> Advice:
         reason = ("start cold: no earlier integration of this system with the same parameters "
                   "and solver has a checkpoint inside the new time span (with other parameters "
                   "a checkpoint's state belongs to another trajectory)")
-        return Advice([], True, reason, math.nan, len(rows))
+        return Advice([], True, reason, math.nan, rows.read)
     return Advice(suggestions[:top], False, f"run {suggestions[0].short_id} "
-                  "is the latest checkpoint of this system", math.nan, len(rows))
+                  "is the latest checkpoint of this system", math.nan, rows.read)

@@ -22,9 +22,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QLabel, QLineEdit, QMenu, QTableView, QToolButton, QVBoxLayout,
                                QWidget)
 
-from ...core.library import Library
-from ...core.library_listing import facet_values, run_positions
-from ...core.library_query import RunQuery
+from ...core.library import Library, RunQuery, facet_values, run_positions
 from ..background import run_in_background
 from .columns import TableColumns
 from .model import COLUMN_OF, COLUMNS, RunTableModel

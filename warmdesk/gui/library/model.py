@@ -25,9 +25,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from ...core.display import (format_count, format_duration, format_number, format_when,
                             printable, row_flag)
-from ...core.library import Library
-from ...core.library_listing import recorded_savings
-from ...core.library_query import RunQuery
+from ...core.library import Library, RunQuery, recorded_savings
 from ..background import run_in_background
 from ..glossary import COLUMN_TIPS
 from ..mime import RUN_IDS_MIME, run_ids_mime

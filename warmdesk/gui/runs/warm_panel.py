@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
                                QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
 from ...core.errors import WarmDeskError
-from ...core.library import Library
-from ...core.library_listing import run_positions
-from ...core.library_query import RunQuery
+from ...core.library import Library, RunQuery, run_positions
 from ...core.problems import Problem
 from ...core.runs import Run
 from ...core.mapping_report import format_report

@@ -7,15 +7,18 @@ newer WarmDesk is refused rather than guessed at.
 
 from __future__ import annotations
 
-import sqlite3
+from pathlib import Path
 from typing import Callable, Union
 
-from . import library_features
+from ..errors import LibraryError
+from .features import CREATE_SQL as FEATURES_SQL
+from .features import backfill
+from .sql import Connection, Database
 
 SCHEMA_VERSION = 5
 
 #: Each step is SQL, or a function given the connection (inside the transaction).
-Step = Union[str, Callable[[sqlite3.Connection], None]]
+Step = Union[str, Callable[[Connection], None]]
 
 MIGRATIONS: dict[int, tuple[Step, ...]] = {
     1: (
@@ -68,7 +71,7 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
         "CREATE INDEX runs_problem ON runs(problem_hash)",
     ),
     # 3: the advisor's features of each run (parameters, data, outcome).
-    3: (*library_features.CREATE_SQL, library_features.backfill),
+    3: (*FEATURES_SQL, backfill),
     # 4: the metadata JSON moves out of `runs`, whose rows become small, so
     # filtered and sorted listings over 100,000 runs scan a few MB, not a few GB;
     # indexes for the sortable figures.
@@ -105,3 +108,22 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
             claimed_at REAL NOT NULL)""",
     ),
 }
+
+
+def migrate(database: Database, folder: Path) -> None:
+    """Bring the library in ``folder`` up to :data:`SCHEMA_VERSION`, one
+    transaction per version; refuse one made by a newer WarmDesk."""
+    version = database.user_version
+    if version > SCHEMA_VERSION:
+        raise LibraryError(f"the library in {folder} was made by a newer WarmDesk "
+                           f"(schema {version}; this one knows up to {SCHEMA_VERSION})")
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with database.transaction(f"upgrading the library to schema {target}") as db:
+            if database.user_version >= target:
+                continue  # another process opening it at the same time did this step
+            for step in MIGRATIONS[target]:
+                if callable(step):
+                    step(db)
+                else:
+                    db.execute(step)
+            database.set_user_version(db, target)

@@ -103,3 +103,23 @@ class RunQuery:
         source = ("runs NOT INDEXED" if self.text and not self._indexed_filters()
                   else self._source())
         return f"SELECT COUNT(*) FROM {source} WHERE {where}", args
+
+
+def lineage_sql(direction: str) -> str:
+    """The statement listing the runs along warm-start edges from one run
+    (parameters: the run's id, the maximum depth), nearest first:
+    ``(id, depth, payload, mode, name, status)``; name and status are NULL
+    for a run no longer in the library."""
+    if direction == "ancestors":
+        step = "SELECT e.source_id, l.depth + 1, e.payload, e.mode FROM edges e " \
+               "JOIN lineage l ON e.target_id = l.id"
+    elif direction == "descendants":
+        step = "SELECT e.target_id, l.depth + 1, e.payload, e.mode FROM edges e " \
+               "JOIN lineage l ON e.source_id = l.id"
+    else:
+        raise ValueError("direction is 'ancestors' or 'descendants'")
+    return (f"WITH RECURSIVE lineage(id, depth, payload, mode) AS ("
+            f"SELECT ?, 0, NULL, NULL UNION {step} WHERE l.depth < ?) "
+            "SELECT l.id, MIN(l.depth), l.payload, l.mode, r.name, r.status "
+            "FROM lineage l LEFT JOIN runs r ON r.id = l.id WHERE l.depth > 0 "
+            "GROUP BY l.id ORDER BY MIN(l.depth), l.id")

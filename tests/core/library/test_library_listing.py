@@ -1,4 +1,4 @@
-"""core.library_listing over a real library: facets, savings, and each run's
+"""core.library.listing over a real library: facets, savings, and each run's
 position in sorted, filtered listings (checked against the listing itself)."""
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ from collections.abc import Iterator
 import pytest
 
 from warmdesk.core.engine import solve
-from warmdesk.core.library import Library
-from warmdesk.core.library_listing import facet_values, recorded_savings, run_positions
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import (Library, RunQuery, facet_values, recorded_savings,
+                                   run_positions)
 from warmdesk.core.runs import new_run_id
 
-from .factories import build, rosenbrock
+from ..factories import build, rosenbrock
 
 
 @pytest.fixture(scope="module")

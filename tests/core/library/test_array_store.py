@@ -14,11 +14,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from warmdesk.core.array_store import decode_array, encode_array
+from warmdesk.core.library.arrays import decode_array, encode_array
 from warmdesk.core.engine import solve
-from warmdesk.core.library import Library, array_to_bytes
+from warmdesk.core.library import Library
+from warmdesk.core.library.arrays import array_to_bytes
 
-from .factories import build, rosenbrock
+from ..factories import build, rosenbrock
 
 ARRAYS = [np.zeros(0), np.zeros((0, 9)), np.arange(5.0), np.full((3, 9), np.nan),
           np.frombuffer(np.array([0x7FF8000000000123], dtype="<u8").tobytes(), "<f8"),

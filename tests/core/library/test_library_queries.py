@@ -13,13 +13,12 @@ import pytest
 
 from warmdesk.core.engine import solve
 from warmdesk.core.errors import LibraryError
-from warmdesk.core.library import DB_NAME, Library
-from warmdesk.core.library_query import RunQuery
-from warmdesk.core.library_schema import MIGRATIONS, SCHEMA_VERSION
+from warmdesk.core.library import DB_NAME, Library, RunQuery
+from warmdesk.core.library.schema import MIGRATIONS, SCHEMA_VERSION
 from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
-from .factories import build, lotka_volterra, rosenbrock
+from ..factories import build, lotka_volterra, rosenbrock
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +138,8 @@ def test_full_disk_leaves_earlier_runs_intact(tmp_path: Path) -> None:
     big = solve(build(rosenbrock("BFGS", n=200, maxiter=400)))
     with Library(tmp_path) as lib:
         lib.save_run(small)
-        pages = lib._db.execute("PRAGMA page_count").fetchone()[0]
-        lib._db.execute(f"PRAGMA max_page_count={pages + 2}")  # the disk is (nearly) full
+        pages = lib._sql.writer.execute("PRAGMA page_count").fetchone()[0]
+        lib._sql.writer.execute(f"PRAGMA max_page_count={pages + 2}")  # the disk is (nearly) full
         with pytest.raises(LibraryError, match="disk is full"):
             lib.save_run(big)
         assert lib.count() == 1 and lib.get_run(small.id).fun == small.fun
@@ -159,7 +158,7 @@ def test_migrates_a_version_1_library(tmp_path: Path) -> None:
                (run.id, run.name, run.kind, run.method, run.status, run.created_at,
                 run.finished_at, run.wall_s, run.fun, run.nit, run.nfev, run.njev,
                 run.problem_hash, run.structure_hash, None, meta))
-    from warmdesk.core.library import array_to_bytes
+    from warmdesk.core.library.arrays import array_to_bytes
     for key, arr in run.arrays().items():
         db.execute("INSERT INTO arrays VALUES (?, ?, ?)", (run.id, key, array_to_bytes(arr)))
     db.commit()

@@ -15,7 +15,7 @@ from warmdesk.core.library import DB_NAME, Library
 from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
-from .factories import build, lotka_volterra, rosenbrock
+from ..factories import build, lotka_volterra, rosenbrock
 
 
 def test_run_round_trips_bit_for_bit(tmp_path: Path) -> None:

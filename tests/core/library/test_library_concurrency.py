@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from warmdesk.core.library import Library
-from warmdesk.core.library_query import RunQuery
+from warmdesk.core.library import Library, RunQuery
 
-from .factories import rosenbrock
+from ..factories import rosenbrock
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .library import Library
-from .library_query import RunQuery
+from .query import RunQuery
+from .store import Library
 
 #: Facet name -> the statement listing its values.
 _FACETS = {"kind": "SELECT DISTINCT kind FROM runs ORDER BY kind",
@@ -19,7 +19,7 @@ _FACETS = {"kind": "SELECT DISTINCT kind FROM runs ORDER BY kind",
 
 def facet_values(library: Library) -> dict[str, list[str]]:
     """Every kind, status, method and tag in the library (live runs and trash)."""
-    return {key: [str(r[0]) for r in library.read(sql)] for key, sql in _FACETS.items()}
+    return {key: [str(r[0]) for r in library._sql.read(sql)] for key, sql in _FACETS.items()}
 
 
 def recorded_savings(library: Library, run_ids: list[str]) -> dict[str, tuple[Any, Any]]:
@@ -27,7 +27,7 @@ def recorded_savings(library: Library, run_ids: list[str]) -> dict[str, tuple[An
     if not run_ids:
         return {}
     marks = ", ".join("?" * len(run_ids))
-    rows = library.read("SELECT run_id, saving, saving_basis FROM run_features WHERE "
+    rows = library._sql.read("SELECT run_id, saving, saving_basis FROM run_features WHERE "
                         f"saving IS NOT NULL AND run_id IN ({marks})", run_ids)
     return {run_id: (value, basis) for run_id, value, basis in rows}
 
@@ -43,13 +43,13 @@ def run_positions(library: Library, query: RunQuery, run_ids: list[str]) -> dict
     count_sql, count_args = query.count_sql()
     positions: dict[str, int | None] = {}
     for run_id in run_ids:
-        found = library.read(member_sql, [run_id, *args])
+        found = library._sql.read(member_sql, [run_id, *args])
         if not found:
             positions[run_id] = None
             continue
         rowid, value = found[0]
         before, before_args = _listed_before(f"runs.{query.sort}", value, rowid, query.descending)
-        positions[run_id] = int(library.read(f"{count_sql} AND {before}",
+        positions[run_id] = int(library._sql.read(f"{count_sql} AND {before}",
                                              [*count_args, *before_args])[0][0])
     return positions
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import sqlite3
 import sys
 import zlib
 from collections.abc import Callable
 
 import numpy as np
 
-from .errors import LibraryError
+from ..errors import LibraryError
+from .sql import Connection
 
 COMPRESS_ABOVE_BYTES = 2048
 CHUNK = 1 << 20
@@ -124,7 +124,7 @@ def _from_bytes(data: bytes | memoryview) -> Callable[[int], bytes]:
     return source
 
 
-def write_blob(db: sqlite3.Connection, rowid: int, pieces: Pieces) -> None:
+def write_blob(db: Connection, rowid: int, pieces: Pieces) -> None:
     """Fill the ``arrays.data`` of row ``rowid`` (made with ``zeroblob(stored_size)``)
     a piece at a time: SQLite never holds a copy of the whole blob."""
     if sys.version_info < (3, 11):   # no incremental blob I/O: the whole blob at once
@@ -135,7 +135,7 @@ def write_blob(db: sqlite3.Connection, rowid: int, pieces: Pieces) -> None:
             blob.write(piece)
 
 
-def read_blob_array(db: sqlite3.Connection, rowid: int, encoding: str) -> np.ndarray:
+def read_blob_array(db: Connection, rowid: int, encoding: str) -> np.ndarray:
     """The array in ``arrays.data`` of row ``rowid``, read a chunk at a time."""
     if sys.version_info < (3, 11):   # no incremental blob I/O: the whole blob at once
         (data,) = db.execute("SELECT data FROM arrays WHERE rowid = ?", (rowid,)).fetchone()
@@ -169,3 +169,44 @@ def _decode(src: _Inflater) -> np.ndarray:
     except (zlib.error, ValueError, KeyError, EOFError) as exc:
         raise LibraryError(f"a stored array cannot be read: {exc}") from exc
     return arr
+
+
+def array_to_bytes(arr: np.ndarray) -> bytes:
+    """The ``.npy`` bytes of ``arr`` (what encoding ``npy`` stores)."""
+    buf = io.BytesIO()
+    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    return buf.getvalue()
+
+
+def array_from_bytes(data: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+def raw_npy(encoding: str, data: bytes) -> bytes:
+    """The ``.npy`` bytes of a stored array (inflated when ``npyz``), whose
+    sha256 is the stored checksum."""
+    if encoding == "npyz":
+        return zlib.decompress(data)
+    if encoding == "npy":
+        return bytes(data)
+    raise LibraryError(f"unknown array encoding {encoding!r}")
+
+
+def stored_history_rows(db: Connection, run_id: str) -> int:
+    """How many rows a run's stored history holds, read from the ``.npy`` header
+    alone (never inflating the whole array)."""
+    found = db.execute("SELECT data, encoding FROM arrays WHERE run_id=? AND key='history'",
+                       (run_id,)).fetchone()
+    if found is None:
+        return 0
+    data, encoding = found
+    try:
+        head = zlib.decompressobj().decompress(data, 4096) if encoding == "npyz" else \
+            bytes(data[:4096])
+        stream = io.BytesIO(head)
+        fmt = np.lib.format
+        readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+        shape = readers[fmt.read_magic(stream)](stream)[0]
+        return int(shape[0]) if shape else 0
+    except (zlib.error, ValueError, OSError, IndexError, TypeError, KeyError):
+        return 0
