@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import select
 import signal
 import sqlite3
 import subprocess
@@ -45,44 +47,62 @@ def warmdesk(*args: str, library: Path) -> subprocess.CompletedProcess[str]:
                           text=True, env=_env(library), timeout=120)
 
 
-def _start_long_solve(tmp_path: Path, library: Path, *extra: str) -> subprocess.Popen[str]:
-    # a real process: it is killed with SIGKILL while it owns its run
-    spec = tmp_path / "long.json"
-    spec.write_text(json.dumps(LONG))
-    return subprocess.Popen([sys.executable, "-m", "warmdesk", "solve", str(spec), "--json",
-                             *extra], env=_env(library), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+class LongSolve:
+    """``warmdesk solve`` of LONG in its own session (killed with SIGKILL while it
+    owns its run), its stderr on a pseudo-terminal.
 
+    The job runner saves a run ``running`` before it announces it, and progress
+    comes only after that, so the progress line drawn on the terminal is the event
+    the test waits on (``select``), not a poll of the library."""
 
-def _wait_for_running_run(library: Path, proc: subprocess.Popen[str],
-                          timeout: float = 90.0) -> str:
-    """The id of the run ``proc`` saved ``running`` (read without recovering)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()
-        if (library / DB_NAME).exists():
-            with Library(library, recover=False) as lib:
-                rows = lib.query(RunQuery(status="running"))
-            if rows:
-                return str(rows[0]["id"])
-        time.sleep(0.05)   # polling a condition, with a deadline
-    raise AssertionError("the solve never saved its running run")
+    def __init__(self, tmp_path: Path, library: Path, *extra: str) -> None:
+        spec = tmp_path / "long.json"
+        spec.write_text(json.dumps(LONG))
+        master, slave = pty.openpty()
+        # a real process: another owner than this test's, as run ownership is per process
+        self.proc = subprocess.Popen([sys.executable, "-m", "warmdesk", "solve", str(spec),
+                                      *extra], env=_env(library), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=slave,
+                                     start_new_session=True)
+        os.close(slave)
+        self.master = master
+        self.stderr = b""
 
+    def wait_for_running_run(self, library: Path, timeout: float = 90.0) -> str:
+        """The id of the run saved ``running``, once the solve draws progress."""
+        deadline = time.monotonic() + timeout
+        while b"evals" not in self.stderr:
+            ready, _, _ = select.select([self.master], [], [],
+                                        max(0.0, deadline - time.monotonic()))
+            assert ready, f"the solve drew no progress within {timeout} s: {self.stderr!r}"
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:   # EIO: the process closed its end
+                chunk = b""
+            assert chunk, f"the solve ended: {self.stderr!r}"
+            self.stderr += chunk
+        assert self.proc.poll() is None, self.stderr
+        with Library(library, recover=False) as lib:
+            rows = lib.query(RunQuery(status="running"))
+        assert len(rows) == 1, rows
+        return str(rows[0]["id"])
 
-def _kill(proc: subprocess.Popen[str]) -> None:
-    """SIGKILL the solve and everything it started (its solver child too)."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.communicate(timeout=30)
+    def kill(self) -> None:
+        """SIGKILL the solve and everything it started (its solver child too)."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.communicate(timeout=30)
+        os.close(self.master)
 
 
 @pytest.mark.parametrize("mode", [(), ("--process",)], ids=["in-process", "child-process"])
 def test_a_live_run_stays_running_from_every_process(tmp_path: Path, mode: tuple[str, ...]
                                                      ) -> None:
     library = tmp_path / "library"
-    proc = _start_long_solve(tmp_path, library, *mode)
+    solving = LongSolve(tmp_path, library, *mode)
+    proc = solving.proc
     try:
-        run_id = _wait_for_running_run(library, proc)
+        run_id = solving.wait_for_running_run(library)
         # another process lists the library (this used to mark the live run interrupted)
         listed = warmdesk("runs", "--json", library=library)
         assert listed.returncode == 0, listed.stderr
@@ -95,7 +115,7 @@ def test_a_live_run_stays_running_from_every_process(tmp_path: Path, mode: tuple
             assert lib.get_meta(run_id)["status"] == "running"
         assert proc.poll() is None
     finally:
-        _kill(proc)
+        solving.kill()
     # its owner is gone now: the next process to open the library recovers it
     shown = warmdesk("show", run_id, "--json", library=library)
     assert shown.returncode == 0, shown.stderr

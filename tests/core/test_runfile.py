@@ -408,7 +408,8 @@ def test_sweep_removes_only_old_temp_files_of_ours(one_run: Run, tmp_path: Path)
 def test_module_never_unpickles_or_evaluates() -> None:
     folder = Path(runfile.__file__).parent
     source = "".join((folder / f"{name}.py").read_text() for name in (
-        "runfile", "runfile_errors", "runfile_meta", "runfile_npy", "library/arrays"))
+        "runfile", "runfile_errors", "runfile_json", "runfile_limits", "runfile_manifest",
+        "runfile_meta", "runfile_npy", "runfile_write", "library/arrays"))
     for word in ("pickle.", "import pickle", "allow_pickle=True", "eval(", "exec(", "PySide",
                  "PyQt"):
         assert word not in source, word

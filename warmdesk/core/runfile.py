@@ -32,151 +32,54 @@ exactly as the reader will, so WarmDesk never writes a file it would refuse.
 
 from __future__ import annotations
 
-import errno
 import hashlib
-import json
-import math
 import os
 import re
 import stat
 import struct
-import time
 import zipfile
-from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
-from .. import __version__
-from .atomic_file import sweep_temp_files, write_atomically
-from .runfile_errors import DAMAGE, Refused, RunFileError, check_listed_size, damaged, reason, show
-from .runfile_meta import (
-    CONTROL,
-    check_meta,
-    exact_keys,
-    is_array_key,
-    is_hash,
-    is_id,
-    is_size,
-    neutralise_paths,
-    text_check,
+from .atomic_file import sweep_temp_files
+from .runfile_errors import DAMAGE, RunFileError, check_listed_size, damaged, reason, show
+from .runfile_json import parse_json
+# The reader's limits are looked up here (tests narrow them on this module).
+from .runfile_limits import (
+    EXPANSION_MIN_BYTES,
+    FORMAT,
+    FORMAT_VERSION,
+    MANIFEST,
+    MAX_DIRECTORY_BYTES,
+    MAX_EXPANSION,
+    MAX_FILE_BYTES,
+    MAX_JSON_BYTES,
+    MAX_JSON_DEPTH,
+    MAX_MEMBER_BYTES,
+    MAX_MEMBERS,
+    MAX_RATIO,
+    MAX_TOTAL_BYTES,
+    MAX_TOTAL_JSON_BYTES,
+    MEMBER_RE,
+    RATIO_MIN_BYTES,
+    SUFFIX,
 )
-from .runfile_npy import READ_CHUNK, npy_header_bytes, read_array
+from .runfile_manifest import check_manifest
+from .runfile_meta import CONTROL, check_meta, neutralise_paths
+from .runfile_npy import read_array
+from .runfile_write import write_runfile
 from .runs import Run
 
-__all__ = ["FORMAT", "SUFFIX", "RunFileError", "read_runfile", "sweep_temp_files",
-           "write_runfile"]
-
-FORMAT = "warmdesk.runfile/1"
-FORMAT_VERSION = 1
-SUFFIX = ".wdrun"
-MANIFEST = "manifest.json"
-
-MAX_FILE_BYTES = 1 << 30           # the whole file
-MAX_MEMBERS = 10_000
-MAX_MEMBER_BYTES = 256 << 20       # one member, uncompressed
-MAX_RATIO = 1100                   # honest deflate stays below ~1032:1
-RATIO_MIN_BYTES = 1 << 20          # the ratio is checked for members larger than this
-MAX_DIRECTORY_BYTES = MAX_MEMBERS * 512   # the zip central directory
-MAX_JSON_BYTES = 16 << 20          # manifest.json and each meta.json
-MAX_TOTAL_JSON_BYTES = 128 << 20   # all JSON members together
-MAX_JSON_DEPTH = 64
-#: All members of a file may expand to at most this many times the file's compressed
-#: bytes, once they declare more than ``EXPANSION_MIN_BYTES``: honest float64 data
-#: compresses a few times at most; a small file declaring a gigabyte is a memory bomb.
-MAX_EXPANSION = 100
-EXPANSION_MIN_BYTES = 64 << 20
+__all__ = ["EXPANSION_MIN_BYTES", "FORMAT", "FORMAT_VERSION", "MANIFEST",
+           "MAX_DIRECTORY_BYTES", "MAX_EXPANSION", "MAX_FILE_BYTES", "MAX_JSON_BYTES",
+           "MAX_JSON_DEPTH", "MAX_MEMBER_BYTES", "MAX_MEMBERS", "MAX_RATIO", "MAX_TOTAL_BYTES",
+           "MAX_TOTAL_JSON_BYTES", "MEMBER_RE", "RATIO_MIN_BYTES", "SUFFIX", "RunFileError",
+           "read_runfile", "sweep_temp_files", "write_runfile"]
 
 
-def _physical_memory() -> int:
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, OSError, ValueError):
-        return 8 << 30      # a platform that does not say: assume a small machine
-
-
-# All members, uncompressed: a reader holds the arrays it returns in memory, so at most
-# an eighth of the machine's memory (and 1 GiB).
-MAX_TOTAL_BYTES = min(1 << 30, _physical_memory() // 8)
-
-_NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
-MEMBER_RE = re.compile(rf"manifest\.json|runs/[0-9a-f]{{32}}/(?:meta\.json|"
-                       rf"(?:history|(?:solution|state|outputs)/{_NAME})\.npy)")
-# --------------------------------------------------------------------- JSON
-def _refuse_constant(name: str) -> Any:
-    raise Refused(f"holds {name}: non-finite numbers are not allowed")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise Refused(f"has the duplicate key {show(key)}")
-        out[key] = value
-    return out
-
-
-def _check_plain(doc: Any, what: str) -> None:
-    """Depth, finite numbers and encodable text, without recursion."""
-    stack = [(doc, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if isinstance(value, (dict, list)):
-            if depth >= MAX_JSON_DEPTH:
-                raise RunFileError(f"{what} is nested too deeply (more than {MAX_JSON_DEPTH})")
-            pairs = value.items() if isinstance(value, dict) else enumerate(value)
-            for key, item in pairs:
-                stack += [(key, depth + 1), (item, depth + 1)]
-        elif isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise RunFileError(f"{what} holds text that is not valid Unicode") from None
-        elif isinstance(value, float) and not math.isfinite(value):
-            raise RunFileError(f"{what} holds a non-finite number, which is not allowed")
-
-
-def _parse_json(data: bytes, what: str) -> Any:
-    try:
-        doc = json.loads(data.decode("utf-8"), parse_constant=_refuse_constant,
-                         object_pairs_hook=_unique_keys)
-    except RecursionError:
-        raise RunFileError(f"{what} is nested too deeply") from None
-    except UnicodeDecodeError:
-        raise RunFileError(f"{what} is not UTF-8 text") from None
-    except Refused as exc:
-        raise RunFileError(f"{what} {exc}") from None
-    except ValueError as exc:
-        raise RunFileError(f"{what} is not valid JSON ({reason(exc)})") from None
-    _check_plain(doc, what)
-    return doc
-
-
-def _plain(value: Any, where: str) -> Any:
-    """A JSON-ready copy for writing: non-finite floats become null."""
-    if isinstance(value, dict):
-        bad = next((k for k in value if not isinstance(k, str)), None)
-        if bad is not None:
-            raise RunFileError(f"{where} has a key that is not text: {show(bad)}")
-        return {k: _plain(v, f"{where}.{k}") for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v, where) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return float(value) if math.isfinite(value) else None
-    if value is None or isinstance(value, (str, bool, int)):
-        return value
-    raise RunFileError(f"{where} holds a {type(value).__name__}, which a run file cannot store")
-
-
-def _dump(doc: Any) -> bytes:
-    return json.dumps(doc, allow_nan=False, ensure_ascii=False, indent=1).encode("utf-8")
-
-
-# ------------------------------------------------------------------ reading
 def read_runfile(path: str | Path) -> list[Run]:
     """Validate EVERYTHING before returning; raise RunFileError with the reason on any
     problem. Never writes anything anywhere."""
@@ -325,59 +228,11 @@ def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo,
     return data
 
 
-def _check_manifest(doc: Any) -> None:
-    if not isinstance(doc, dict):
-        raise RunFileError("manifest.json is not a JSON object")
-    fmt = doc.get("format")
-    newer = re.fullmatch(r"warmdesk\.runfile/([0-9]{1,9})", fmt) if isinstance(fmt, str) else None
-    if newer and int(newer.group(1)) > FORMAT_VERSION:
-        raise RunFileError(f"made by a newer WarmDesk (format {fmt}); this one reads {FORMAT}")
-    if fmt != FORMAT:
-        raise RunFileError(f"not a WarmDesk run file (format {show(fmt)}); this one reads {FORMAT}")
-    exact_keys(doc, ("format", "created_by", "created_at", "runs", "members"), MANIFEST)
-    try:
-        if not text_check(200)(doc["created_by"]) or not text_check(64)(doc["created_at"]):
-            raise ValueError
-        datetime.fromisoformat(doc["created_at"])
-    except ValueError:
-        raise RunFileError("manifest.json: created_by must be a short text and created_at an "
-                           "ISO-8601 time") from None
-    if not isinstance(doc["runs"], list) or not doc["runs"]:
-        raise RunFileError("manifest.json lists no runs")
-    seen: set[str] = set()
-    for i, entry in enumerate(doc["runs"]):
-        if not isinstance(entry, dict):
-            raise RunFileError(f"manifest.json runs[{i}] is not a JSON object")
-        exact_keys(entry, ("id", "arrays"), f"manifest.json runs[{i}]")
-        rid, keys = entry["id"], entry["arrays"]
-        if not is_id(rid):
-            raise RunFileError(f"manifest.json runs[{i}] has an invalid run id {show(rid)}")
-        if rid in seen:
-            raise RunFileError(f"run {rid} is listed twice in the manifest")
-        seen.add(rid)
-        if not isinstance(keys, list):
-            raise RunFileError(f"run {rid}: its array list is not a list")
-        bad = [k for k in keys if not is_array_key(k)]
-        if bad:
-            raise RunFileError(f"run {rid}: {show(bad[0])} is not a valid array name")
-        if len(set(keys)) != len(keys):
-            raise RunFileError(f"run {rid}: an array is listed twice")
-        if "history" not in keys:
-            raise RunFileError(f"run {rid} has no history array")
-    if not isinstance(doc["members"], dict):
-        raise RunFileError("manifest.json: members is not a JSON object")
-    for name, item in doc["members"].items():
-        if not (isinstance(item, dict) and set(item) == {"size", "sha256"}
-                and is_size(item["size"]) and is_hash(item["sha256"])):
-            raise RunFileError(f"manifest.json: the entry of member {show(name)} must be "
-                               '{"size": bytes, "sha256": 64 hex digits}')
-
-
 def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict[str, Any]:
     if MANIFEST not in infos:
         raise RunFileError("manifest.json is missing: not a WarmDesk run file")
-    doc = _parse_json(_read_member(zf, infos[MANIFEST], None), MANIFEST)
-    _check_manifest(doc)
+    doc = parse_json(_read_member(zf, infos[MANIFEST], None), MANIFEST)
+    check_manifest(doc)
     listed: dict[str, Any] = doc["members"]
     # ordered (the first missing one is named) and hashed (up to 10,000 members)
     needed = dict.fromkeys(f"runs/{e['id']}/{n}" for e in doc["runs"]
@@ -400,107 +255,10 @@ def _read_run(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo],
               listed: dict[str, Any], entry: dict[str, Any]) -> Run:
     rid = entry["id"]
     name = f"runs/{rid}/meta.json"
-    meta = check_meta(_parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
+    meta = check_meta(parse_json(_read_member(zf, infos[name], listed[name]), name), rid)
     neutralise_paths(meta, f"run {rid}")
     arrays: dict[str, np.ndarray] = {}
     for key in entry["arrays"]:
         name = f"runs/{rid}/{key}.npy"
         arrays[key] = read_array(zf, infos[name], listed[name], key)
     return Run.from_parts(meta, arrays)
-
-
-# ------------------------------------------------------------------ writing
-def write_runfile(path: str | Path, runs: Sequence[Run]) -> Path:
-    """Write ``runs`` into one run file at ``path``, atomically.
-
-    A temp file ``.<name>.tmp-<32 hex>`` in the same folder is written, flushed,
-    fsynced and renamed onto ``path``, then the folder is fsynced; on any error
-    the temp file is removed and ``path`` is untouched. Orphaned temp files
-    older than an hour are swept first. Raises RunFileError for runs the format
-    cannot hold and for OS errors (a full disk says so).
-    """
-    path, runs = Path(path), list(runs)
-    metas = _prepare(runs)
-    sweep_temp_files(path.parent)
-    try:
-        write_atomically(path, lambda fh: _write_archive(fh, runs, metas))
-    except OSError as exc:
-        if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-            raise RunFileError(f"no space left on the disk while writing {path}") from exc
-        raise RunFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path
-
-
-def _prepare(runs: list[Run]) -> list[bytes]:
-    """Each run's meta.json, checked exactly as the reader will check it."""
-    if not runs:
-        raise RunFileError("cannot write a run file without runs")
-    seen: set[str] = set()
-    metas = []
-    for run in runs:
-        if not is_id(run.id):
-            raise RunFileError(f"cannot write run {show(run.id)}: a run id is 32 lowercase "
-                               "hex digits")
-        if run.id in seen:
-            raise RunFileError(f"cannot write: run {run.id} is given twice")
-        seen.add(run.id)
-        try:
-            meta = _plain(run.to_dict(), f"run {run.id}")
-            _check_plain(meta, f"run {run.id} meta")
-            metas.append(_dump(check_meta(meta, run.id)))
-        except RunFileError as exc:
-            raise RunFileError(f"cannot write {exc}") from None
-        if len(metas[-1]) > MAX_JSON_BYTES:
-            raise RunFileError(f"cannot write run {run.id}: its metadata is too large")
-    if sum(len(m) for m in metas) > MAX_TOTAL_JSON_BYTES:
-        raise RunFileError("cannot write: the runs' metadata is too large for one run file")
-    return metas
-
-
-def _zipinfo(name: str) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = (stat.S_IFREG | 0o644) << 16
-    return info
-
-
-def _write_member(zf: zipfile.ZipFile, name: str, head: bytes, arr: np.ndarray | None) -> str:
-    """Stream ``head`` and then ``arr``'s bytes into member ``name`` a chunk at a
-    time (no copy of the array); return the sha256 of what was written."""
-    digest = hashlib.sha256(head)
-    with zf.open(_zipinfo(name), "w", force_zip64=False) as out:
-        out.write(head)
-        if arr is not None:
-            data = arr.reshape(-1).view(np.uint8).data
-            for at in range(0, len(data), READ_CHUNK):
-                out.write(data[at:at + READ_CHUNK])
-                digest.update(data[at:at + READ_CHUNK])
-    return digest.hexdigest()
-
-
-def _write_archive(fh: IO[bytes], runs: list[Run], metas: list[bytes]) -> None:
-    members: dict[str, dict[str, Any]] = {}
-    entries: list[dict[str, Any]] = []
-    total = 0
-    with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for run, meta in zip(runs, metas):
-            arrays = run.arrays()
-            blobs = [("meta.json", meta, None)] + [
-                (f"{key}.npy", *npy_header_bytes(key, value, run.id))
-                for key, value in arrays.items()]
-            for leaf, head, arr in blobs:
-                name = f"runs/{run.id}/{leaf}"
-                size = len(head) + (0 if arr is None else arr.nbytes)
-                total += size
-                if (size > MAX_MEMBER_BYTES or len(members) + 2 > MAX_MEMBERS
-                        or total > MAX_TOTAL_BYTES):
-                    raise RunFileError(f"cannot write: {name} makes the run file too large "
-                                       "(see the limits in docs/run-file-format.md)")
-                members[name] = {"size": size, "sha256": _write_member(zf, name, head, arr)}
-            entries.append({"id": run.id, "arrays": list(arrays)})
-        manifest = {"format": FORMAT, "created_by": f"warmdesk {__version__}",
-                    "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                    "runs": entries, "members": members}
-        zf.writestr(_zipinfo(MANIFEST), _dump(manifest))
-    if fh.tell() > MAX_FILE_BYTES:
-        raise RunFileError(f"cannot write: the run file would exceed {MAX_FILE_BYTES} bytes")

@@ -19,7 +19,7 @@ from warmdesk.gui.runs.solve_manager import JobResult, SolveRequest
 from warmdesk.gui.runs.unsaved_runs import DISCARD, RETRY, SAVE_AS
 
 from ...core.factories import build, rosenbrock
-from ...core.test_disk_full import BIG
+from ...core.library.test_disk_full import BIG
 
 WAIT_MS = 60_000
 #: SQLite's largest page limit: the disk has room again.

@@ -178,7 +178,7 @@ def test_stale_advice_is_dropped(qtbot, stocked: Stocked) -> None:
 def test_runs_of_a_different_problem_rank_below_start_cold(qtbot, stocked: Stocked) -> None:
     """A minimize problem that only shares the variable name ``x`` with the stored
     Rosenbrock runs: start cold is advised, chosen, and listed above them."""
-    from ...core.test_advisor_structure import PEAK
+    from ...core.advisor.test_advisor_structure import PEAK
 
     panel = WarmStartPanel(stocked.library)
     qtbot.addWidget(panel)

@@ -28,7 +28,7 @@ from warmdesk.core.engine import solve
 from warmdesk.core.library import Library, sql
 from warmdesk.core.runfile import read_runfile
 
-from .factories import build, rosenbrock
+from ..factories import build, rosenbrock
 
 #: Converges in about 32,000 iterations (a second): its history, about 480 kB
 #: compressed, needs far more room than the full disks below leave.

@@ -18,8 +18,8 @@ from warmdesk.core.advisor import record_outcome, suggest
 from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 
-from ..cli_runner import run_cli
-from .factories import ROSENBROCK, build
+from ...cli_runner import run_cli
+from ..factories import ROSENBROCK, build
 
 #: An unrelated objective that also has a vector variable ``x`` of size 10: a
 #: bowl around x = c with a dip at its centre. At Rosenbrock's solution (x = 1)

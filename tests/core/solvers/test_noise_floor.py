@@ -14,7 +14,7 @@ from warmdesk.core.solvers import minimize as minimize_solver
 from warmdesk.core.solvers.noise_floor import AcceptedAtNoise, NoiseFloorRule
 from warmdesk.core.warmstart import warm_start_from_run
 
-from .factories import build, rosenbrock
+from ..factories import build, rosenbrock
 
 #: Starts (rounded uniform(-2, 2)) whose Rosenbrock a=1 solution, warm-starting
 #: a=1.01 with its inverse Hessian, hits a line search at f's rounding noise in

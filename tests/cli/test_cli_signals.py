@@ -27,7 +27,7 @@ from warmdesk.core.problems import problem_from_dict
 from warmdesk.core.warmstart import warm_start_from_run
 
 from ..cli_runner import run_cli
-from .factories import lotka_volterra
+from ..core.factories import lotka_volterra
 
 #: Nelder-Mead on a 400-variable Rosenbrock with tolerances it cannot meet: it
 #: runs for minutes, so only a signal ends it.

@@ -13,7 +13,7 @@ from warmdesk.cli import main
 from warmdesk.core.library import Library
 
 from ..cli_runner import run_cli
-from .factories import ROSENBROCK, rosenbrock
+from ..core.factories import ROSENBROCK, rosenbrock
 
 
 def _write(path: Path, spec: dict) -> str:

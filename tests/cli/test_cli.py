@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ..cli_runner import run_cli as warmdesk
-from .factories import ROSENBROCK, lotka_volterra
+from ..core.factories import ROSENBROCK, lotka_volterra
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
 LINUX_FDS = Path("/proc/self/fd").is_dir()

@@ -14,8 +14,8 @@ from scipy.optimize import least_squares
 
 from warmdesk.core.expressions import parse
 
-from .nist_strd import PROBLEMS, nist_spec
-from ..cli_runner import run_cli as warmdesk
+from ..nist_strd import PROBLEMS, nist_spec
+from ...cli_runner import run_cli as warmdesk
 
 EXIT_OK = 0
 

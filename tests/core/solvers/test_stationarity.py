@@ -9,7 +9,7 @@ from warmdesk.core.engine import solve
 from warmdesk.core.solvers import stationarity
 from warmdesk.core.warmstart import warm_start_from_run
 
-from .factories import build, rosenbrock
+from ..factories import build, rosenbrock
 
 #: Rosenbrock n=4, bounds [-5, 5], solved with a=1, b=100 from here; warm starts
 #: from it after a 50% change made bounded Powell report success far from the minimum.

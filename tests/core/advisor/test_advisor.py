@@ -16,8 +16,8 @@ from warmdesk.core.library import Library
 from warmdesk.core.problems import with_parameters
 from warmdesk.core.warmstart import warm_start_from_run
 
-from ..cli_runner import run_cli
-from .factories import (ROSENBROCK, build, lotka_volterra, rosenbrock, train_spec,
+from ...cli_runner import run_cli
+from ..factories import (ROSENBROCK, build, lotka_volterra, rosenbrock, train_spec,
                         write_classification)
 
 

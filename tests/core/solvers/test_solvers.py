@@ -13,7 +13,7 @@ from warmdesk.core.runs import HISTORY_COLUMNS
 from warmdesk.core.solvers.minimize import MATRIX_STATE_MAX_N
 from warmdesk.core.warmstart import format_report, warm_start_from_run
 
-from .factories import (build, constrained, fit_spec, lotka_volterra, robertson_scalar,
+from ..factories import (build, constrained, fit_spec, lotka_volterra, robertson_scalar,
                         rosenbrock, train_spec, write_classification, write_peaks)
 
 MINIMIZE_METHODS = ["BFGS", "L-BFGS-B", "CG", "Newton-CG", "TNC", "Nelder-Mead", "Powell",

@@ -23,8 +23,8 @@ from warmdesk.core.jobs import (Failed, Finished, Job, JobEvent, JobResult, JobR
 from warmdesk.core.library import Library
 from warmdesk.core.warmstart import warm_start_from_run
 
-from .factories import build, rosenbrock
-from .test_disk_full import BIG
+from ..factories import build, rosenbrock
+from ..library.test_disk_full import BIG
 
 MODES = ["here", "child"]
 WAIT_S = 120

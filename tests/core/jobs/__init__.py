@@ -1,0 +1,1 @@
+"""Tests of the job runner (warmdesk.core.jobs)."""
