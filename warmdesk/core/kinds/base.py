@@ -114,6 +114,10 @@ class Kind:
     uses_dataset: bool = False
     #: A history row's "fun" column is empty; the curve's y is the time reached.
     curve_is_time: bool = False
+    #: File > New problem's entry for this kind (with its mnemonic) and its tip;
+    #: empty: see :meth:`new_problem_entry`.
+    menu_text: str = ""
+    menu_tip: str = ""
 
     @property
     def method_names(self) -> tuple[str, ...]:
@@ -165,6 +169,11 @@ class Kind:
         if not f.gradient:
             notes.append("uses no gradient")
         return "; ".join(notes).capitalize() + "."
+
+    def new_problem_entry(self) -> tuple[str, str]:
+        """File > New problem's text and tip for this kind (defaults from its name)."""
+        return (self.menu_text or "&" + self.name.capitalize(),
+                self.menu_tip or f"A new {self.name} problem")
 
     def starter(self) -> tuple[dict[str, Any], bool]:
         """A small valid starter spec (without format, name, kind) for a new
