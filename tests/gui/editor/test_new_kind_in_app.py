@@ -14,8 +14,9 @@ import pytest
 from PySide6.QtGui import QKeySequence
 
 from warmdesk.core.kinds import registry
-from warmdesk.core.kinds.base import Kind
+from warmdesk.core.kinds.base import FormField, Kind
 from warmdesk.core.library import RunQuery
+from warmdesk.gui.editor.expression import ExpressionField
 from warmdesk.gui.editor.forms import GenericForm
 from warmdesk.gui.editor.problem_editor import ProblemEditor
 
@@ -26,7 +27,11 @@ SHOTS = Path(__file__).parent / "shots"
 
 
 class SimplexWithStarter(Simplex):
-    """The core test's kind, with the starter a real plug-in would have."""
+    """The core test's kind, with the starter and typed form fields a real plug-in
+    would have."""
+
+    form_field_types = (FormField("objective", "expression", "Objective",
+                                  "A number to minimise, in the points and parameters"),)
 
     def starter(self) -> tuple[dict[str, Any], bool]:
         body = {k: v for k, v in spec().items() if k not in ("format", "name", "kind")}
@@ -74,22 +79,22 @@ def test_a_registered_kind_is_offered_edited_solved_and_stored(qtbot, simplex: K
     assert not editor.tabs.isTabVisible(editor.tabs.indexOf(editor.data))
     assert editor.solver.method.currentText() == "Nelder-Mead"
 
-    # an expression the core refuses: its error under its field, Solve refused
+    objective = form.edits["objective"]
+    assert isinstance(objective, ExpressionField) and form.expression_fields() == [objective]
+    assert objective.edit.toolTip().startswith("A number to minimise")
+
+    # a name not in scope: marked as typed, refused by the core, Solve refused
     with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as checked:
-        form.edits["objective"].setText("(p[0] - b)**2")
+        objective.edit.setPlainText("(p[0] - b)**2")
     ok, message = checked.args
     assert not ok and message.startswith("objective:") and "b" in message
-    assert form.errors["objective"].isVisibleTo(form) and "b" in form.errors["objective"].text()
+    assert "b" in objective.error_message()
     assert not window.actions["solve"].isEnabled()
-    # malformed JSON is a field error before the core sees it
-    with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as checked:
-        form.edits["objective"].setText("[1, 2")
-    assert not checked.args[0] and checked.args[1].startswith("objective: not valid JSON")
-    # fixed: valid again, the error gone, and the solve goes through the manager
+    # fixed: valid again, and the solve goes through the manager
     with qtbot.waitSignal(editor.problem_changed, timeout=TIMEOUT):
-        form.edits["objective"].setText("(p[0] - a)**2 + (p[1] - 2*a)**2")
+        objective.edit.setPlainText("(p[0] - a)**2 + (p[1] - 2*a)**2")
     assert editor.spec()["objective"] == "(p[0] - a)**2 + (p[1] - 2*a)**2"
-    assert not form.errors["objective"].isVisibleTo(form)
+    assert objective.error_message() == "" and not form.errors["objective"].isVisibleTo(form)
     qtbot.waitUntil(window.actions["solve"].isEnabled, timeout=TIMEOUT)
 
     finished: list[Any] = []
@@ -106,17 +111,33 @@ def test_a_registered_kind_is_offered_edited_solved_and_stored(qtbot, simplex: K
         window.grab().save(str(SHOTS / "simplex_window.png"))
 
 
-def test_a_kind_without_a_starter_opens_empty_with_its_errors(qtbot) -> None:
+def test_a_kind_that_declares_nothing_for_the_app_is_edited_as_json(qtbot) -> None:
+    """No starter, no form fields: it opens empty with its errors, and each of its
+    fields (but the unknowns, which have their tab) is a JSON-or-text line."""
+    editor = ProblemEditor()
+    qtbot.addWidget(editor)
+    qtbot.waitUntil(editor.is_valid, timeout=TIMEOUT)
     kind = Simplex()
-    registry.register(kind)
+    registry.register(kind)   # after the editor was built: its form is made when needed
     try:
-        editor = ProblemEditor()   # built before nothing: the form is made when first shown
-        qtbot.addWidget(editor)
         with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as checked:
             editor.new_problem("simplex")
         ok, message = checked.args
         assert not ok and "objective" in message
-        assert isinstance(editor.forms["simplex"], GenericForm)
+        form = editor.forms["simplex"]
+        assert isinstance(form, GenericForm) and list(form.edits) == ["objective"]
         assert editor.spec()["kind"] == "simplex"
+        edit = form.edits["objective"]
+        assert not isinstance(edit, ExpressionField)
+        # malformed JSON is a field error before the core sees it
+        with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as checked:
+            edit.setText("[1, 2")
+        assert "objective: not valid JSON" in checked.args[1]
+        assert form.errors["objective"].isVisibleTo(form)
+        # plain text is a text (an expression), JSON a value
+        edit.setText("p[0]**2")
+        assert editor.spec()["objective"] == "p[0]**2"
+        edit.setText('{"a": [1, 2]}')
+        assert editor.spec()["objective"] == {"a": [1, 2]}
     finally:
         registry.unregister(kind.name)

@@ -51,7 +51,7 @@ from ..background import run_in_background
 from .data import DataPicker
 from .expression import ERROR_COLOR
 from .files import check_spec, read_spec_file, spec_json, write_atomic
-from .forms import form_for
+from .forms import GenericForm, form_for
 from .header import HeaderForm
 from .model import MinimizeForm, ModelForm, OdeForm, names_hint
 from .model_data import FitForm, TrainForm
@@ -382,6 +382,8 @@ class ProblemEditor(QWidget):
             form.set_names(variables + parameters + usable, open_names=columns is None)
             groups.append(("columns", usable) if columns is not None
                           else ("columns", ["(reading the data file…)"]))
+        elif isinstance(form, GenericForm):
+            form.set_names(variables + parameters)
         elif isinstance(form, OdeForm):
             form.set_states(variables, variables + parameters + ["t"])
             groups.append(("time", ["t"]))
