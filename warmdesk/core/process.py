@@ -2,9 +2,10 @@
 
 The child is started with the ``spawn`` context (never ``fork`` from a Qt app
 with threads) and imports only the Qt-free core. It rebuilds the problem from
-its spec, so nothing but plain data crosses the pipe. A cancel or interrupt is
-cooperative (honoured within one evaluation); ``kill`` ends a stuck solver at
-once.
+its spec, so nothing but plain data crosses the pipe (kinds a plug-in or a
+test registered go as their classes' import names: the child registers them).
+A cancel or interrupt is cooperative (honoured within one evaluation); ``kill``
+ends a stuck solver at once.
 
 Two kinds of child share the plumbing here:
 
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .engine import check_solvable, new_run
+from .kinds.registry import KindRef, added_kinds, register_added
 from .library import Library
 from .problems import Problem
 from .runs import HistoryCol, Run
@@ -64,13 +66,15 @@ def _warm_data(warm: WarmStart | None) -> dict[str, Any] | None:
 
 def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
                 warm: dict[str, Any] | None, run_meta: dict[str, Any] | None,
-                library_folder: str | None, cancel: Any, interrupt: Any) -> None:
+                library_folder: str | None, cancel: Any, interrupt: Any,
+                added: list[KindRef]) -> None:
     """The child: one run (``run_meta`` given) or a guarded solve (``library_folder``)."""
     from .engine import solve
     from .problems import problem_from_dict
 
     _interrupt_on_signals(interrupt)
     try:
+        register_added(added)
         problem = problem_from_dict(spec, base_dir=Path(base_dir) if base_dir else None)
         warm_start = WarmStart.from_dict(warm) if warm else None
         control = SolveControl(cancel=cancel, interrupt=interrupt)
@@ -151,7 +155,7 @@ class _ChildSolve:
             target=_child_main, name=name, daemon=True,
             args=(child_conn, problem.spec, str(problem.base_dir) if problem.base_dir else None,
                   _warm_data(warm), run_meta, str(library_folder) if library_folder else None,
-                  self._cancel, self._interrupt))
+                  self._cancel, self._interrupt, added_kinds()))
         self._process.start()
         child_conn.close()
         if nice:

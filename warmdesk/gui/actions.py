@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QPushButton, QToolBar
 
+from ..core.kinds.registry import kinds
 from .about import about_box
 from .user_guide import show_user_guide
 
@@ -32,15 +33,23 @@ class ActionSpec:
     separator: bool = False     # a separator above it in its menu
 
 
+NEW_PROBLEM_MENU = "&New problem"
+
+
+def new_problem_actions() -> tuple[ActionSpec, ...]:
+    """File > New problem: one entry per registered kind, in the registry's order
+    (ids ``new_<kind>``; Ctrl+N makes a problem of the first kind)."""
+    entries = []
+    for i, k in enumerate(kinds()):
+        text, tip = k.new_problem_entry()
+        entries.append(ActionSpec(f"new_{k.name}", text, "&File",
+                                  QKeySequence.StandardKey.New if i == 0 else None, tip,
+                                  submenu=NEW_PROBLEM_MENU))
+    return tuple(entries)
+
+
+#: The fixed actions (File > New problem's entries come first: :func:`all_actions`).
 ACTIONS: tuple[ActionSpec, ...] = (
-    ActionSpec("new_minimize", "&Minimize", "&File", QKeySequence.StandardKey.New,
-               "A new minimisation problem", submenu="&New problem"),
-    ActionSpec("new_fit", "&Fit (least squares)", "&File", None, "A new curve fit",
-               submenu="&New problem"),
-    ActionSpec("new_train", "&Train (regression)", "&File", None, "A new model to train",
-               submenu="&New problem"),
-    ActionSpec("new_ode", "&ODE", "&File", None, "A new initial-value problem",
-               submenu="&New problem"),
     ActionSpec("open", "&Open…", "&File", QKeySequence.StandardKey.Open,
                "Open a problem (.json) or import run files (.wdrun)", toolbar=True),
     ActionSpec("save_problem", "&Save problem", "&File", QKeySequence.StandardKey.Save,
@@ -80,6 +89,12 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("about", "&About WarmDesk", "&Help", None, separator=True),
 )
 
+
+def all_actions() -> tuple[ActionSpec, ...]:
+    """Every action, as the kinds registered now make File > New problem."""
+    return new_problem_actions() + ACTIONS
+
+
 #: The context actions on runs: id, text, tip, how many runs it needs ("one" or
 #: "some"), the view it belongs to (None: both, or "live"/"trash").
 RUN_ACTIONS = (
@@ -109,13 +124,12 @@ PANELS_MENU = ("&View", "&Panels")
 
 
 def window_handlers(w: MainWindow) -> dict[str, Callable[[], object]]:
-    """What each action of ``ACTIONS`` does in the window ``w``, by id."""
+    """What each action of :func:`all_actions` does in the window ``w``, by id."""
     b, files = w.browser, w.files
+    new_problem: dict[str, Callable[[], object]] = {
+        f"new_{k.name}": (lambda name=k.name: files.new_problem(name)) for k in kinds()}
     return {
-        "new_minimize": lambda: files.new_problem("minimize"),
-        "new_fit": lambda: files.new_problem("fit"),
-        "new_train": lambda: files.new_problem("train"),
-        "new_ode": lambda: files.new_problem("ode"),
+        **new_problem,
         "open": files.open_dialog, "save_problem": files.save_problem,
         "save_problem_as": lambda: files.save_problem(ask=True),
         "export_runs": b.export_selected, "load_examples": w.load_examples,
@@ -144,7 +158,7 @@ def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], object]]
     toolbar = QToolBar("Main", window)
     toolbar.setObjectName("main_toolbar")
     window.addToolBar(toolbar)
-    for spec in ACTIONS:
+    for spec in all_actions():
         action = QAction(spec.text, window)
         action.setObjectName(f"action_{spec.id}")
         if spec.shortcut is not None:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDragLeaveEvent, QDropEv
 from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from .. import __version__
+from ..core.kinds.registry import kinds
 from ..core.library import Library
 from .actions import add_panel_actions, build_actions, window_handlers
 from .close_sequence import CloseSequence
@@ -77,7 +78,7 @@ class MainWindow(QMainWindow):
         self.panel_actions = add_panel_actions(self, self.docks.all())
         self._connect()
         self.state.restore()
-        self.editor.new_problem("minimize")
+        self.editor.new_problem(kinds()[0].name)
         self.first_launch.check()
 
     def _build_components(self) -> None:

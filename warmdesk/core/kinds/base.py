@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -79,6 +79,18 @@ class Words:
     size_field: str = "variables"      #: the spec field that sets the number of unknowns
 
 
+@dataclass(frozen=True)
+class FormField:
+    """One spec field as the app's generic form edits it (for a kind without a
+    form of its own): ``expression`` (checked as typed, with the names in
+    scope), ``number``, ``text``, or ``json`` (a JSON value, or plain text)."""
+
+    name: str
+    type: Literal["expression", "number", "text", "json"] = "json"
+    label: str = ""      #: empty: the name, capitalised
+    tip: str = ""
+
+
 class Kind:
     """One problem kind. Subclasses set the class attributes and override the
     methods their kind needs; the defaults suit a restart kind with variables."""
@@ -114,6 +126,12 @@ class Kind:
     uses_dataset: bool = False
     #: A history row's "fun" column is empty; the curve's y is the time reached.
     curve_is_time: bool = False
+    #: File > New problem's entry for this kind (with its mnemonic) and its tip;
+    #: empty: see :meth:`new_problem_entry`.
+    menu_text: str = ""
+    menu_tip: str = ""
+    #: The fields the app's generic form edits, typed (empty: see :meth:`form_fields`).
+    form_field_types: tuple[FormField, ...] = ()
 
     @property
     def method_names(self) -> tuple[str, ...]:
@@ -165,6 +183,21 @@ class Kind:
         if not f.gradient:
             notes.append("uses no gradient")
         return "; ".join(notes).capitalize() + "."
+
+    def new_problem_entry(self) -> tuple[str, str]:
+        """File > New problem's text and tip for this kind (defaults from its name)."""
+        return (self.menu_text or "&" + self.name.capitalize(),
+                self.menu_tip or f"A new {self.name} problem")
+
+    def form_fields(self) -> tuple[FormField, ...]:
+        """What a generic form edits: the declared :attr:`form_field_types`, else
+        every field the other tabs do not edit (the unknowns, ``data``) as JSON."""
+        if self.form_field_types:
+            return self.form_field_types
+        elsewhere = {self.words.unknowns} if self.edits_variables else set()
+        if self.uses_dataset:
+            elsewhere.add("data")
+        return tuple(FormField(f) for f in sorted(self.fields - elsewhere))
 
     def starter(self) -> tuple[dict[str, Any], bool]:
         """A small valid starter spec (without format, name, kind) for a new

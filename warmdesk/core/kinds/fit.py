@@ -23,6 +23,8 @@ LOSSES = ("linear", "soft_l1", "huber", "cauchy", "arctan")
 class Fit(Kind):
     name = "fit"
     tip = "Fit a model expression to columns of a CSV file (least squares)"
+    menu_text = "&Fit (least squares)"
+    menu_tip = "A new curve fit"
     fields = frozenset({"variables", "data", "model", "target", "sigma", "loss", "f_scale"})
     methods = fit_solver.METHOD_FACTS
     default_method = "trf"

@@ -23,6 +23,8 @@ from .memory import MemoryNeed, matrix_need
 class Minimize(Kind):
     name = "minimize"
     tip = "Minimise an objective over variables, with bounds and constraints"
+    menu_text = "&Minimize"
+    menu_tip = "A new minimisation problem"
     fields = frozenset({"variables", "objective", "constraints"})
     methods = minimize_solver.METHOD_FACTS
     default_method = "BFGS"

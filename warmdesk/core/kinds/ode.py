@@ -23,6 +23,8 @@ from .memory import (CHECKPOINT_COPIES, FLOAT, HISTORY_ROW_BYTES, OUTPUT_COPIES,
 class Ode(Kind):
     name = "ode"
     tip = "Integrate an initial-value problem d(state)/dt = rhs(t, state)"
+    menu_text = "&ODE"
+    menu_tip = "A new initial-value problem"
     fields = frozenset({"state", "rhs", "t_span", "t_eval", "checkpoints"})
     methods = ode_solver.METHOD_FACTS
     default_method = "RK45"

@@ -4,10 +4,13 @@
 Adding a kind is one new module in this package (a :class:`~.base.Kind`
 subclass and a ``KIND`` instance) plus its line in ``_BUILT_IN``. Tests may
 register a kind of their own with :func:`register` (and remove it again with
-:func:`unregister`).
+:func:`unregister`); a solve child (spawned, it starts with the built-in kinds
+only) registers the same ones from :func:`added_kinds` with :func:`register_added`.
 """
 
 from __future__ import annotations
+
+import importlib
 
 from .base import Kind
 from .fit import KIND as FIT
@@ -60,3 +63,30 @@ def unregister(name: str) -> None:
     if name in {k.name for k in _BUILT_IN}:
         raise ValueError(f"{name!r} is a built-in kind")
     _KINDS.pop(name, None)
+
+
+#: An added kind's class as (module, qualified name): plain data for a child process.
+KindRef = tuple[str, str]
+
+
+def added_kinds() -> list[KindRef]:
+    """The kinds added with :func:`register` whose class a child can import
+    (a class made inside a function cannot be; such a kind stays in this process)."""
+    built_in = {k.name for k in _BUILT_IN}
+    return [(type(k).__module__, type(k).__qualname__) for k in _KINDS.values()
+            if k.name not in built_in and "<locals>" not in type(k).__qualname__]
+
+
+def register_added(refs: list[KindRef]) -> None:
+    """In a child process: import and register the parent's added kinds (each
+    class made with no arguments; a name known already is left alone). The refs
+    come from :func:`added_kinds` in the parent, never from a user."""
+    for module, qualname in refs:
+        found: object = importlib.import_module(module)
+        for part in qualname.split("."):
+            found = getattr(found, part)
+        if not (isinstance(found, type) and issubclass(found, Kind)):
+            raise TypeError(f"{module}.{qualname} is not a Kind")
+        new = found()
+        if new.name not in _KINDS:
+            register(new)

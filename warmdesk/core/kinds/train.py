@@ -24,6 +24,8 @@ MODELS = ("logistic", "multinomial", "linear")
 class Train(Kind):
     name = "train"
     tip = "Train a logistic, multinomial or linear regression on a CSV file"
+    menu_text = "&Train (regression)"
+    menu_tip = "A new model to train"
     fields = frozenset({"data", "target", "features", "model", "l2", "fit_intercept"})
     methods = {m: minimize_solver.METHOD_FACTS[m]
                for m in ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC")}

@@ -1,7 +1,8 @@
 """The top of the problem editor: name, kind, tags and description.
 
 The kind can be chosen only for a new problem (or to repair a spec whose kind
-is not one of the four); a loaded problem shows it read-only.
+is no registered kind); a loaded problem shows it read-only. The kinds offered
+are the registry's, at the time a spec is loaded.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit, QWidget
 
-from ...core.kinds.registry import kinds
-from ...core.problems import KINDS
+from ...core.kinds.registry import find_kind, kinds
 from .values import FieldMemo, format_value, put_text, split_tags
 
-KIND_TIPS = {k.name: k.tip for k in kinds()}
+
+def kind_tip(name: str) -> str:
+    """The registered kind's line about itself ("" for no kind)."""
+    found = find_kind(name)
+    return found.tip if found is not None else ""
 
 
 class HeaderForm(QWidget):
@@ -73,15 +77,16 @@ class HeaderForm(QWidget):
         try:
             self.name.setText(format_value(spec.get("name", "")))
             self.kind.clear()
-            self.kind.addItems(list(KINDS))
-            for i, k in enumerate(KINDS):
-                self.kind.setItemData(i, KIND_TIPS[k], Qt.ItemDataRole.ToolTipRole)
-            if kind not in KINDS:
+            names = [k.name for k in kinds()]
+            self.kind.addItems(names)
+            for i, k in enumerate(kinds()):
+                self.kind.setItemData(i, k.tip, Qt.ItemDataRole.ToolTipRole)
+            if kind not in names:
                 self.kind.insertItem(0, kind or "(no kind)")
                 self.kind.setCurrentIndex(0)
             else:
                 self.kind.setCurrentText(kind)
-            self.set_kind_editable(kind_editable or kind not in KINDS)
+            self.set_kind_editable(kind_editable or kind not in names)
             self.tags.setText(", ".join(format_value(t) for t in tags) if isinstance(tags, list)
                               else format_value(tags) if "tags" in spec else "")
             self.description.setText(format_value(spec.get("description", "")))
@@ -95,7 +100,7 @@ class HeaderForm(QWidget):
         """A combo for a new problem; a read-only label for a loaded one."""
         kind = self.kind.currentText()
         self.kind_label.setText(f"<b>{html.escape(kind)}</b>")
-        self.kind_label.setToolTip(KIND_TIPS.get(kind, ""))
+        self.kind_label.setToolTip(kind_tip(kind))
         self.kind.setVisible(editable)
         self.kind_label.setVisible(not editable)
 
@@ -118,5 +123,5 @@ class HeaderForm(QWidget):
             self.edited.emit()
 
     def _kind_changed(self, kind: str) -> None:
-        if not self._loading and kind in KINDS:
+        if not self._loading and find_kind(kind) is not None:
             self.kind_chosen.emit(kind)

@@ -89,6 +89,13 @@ class ModelForm(QWidget):
     def expression_fields(self) -> list[ExpressionField]:
         return []
 
+    def local_problems(self) -> list[tuple[str, str]]:
+        """What is wrong before the core can tell, as ``(field, message)``."""
+        return []
+
+    def show_problems(self, problems: list[tuple[str, str]]) -> None:
+        """Show the spec's problems by field (the status list shows them all)."""
+
     def _changed(self) -> None:
         if not self._loading:
             self.edited.emit()

@@ -1,4 +1,4 @@
-"""The problem editor: create and edit problems of all four kinds in forms.
+"""The problem editor: create and edit problems of every registered kind in forms.
 
 Layout: name, kind, tags and description at the top; tabs for the variables
 (or ODE state), the parameters, the kind's model (expressions, columns,
@@ -43,13 +43,15 @@ from typing import Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QScrollArea, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
+from ...core.kinds.registry import find_kind, kinds
 from ...core.kinds.registry import kind as kind_of
-from ...core.problems import FORMAT, KINDS, Problem, fit_target_columns
+from ...core.problems import FORMAT, Problem, fit_target_columns
 from ...core.runs import Run
 from ..background import run_in_background
 from .data import DataPicker
 from .expression import ERROR_COLOR
 from .files import check_spec, read_spec_file, spec_json, write_atomic
+from .forms import GenericForm, form_for
 from .header import HeaderForm
 from .model import MinimizeForm, ModelForm, OdeForm, names_hint
 from .model_data import FitForm, TrainForm
@@ -84,7 +86,7 @@ class ProblemEditor(QWidget):
         self.current_path: Path | None = None
         self._base: dict[str, Any] = {}
         self._base_dir: Path | None = None
-        self._kind = "minimize"
+        self._kind = kinds()[0].name
         self._is_new = False
         self._loading = False
         self._problem: Problem | None = None
@@ -100,23 +102,19 @@ class ProblemEditor(QWidget):
         self._timer.setSingleShot(True)
         self._timer.setInterval(self.DEBOUNCE_MS)
         self._timer.timeout.connect(self._validate)
-        self.new_problem("minimize")
+        self.new_problem(self._kind)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.header = HeaderForm()
         self.variables = VariablesTable()
         self.parameters = ParametersTable()
-        self.forms: dict[str, ModelForm] = {"minimize": MinimizeForm(), "fit": FitForm(),
-                                            "train": TrainForm(), "ode": OdeForm()}
+        #: kind name -> its Model form (see :mod:`.forms`), in the stack's order;
+        #: a kind registered after the editor was built gets its form when first shown.
+        self.forms: dict[str, ModelForm] = {}
         self.model_stack = QStackedWidget()
-        for form in self.forms.values():
-            scroll = QScrollArea()
-            scroll.setWidgetResizable(True)
-            scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-            scroll.setWidget(form)
-            self.model_stack.addWidget(scroll)
-            form.edited.connect(self._edited)
+        for plugin in kinds():
+            self._add_form(plugin.name)
         self.data = DataPicker()
         self.solver = SolverPanel()
         self.tabs = QTabWidget()
@@ -138,6 +136,16 @@ class ProblemEditor(QWidget):
         self.header.kind_chosen.connect(self._kind_chosen)
         self.data.columns_changed.connect(self._columns_changed)
         self.status_panel.field_clicked.connect(self._go_to_field)
+
+    def _add_form(self, kind: str) -> ModelForm:
+        form = self.forms[kind] = form_for(kind_of(kind))
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(form)
+        self.model_stack.addWidget(scroll)
+        form.edited.connect(self._edited)
+        return form
 
     # ------------------------------------------------------------------ public API
     def new_problem(self, kind: str) -> None:
@@ -259,7 +267,9 @@ class ProblemEditor(QWidget):
         self.current_path = path
         self._is_new = is_new
         kind = spec.get("kind")
-        self._kind = kind if kind in KINDS else "minimize"
+        self._kind = kind if isinstance(kind, str) and find_kind(kind) else kinds()[0].name
+        if self._kind not in self.forms:
+            self._add_form(self._kind)
         self._loading = True
         try:
             self.header.load(spec, is_new)
@@ -297,7 +307,7 @@ class ProblemEditor(QWidget):
         def switch() -> None:
             if self._is_new:
                 self.new_problem(kind)
-            else:  # repairing a spec whose kind was not one of the four
+            else:  # repairing a spec whose kind is no registered kind
                 spec = self.spec()
                 spec["kind"] = kind
                 self._render(spec, self._base_dir, self.current_path, is_new=False)
@@ -372,6 +382,8 @@ class ProblemEditor(QWidget):
             form.set_names(variables + parameters + usable, open_names=columns is None)
             groups.append(("columns", usable) if columns is not None
                           else ("columns", ["(reading the data file…)"]))
+        elif isinstance(form, GenericForm):
+            form.set_names(variables + parameters)
         elif isinstance(form, OdeForm):
             form.set_states(variables, variables + parameters + ["t"])
             groups.append(("time", ["t"]))
@@ -379,10 +391,11 @@ class ProblemEditor(QWidget):
 
     def _local_problems(self) -> list[tuple[str, str]]:
         plugin = kind_of(self._kind)
+        found = self.forms[self._kind].local_problems()
         if not plugin.edits_variables:
-            return []
+            return found
         return (self.variables.problems(plugin.words.unknowns)
-                + self.parameters.problems("parameters"))
+                + self.parameters.problems("parameters") + found)
 
     def _set_modified(self, modified: bool) -> None:
         if modified != self._modified:
@@ -411,6 +424,7 @@ class ProblemEditor(QWidget):
         self._pending = False
         self._mark_tabs(problems)
         self.solver.show_problems(problems)
+        self.forms[self._kind].show_problems(problems)
         if problems or problem is None:
             self._problem = None
             self.status_panel.show_problems(problems)

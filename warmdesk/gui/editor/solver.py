@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHeade
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...core.method_capabilities import allowed_options, check_options, method_note
-from ...core.problems import DEFAULT_METHOD, METHODS
+from ...core.kinds.registry import find_kind, kinds
 from .expression import monospace_font
 from .model import make_form, show_text
 from .values import FieldMemo, format_value, parse_flag
@@ -69,8 +69,8 @@ class SolverPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.memo = FieldMemo()
-        self._kind = "minimize"
-        self._method = DEFAULT_METHOD["minimize"]
+        self._kind = kinds()[0].name
+        self._method = kinds()[0].default_method
         self._base_solver: Any = None
         self._origin: dict[str, Any] = {}
         self._quiet = False
@@ -116,17 +116,18 @@ class SolverPanel(QWidget):
 
     # ------------------------------------------------------------------ spec
     def load(self, kind: str, spec: dict[str, Any]) -> None:
-        self._kind = kind if kind in METHODS else "minimize"
+        plugin = find_kind(kind) or kinds()[0]
+        self._kind = plugin.name
         solver = spec.get("solver")
         self._base_solver = copy.deepcopy(solver) if "solver" in spec else None
         solver_dict = solver if isinstance(solver, dict) else {}
-        method = format_value(solver_dict.get("method", DEFAULT_METHOD[self._kind]))
+        method = format_value(solver_dict.get("method", plugin.default_method))
         options = solver_dict.get("options", {})
         self._origin = copy.deepcopy(options) if isinstance(options, dict) else {}
         self._quiet = True
         try:
             self.method.clear()
-            self.method.addItems(list(METHODS[self._kind]))
+            self.method.addItems(list(plugin.method_names))
             show_text(self.method, method)
             self._method = method
             self._fill({str(k): format_value(v) for k, v in self._origin.items()})

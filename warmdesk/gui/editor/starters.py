@@ -8,15 +8,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ...core.kinds.registry import kind as kind_of
-from ...core.problems import FORMAT, KINDS
+from ...core.kinds.registry import find_kind, kinds
+from ...core.problems import FORMAT
 from ...resources_path import examples_dir
 
 
 def starter_spec(kind: str) -> tuple[dict[str, Any], Path | None]:
     """The starter spec for ``kind`` and the folder its relative data path is read from."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {', '.join(KINDS)} (got {kind!r})")
+    plugin = find_kind(kind)
+    if plugin is None:
+        names = ", ".join(k.name for k in kinds())
+        raise ValueError(f"kind must be one of {names} (got {kind!r})")
     head: dict[str, Any] = {"format": FORMAT, "name": f"new {kind} problem", "kind": kind}
-    body, reads_examples = kind_of(kind).starter()  # each kind owns its starter
+    try:
+        body, reads_examples = plugin.starter()  # each kind owns its starter
+    except NotImplementedError:  # a kind without one opens empty, its errors listed
+        body, reads_examples = {}, False
     return {**head, **body}, examples_dir() if reads_examples else None

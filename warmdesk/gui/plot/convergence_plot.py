@@ -150,7 +150,7 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
         self._fill(self._curve(run.id, label or default_label(run), run.kind),
                    CurveBuffer(rows, capacity=len(rows)), live=False)
 
-    def begin_live(self, run_id: str, label: str, kind: str = "minimize") -> None:
+    def begin_live(self, run_id: str, label: str, kind: str = "") -> None:
         """An empty curve for a running solve; rows arrive with append_rows."""
         self._fill(self._curve(run_id, label, kind), CurveBuffer(), live=True)
 
