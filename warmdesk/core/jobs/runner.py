@@ -93,10 +93,17 @@ class JobRunner:
             result = self._conclude(kept, runs, guard, error)
         except Exception as exc:  # noqa: BLE001 - every failure ends the job, never the caller
             result = self._failed(exc)
+            self._reap()
             self._emit(Failed(self.job.id, result, exc))
             return result
+        self._reap()
         self._emit(Finished(self.job.id, result))
         return result
+
+    def _reap(self) -> None:
+        """The runs are stored: now wait for an ended child to exit."""
+        if self._handle is not None:
+            self._handle.reap()
 
     def _emit(self, event: JobEvent) -> None:
         if self._on_event is not None:
