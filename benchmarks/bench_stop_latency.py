@@ -63,8 +63,8 @@ def stop_at(folder: Path, rows: int, mode: str, action: str,
 
     with Library(folder) as lib:
         kwargs = {} if durable_s is None else {"durable_interval_s": durable_s}
-        runner = JobRunner(lib, Job(steps_problem(min(3 * rows + 1000, 10_000_000)), mode=mode), on_event,
-                           **kwargs)
+        problem = steps_problem(min(3 * rows + 1000, 10_000_000))
+        runner = JobRunner(lib, Job(problem, mode=mode), on_event, **kwargs)
         t0 = time.perf_counter()
         result = runner.run()
         assert result.run is not None and "request" in marks, result.error
