@@ -15,9 +15,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from warmdesk.core.errors import WarmDeskError
 from warmdesk.core.jobs import Finished, Job, JobEvent, JobResult, JobRunner, Progress
+from warmdesk.core.jobs.durable import DurableProgress
 from warmdesk.core.library import Library
 
 from ..factories import build, rosenbrock
@@ -152,3 +155,31 @@ def test_an_interrupt_at_100k_rows_adds_only_the_tail(tmp_path: Path) -> None:
         assert parts >= 2          # written as it ran; the end added one more part
         # the figure belongs to benchmarks/bench_stop_latency.py; this bound is generous
         assert stop_at[1] - stop_at[0] < 10.0
+
+
+class _FullDisk:
+    """A library whose first progress save fails (a full disk), then succeeds."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int, bool]] = []
+
+    def append_progress(self, run_id: str, rows: Any, iterate: Any = None) -> bool:
+        self.calls.append((run_id, len(rows), iterate is not None))
+        if len(self.calls) == 1:
+            raise WarmDeskError("the disk is full")
+        return True
+
+
+def test_a_failed_progress_save_keeps_its_rows_for_the_next() -> None:
+    lib = _FullDisk()
+    durable = DurableProgress(lib, _slow(n=2), interval_s=0.0)  # type: ignore[arg-type]
+    durable.add("r", np.zeros((3, 9)))
+    durable.iterate("r", np.array([1.0, 2.0]), 5.0)
+    durable.flush()
+    assert durable.failures == 1 and durable.writes == 0
+    durable.add("r", np.zeros((2, 9)))
+    durable.flush()
+    assert lib.calls == [("r", 3, True), ("r", 5, True)]   # nothing lost, nothing twice
+    assert durable.writes == 1 and durable.rows_written == 5
+    durable.flush(force=True)
+    assert len(lib.calls) == 2          # nothing pending: no transaction
