@@ -12,6 +12,10 @@ one transaction.
 - A run saved ``running`` is owned by the process that saved it (an OS lock and
   its recorded owner, :mod:`~warmdesk.core.run_owner`); on open, only runs
   whose owner is provably gone become ``interrupted`` (:mod:`.recovery`).
+- A running run's progress (new history rows as one more chunk, its last
+  iterate) is written by :meth:`Library.append_progress` in one short
+  transaction (:mod:`.progress`); its final save then adds only the rows not
+  written yet, so a stop costs the same at any history length.
 - Names, notes, tags, the trash and a run's info are edited in place
   (:mod:`.edits`).
 - The advisor asks its questions through :attr:`Library.features` and
@@ -25,10 +29,10 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..errors import LibraryError
-from ..run_owner import RunLock, claim
 import numpy as np
 
+from ..errors import LibraryError
+from ..run_owner import RunLock, claim
 from ..runs import HISTORY_COLUMNS, Run
 from ..status import Status
 from . import progress
@@ -178,7 +182,7 @@ class Library(Edits):
             known = self._stored_history.get(run_id)
             if run_id not in self._claims or known is None:
                 return False
-            stored, key, last = known
+            stored = known[0]
             with self._sql.transaction("saving the run's progress") as db:
                 if not progress.is_running(db, run_id):
                     return False
