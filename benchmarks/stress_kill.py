@@ -13,11 +13,12 @@ and save the finished run. ONLY AFTER the final save has returned the child
 appends ``id status rows sha256(history)`` to a log file (written, flushed
 and fsync'ed): "reported saved".
 
-Rows lost per kill: a job's child also writes, at each progress batch (every
-50 ms), its run's id, how many history rows it has and the wall time of the
-last one into a shared file. After a kill that landed in such a solve, the
-parent compares them with what the recovered run holds: the rows lost (median
-and max) and the seconds of work they stand for (the target: at most 1 s).
+Rows lost per kill: a job's child also writes, once its run is saved
+``running`` and at each progress batch (every 50 ms), its run's id, how many
+history rows it has and the wall time of the last one into a shared file.
+After a kill that landed in such a solve, the parent compares them with what
+the recovered run holds: the rows lost (median and max) and the seconds of
+work they stand for (the target: at most 1 s).
 
 The *parent* kills the child with SIGKILL at a random moment:
 
@@ -137,7 +138,7 @@ def child_main(libdir: str, logfile: str, phasefile: str, seed: int, wait_go: bo
     parent = os.getppid()
     # only the core: no Qt, no CLI
     from warmdesk.core.engine import new_run, solve
-    from warmdesk.core.jobs import Job, JobRunner, Progress
+    from warmdesk.core.jobs import Job, JobRunner, Progress, Started
     from warmdesk.core.library import Library
     from warmdesk.core.problems import problem_from_dict
     from warmdesk.core.warmstart import warm_start_from_run
@@ -171,7 +172,11 @@ def child_main(libdir: str, logfile: str, phasefile: str, seed: int, wait_go: bo
             produced = [0]
 
             def on_event(event: Any) -> None:
-                if isinstance(event, Progress):
+                if isinstance(event, Started):   # saved running: its solve begins
+                    phase[1:SHARED_BYTES] = (event.run.id.encode().ljust(32, b"-") +
+                                             struct.pack("<qd", 0, 0.0))
+                    at(b"s")
+                elif isinstance(event, Progress):
                     produced[0] += len(event.rows)
                     phase[1:SHARED_BYTES] = (event.run_id.encode().ljust(32, b"-") +
                                              struct.pack("<qd", produced[0],
