@@ -4,10 +4,21 @@ runs, many times, and check after every kill that nothing was lost or torn.
 A *child* process loops forever: build a small problem (a Rosenbrock with a
 random parameter; now and then a bigger one, a Nelder-Mead with a 3,000-row
 history, an ODE, or a warm start from its previous run, so saves differ in
-size and shape), save a ``running`` record, solve it (some solves also save
-their progress as they go: after every iteration, or every 5 or 20 ms), save the finished run, and
-ONLY AFTER ``save_run`` has returned append ``id status rows sha256(history)``
-to a log file (written, flushed and fsync'ed): "reported saved".
+size and shape) and solve it. Most solves (70%) are jobs of the app's job
+runner (``core/jobs``, in this thread): saved ``running``, solved with durable
+progress (the history and last iterate written about once a second), saved
+finished. The others save a ``running`` record themselves, solve (some also
+save the whole run as they go: after every iteration, or every 5 or 20 ms)
+and save the finished run. ONLY AFTER the final save has returned the child
+appends ``id status rows sha256(history)`` to a log file (written, flushed
+and fsync'ed): "reported saved".
+
+Rows lost per kill: a job's child also writes, once its run is saved
+``running`` and at each progress batch (every 50 ms), its run's id, how many
+history rows it has and the wall time of the last one into a shared file.
+After a kill that landed in such a solve, the parent compares them with what
+the recovered run holds: the rows lost (median and max) and the seconds of
+work they stand for (the target: at most 1 s).
 
 The *parent* kills the child with SIGKILL at a random moment:
 
@@ -48,6 +59,7 @@ import selectors
 import shutil
 import signal
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -61,6 +73,9 @@ from typing import Any, Callable
 PHASES = {b"i": "importing", b"w": "waiting for go", b"o": "opening the library",
           b"r": "saving the running record", b"s": "solving", b"p": "saving progress",
           b"f": "saving the finished run", b"l": "writing the log line", b"b": "building"}
+#: The shared file: the phase (1 byte), then the running job's run id (32 bytes),
+#: its history rows so far (int64) and the wall time of the last one (float64).
+SHARED_BYTES = 1 + 32 + 8 + 8
 MODES = ("work", "open", "recover", "startup")
 MAX_FAILURES = 25          # stop early after this many (the library is kept for a look)
 #: One BLAS thread in the children: the 2 cores are shared by the parent and two children.
@@ -114,7 +129,7 @@ def history_sha256(run: Any) -> str:
 def child_main(libdir: str, logfile: str, phasefile: str, seed: int, wait_go: bool) -> int:
     """The child: open the library, then solve and save runs until killed."""
     fd_phase = os.open(phasefile, os.O_RDWR)
-    phase = mmap.mmap(fd_phase, 1)
+    phase = mmap.mmap(fd_phase, SHARED_BYTES)
 
     def at(code: bytes) -> None:
         phase[0:1] = code
@@ -123,6 +138,7 @@ def child_main(libdir: str, logfile: str, phasefile: str, seed: int, wait_go: bo
     parent = os.getppid()
     # only the core: no Qt, no CLI
     from warmdesk.core.engine import new_run, solve
+    from warmdesk.core.jobs import Job, JobRunner, Progress, Started
     from warmdesk.core.library import Library
     from warmdesk.core.problems import problem_from_dict
     from warmdesk.core.warmstart import warm_start_from_run
@@ -151,6 +167,32 @@ def child_main(libdir: str, logfile: str, phasefile: str, seed: int, wait_go: bo
         if (previous is not None and previous.usable and previous.kind == problem.kind
                 and previous.problem["name"] == spec["name"] and rng.random() < 0.3):
             warm = warm_start_from_run(problem, previous)
+        if rng.random() < 0.7:   # a job, with durable progress
+            at(b"r")
+            produced = [0]
+
+            def on_event(event: Any) -> None:
+                if isinstance(event, Started):   # saved running: its solve begins
+                    phase[1:SHARED_BYTES] = (event.run.id.encode().ljust(32, b"-") +
+                                             struct.pack("<qd", 0, 0.0))
+                    at(b"s")
+                elif isinstance(event, Progress):
+                    produced[0] += len(event.rows)
+                    phase[1:SHARED_BYTES] = (event.run_id.encode().ljust(32, b"-") +
+                                             struct.pack("<qd", produced[0],
+                                                         float(event.rows[-1, 3])))
+                    at(b"s")
+
+            runner = JobRunner(lib, Job(problem, warm, guard=False, mode="here"), on_event)
+            result = runner.run()
+            phase[1:SHARED_BYTES] = b"-" * (SHARED_BYTES - 1)
+            if result.run is None or result.unsaved is not None or result.runs == []:
+                continue
+            run = result.run
+            at(b"l")
+            _log(log, run, kind)
+            previous = run
+            continue
         run = new_run(problem, warm)
         run.tags = rng.sample(["stress", "daily", "sweep", "kill", "big"], rng.randint(0, 3))
         run.notes = rng.choice(["", "", "stress test run", "a" * rng.randint(1, 3000)])
@@ -171,13 +213,18 @@ def child_main(libdir: str, logfile: str, phasefile: str, seed: int, wait_go: bo
         if rng.random() < 0.1:
             lib.save_run(run)  # saving again replaces it (idempotent)
         at(b"l")
-        hist = run.history.array
-        line = json.dumps({"id": run.id, "status": run.status, "rows": int(hist.shape[0]),
-                           "sha256": history_sha256(run), "nit": run.nit, "nfev": run.nfev,
-                           "kind": kind})
-        os.write(log, (line + "\n").encode())
-        os.fsync(log)
+        _log(log, run, kind)
         previous = run
+
+
+def _log(log: int, run: Any, kind: str) -> None:
+    """The run is saved: report it (one line, fsync'ed)."""
+    hist = run.history.array
+    line = json.dumps({"id": run.id, "status": run.status, "rows": int(hist.shape[0]),
+                       "sha256": history_sha256(run), "nit": run.nit, "nfev": run.nfev,
+                       "kind": kind})
+    os.write(log, (line + "\n").encode())
+    os.fsync(log)
 
 
 # =========================================================================== parent
@@ -210,6 +257,10 @@ class StressResult:
     phases: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
     library_bytes: int = 0
+    #: per kill that landed in a job's solve: history rows it had that the
+    #: recovered run does not hold, and the seconds of work they stand for
+    lost_rows: list[int] = field(default_factory=list)
+    lost_seconds: list[float] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -360,6 +411,8 @@ class StressTest:
         self.force_mode: str | None = None
         self.deferred = False        # a kill whose check waits for the next kill
         self.last_cli = 0
+        #: (run id, rows it had, wall time of its last row) per kill in a job's solve
+        self.losses: list[tuple[str, int, float]] = []
         if (self.libdir / "library.sqlite").exists():
             from warmdesk.core.library import Library, RunQuery
             with Library(self.libdir) as lib:
@@ -373,7 +426,7 @@ class StressTest:
         self.children += 1
         slot = self.children % 4     # the current child, the spare, and their files
         phasefile = self.workdir / f"phase-{slot}"
-        phasefile.write_bytes(b"-")
+        phasefile.write_bytes(b"-" * SHARED_BYTES)
         return _Child(os.path.abspath(__file__), self.libdir, self.logfile, phasefile,
                       self.workdir / f"child-{slot}.err", self.rng.randrange(2 ** 31), wait_go)
 
@@ -431,7 +484,11 @@ class StressTest:
             self._fail(f"the child ended by itself (exit code {child.proc.returncode}) "
                        f"before the kill: {child.stderr()}")
         code = child.kill()
-        phase = PHASES.get(child.phasefile.read_bytes()[:1], "starting the interpreter")
+        shared = child.phasefile.read_bytes()
+        phase = PHASES.get(shared[:1], "starting the interpreter")
+        if len(shared) >= SHARED_BYTES and shared[1:33] != b"-" * 32 and phase == "solving":
+            produced, wall = struct.unpack("<qd", shared[33:SHARED_BYTES])
+            self.losses.append((shared[1:33].decode(), produced, wall))
         child.close()
         self.result.kills += 1
         if code == -signal.SIGKILL:
@@ -481,6 +538,7 @@ class StressTest:
             self.verified = len(entries)
             for _, message in bad[:10]:
                 self._fail(message)
+            self._measure_losses(lib)
             total = lib.count(RunQuery(limit=0))
             interrupted = lib.count(RunQuery(status="interrupted", limit=0))
             r = self.result
@@ -498,6 +556,21 @@ class StressTest:
             problem = cli_check(self.libdir)
             if problem:
                 self._fail(problem)
+
+    def _measure_losses(self, lib: Any) -> None:
+        """What each kill in a job's solve lost: the rows the child had that the
+        recovered run does not hold (its progress is written about once a second)."""
+        for run_id, produced, wall in self.losses:
+            if not lib.has_run(run_id):
+                continue             # killed before its running record was committed
+            run = lib.get_run(run_id)
+            if run.status != "interrupted":
+                continue             # its final save landed before the kill
+            hist = run.history.array
+            self.result.lost_rows.append(max(0, produced - len(hist)))
+            self.result.lost_seconds.append(
+                max(0.0, wall - (float(hist[-1, 3]) if len(hist) else 0.0)))
+        self.losses = []
 
     def finish(self) -> StressResult:
         """The last, complete check: every run ever reported whole, and the CLI."""
@@ -562,6 +635,9 @@ def report(r: StressResult, out: Callable[[str], None] = print) -> None:
              f"{statistics.fmean(r.check_seconds or [0]):.3f} s, "
              f"{(r.check_seconds or [0])[-1]:.3f} s"),
             ("total time", f"{r.elapsed:.0f} s"),
+            ("kills in a job's solve, measured", len(r.lost_rows)),
+            ("  history rows lost per kill", _spread(r.lost_rows, "{:.0f}")),
+            ("  as seconds of work (target <= 1 s)", _spread(r.lost_seconds, "{:.3f} s")),
             ("failures", len(r.failures))]
     width = max(len(k) for k, _ in rows)
     for k, v in rows:
@@ -574,6 +650,13 @@ def report(r: StressResult, out: Callable[[str], None] = print) -> None:
     else:
         out(f"PASS: {r.kills} kills, {r.found} of {r.reported} runs reported saved found whole, "
             "no run left running, the library sound after every kill")
+
+
+def _spread(values: list[Any], fmt: str) -> str:
+    if not values:
+        return "(none)"
+    return (f"median {fmt.format(statistics.median(values))}, "
+            f"max {fmt.format(max(values))}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -43,3 +43,5 @@ def test_twelve_kills_lose_nothing(tmp_path: Path) -> None:
     assert result.reported > 0, text            # the children did save runs
     assert result.found == result.reported, text
     assert result.runs_in_library >= result.reported, text
+    assert "history rows lost per kill" in text   # durable progress, measured per kill
+    assert all(rows >= 0 for rows in result.lost_rows), text

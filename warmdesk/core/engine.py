@@ -15,7 +15,7 @@ import math
 import time
 import traceback
 import warnings
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -60,11 +60,15 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     """Solve ``problem`` (optionally warm-started) and return the finished run.
 
     ``on_progress(run_id, rows)`` receives new history rows at most every
-    ``progress_interval`` seconds (0: after every iteration).
+    ``progress_interval`` seconds (0: after every iteration). If it also has a
+    method ``iterate(run_id, x, fun)`` (a job runner saving durable progress),
+    that is called before each batch whose rows brought a new iterate, with
+    the last one (for kinds that keep their last iterate).
     """
     run = run or new_run(problem, warm)
     control = control or SolveControl()
-    recorder = Recorder(run, control, on_progress, progress_interval)
+    recorder = Recorder(run, control, _with_iterates(on_progress, problem, lambda: recorder),
+                        progress_interval)
     run.status = Status.RUNNING
     run.started_at = time.time()
     ctx = SolveContext(problem, run, recorder, warm)
@@ -88,6 +92,25 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     if run.fun is not None and not np.isfinite(run.fun):
         _failed(run, recorder, f"the final objective is {run.fun}", problem)
     return run
+
+
+def _with_iterates(on_progress: ProgressListener | None, problem: Problem,
+                   recorder: Callable[[], Recorder]) -> ProgressListener | None:
+    """``on_progress``, passing each batch's last iterate to its ``iterate``
+    method first (when it has one); the iterate is the recorder's own copy."""
+    sink = getattr(on_progress, "iterate", None)
+    if on_progress is None or sink is None or not kind(problem.kind).keeps_last_iterate:
+        return on_progress
+    listener = on_progress
+    sent: list[np.ndarray | None] = [None]
+
+    def forward(run_id: str, rows: np.ndarray) -> None:
+        x = recorder().last_x
+        if x is not None and x is not sent[0]:
+            sent[0] = x
+            sink(run_id, x, recorder().last_fun)
+        listener(run_id, rows)
+    return forward
 
 
 class WarningLog:

@@ -15,9 +15,14 @@ Two kinds of child share the plumbing here:
   and then a cold one; each run announces itself as it starts.
 
 What the child sends: ``("run", meta)`` when a run starts and ``("ended", meta,
-arrays)`` when it ends (guard mode), ``("progress", run_id, rows)``, then
-``("done", [(meta, arrays)], kept_id, guard_report_or_None)`` or
-``("error", text)``. The parent saves the runs: the child never writes to the
+arrays, tail)`` when it ends (guard mode), ``("progress", run_id, rows)``,
+``("iterate", run_id, x, fun)`` (the last iterate, at most every
+:data:`ITERATE_INTERVAL_S`, for the parent's durable progress), then
+``("done", [(meta, arrays, tail)], kept_id, guard_report_or_None)`` or
+``("error", text)``. A finished run's history is never sent whole at the end:
+the parent has its rows from the progress messages, and ``tail`` is
+``(rows sent before, rows after them)``, so a stop costs the same at any
+history length. The parent saves the runs: the child never writes to the
 library.
 """
 
@@ -43,6 +48,38 @@ from .status import Status
 
 ProgressCallback = Callable[[str, np.ndarray], None]
 RunCallback = Callable[[Run], None]
+#: A child sends its last iterate at most this often (it may be large).
+ITERATE_INTERVAL_S = 0.25
+#: How a finished run travels back: (metadata, arrays but its history, history tail).
+Tail = tuple[int, np.ndarray]
+
+
+class _ChildProgress:
+    """The child's progress listener: rows and (throttled) iterates to the
+    parent, counting the rows sent per run."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+        self.sent: dict[str, int] = {}
+        self._iterate_at = 0.0
+
+    def __call__(self, run_id: str, rows: np.ndarray) -> None:
+        self._conn.send(("progress", run_id, rows))
+        self.sent[run_id] = self.sent.get(run_id, 0) + len(rows)
+
+    def iterate(self, run_id: str, x: np.ndarray, fun: float) -> None:
+        now = time.monotonic()
+        if now - self._iterate_at >= ITERATE_INTERVAL_S:
+            self._iterate_at = now
+            self._conn.send(("iterate", run_id, x, fun))
+
+    def parts(self, run: Run) -> tuple[dict[str, Any], dict[str, np.ndarray], Tail]:
+        """``run`` to send back: its history only after the rows already sent."""
+        arrays = {f"{group}/{k}": np.asarray(v, dtype=float)
+                  for group in ("solution", "state", "outputs")
+                  for k, v in getattr(run, group).items()}
+        sent = self.sent.get(run.id, 0)
+        return run.to_dict(), arrays, (sent, run.history.tail(sent))
 
 
 class SharedFlag:
@@ -78,10 +115,7 @@ def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
         problem = problem_from_dict(spec, base_dir=Path(base_dir) if base_dir else None)
         warm_start = WarmStart.from_dict(warm) if warm else None
         control = SolveControl(cancel=cancel, interrupt=interrupt)
-
-        def send_progress(run_id: str, rows: np.ndarray) -> None:
-            conn.send(("progress", run_id, rows))
-
+        send_progress = _ChildProgress(conn)
         if library_folder is None:
             run = solve(problem, warm_start, control, on_progress=send_progress,
                         run=Run.from_parts(run_meta or {}, {}))
@@ -91,7 +125,7 @@ def _child_main(conn: Any, spec: dict[str, Any], base_dir: str | None,
                 raise ValueError("a guarded solve needs a warm start")
             runs, kept, report = _guarded_in_child(conn, Path(library_folder), problem,
                                                    warm_start, control, send_progress)
-        conn.send(("done", [(r.to_dict(), r.arrays()) for r in runs], kept, report))
+        conn.send(("done", [send_progress.parts(r) for r in runs], kept, report))
     except BaseException as exc:  # noqa: BLE001 - report every failure to the parent
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -108,7 +142,7 @@ def _interrupt_on_signals(interrupt: Any) -> None:
 
 
 def _guarded_in_child(conn: Any, folder: Path, problem: Problem, warm: WarmStart,
-                      control: SolveControl, on_progress: ProgressCallback
+                      control: SolveControl, on_progress: _ChildProgress
                       ) -> tuple[list[Run], str, dict[str, Any]]:
     """``guarded_solve`` with every run it starts announced to the parent."""
     from .advisor.guard import guarded_solve
@@ -118,7 +152,7 @@ def _guarded_in_child(conn: Any, folder: Path, problem: Problem, warm: WarmStart
         kept, report = guarded_solve(
             library, problem, warm, control, on_progress,
             on_run_start=lambda run: conn.send(("run", run.to_dict())),
-            on_run_end=lambda run: conn.send(("ended", run.to_dict(), run.arrays())))
+            on_run_end=lambda run: conn.send(("ended", *on_progress.parts(run))))
     finally:
         library.close()
     return report.runs, kept.id, report.to_dict()
@@ -228,6 +262,11 @@ class _ChildSolve:
             if on_progress is not None:
                 on_progress(run_id, rows)
             return False
+        if tag == "iterate":
+            sink = getattr(on_progress, "iterate", None)
+            if sink is not None:
+                sink(message[1], message[2], message[3])
+            return False
         if tag == "run":
             run = Run.from_parts(message[1], {})
             self.runs.append(run)
@@ -235,19 +274,37 @@ class _ChildSolve:
                 on_run(run)
             return False
         if tag == "ended":  # a run of a guarded solve finished; more may follow
-            run = Run.from_parts(message[1], message[2])
+            run = self._received(message[1], message[2], message[3])
             self.runs = [run if r.id == run.id else r for r in self.runs]
             if on_run_end is not None:
                 on_run_end(run)
             return False
         if tag == "done":
-            self.runs = [Run.from_parts(meta, arrays) for meta, arrays in message[1]]
+            self.runs = [self._received(*parts) for parts in message[1]]
             self.kept_id, self.guard = message[2], message[3]
         else:
             self.error = str(message[1])
             self._end_unfinished(Status.FAILED, self.error)
         self._finish()
         return True
+
+    def _received(self, meta: dict[str, Any], arrays: dict[str, np.ndarray], tail: Tail) -> Run:
+        """A finished run the child sent back: its history is the rows streamed
+        in (the same object, not a copy) and the tail sent with it."""
+        run = Run.from_parts(meta, arrays)
+        sent, rows = tail
+        streamed = self._find(run.id)
+        have = len(streamed.history) if streamed is not None else 0
+        if streamed is not None and have == sent + len(rows) and have:
+            run.history = streamed.history    # sent again with the end (guard mode)
+            return run
+        if streamed is not None and have == sent:
+            run.history = streamed.history
+        elif sent:   # cannot happen (the pipe keeps the order): say so, never guess
+            raise RuntimeError(f"run {run.id[:12]}: {sent} history rows were sent, "
+                               f"{have} arrived")
+        run.history.extend(rows)
+        return run
 
     def _find(self, run_id: str) -> Run | None:
         return next((r for r in self.runs if r.id == run_id), None)
@@ -285,9 +342,17 @@ class _ChildSolve:
                 run.njev, run.wall_s = int(last[HistoryCol.NJEV]), float(last[HistoryCol.WALL_S])
 
     def _finish(self) -> None:
+        """The solve ended. The child exits by itself once it has sent its end;
+        its runs are not kept waiting for its interpreter to shut down (0.3-0.7 s
+        under load, the largest part of a stop's latency): :meth:`reap` it later."""
         self.done = True
-        self._process.join(timeout=5)
+        self._process.join(timeout=0)
         self._conn.close()
+
+    def reap(self, timeout: float = 5.0) -> None:
+        """Wait for the ended child to exit (so that no process is left behind)."""
+        if self.done:
+            self._process.join(timeout=timeout)
 
     def _wait(self, timeout: float | None, on_progress: ProgressCallback | None,
               on_run: RunCallback | None) -> None:
@@ -295,6 +360,7 @@ class _ChildSolve:
         while not self.poll(0.1, on_progress, on_run):
             if deadline is not None and time.monotonic() > deadline:
                 break
+        self.reap()
 
 
 class ProcessSolve(_ChildSolve):

@@ -29,6 +29,7 @@ from ..runs import Run
 from ..solvers.base import SolveControl
 from ..status import Status
 from ..unsaved import SavesWhileSolving, keep_unsaved
+from .durable import DURABLE_INTERVAL_S, DurableProgress, ProgressSink
 from .ending import end_failed, error_text, record_outcomes
 from .events import (Failed, Finished, Job, JobEvent, JobResult, Progress, Queued,
                      RunFinished, Started)
@@ -44,7 +45,8 @@ class JobRunner:
 
     def __init__(self, library: Library, job: Job,
                  on_event: Callable[[JobEvent], None] | None = None,
-                 progress_interval_s: float = 0.0, poll_s: float = POLL_S) -> None:
+                 progress_interval_s: float = 0.0, poll_s: float = POLL_S,
+                 durable_interval_s: float = DURABLE_INTERVAL_S) -> None:
         self.library = library
         self.job = job
         self._on_event = on_event
@@ -57,6 +59,9 @@ class JobRunner:
         self._reported: set[str] = set()    # ids whose RunFinished went out
         self._saves = SavesWhileSolving(library)
         self._batches = ProgressBatches(progress_interval_s, self._progress)
+        #: the running runs' progress, written to the library about once a second
+        self.durable = DurableProgress(library, job.problem, durable_interval_s)
+        self._sink = ProgressSink(self.durable, self._batches.add)
 
     # ------------------------------------------------------------ any thread
     def cancel(self) -> None:
@@ -88,10 +93,17 @@ class JobRunner:
             result = self._conclude(kept, runs, guard, error)
         except Exception as exc:  # noqa: BLE001 - every failure ends the job, never the caller
             result = self._failed(exc)
+            self._reap()
             self._emit(Failed(self.job.id, result, exc))
             return result
+        self._reap()
         self._emit(Finished(self.job.id, result))
         return result
+
+    def _reap(self) -> None:
+        """The runs are stored: now wait for an ended child to exit."""
+        if self._handle is not None:
+            self._handle.reap()
 
     def _emit(self, event: JobEvent) -> None:
         if self._on_event is not None:
@@ -114,6 +126,7 @@ class JobRunner:
         """A guarded run ended (the guard may start a cold one next)."""
         self._batches.flush(force=True)
         self._saves.end(run)
+        self.durable.forget(run.id)
         self._reported.add(run.id)
         self._emit(RunFinished(self.job.id, run))
 
@@ -126,14 +139,13 @@ class JobRunner:
         if job.guarded:
             assert job.warm is not None
             kept, report = guarded_solve(self.library, job.problem, job.warm, self._control,
-                                         on_progress=self._batches.add,
+                                         on_progress=self._sink,
                                          on_run_start=self._started, on_run_end=self._ended)
             return kept, report.runs, report.to_dict(), None
         run = new_run(job.problem, job.warm)
         run.status = Status.RUNNING
         self._started(run)
-        run = solve(job.problem, job.warm, self._control, on_progress=self._batches.add,
-                    run=run)
+        run = solve(job.problem, job.warm, self._control, on_progress=self._sink, run=run)
         return run, [run], None, None
 
     def _solve_in_child(self) -> tuple[Run | None, list[Run], dict[str, Any] | None,
@@ -152,9 +164,10 @@ class JobRunner:
             self._started(run)
         while True:
             self._apply_requests(handle)
-            if handle.poll(self._poll_s, self._batches.add, self._started, self._ended):
+            if handle.poll(self._poll_s, self._sink, self._started, self._ended):
                 break
             self._batches.flush(force=False)
+            self.durable.flush()
         return handle.run, list(handle.runs), handle.guard, handle.error
 
     def _apply_requests(self, handle: Handle) -> None:

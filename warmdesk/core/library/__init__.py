@@ -9,6 +9,7 @@ import Library, RunQuery``); its modules are private to it:
   :mod:`.edits` (names, notes, tags, info, the trash);
 - :mod:`.runs_table`: how one run is laid out in the tables;
 - :mod:`.recovery`: runs left ``running`` by a process that is gone;
+- :mod:`.progress`: durable progress, a running run's history in chunks;
 - :mod:`.arrays`: arrays stored a chunk at a time;
 - :mod:`.check`: the integrity check;
 - :mod:`.query`: :class:`RunQuery`, the listing's filters and sorting;

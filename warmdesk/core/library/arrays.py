@@ -190,23 +190,3 @@ def raw_npy(encoding: str, data: bytes) -> bytes:
     if encoding == "npy":
         return bytes(data)
     raise LibraryError(f"unknown array encoding {encoding!r}")
-
-
-def stored_history_rows(db: Connection, run_id: str) -> int:
-    """How many rows a run's stored history holds, read from the ``.npy`` header
-    alone (never inflating the whole array)."""
-    found = db.execute("SELECT data, encoding FROM arrays WHERE run_id=? AND key='history'",
-                       (run_id,)).fetchone()
-    if found is None:
-        return 0
-    data, encoding = found
-    try:
-        head = zlib.decompressobj().decompress(data, 4096) if encoding == "npyz" else \
-            bytes(data[:4096])
-        stream = io.BytesIO(head)
-        fmt = np.lib.format
-        readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
-        shape = readers[fmt.read_magic(stream)](stream)[0]
-        return int(shape[0]) if shape else 0
-    except (zlib.error, ValueError, OSError, IndexError, TypeError, KeyError):
-        return 0

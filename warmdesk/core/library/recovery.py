@@ -10,7 +10,7 @@ from typing import Any, Container
 
 from ..run_owner import Owner, RunLock, prove_gone, remove_stale_locks
 from ..status import Status
-from .arrays import stored_history_rows
+from .progress import figures_from_rows, last_row, stored_rows
 from .runs_table import has_iterate, stored_meta, write_meta
 from .sql import Connection, Database
 
@@ -60,8 +60,11 @@ def mark_interrupted(db: Connection, run_id: str, owner: Owner | None) -> bool:
         return False
     meta = stored_meta(db, run_id)
     meta["status"] = Status.INTERRUPTED.value
+    figures_from_rows(meta, last_row(db, run_id))   # its progress saved while it ran
     meta["message"] = what_was_kept(db, run_id, meta)
     write_meta(db, run_id, meta)
+    db.execute("UPDATE runs SET nit=?, nfev=?, njev=?, wall_s=?, fun=? WHERE id=?",
+               (meta["nit"], meta["nfev"], meta["njev"], meta["wall_s"], meta["fun"], run_id))
     db.execute("DELETE FROM run_owners WHERE run_id=?", (run_id,))
     return True
 
@@ -73,7 +76,7 @@ def what_was_kept(db: Connection, run_id: str, meta: dict[str, Any]) -> str:
     if has_iterate(db, run_id):
         return (f"{ended}; its last saved iterate ({nfev} evaluations) is kept "
                 "and can seed a warm start")
-    rows = stored_history_rows(db, run_id)
+    rows = stored_rows(db, run_id)
     if rows:
         return (f"{ended}; no iterate was saved, only its progress up to then ({rows} "
                 f"iterations, {nfev} evaluations recorded). Solve it again for a result")

@@ -9,11 +9,14 @@ import json
 import time
 from typing import Any
 
+import numpy as np
+
 from ..run_owner import Owner
 from ..runs import Run
 from ..status import Status
 from .arrays import encode_array, stored_size, write_blob
 from .features import features_from_meta, upsert_features
+from .progress import HISTORY_KEYS_SQL, chunk_key
 from .query import SUMMARY_COLUMNS
 from .sql import Connection
 
@@ -25,9 +28,11 @@ EncodedRun = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[str], tuple[Any,
                    tuple[Any, ...]]
 
 
-def encode_run(run: Run) -> EncodedRun:
+def encode_run(run: Run, history_from: int | None = None) -> EncodedRun:
     """Everything a save writes of ``run``, computed outside the transaction
-    (the arrays encoded a chunk at a time)."""
+    (the arrays encoded a chunk at a time). ``history_from``: the history's
+    first rows up to there are stored already (progress saved while it ran),
+    so only the rows after them are encoded, as one more chunk."""
     meta = run.to_dict()
     meta_text = json.dumps(meta, allow_nan=True)
     values = {**meta, "warm_source": run.warm_source, "tags": " ".join(run.tags),
@@ -35,7 +40,15 @@ def encode_run(run: Run) -> EncodedRun:
     row = tuple(values[c] for c in RUN_COLUMNS) + (
         meta_text, hashlib.sha256(meta_text.encode()).hexdigest())
     arrays = []
-    for seq, (key, arr) in enumerate(run.arrays().items()):
+    if history_from is None:
+        items = run.arrays()
+    else:
+        items = {key: arr for group in ("solution", "state", "outputs")
+                 for key, arr in _group_arrays(run, group)}
+        tail = run.history.tail(history_from)
+        if len(tail):
+            items[chunk_key(history_from)] = tail
+    for seq, (key, arr) in enumerate(items.items()):
         encoding, data, digest = encode_array(arr)   # a chunk at a time
         arrays.append((run.id, key, data, encoding, digest, seq))
     edge = None
@@ -44,16 +57,30 @@ def encode_run(run: Run) -> EncodedRun:
     return row, arrays, list(dict.fromkeys(run.tags)), edge, features_from_meta(meta)
 
 
-def insert(db: Connection, encoded: EncodedRun) -> None:
-    """Write one encoded run, replacing whatever was stored under its id."""
+def _group_arrays(run: Run, group: str) -> list[tuple[str, np.ndarray]]:
+    return [(f"{group}/{k}", np.asarray(v, dtype=float)) for k, v in getattr(run, group).items()]
+
+
+def insert(db: Connection, encoded: EncodedRun, keep_history: bool = False) -> None:
+    """Write one encoded run, replacing whatever was stored under its id
+    (but for its stored history when ``keep_history``: encoded with
+    ``history_from``, the run adds only its tail to it)."""
     row, arrays, tags, edge, features = encoded
     run_id = row[0]
-    db.execute("DELETE FROM arrays WHERE run_id=?", (run_id,))
+    if keep_history:
+        db.execute(f"DELETE FROM arrays WHERE run_id=? AND NOT {HISTORY_KEYS_SQL}", (run_id,))
+    else:
+        db.execute("DELETE FROM arrays WHERE run_id=?", (run_id,))
     db.execute("DELETE FROM run_tags WHERE run_id=?", (run_id,))
     db.execute("DELETE FROM edges WHERE target_id=?", (run_id,))
     n = len(RUN_COLUMNS)
-    db.execute(f"INSERT OR REPLACE INTO runs ({', '.join(RUN_COLUMNS)}) "
-               f"VALUES ({', '.join('?' * n)})", row[:n])
+    # REPLACE would delete the row first, and with it (ON DELETE CASCADE) the
+    # history kept; an upsert updates it in place, out of the trash as REPLACE does
+    conflict = (" ON CONFLICT(id) DO UPDATE SET deleted_at=NULL, " +
+                ", ".join(f"{c}=excluded.{c}" for c in RUN_COLUMNS if c != "id")
+                if keep_history else "")
+    db.execute(f"INSERT {'' if keep_history else 'OR REPLACE '}INTO runs "
+               f"({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' * n)}){conflict}", row[:n])
     db.execute("INSERT OR REPLACE INTO run_meta (id, meta, meta_sha256) VALUES (?, ?, ?)",
                (run_id, *row[n:]))
     for run_id_, key, data, encoding, sha, seq in arrays:   # blobs a chunk at a time

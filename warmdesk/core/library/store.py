@@ -12,6 +12,10 @@ one transaction.
 - A run saved ``running`` is owned by the process that saved it (an OS lock and
   its recorded owner, :mod:`~warmdesk.core.run_owner`); on open, only runs
   whose owner is provably gone become ``interrupted`` (:mod:`.recovery`).
+- A running run's progress (new history rows as one more chunk, its last
+  iterate) is written by :meth:`Library.append_progress` in one short
+  transaction (:mod:`.progress`); its final save then adds only the rows not
+  written yet, so a stop costs the same at any history length.
 - Names, notes, tags, the trash and a run's info are edited in place
   (:mod:`.edits`).
 - The advisor asks its questions through :attr:`Library.features` and
@@ -25,10 +29,13 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+import numpy as np
+
 from ..errors import LibraryError
 from ..run_owner import RunLock, claim
-from ..runs import Run
+from ..runs import HISTORY_COLUMNS, Run
 from ..status import Status
+from . import progress
 from . import runs_table as table
 from .arrays import read_blob_array
 from .check import check
@@ -65,6 +72,9 @@ class Library(Edits):
         self.path = self.folder / DB_NAME
         #: The locks of the runs this library saved ``running`` and has not finished.
         self._claims: dict[str, RunLock] = {}
+        #: Per run this library wrote: how many history rows are stored, the key
+        #: of the last part written and its last row (a tail-only save checks them).
+        self._stored_history: dict[str, tuple[int, str, np.ndarray | None]] = {}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -111,21 +121,79 @@ class Library(Edits):
         before the commit, its owner recorded with it) until it is saved with
         another status or the library is closed; see :mod:`~warmdesk.core.run_owner`."""
         runs = list(runs)
-        rows = [table.encode_run(run) for run in runs]
+        starts = [self._history_from(run) for run in runs]
+        rows = [table.encode_run(run, start) for run, start in zip(runs, starts)]
         with self._sql.lock:
             taken = self._claim([run.id for run in runs if run.status is Status.RUNNING])
             try:
                 with self._sql.transaction("saving the run") as db:
-                    for run, row in zip(runs, rows):
-                        table.insert(db, row)
+                    for i, (run, row, start) in enumerate(zip(runs, rows, starts)):
+                        if start is not None and not progress.chunk_exists(
+                                db, run.id, self._stored_history[run.id][1]):
+                            starts[i] = start = None   # not what this library wrote: whole
+                            row = table.encode_run(run)
+                        table.insert(db, row, keep_history=start is not None)
                         table.record_owner(db, run)
             except BaseException:
                 for run_id in taken:
                     self._claims.pop(run_id).release(remove=True)
                 raise
+            for run, start in zip(runs, starts):
+                self._history_saved(run, start)
             for run in runs:
                 if run.status is not Status.RUNNING and run.id in self._claims:
                     self._claims.pop(run.id).release(remove=True)
+
+    def _history_from(self, run: Run) -> int | None:
+        """How many of ``run``'s history rows are stored already, when its save
+        may add only the rest (this library wrote them, and the history still
+        starts with them); None: write the whole history."""
+        known = self._stored_history.get(run.id)
+        if known is None or known[0] == 0 or len(run.history) < known[0]:
+            return None
+        stored, _, last = known
+        if last is not None and not np.array_equal(run.history.tail(stored - 1)[0], last,
+                                                   equal_nan=True):
+            return None
+        return stored
+
+    def _history_saved(self, run: Run, start: int | None) -> None:
+        """After a save: ``run``'s history is stored whole, in parts or at once."""
+        n = len(run.history)
+        last = np.array(run.history.tail(n - 1)[0]) if n else None
+        if start is None:
+            key = "history"                      # written whole
+        elif n > start:
+            key = progress.chunk_key(start)      # its tail added as one more part
+        else:
+            key = self._stored_history[run.id][1]  # nothing added
+        self._stored_history[run.id] = (n, key, last)
+
+    def append_progress(self, run_id: str, rows: np.ndarray,
+                        iterate: dict[str, np.ndarray] | None = None) -> bool:
+        """Durable progress of a run this library saved ``running`` and owns: add
+        ``rows`` to its stored history (only them: the rows before are not
+        rewritten) and, if given, make ``iterate`` (``solution/...`` and
+        ``state/...`` arrays) its last iterate; one short transaction. Returns
+        False, writing nothing, for a run this library does not own running
+        (never saved ``running`` here, or saved finished since)."""
+        rows = np.asarray(rows, dtype=float).reshape(-1, len(HISTORY_COLUMNS))
+        with self._sql.lock:
+            known = self._stored_history.get(run_id)
+            if run_id not in self._claims or known is None:
+                return False
+            stored = known[0]
+            with self._sql.transaction("saving the run's progress") as db:
+                if not progress.is_running(db, run_id):
+                    return False
+                if len(rows):
+                    progress.append_chunk(db, run_id, stored, rows)
+                if iterate:
+                    progress.replace_iterate(db, run_id, iterate)
+            if len(rows):
+                self._stored_history[run_id] = (stored + len(rows), progress.chunk_key(stored),
+                                                np.array(rows[-1]))
+        return True
 
     def discard_unfinished(self, run_ids: Iterable[str]) -> list[str]:
         """Remove this library's own placeholders: runs it saved ``running`` and
@@ -183,6 +251,7 @@ class Library(Edits):
                     continue
                 table.insert(db, row)
                 added.append(run_id)
+                self._stored_history.pop(run_id, None)
         return added, present
 
     # ------------------------------------------------------------------ reading
@@ -230,11 +299,15 @@ class Library(Edits):
         # one snapshot: a save replacing the run cannot interleave
         with self._sql.snapshot() as db:
             meta = self.get_meta(run_id)
-            only = "" if history else " AND (key LIKE 'solution/%' OR key LIKE 'state/%')"
+            only = " AND (key LIKE 'solution/%' OR key LIKE 'state/%')" if not history else \
+                " AND key NOT LIKE 'history@%'"
             blobs = self._sql.read("SELECT key, rowid, encoding FROM arrays WHERE run_id=?" +
                                    only + " ORDER BY seq", (run_id,))
             # a chunk at a time: SQLite never copies or sorts a whole blob
             arrays = {key: read_blob_array(db, rowid, enc) for key, rowid, enc in blobs}
+            streamed = progress.read_history(db, run_id) if history else None
+            if streamed is not None:   # its progress was saved as it ran: the parts joined
+                arrays["history"] = streamed
         return Run.from_parts(meta, arrays)
 
     def query(self, query: RunQuery | None = None) -> list[dict[str, Any]]:
