@@ -123,11 +123,19 @@ def assign(name: str, value: E) -> ast.stmt:
     return ast.Assign([ast.Name(name, ast.Store())], value.node)
 
 
-def store(target: str, start: int, stop: int, value: E) -> ast.stmt:
-    """``target[start:stop] = value`` (broadcasting into a fresh output array)."""
-    sub = ast.Subscript(ast.Name(target, ast.Load()),
-                        ast.Slice(ast.Constant(int(start)), ast.Constant(int(stop))), ast.Store())
-    return ast.Assign([sub], value.node)
+def _index_part(part: int | tuple[int, int]) -> ast.expr:
+    if isinstance(part, tuple):
+        return ast.Slice(ast.Constant(int(part[0])), ast.Constant(int(part[1])))
+    return ast.Constant(int(part))
+
+
+def store(target: str, value: E | float, *parts: int | tuple[int, int]) -> ast.stmt:
+    """``target[parts] = value``, parts an int or a ``(start, stop)`` slice each
+    (broadcasting into a fresh output array)."""
+    key = (_index_part(parts[0]) if len(parts) == 1 else
+           ast.Tuple([_index_part(p) for p in parts], ast.Load()))
+    node = value.node if isinstance(value, E) else ast.Constant(float(value))
+    return ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), key, ast.Store())], node)
 
 
 def ret(*values: E) -> ast.stmt:

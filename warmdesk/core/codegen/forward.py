@@ -10,7 +10,10 @@ from typing import Any
 
 import ast
 
-from .emit import E, binop, call, compare, ref, subscript
+import numpy as np
+
+from ..expression_tree import _EVAL_ERRORS
+from .emit import E, binop, call, compare, compile_function, ref, ret, subscript
 from .ir import Program
 from .runtime import NAMESPACE, function_name
 
@@ -37,12 +40,29 @@ class ValueEmitter:
         self.namespace[name] = value
         return ref(name, shape)
 
+    def fold(self, e: E, name: str) -> E:
+        """``e`` itself, or, when it reads fixed values only, its value computed once now
+        (a derivative factor such as ``-t`` in a fit) and read from the globals."""
+        names = {n.id for n in ast.walk(e.node) if isinstance(n, ast.Name)}
+        if not names <= self.namespace.keys() or not names - NAMESPACE.keys():
+            return e
+        try:
+            with np.errstate(all="ignore"):
+                value = compile_function([], [ret(e)], self.namespace)()
+        except _EVAL_ERRORS:
+            return e
+        return self.constant(name, value, tuple(np.shape(value)))
+
     def emit_values(self) -> None:
         for i, op in enumerate(self.ops):
             if op.static:
-                self.refs[i] = self.constant(f"_c{i}", self.values[i], op.shape)
-            elif op.kind == "time":
-                self.refs[i] = ref("_time", ())
+                value = self.values[i]
+                if not op.shape and np.asarray(value).dtype.kind == "f":
+                    value = np.float64(value)   # a numpy scalar: faster than a 0-d array
+                self.refs[i] = self.constant(f"_c{i}", value, op.shape)
+            elif op.kind == "time":   # numpy semantics for t too (1/0, powers of negatives)
+                self.body.append(_assign(f"_t{i}", call("_float64", ref("_time", ()))))
+                self.refs[i] = ref(f"_t{i}", ())
             else:
                 self.body.append(_assign(f"_t{i}", self._value(i)))
                 self.refs[i] = ref(f"_t{i}", op.shape)
@@ -61,6 +81,9 @@ class ValueEmitter:
             return -args[0]
         if op.name in _COMPARISONS:
             return compare(op.name, *args)
+        if op.name == "**" and self.ops[op.args[1]].static and self.values[op.args[1]] is not None \
+                and not self.ops[op.args[1]].shape and float(self.values[op.args[1]]) == 2.0:
+            return args[0] * args[0]   # what numpy does for arrays, and fast for numbers
         if op.name in _ARITHMETIC:
             return binop(op.name, *args)
         return call("_logical_and" if op.name == "&" else "_logical_or", *args, shape=op.shape)

@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from ..expressions import Expression
-from .emit import E, Unsupported, compile_function, ret, store, assign, call, ref
+import ast
+
+from .emit import Unsupported, assign, call, compile_function, ref, ret, store
 from .ir import Layout, Program
 from .jacobian import JacobianEmitter
 from .reverse import GradientEmitter
@@ -83,28 +85,69 @@ def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Lay
         args = ["_x"] if layout.time is None else ["_time", "_x"]
         emitter = JacobianEmitter(program, values)
         emitter.emit_values()
-        value_body = [*emitter.body, *_pack(emitter.refs, program.roots, sizes, total,
-                                             "_out", "_empty", ())]
-        value = compile_function(args, value_body, emitter.namespace)
+        value = compile_function(args, prune([*emitter.body,
+                                              *_pack_values(emitter, sizes, total)]),
+                                 emitter.namespace)
         emitter.emit_derivatives()
-        live = {r: emitter.drefs[r] for r in program.roots if program.ops[r].live}
-        jac_body = [*emitter.body, *_pack(live, program.roots, sizes, total, "_jac", "_zeros",
-                                          (layout.size,))]
-        jacobian = compile_function(args, jac_body, emitter.namespace)
+        jacobian = compile_function(args, prune([*emitter.body,
+                                                 *_pack_jacobian(emitter, sizes, total)]),
+                                    emitter.namespace)
     except Unsupported:
         return None
     return VectorProgram(value, jacobian, total)
 
 
-def _pack(refs: dict[int, E], roots: list[int], sizes: list[int], total: int, name: str,
-          make: str, tail: tuple[int, ...]) -> list[Any]:
-    """``name = make((total,) + tail)``, then each root's rows stored (broadcasting)."""
-    shape = (total, *tail)
-    body = [assign(name, call(make, shape, shape=shape))]
+def _rows(emitter: JacobianEmitter, root: int, offset: int, size: int) -> int | tuple[int, int]:
+    return offset if size == 1 and not emitter.ops[root].shape else (offset, offset + size)
+
+
+def _pack_values(emitter: JacobianEmitter, sizes: list[int], total: int) -> list[ast.stmt]:
+    """A fresh vector with each output's rows stored (broadcast to its length); or
+    the one output itself when it is a new float array of that length."""
+    (root,) = emitter.program.roots[:1] or (None,)
+    if len(sizes) == 1 and root is not None and _fresh_vector(emitter, root, total):
+        return [ret(emitter.refs[root])]
+    body = [assign("_out", call("_empty", (total,), shape=(total,)))]
     offset = 0
-    for root, size in zip(roots, sizes):
-        if root in refs:
-            body.append(store(name, offset, offset + size, refs[root]))
+    for root, size in zip(emitter.program.roots, sizes):
+        body.append(store("_out", emitter.refs[root], _rows(emitter, root, offset, size)))
         offset += size
-    body.append(ret(ref(name, shape)))
-    return body
+    return [*body, ret(ref("_out", (total,)))]
+
+
+def _pack_jacobian(emitter: JacobianEmitter, sizes: list[int], total: int) -> list[ast.stmt]:
+    """Zeros, with each output's derivative blocks stored at their rows and columns."""
+    shape = (total, emitter.n)
+    body = [assign("_jac", call("_zeros", shape, shape=shape))]
+    offset = 0
+    for root, size in zip(emitter.program.roots, sizes):
+        rows = _rows(emitter, root, offset, size)
+        for v, block in (emitter.blocks.get(root, {}) if emitter.ops[root].live else {}).items():
+            start, width, scalar = emitter.ops[v].span
+            body.append(store("_jac", block, rows, start if scalar else (start, start + width)))
+        offset += size
+    return [*body, ret(ref("_jac", shape))]
+
+
+def _fresh_vector(emitter: JacobianEmitter, root: int, total: int) -> bool:
+    op = emitter.ops[root]
+    value = emitter.values[root]
+    return (op.kind in ("op", "call") and not op.static and op.shape == (total,)
+            and isinstance(value, np.ndarray) and value.dtype == np.float64)
+
+
+def prune(body: list[ast.stmt]) -> list[ast.stmt]:
+    """Drop assignments whose result is never read (the Jacobian code does not need
+    every value the value code computes)."""
+    needed: set[str] = set()
+    kept: list[ast.stmt] = []
+    for stmt in reversed(body):
+        if isinstance(stmt, ast.Assign):
+            target = stmt.targets[0]
+            name = target.id if isinstance(target, ast.Name) else target.value.id  # type: ignore
+            if name not in needed:
+                continue
+        kept.append(stmt)
+        needed |= {n.id for n in ast.walk(stmt)
+                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return kept[::-1]

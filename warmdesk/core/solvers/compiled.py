@@ -138,6 +138,8 @@ class VectorFunction:
             if inner is None:
                 return None
             value, jacobian = inner.value, inner.jacobian
+            if np.ndim(scale) == 0 and float(scale) == 1.0:   # no sigma: nothing to divide
+                return codegen.VectorProgram(lambda v: value(v) - shift, jacobian, inner.size)
             return codegen.VectorProgram(lambda v: (value(v) - shift) / scale,
                                          lambda v: jacobian(v) * column, inner.size)
         out = VectorFunction(self.problem, lambda env: (base_np(env) - shift) / scale,
