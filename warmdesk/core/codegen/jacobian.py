@@ -97,7 +97,7 @@ class JacobianEmitter(ValueEmitter):
             return {v: self._reduction(i, v) for v in variables}
         if name == "dot":
             return {v: self._dot(i, v) for v in variables}
-        if name == "**":
+        if name in ("**", "power"):
             b = op.args[1]
             exponent = (float(self.values[b]) if self.ops[b].static and not self.ops[b].shape
                         else None)

@@ -77,8 +77,7 @@ def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Lay
         sizes = []
         for root, (_, length) in zip(program.roots, outputs):
             shape = program.ops[root].shape
-            if len(shape) > 1 or (length is not None and
-                                  np.broadcast_shapes(shape, (length,)) != (length,)):
+            if len(shape) > 1 or (length is not None and not _fits(shape, length)):
                 raise Unsupported("an output that is not a flat vector of its length")
             sizes.append(length if length is not None else (shape[0] if shape else 1))
         total = sum(sizes)
@@ -151,3 +150,10 @@ def prune(body: list[ast.stmt]) -> list[ast.stmt]:
         needed |= {n.id for n in ast.walk(stmt)
                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return kept[::-1]
+
+
+def _fits(shape: tuple[int, ...], length: int) -> bool:
+    try:
+        return np.broadcast_shapes(shape, (length,)) == (length,)
+    except ValueError:
+        return False

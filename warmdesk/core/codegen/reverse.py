@@ -9,20 +9,29 @@ broadcasting made the operand larger."""
 from __future__ import annotations
 
 import ast
+import math
 
 from .emit import E, Unsupported, assign, broadcast, call, num, ref, store, subscript
 from .forward import ValueEmitter
-from .rules import RULES, Factor, power_rule, select_mask
+from .rules import RULES, Factor, power_rule
 
 
 Adjoint = E | float
 
 
-def reduce_to(g: Adjoint, shape: tuple[int, ...]) -> Adjoint:
-    if isinstance(g, float) or broadcast(g.shape, shape) == shape:
+def reduce_to(g: Adjoint, represented: tuple[int, ...], shape: tuple[int, ...]) -> Adjoint:
+    """A contribution standing for an array of shape ``represented`` (``g`` itself may
+    be smaller, broadcasting to it), summed back to an operand's ``shape``."""
+    if broadcast(represented, shape) == shape:
         return g
     if not shape:
-        return call("_sum", g, shape=())
+        if isinstance(g, float) or not g.shape:
+            return g * float(math.prod(represented))
+        total = call("_sum", g, shape=())
+        count = math.prod(represented) // math.prod(g.shape)
+        return total if count == 1 else total * float(count)
+    if isinstance(g, float) or g.shape != represented:
+        g = call("_broadcast_to", _e(g), represented, shape=represented)
     return call("_reduce_to", g, shape, shape=shape)
 
 
@@ -47,8 +56,11 @@ class GradientEmitter(ValueEmitter):
             if op.kind == "index":
                 self._scatter(i, adj[i], adj)
                 continue
+            elementwise = op.name not in _NOT_ELEMENTWISE or (
+                op.name == "dot" and not all(self.ops[j].shape for j in op.args))
             for j, contribution in self._contributions(i, adj[i]):
-                contribution = reduce_to(contribution, self.ops[j].shape)
+                shape = self.ops[j].shape
+                contribution = reduce_to(contribution, op.shape if elementwise else shape, shape)
                 total = _add(adj[j], contribution) if j in adj else contribution
                 self._set(j, total, adj)
         return self._assemble(adj)
@@ -98,9 +110,13 @@ class GradientEmitter(ValueEmitter):
         live = [j for j in op.args if self.ops[j].live]
         a = [self.refs[j] for j in op.args]
         name = op.name
-        if name in ("minimum", "maximum", "where"):
-            mask = a[0] if name == "where" else select_mask(name, a[0], a[1])
-            first, second = op.args[1:] if name == "where" else op.args
+        if name in ("minimum", "maximum"):   # ties share the adjoint, as in autograd
+            v = self.refs[i]
+            return [(j, _times(g, call("_share", a[k], v, a[1 - k])))
+                    for k, j in enumerate(op.args) if self.ops[j].live]
+        if name == "where":
+            mask = a[0]
+            first, second = op.args[1:]
             out = []
             if self.ops[first].live:
                 out.append((first, call("_where", mask, _e(g), num(0.0))))
@@ -111,7 +127,7 @@ class GradientEmitter(ValueEmitter):
             return [(op.args[0], self._reduction(i, g))]
         if name == "dot":
             return self._dot(i, g)
-        if name == "**":
+        if name in ("**", "power"):
             b = op.args[1]
             exponent = (float(self.values[b]) if self.ops[b].static and not self.ops[b].shape
                         else None)
@@ -183,5 +199,7 @@ def _store(target: str, key: E, value: E) -> ast.stmt:
     return ast.Assign([sub], value.node)
 
 
+#: Operations whose contributions already have their operand's shape (or broadcast to it).
+_NOT_ELEMENTWISE = frozenset(("sum", "mean", "prod", "cumsum", "dot"))
 #: Backend calls whose result is a new array (an adjoint we may then write into).
 _FRESH = frozenset(("_zeros", "_scatter", "_outer", "_rcumsum", "_where", "_reduce_to"))

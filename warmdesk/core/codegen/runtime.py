@@ -73,6 +73,12 @@ def _dpow_exponent(a: Any, v: Any) -> Any:
         return np.where(a > 0, v * np.log(np.where(a > 0, a, 1.0)), 0.0)
 
 
+def _share(x: Any, value: Any, other: Any) -> Any:
+    """The share of minimum/maximum's adjoint that goes to ``x``: 1 where ``x`` gave the
+    value, 0.5 at a tie, else 0 (autograd's rule, so gradients are unchanged)."""
+    return (x == value) / (1.0 + (x == other))
+
+
 def _tdot0(a: Any, b: Any) -> np.ndarray:
     return np.tensordot(a, b, axes=([0], [0]))
 
@@ -90,7 +96,7 @@ def _namespace() -> Mapping[str, Any]:
                "_reduce_to": _reduce_to, "_scatter": _scatter, "_rcumsum": _rcumsum,
                "_prod_partials": _prod_partials, "_dprod": _dprod, "_dsum": _dsum,
                "_dcumsum": _dcumsum, "_dpow_exponent": _dpow_exponent, "_tdot0": _tdot0,
-               "_tdot1": _tdot1})
+               "_tdot1": _tdot1, "_share": _share})
     return MappingProxyType(ns)
 
 
