@@ -34,7 +34,6 @@ from _common import FORMAT, banner, finish, parse_args, print_table, robertson_s
 
 import numpy as np  # noqa: E402
 
-from warmdesk.core import codegen  # noqa: E402
 from warmdesk.core.problems import problem_from_dict  # noqa: E402
 from warmdesk.core.solvers.compiled import ScalarFunction  # noqa: E402
 from warmdesk.core.solvers.fit import residual_function  # noqa: E402

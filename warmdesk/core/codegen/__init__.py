@@ -3,7 +3,7 @@
 Plain numpy functions of the flat vector, built as Python syntax-tree objects (never
 text) and compiled once per problem: value code (:mod:`.forward`), reverse-mode
 gradients of scalar objectives (:mod:`.reverse`), forward-mode Jacobians
-(:mod:`.jacobian`); the derivative rules are in :mod:`.rules`, the one ``compile()``
+(:mod:`.jacobian`); the derivative rules are in :mod:`.rules`, the one compile step
 and its audit in :mod:`.emit`. See docs/expressions.md, "The generated path".
 """
 

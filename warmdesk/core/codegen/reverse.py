@@ -117,7 +117,7 @@ class GradientEmitter(ValueEmitter):
         if name == "where":
             mask = a[0]
             first, second = op.args[1:]
-            out = []
+            out: list[tuple[int, Adjoint]] = []
             if self.ops[first].live:
                 out.append((first, call("_where", mask, _e(g), num(0.0))))
             if self.ops[second].live:
@@ -135,7 +135,7 @@ class GradientEmitter(ValueEmitter):
                                                (self.ops[op.args[0]].live, self.ops[b].live))
         else:
             factors = RULES[name](a, self.refs[i])
-        out: list[tuple[int, Adjoint]] = []
+        out = []
         for j, factor in zip(op.args, factors):
             if j not in live or factor is None:
                 continue

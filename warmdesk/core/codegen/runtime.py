@@ -91,7 +91,8 @@ def _namespace() -> Mapping[str, Any]:
     ns: dict[str, Any] = {function_name(f): get(np) for f, get in _FUNCTION_GETTERS.items()}
     ns.update({"_logical_and": _OPERATOR_GETTERS["&"](np),
                "_logical_or": _OPERATOR_GETTERS["|"](np),
-               "_floor": np.floor, "_float64": np.float64, "_broadcast_to": np.broadcast_to, "_zeros": np.zeros,
+               "_floor": np.floor, "_float64": np.float64, "_broadcast_to": np.broadcast_to,
+               "_zeros": np.zeros,
                "_empty": np.empty, "_outer": np.outer, "_sum0": np.add.reduce,
                "_reduce_to": _reduce_to, "_scatter": _scatter, "_rcumsum": _rcumsum,
                "_prod_partials": _prod_partials, "_dprod": _dprod, "_dsum": _dsum,
