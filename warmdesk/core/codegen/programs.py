@@ -117,15 +117,18 @@ def _pack_values(emitter: JacobianEmitter, sizes: list[int], total: int) -> list
 def _pack_jacobian(emitter: JacobianEmitter, sizes: list[int], total: int) -> list[ast.stmt]:
     """Zeros, with each output's derivative blocks stored at their rows and columns."""
     shape = (total, emitter.n)
-    body = [assign("_jac", call("_zeros", shape, shape=shape))]
-    offset = 0
+    body = []
+    offset, covered = 0, 0
     for root, size in zip(emitter.program.roots, sizes):
         rows = _rows(emitter, root, offset, size)
         for v, block in (emitter.blocks.get(root, {}) if emitter.ops[root].live else {}).items():
             start, width, scalar = emitter.ops[v].span
             body.append(store("_jac", block, rows, start if scalar else (start, start + width)))
+            covered += size * width
         offset += size
-    return [*body, ret(ref("_jac", shape))]
+    # Every entry stored: no need to zero the array first (a 10k-row fit's Jacobian).
+    make = "_empty" if covered == total * emitter.n else "_zeros"
+    return [assign("_jac", call(make, shape, shape=shape)), *body, ret(ref("_jac", shape))]
 
 
 def _fresh_vector(emitter: JacobianEmitter, root: int, total: int) -> bool:
