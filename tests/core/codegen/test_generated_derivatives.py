@@ -108,7 +108,7 @@ draws = dict(template=st.sampled_from(CASES),
              names=st.permutations(NAMES).map(lambda ns: list(ns[:4])),
              u=st.lists(unit, min_size=4, max_size=4), v=unit,
              p=st.lists(params, min_size=4, max_size=4), q=params)
-SETTINGS = settings(max_examples=300, deadline=None, database=None,
+SETTINGS = settings(max_examples=600, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

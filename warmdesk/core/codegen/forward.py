@@ -34,6 +34,7 @@ class ValueEmitter:
         self.body: list[ast.stmt] = []
         self.refs: dict[int, E] = {}
         self.x = ref("_x", (self.n,))
+        self.folding = True   # off in a dry run, whose fixed values are placeholders
 
     def constant(self, name: str, value: Any, shape: tuple[int, ...] = ()) -> E:
         """A value fixed for the whole solve, read from the globals under our ``name``."""
@@ -44,7 +45,7 @@ class ValueEmitter:
         """``e`` itself, or, when it reads fixed values only, its value computed once now
         (a derivative factor such as ``-t`` in a fit) and read from the globals."""
         names = {n.id for n in ast.walk(e.node) if isinstance(n, ast.Name)}
-        if not names <= self.namespace.keys() or not names - NAMESPACE.keys():
+        if not self.folding or not names <= self.namespace.keys() or not names - NAMESPACE.keys():
             return e
         try:
             with np.errstate(all="ignore"):

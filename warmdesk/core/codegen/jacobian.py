@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import math
 from ast import Name as _Name
+from typing import Any
 
 import numpy as np
 
 from .emit import E, Unsupported, assign, call, expand, num, ref, subscript
 from .forward import ValueEmitter
+from .ir import Program
 from .rules import RULES, Factor, power_rule, select_mask
 
 Block = E | float
 
 
 class JacobianEmitter(ValueEmitter):
-    """Values (inherited) and derivative blocks; ``blocks[i][v]`` for variable op v."""
+    """Values (inherited) and derivative blocks; ``blocks[i][v]`` for variable op v.
+    ``identities=False``: a dry run that checks coverage without the n x n identity
+    blocks of vector unknowns."""
+
+    def __init__(self, program: Program, values: list[Any], identities: bool = True) -> None:
+        super().__init__(program, values)
+        self.identities = self.folding = identities
 
     def emit_derivatives(self) -> None:
         self.blocks: dict[int, dict[int, Block]] = {}
@@ -31,8 +39,9 @@ class JacobianEmitter(ValueEmitter):
                 continue
             if op.kind == "var":
                 _, size, scalar = op.span
+                eye = np.eye(size) if self.identities else None
                 self.blocks[i] = {i: 1.0 if scalar else
-                                  self.constant(f"_e{i}", np.eye(size), (size, size))}
+                                  self.constant(f"_e{i}", eye, (size, size))}
                 continue
             blocks = self._derivative(i)
             for v, block in blocks.items():

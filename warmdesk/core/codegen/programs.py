@@ -32,7 +32,7 @@ class ScalarProgram:
     value_and_grad: Callable[[np.ndarray], tuple[Any, np.ndarray]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class VectorProgram:
     """``value(x)`` / ``jacobian(x)``, or ``(t, x)`` when the layout has a time name."""
     value: Callable[..., np.ndarray]
@@ -87,13 +87,27 @@ def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Lay
         value = compile_function(args, prune([*emitter.body,
                                               *_pack_values(emitter, sizes, total)]),
                                  emitter.namespace)
-        emitter.emit_derivatives()
-        jacobian = compile_function(args, prune([*emitter.body,
-                                                 *_pack_jacobian(emitter, sizes, total)]),
-                                    emitter.namespace)
+        dry = JacobianEmitter(program, values, identities=False)
+        dry.emit_values()
+        dry.emit_derivatives()   # raises Unsupported now, not at the first Jacobian
     except Unsupported:
         return None
-    return VectorProgram(value, jacobian, total)
+
+    def build_jacobian() -> Callable[..., np.ndarray]:
+        emitter.emit_derivatives()
+        return compile_function(args, prune([*emitter.body,
+                                             *_pack_jacobian(emitter, sizes, total)]),
+                                emitter.namespace)
+    out = VectorProgram(value, lambda *a: _first_jacobian(out, build_jacobian, a), total)
+    return out
+
+
+def _first_jacobian(program: VectorProgram, build: Callable[[], Callable[..., np.ndarray]],
+                    args: tuple[Any, ...]) -> np.ndarray:
+    """Jacobian code is built at the first Jacobian: an explicit ODE method never asks
+    for one, and a vector unknown's identity block is n x n numbers."""
+    program.jacobian = build()
+    return program.jacobian(*args)
 
 
 def _rows(emitter: JacobianEmitter, root: int, offset: int, size: int) -> int | tuple[int, int]:
