@@ -14,9 +14,10 @@ globals hold our backend functions and values only, and ``__builtins__`` is empt
 from __future__ import annotations
 
 import ast
+import operator
 import re
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -42,11 +43,12 @@ class Unsupported(Exception):
 class E:
     """An expression under construction: its syntax-tree node and its (static) shape."""
 
-    __slots__ = ("node", "shape")
+    __slots__ = ("node", "shape", "fixed")
 
-    def __init__(self, node: ast.expr, shape: Shape) -> None:
+    def __init__(self, node: ast.expr, shape: Shape, fixed: bool = False) -> None:
         self.node = node
         self.shape = shape
+        self.fixed = fixed   # reads fixed values only (globals, numbers)
 
     def _bin(self, op: str, other: E | float, swap: bool = False) -> E:
         o = other if isinstance(other, E) else num(other)
@@ -62,7 +64,7 @@ class E:
     def __truediv__(self, o: E | float) -> E: return self._bin("/", o)
     def __rtruediv__(self, o: float) -> E: return self._bin("/", o, True)
     def __pow__(self, o: E | float) -> E: return self._bin("**", o)
-    def __neg__(self) -> E: return E(ast.UnaryOp(ast.USub(), self.node), self.shape)
+    def __neg__(self) -> E: return E(ast.UnaryOp(ast.USub(), self.node), self.shape, self.fixed)
 
 
 def broadcast(*shapes: Shape) -> Shape:
@@ -71,20 +73,21 @@ def broadcast(*shapes: Shape) -> Shape:
 
 def num(value: float | int) -> E:
     """A numeric literal (only numbers ever become constants in generated code)."""
-    return E(ast.Constant(float(value)), ())
+    return E(ast.Constant(float(value)), (), True)
 
 
-def ref(name: str, shape: Shape) -> E:
-    return E(ast.Name(name, ast.Load()), shape)
+def ref(name: str, shape: Shape, fixed: bool = False) -> E:
+    return E(ast.Name(name, ast.Load()), shape, fixed)
 
 
 def binop(op: str, left: E, right: E) -> E:
-    return E(ast.BinOp(left.node, _BINOPS[op], right.node), broadcast(left.shape, right.shape))
+    return E(ast.BinOp(left.node, _BINOPS[op], right.node), broadcast(left.shape, right.shape),
+             left.fixed and right.fixed)
 
 
 def compare(op: str, left: E, right: E) -> E:
     return E(ast.Compare(left.node, [_COMPARE[op]], [right.node]),
-             broadcast(left.shape, right.shape))
+             broadcast(left.shape, right.shape), left.fixed and right.fixed)
 
 
 def call(fn: str, *args: E | Shape, shape: Shape | None = None) -> E:
@@ -93,7 +96,8 @@ def call(fn: str, *args: E | Shape, shape: Shape | None = None) -> E:
     nodes = [a.node if isinstance(a, E) else shape_literal(a) for a in args]
     if shape is None:
         shape = broadcast(*(a.shape for a in args if isinstance(a, E)))
-    return E(ast.Call(ast.Name(fn, ast.Load()), nodes, []), shape)
+    fixed = all(a.fixed for a in args if isinstance(a, E))
+    return E(ast.Call(ast.Name(fn, ast.Load()), nodes, []), shape, fixed)
 
 
 def shape_literal(shape: Sequence[int]) -> ast.expr:
@@ -105,7 +109,7 @@ def expand(e: E) -> E:
     if not e.shape:
         return e
     key = ast.Tuple([ast.Constant(...), ast.Constant(None)], ast.Load())
-    return E(ast.Subscript(e.node, key, ast.Load()), e.shape + (1,))
+    return E(ast.Subscript(e.node, key, ast.Load()), e.shape + (1,), e.fixed)
 
 
 def subscript(e: E, key: E | int | tuple[int, int], shape: Shape) -> E:
@@ -116,7 +120,8 @@ def subscript(e: E, key: E | int | tuple[int, int], shape: Shape) -> E:
         node = ast.Constant(int(key))
     else:
         node = ast.Slice(ast.Constant(int(key[0])), ast.Constant(int(key[1])))
-    return E(ast.Subscript(e.node, node, ast.Load()), shape)
+    return E(ast.Subscript(e.node, node, ast.Load()), shape,
+             e.fixed and (not isinstance(key, E) or key.fixed))
 
 
 def assign(name: str, value: E) -> ast.stmt:
@@ -144,13 +149,66 @@ def ret(*values: E) -> ast.stmt:
     return ast.Return(ast.Tuple([v.node for v in values], ast.Load()))
 
 
+_PY_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_PY_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+def interpret(node: ast.expr, namespace: Mapping[str, Any]) -> Any:
+    """The value of a fixed expression we built (a derivative factor of parameters and
+    data only), walking our own nodes: nothing is compiled for it."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return namespace[node.id]
+    if isinstance(node, ast.BinOp):
+        return _PY_BINOPS[type(node.op)](interpret(node.left, namespace),
+                                         interpret(node.right, namespace))
+    if isinstance(node, ast.UnaryOp):
+        return -interpret(node.operand, namespace)
+    if isinstance(node, ast.Compare):
+        return _PY_COMPARE[type(node.ops[0])](interpret(node.left, namespace),
+                                              interpret(node.comparators[0], namespace))
+    if isinstance(node, ast.Call):
+        fn = namespace[node.func.id]   # type: ignore[attr-defined]
+        return fn(*(interpret(a, namespace) for a in node.args))
+    if isinstance(node, ast.Subscript):
+        return interpret(node.value, namespace)[interpret(node.slice, namespace)]
+    if isinstance(node, ast.Tuple):
+        return tuple(interpret(e, namespace) for e in node.elts)
+    if isinstance(node, ast.Slice):
+        return slice(*(None if part is None else interpret(part, namespace)
+                       for part in (node.lower, node.upper, node.step)))
+    raise AssertionError(f"not a node we generate: {type(node).__name__}")
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under ``node`` (``ast.walk``'s set, in another order, faster)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for field in n._fields:
+            value = getattr(n, field, None)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
 def _audit(fn: ast.FunctionDef, namespace: Mapping[str, Any]) -> None:
     """Refuse anything but the node types, constants and identifiers we generate; every
     name read must be an argument, a global of ``namespace`` or assigned before."""
     defined = {a.arg for a in fn.args.args} | set(namespace)
     for stmt in fn.body:
         stores = set()
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
+            if isinstance(node, (ast.expr, ast.stmt)):   # one line: no fix_missing_locations
+                node.lineno = node.end_lineno = 1
+                node.col_offset = node.end_col_offset = 0
             if not isinstance(node, _NODE_TYPES):
                 raise AssertionError(f"generated code may not contain {type(node).__name__}")
             if isinstance(node, ast.Constant) and not (
@@ -183,8 +241,12 @@ def compile_function(args: Sequence[str], body: list[ast.stmt],
                          args=ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in args],
                                             kwonlyargs=[], kw_defaults=[], defaults=[]),
                          body=body, decorator_list=[], returns=None)
+    fn.lineno = fn.end_lineno = 1
+    fn.col_offset = fn.end_col_offset = 0
+    for arg in fn.args.args:
+        arg.lineno = arg.end_lineno = 1
+        arg.col_offset = arg.end_col_offset = 0
     module = ast.Module(body=[fn], type_ignores=[])
-    ast.fix_missing_locations(module)
     _audit(fn, namespace)
     code = compile(module, "<warmdesk-generated>", "exec", dont_inherit=True)
     inner = next(c for c in code.co_consts if isinstance(c, types.CodeType))

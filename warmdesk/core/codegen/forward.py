@@ -13,7 +13,7 @@ import ast
 import numpy as np
 
 from ..expression_tree import _EVAL_ERRORS
-from .emit import E, binop, call, compare, compile_function, ref, ret, subscript
+from .emit import E, binop, call, compare, interpret, ref, subscript
 from .ir import Program
 from .runtime import NAMESPACE, function_name
 
@@ -39,17 +39,16 @@ class ValueEmitter:
     def constant(self, name: str, value: Any, shape: tuple[int, ...] = ()) -> E:
         """A value fixed for the whole solve, read from the globals under our ``name``."""
         self.namespace[name] = value
-        return ref(name, shape)
+        return ref(name, shape, fixed=True)
 
     def fold(self, e: E, name: str) -> E:
         """``e`` itself, or, when it reads fixed values only, its value computed once now
         (a derivative factor such as ``-t`` in a fit) and read from the globals."""
-        names = {n.id for n in ast.walk(e.node) if isinstance(n, ast.Name)}
-        if not self.folding or not names <= self.namespace.keys() or not names - NAMESPACE.keys():
+        if not self.folding or not e.fixed or isinstance(e.node, (ast.Name, ast.Constant)):
             return e
         try:
             with np.errstate(all="ignore"):
-                value = compile_function([], [ret(e)], self.namespace)()
+                value = interpret(e.node, self.namespace)
         except _EVAL_ERRORS:
             return e
         return self.constant(name, value, tuple(np.shape(value)))

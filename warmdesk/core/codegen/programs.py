@@ -20,10 +20,15 @@ import numpy as np
 from ..expressions import Expression
 import ast
 
-from .emit import Unsupported, assign, call, compile_function, ref, ret, store
+from .emit import Unsupported, assign, call, compile_function, ref, ret, store, walk
 from .ir import Layout, Program
 from .jacobian import JacobianEmitter
 from .reverse import GradientEmitter
+
+
+#: Vector unknowns up to this size get their Jacobian code at once; larger ones at
+#: the first Jacobian (their identity block is size x size numbers).
+EAGER_IDENTITY = 1024
 
 
 @dataclass(frozen=True)
@@ -87,17 +92,20 @@ def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Lay
         value = compile_function(args, prune([*emitter.body,
                                               *_pack_values(emitter, sizes, total)]),
                                  emitter.namespace)
+
+        def build_jacobian() -> Callable[..., np.ndarray]:
+            emitter.emit_derivatives()
+            return compile_function(args, prune([*emitter.body,
+                                                 *_pack_jacobian(emitter, sizes, total)]),
+                                    emitter.namespace)
+        if max((size for _, size, scalar in layout.variables.values() if not scalar),
+               default=0) <= EAGER_IDENTITY:
+            return VectorProgram(value, build_jacobian(), total)
         dry = JacobianEmitter(program, values, identities=False)
         dry.emit_values()
         dry.emit_derivatives()   # raises Unsupported now, not at the first Jacobian
     except Unsupported:
         return None
-
-    def build_jacobian() -> Callable[..., np.ndarray]:
-        emitter.emit_derivatives()
-        return compile_function(args, prune([*emitter.body,
-                                             *_pack_jacobian(emitter, sizes, total)]),
-                                emitter.namespace)
     out = VectorProgram(value, lambda *a: _first_jacobian(out, build_jacobian, a), total)
     return out
 
@@ -164,7 +172,7 @@ def prune(body: list[ast.stmt]) -> list[ast.stmt]:
             if name not in needed:
                 continue
         kept.append(stmt)
-        needed |= {n.id for n in ast.walk(stmt)
+        needed |= {n.id for n in walk(stmt)
                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
     return kept[::-1]
 

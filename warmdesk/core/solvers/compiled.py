@@ -137,11 +137,12 @@ class VectorFunction:
             inner = generate(x) if generate is not None else None
             if inner is None:
                 return None
-            value, jacobian = inner.value, inner.jacobian
+            value = inner.value   # (inner.jacobian is replaced once built: look it up)
             if np.ndim(scale) == 0 and float(scale) == 1.0:   # no sigma: nothing to divide
-                return codegen.VectorProgram(lambda v: value(v) - shift, jacobian, inner.size)
+                return codegen.VectorProgram(lambda v: value(v) - shift,
+                                             lambda v: inner.jacobian(v), inner.size)
             return codegen.VectorProgram(lambda v: (value(v) - shift) / scale,
-                                         lambda v: jacobian(v) * column, inner.size)
+                                         lambda v: inner.jacobian(v) * column, inner.size)
         out = VectorFunction(self.problem, lambda env: (base_np(env) - shift) / scale,
                              lambda env: (base_dual(env) - shift) / scale, generate=scaled_program)
         out._env = self._env
