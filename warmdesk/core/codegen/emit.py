@@ -192,7 +192,7 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
         n = stack.pop()
         yield n
         for field in n._fields:
-            value = getattr(n, field, None)
+            value = n.__dict__.get(field)   # the fields we set (no getattr)
             if isinstance(value, ast.AST):
                 stack.append(value)
             elif isinstance(value, list):
