@@ -25,9 +25,9 @@ import numpy as np
 Shape = tuple[int, ...]
 
 _OURS = re.compile(r"_[a-z][a-z0-9_]*\Z")
-_NODE_TYPES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.Return,
-               ast.Name, ast.Load, ast.Store, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare,
-               ast.Call, ast.Subscript, ast.Tuple, ast.Slice, ast.Add, ast.Sub, ast.Mult,
+_NODE_TYPES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.AugAssign,
+               ast.Return, ast.Name, ast.Load, ast.Store, ast.Constant, ast.BinOp, ast.UnaryOp,
+               ast.Compare, ast.Call, ast.Subscript, ast.Tuple, ast.Slice, ast.Add, ast.Sub, ast.Mult,
                ast.Div, ast.Mod, ast.Pow, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq,
                ast.NotEq)
 _BINOPS: dict[str, ast.operator] = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(),
@@ -53,6 +53,9 @@ class E:
     def _bin(self, op: str, other: E | float, swap: bool = False) -> E:
         o = other if isinstance(other, E) else num(other)
         left, right = (o, self) if swap else (self, o)
+        split = _scaled(right)
+        if op == "*" and split is not None and not left.shape:
+            return (left * split[0]) * split[1]   # number times number first: one array op
         return binop(op, left, right)
 
     def __add__(self, o: E | float) -> E: return self._bin("+", o)
@@ -64,7 +67,20 @@ class E:
     def __truediv__(self, o: E | float) -> E: return self._bin("/", o)
     def __rtruediv__(self, o: float) -> E: return self._bin("/", o, True)
     def __pow__(self, o: E | float) -> E: return self._bin("**", o)
-    def __neg__(self) -> E: return E(ast.UnaryOp(ast.USub(), self.node), self.shape, self.fixed)
+    def __neg__(self) -> E:
+        split = _scaled(self)
+        if split is not None:   # -(c*X) is (-c)*X: one array operation, not two
+            return num(-split[0].node.value) * split[1]   # type: ignore[attr-defined]
+        return E(ast.UnaryOp(ast.USub(), self.node), self.shape, self.fixed)
+
+
+def _scaled(e: E) -> tuple[E, E] | None:
+    """``(c, X)`` when ``e`` is ``c * X`` with a number ``c`` (derivative factors)."""
+    node = e.node
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)
+            and isinstance(node.left, ast.Constant) and type(node.left.value) is float):
+        return E(node.left, (), True), E(node.right, e.shape, e.fixed)
+    return None
 
 
 def broadcast(*shapes: Shape) -> Shape:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import math
 
-from .emit import E, Unsupported, assign, broadcast, call, num, ref, store, subscript
+from .emit import E, Unsupported, assign, broadcast, call, num, ref, store
 from .forward import ValueEmitter
 from .rules import RULES, Factor, power_rule
 
@@ -88,9 +88,9 @@ class GradientEmitter(ValueEmitter):
             self._set(j, call("_zeros", shape, shape=shape), adj)
             self.body.append(_store(f"_a{j}", key, _e(g)))
             return
-        if j in self.owned:
-            current = subscript(adj[j], key, ())   # type: ignore[arg-type]
-            self.body.append(_store(f"_a{j}", key, current + g))
+        if j in self.owned:   # _a{j}[key] += g
+            sub = ast.Subscript(ast.Name(f"_a{j}", ast.Load()), key.node, ast.Store())
+            self.body.append(ast.AugAssign(sub, ast.Add(), _e(g).node))
             return
         self._set(j, _add(adj[j], call("_scatter", _e(g), shape, key, shape=shape)), adj)
 
