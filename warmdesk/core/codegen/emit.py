@@ -28,8 +28,8 @@ _OURS = re.compile(r"_[a-z][a-z0-9_]*\Z")
 _NODE_TYPES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.AugAssign,
                ast.Return, ast.Name, ast.Load, ast.Store, ast.Constant, ast.BinOp, ast.UnaryOp,
                ast.Compare, ast.Call, ast.Subscript, ast.Tuple, ast.Slice, ast.Add, ast.Sub,
-               ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Eq,
-               ast.NotEq)
+               ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
+               ast.Eq, ast.NotEq)
 _BINOPS: dict[str, ast.operator] = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(),
                                     "/": ast.Div(), "%": ast.Mod(), "**": ast.Pow()}
 _COMPARE: dict[str, ast.cmpop] = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(),
