@@ -120,3 +120,19 @@ def test_layout_never_turns_a_user_name_into_an_identifier() -> None:
     assert all(name.startswith("_") for name in names)
     value, grad = program.value_and_grad(np.array([1.0, 2.0, 5.0]))
     assert value == 3.0 + 8.0 + 5.0 and list(grad) == [3.0, 4.0, 1.0]
+
+
+def test_programs_are_built_once_per_expression_layout_and_values() -> None:
+    expr = parse("sum(c*x**2)", ["x", "c"])
+    c = np.array([1.0, 2.0])
+    variables = [SimpleNamespace(name="x", size=2, scalar=False)]
+    first = codegen.scalar_program(expr, codegen.layout_of(variables, {"c": c}), np.ones(2))
+    again = codegen.scalar_program(expr, codegen.layout_of(variables, {"c": c}), np.zeros(2))
+    assert first is not None and again is first
+    c[1] = 5.0   # changed in place: the precomputed parts would be stale
+    changed = codegen.scalar_program(expr, codegen.layout_of(variables, {"c": c}), np.ones(2))
+    assert changed is not first and changed is not None
+    assert changed.value(np.ones(2)) == 6.0
+    vector = codegen.vector_program([(expr, None)], codegen.layout_of(variables, {"c": c}),
+                                    np.ones(2))
+    assert vector is not None and vector is not changed

@@ -21,6 +21,7 @@ from ..expressions import Expression
 import ast
 
 from .emit import Unsupported, assign, call, compile_function, ref, ret, store, walk
+from .cache import cached
 from .ir import Layout, Program
 from .jacobian import JacobianEmitter
 from .reverse import GradientEmitter
@@ -54,7 +55,21 @@ def _program(exprs: Sequence[Expression], layout: Layout, x: np.ndarray, t: floa
 
 
 def scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarProgram | None:
-    """f(x) and (f(x), grad f(x)) for a scalar objective, or None (keep the closures)."""
+    """f(x) and (f(x), grad f(x)) for a scalar objective, or None (keep the closures);
+    built once per expression, layout and fixed values (:mod:`.cache`)."""
+    return cached([expr], layout, "scalar", lambda: _scalar_program(expr, layout, x))
+
+
+def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Layout,
+                   x: np.ndarray, t: float = 0.0) -> VectorProgram | None:
+    """Expressions stacked into one vector (each broadcast to its length, or its own
+    size when the length is None), and their Jacobian; or None (keep the closures).
+    Built once per expressions, lengths, layout and fixed values (:mod:`.cache`)."""
+    return cached([e for e, _ in outputs], layout, ("vector", tuple(n for _, n in outputs)),
+                  lambda: _vector_program(outputs, layout, x, t))
+
+
+def _scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarProgram | None:
     try:
         program, values = _program([expr], layout, x, 0.0)
         root = program.roots[0]
@@ -73,10 +88,8 @@ def scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarPro
     return ScalarProgram(value, both)
 
 
-def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Layout,
-                   x: np.ndarray, t: float = 0.0) -> VectorProgram | None:
-    """Expressions stacked into one vector (each broadcast to its length, or its own
-    size when the length is None), and their Jacobian; or None (keep the closures)."""
+def _vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Layout,
+                    x: np.ndarray, t: float = 0.0) -> VectorProgram | None:
     try:
         program, values = _program([e for e, _ in outputs], layout, x, t)
         sizes = []
