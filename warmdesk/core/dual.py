@@ -230,6 +230,8 @@ def cumsum(a: Any) -> Any:
 
 def dot(a: Any, b: Any) -> Any:
     av, bv = _v(a), _v(b)
+    if av.ndim == 0 or bv.ndim == 0:   # dot with a number is a product
+        return multiply(a, b)
     v = np.dot(av, bv)
     d = None
     if isinstance(a, Dual):  # sum over a's last axis against b

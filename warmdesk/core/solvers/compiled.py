@@ -1,8 +1,11 @@
 """Turn a problem's expressions into numeric functions of a flat vector, with
-exact derivatives: autograd's reverse mode for gradients (and Hessian-vector
-products) of scalar objectives, our vectorised forward mode
-(:mod:`warmdesk.core.dual`) for Jacobians. Expressions are our own parsed trees;
-nothing is evaluated as text.
+exact derivatives. The fast path is numpy code generated once per problem from the
+checked tree (:mod:`warmdesk.core.codegen`): reverse mode for gradients of scalar
+objectives, forward mode for Jacobians. The interpreted closures stay: autograd's
+reverse mode for Hessian-vector products (and gradients codegen does not cover),
+our vectorised forward mode (:mod:`warmdesk.core.dual`) for such Jacobians, and
+the closures again whenever generated code raises, so an error is reported with its
+position in the text. Nothing is evaluated as text.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 
+from .. import codegen, dual
 from ..errors import SpecError
+from ..expression_tree import _EVAL_ERRORS
 from ..expressions import Expression, ExpressionError
 from ..problem_types import Problem
-from .. import dual
 
 Vector = np.ndarray
 
@@ -45,8 +49,18 @@ class ScalarFunction:
         self._ad = expr.compile(anp)
         self._env = {**problem.parameters, **(extra or {})}
         self.field = field
+        self._expr = expr
+        self._generated: codegen.ScalarProgram | None | bool = False   # False: not built yet
         self._value_and_grad = autograd.value_and_grad(self._ad_value)
         self._hvp = autograd.hessian_vector_product(self._ad_value)
+
+    def _program(self, x: Vector) -> codegen.ScalarProgram | None:
+        """The generated value and gradient, built at the first evaluation."""
+        if self._generated is False:
+            layout = codegen.layout_of(self.problem.variables, self._env)
+            self._generated = codegen.scalar_program(self._expr, layout, x)
+        assert self._generated is not True
+        return self._generated
 
     def _ad_value(self, x: Vector) -> Any:
         env = dict(self._env)
@@ -54,11 +68,24 @@ class ScalarFunction:
         return self._ad(env)
 
     def value(self, x: Vector) -> float:
+        program = self._program(x)
+        if program is not None:
+            try:
+                return float(program.value(x))
+            except _EVAL_ERRORS:
+                pass   # the closures below raise it with its position in the text
         env = dict(self._env)
         env.update(self.problem.split(x))
         return float(self._np(env))
 
     def value_and_grad(self, x: Vector) -> tuple[float, Vector]:
+        program = self._program(x)
+        if program is not None:
+            try:
+                fg, gg = program.value_and_grad(x)
+                return float(fg), gg
+            except _EVAL_ERRORS:
+                pass
         f, g = self._value_and_grad(x)
         return float(f), np.asarray(g, dtype=float).reshape(x.shape)
 
@@ -84,19 +111,61 @@ class VectorFunction:
     vectorised forward pass (:mod:`warmdesk.core.dual`)."""
 
     def __init__(self, problem: Problem, fun: Callable[[dict[str, Any]], Any],
-                 dual_fun: Callable[[dict[str, Any]], Any], extra: dict[str, Any] | None = None
+                 dual_fun: Callable[[dict[str, Any]], Any], extra: dict[str, Any] | None = None,
+                 generate: Callable[[Vector], codegen.VectorProgram | None] | None = None
                  ) -> None:
         self.problem = problem
         self._np = fun
         self._dual = dual_fun
         self._env = {**problem.parameters, **(extra or {})}
+        self._generate = generate
+        self._generated: codegen.VectorProgram | None | bool = False   # False: not built yet
+
+    def _program(self, x: Vector) -> codegen.VectorProgram | None:
+        if self._generated is False:
+            self._generated = self._generate(x) if self._generate is not None else None
+        assert self._generated is not True
+        return self._generated
+
+    def scaled(self, shift: Any, scale: Any) -> VectorFunction:
+        """``(r(x) - shift) / scale``, on every path (the fit's weighted residuals)."""
+        base_np, base_dual, generate = self._np, self._dual, self._generate
+        factor = 1.0 / np.asarray(scale, dtype=float)
+        column = factor[..., None] if factor.ndim else factor
+
+        def scaled_program(x: Vector) -> codegen.VectorProgram | None:
+            inner = generate(x) if generate is not None else None
+            if inner is None:
+                return None
+            value = inner.value   # (inner.jacobian is replaced once built: look it up)
+            if np.ndim(scale) == 0 and float(scale) == 1.0:   # no sigma: nothing to divide
+                return codegen.VectorProgram(lambda v: value(v) - shift,
+                                             lambda v: inner.jacobian(v), inner.size)
+            return codegen.VectorProgram(lambda v: (value(v) - shift) / scale,
+                                         lambda v: inner.jacobian(v) * column, inner.size)
+        out = VectorFunction(self.problem, lambda env: (base_np(env) - shift) / scale,
+                             lambda env: (base_dual(env) - shift) / scale, generate=scaled_program)
+        out._env = self._env
+        return out
 
     def value(self, x: Vector) -> Vector:
+        program = self._program(x)
+        if program is not None:
+            try:
+                return program.value(x)
+            except _EVAL_ERRORS:
+                pass   # the closures below raise it with its position in the text
         env = dict(self._env)
         env.update(self.problem.split(x))
         return np.atleast_1d(np.asarray(self._np(env), dtype=float))
 
     def jacobian(self, x: Vector) -> Vector:
+        program = self._program(x)
+        if program is not None:
+            try:
+                return program.jacobian(x)
+            except _EVAL_ERRORS:
+                pass
         env = dict(self._env)
         env.update(self.problem.split(dual.variables(x)))
         out = self._dual(env)
@@ -108,8 +177,13 @@ def expression_vector(problem: Problem, expr: Expression, length: int | None = N
                       extra: dict[str, Any] | None = None) -> VectorFunction:
     """A vector function from one expression; broadcast to ``length`` when given."""
     fnp, fdual = expr.compile(np), expr.compile(dual.DUAL)
+    env = {**problem.parameters, **(extra or {})}
+
+    def generate(x: Vector) -> codegen.VectorProgram | None:
+        return codegen.vector_program([(expr, length)], codegen.layout_of(problem.variables, env),
+                                      x)
     if length is None:
-        return VectorFunction(problem, fnp, fdual, extra)
+        return VectorFunction(problem, fnp, fdual, extra, generate)
     shape = (length,)
     return VectorFunction(problem, lambda env: np.broadcast_to(fnp(env), shape),
-                          lambda env: dual.add(fdual(env), np.zeros(shape)), extra)
+                          lambda env: dual.add(fdual(env), np.zeros(shape)), extra, generate)

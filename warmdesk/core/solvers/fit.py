@@ -46,9 +46,7 @@ def residual_function(problem: Problem) -> VectorFunction:
     model = expression_vector(problem, problem.model, ds.rows, extra=columns)
     y = problem.target_values()
     sigma = _sigma(problem)
-    base_np, base_dual = model._np, model._dual
-    return VectorFunction(problem, lambda env: (base_np(env) - y) / sigma,
-                          lambda env: (base_dual(env) - y) / sigma, extra=columns)
+    return model.scaled(y, sigma)
 
 
 def _sigma(problem: Problem) -> np.ndarray | float:

@@ -22,7 +22,9 @@ from typing import Any
 import numpy as np
 from scipy.integrate import BDF, DOP853, LSODA, RK45, OdeSolver, Radau
 
+from .. import codegen
 from ..errors import SolveFailed
+from ..expression_tree import _EVAL_ERRORS
 from ..method_facts import NO_BOUNDS, MethodFacts, methods_with
 from ..problem_types import Problem
 from .. import dual
@@ -55,6 +57,29 @@ class RightHandSide:
         self._np = [(v.name, v.size, problem.rhs[v.name].compile(np)) for v in problem.variables]
         self._dual = [(v.name, v.size, problem.rhs[v.name].compile(dual.DUAL))
                       for v in problem.variables]
+        self._generated: codegen.VectorProgram | None | bool = False   # False: not built yet
+
+    def _program(self, t: float, y: np.ndarray) -> codegen.VectorProgram | None:
+        """dy/dt and its Jacobian as generated code (:mod:`warmdesk.core.codegen`), built
+        at the first call; None keeps the closures below."""
+        if self._generated is False:
+            p = self.problem
+            layout = codegen.layout_of(p.variables, p.parameters, time="t")
+            self._generated = codegen.vector_program(
+                [(p.rhs[v.name], v.size) for v in p.variables], layout, y, t)
+        assert self._generated is not True
+        return self._generated
+
+    def _values(self, t: float, y: np.ndarray) -> np.ndarray:
+        program = self._program(t, y)
+        if program is not None:
+            try:
+                return program.value(t, y)
+            except _EVAL_ERRORS:
+                pass   # the closures below raise it with its position in the text
+        env = self._env(t, y)
+        return np.concatenate([np.broadcast_to(np.asarray(f(env), dtype=float), (size,))
+                               for _, size, f in self._np])
 
     def _env(self, t: Any, y: Any) -> dict[str, Any]:
         env: dict[str, Any] = dict(self.problem.parameters)
@@ -63,10 +88,7 @@ class RightHandSide:
         return env
 
     def __call__(self, t: float, y: np.ndarray) -> np.ndarray:
-        env = self._env(t, y)
-        parts = [np.broadcast_to(np.asarray(f(env), dtype=float), (size,))
-                 for _, size, f in self._np]
-        dy = np.concatenate(parts)
+        dy = self._values(t, y)
         if self.recorder is not None:
             self.recorder.nfev += 1
         if not np.all(np.isfinite(dy)):
@@ -76,6 +98,15 @@ class RightHandSide:
     def jacobian(self, t: float, y: np.ndarray) -> np.ndarray:
         """d(dy/dt)/dy, exact, in one vectorised forward pass."""
         y = np.asarray(y, dtype=float)
+        program = self._program(t, y)
+        if program is not None:
+            try:
+                jac = program.jacobian(t, y)
+                if self.recorder is not None:
+                    self.recorder.njev += 1
+                return jac
+            except _EVAL_ERRORS:
+                pass
         env = self._env(t, dual.variables(y))
         blocks = [dual.jacobian_of(dual.add(f(env), np.zeros(size)), y.size, (size,))
                   for _, size, f in self._dual]

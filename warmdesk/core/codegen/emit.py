@@ -1,0 +1,269 @@
+"""Python syntax-tree objects for generated evaluators, and the ONE place they are compiled.
+
+Why this is safe (see docs/expressions.md, "The generated path"): the code is built
+from :mod:`ast` node constructors only, never from text, so no user string can reach
+it. Every identifier is ours (``_t3``, ``_d3``, ``_a3``, ``_x``, ``_time`` and the
+backend names of :mod:`.runtime`); user names never become identifiers: a variable
+is a slice of the flat vector by integer offsets, a parameter or data column is a
+value in the function's globals under a name we chose. :func:`compile_function`
+checks the finished tree before compiling it: only the node types below, only
+numeric constants, only our own identifiers, every loaded name defined; the
+globals hold our backend functions and values only, and ``__builtins__`` is empty.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+Shape = tuple[int, ...]
+
+_OURS = re.compile(r"_[a-z][a-z0-9_]*\Z")
+_NODE_TYPES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.AugAssign,
+               ast.Return, ast.Name, ast.Load, ast.Store, ast.Constant, ast.BinOp, ast.UnaryOp,
+               ast.Compare, ast.Call, ast.Subscript, ast.Tuple, ast.Slice, ast.Add, ast.Sub,
+               ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
+               ast.Eq, ast.NotEq)
+_BINOPS: dict[str, ast.operator] = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(),
+                                    "/": ast.Div(), "%": ast.Mod(), "**": ast.Pow()}
+_COMPARE: dict[str, ast.cmpop] = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(),
+                                  ">=": ast.GtE(), "==": ast.Eq(), "!=": ast.NotEq()}
+
+
+class Unsupported(Exception):
+    """Codegen does not cover this expression or layout; the caller keeps the closures."""
+
+
+class E:
+    """An expression under construction: its syntax-tree node and its (static) shape."""
+
+    __slots__ = ("node", "shape", "fixed")
+
+    def __init__(self, node: ast.expr, shape: Shape, fixed: bool = False) -> None:
+        self.node = node
+        self.shape = shape
+        self.fixed = fixed   # reads fixed values only (globals, numbers)
+
+    def _bin(self, op: str, other: E | float, swap: bool = False) -> E:
+        o = other if isinstance(other, E) else num(other)
+        left, right = (o, self) if swap else (self, o)
+        split = _scaled(right)
+        if op == "*" and split is not None and not left.shape:
+            return (left * split[0]) * split[1]   # number times number first: one array op
+        return binop(op, left, right)
+
+    def __add__(self, o: E | float) -> E: return self._bin("+", o)
+    def __radd__(self, o: float) -> E: return self._bin("+", o, True)
+    def __sub__(self, o: E | float) -> E: return self._bin("-", o)
+    def __rsub__(self, o: float) -> E: return self._bin("-", o, True)
+    def __mul__(self, o: E | float) -> E: return self._bin("*", o)
+    def __rmul__(self, o: float) -> E: return self._bin("*", o, True)
+    def __truediv__(self, o: E | float) -> E: return self._bin("/", o)
+    def __rtruediv__(self, o: float) -> E: return self._bin("/", o, True)
+    def __pow__(self, o: E | float) -> E: return self._bin("**", o)
+    def __neg__(self) -> E:
+        split = _scaled(self)
+        if split is not None:   # -(c*X) is (-c)*X: one array operation, not two
+            return num(-split[0].node.value) * split[1]   # type: ignore[attr-defined]
+        return E(ast.UnaryOp(ast.USub(), self.node), self.shape, self.fixed)
+
+
+def _scaled(e: E) -> tuple[E, E] | None:
+    """``(c, X)`` when ``e`` is ``c * X`` with a number ``c`` (derivative factors)."""
+    node = e.node
+    if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult)
+            and isinstance(node.left, ast.Constant) and type(node.left.value) is float):
+        return E(node.left, (), True), E(node.right, e.shape, e.fixed)
+    return None
+
+
+def broadcast(*shapes: Shape) -> Shape:
+    return tuple(np.broadcast_shapes(*shapes))
+
+
+def num(value: float | int) -> E:
+    """A numeric literal (only numbers ever become constants in generated code)."""
+    return E(ast.Constant(float(value)), (), True)
+
+
+def ref(name: str, shape: Shape, fixed: bool = False) -> E:
+    return E(ast.Name(name, ast.Load()), shape, fixed)
+
+
+def binop(op: str, left: E, right: E) -> E:
+    return E(ast.BinOp(left.node, _BINOPS[op], right.node), broadcast(left.shape, right.shape),
+             left.fixed and right.fixed)
+
+
+def compare(op: str, left: E, right: E) -> E:
+    return E(ast.Compare(left.node, [_COMPARE[op]], [right.node]),
+             broadcast(left.shape, right.shape), left.fixed and right.fixed)
+
+
+def call(fn: str, *args: E | Shape, shape: Shape | None = None) -> E:
+    """A call of the backend function ``fn`` (one of our names); a tuple argument is a
+    literal shape."""
+    nodes = [a.node if isinstance(a, E) else shape_literal(a) for a in args]
+    if shape is None:
+        shape = broadcast(*(a.shape for a in args if isinstance(a, E)))
+    fixed = all(a.fixed for a in args if isinstance(a, E))
+    return E(ast.Call(ast.Name(fn, ast.Load()), nodes, []), shape, fixed)
+
+
+def shape_literal(shape: Sequence[int]) -> ast.expr:
+    return ast.Tuple([ast.Constant(int(s)) for s in shape], ast.Load())
+
+
+def expand(e: E) -> E:
+    """``e[..., None]``: a factor lined up against a derivative's trailing axis."""
+    if not e.shape:
+        return e
+    key = ast.Tuple([ast.Constant(...), ast.Constant(None)], ast.Load())
+    return E(ast.Subscript(e.node, key, ast.Load()), e.shape + (1,), e.fixed)
+
+
+def subscript(e: E, key: E | int | tuple[int, int], shape: Shape) -> E:
+    """``e[key]``: ``key`` a global holding an index key, an int, or an ``(a, b)`` slice."""
+    if isinstance(key, E):
+        node: ast.expr = key.node
+    elif isinstance(key, int):
+        node = ast.Constant(int(key))
+    else:
+        node = ast.Slice(ast.Constant(int(key[0])), ast.Constant(int(key[1])))
+    return E(ast.Subscript(e.node, node, ast.Load()), shape,
+             e.fixed and (not isinstance(key, E) or key.fixed))
+
+
+def assign(name: str, value: E) -> ast.stmt:
+    return ast.Assign([ast.Name(name, ast.Store())], value.node)
+
+
+def _index_part(part: int | tuple[int, int]) -> ast.expr:
+    if isinstance(part, tuple):
+        return ast.Slice(ast.Constant(int(part[0])), ast.Constant(int(part[1])))
+    return ast.Constant(int(part))
+
+
+def store(target: str, value: E | float, *parts: int | tuple[int, int]) -> ast.stmt:
+    """``target[parts] = value``, parts an int or a ``(start, stop)`` slice each
+    (broadcasting into a fresh output array)."""
+    key = (_index_part(parts[0]) if len(parts) == 1 else
+           ast.Tuple([_index_part(p) for p in parts], ast.Load()))
+    node = value.node if isinstance(value, E) else ast.Constant(float(value))
+    return ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), key, ast.Store())], node)
+
+
+def ret(*values: E) -> ast.stmt:
+    if len(values) == 1:
+        return ast.Return(values[0].node)
+    return ast.Return(ast.Tuple([v.node for v in values], ast.Load()))
+
+
+_PY_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+    ast.Div: operator.truediv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_PY_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Eq: operator.eq, ast.NotEq: operator.ne}
+
+
+def interpret(node: ast.expr, namespace: Mapping[str, Any]) -> Any:
+    """The value of a fixed expression we built (a derivative factor of parameters and
+    data only), walking our own nodes: nothing is compiled for it."""
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return namespace[node.id]
+    if isinstance(node, ast.BinOp):
+        return _PY_BINOPS[type(node.op)](interpret(node.left, namespace),
+                                         interpret(node.right, namespace))
+    if isinstance(node, ast.UnaryOp):
+        return -interpret(node.operand, namespace)
+    if isinstance(node, ast.Compare):
+        return _PY_COMPARE[type(node.ops[0])](interpret(node.left, namespace),
+                                              interpret(node.comparators[0], namespace))
+    if isinstance(node, ast.Call):
+        fn = namespace[node.func.id]   # type: ignore[attr-defined]
+        return fn(*(interpret(a, namespace) for a in node.args))
+    if isinstance(node, ast.Subscript):
+        return interpret(node.value, namespace)[interpret(node.slice, namespace)]
+    if isinstance(node, ast.Tuple):
+        return tuple(interpret(e, namespace) for e in node.elts)
+    if isinstance(node, ast.Slice):
+        return slice(*(None if part is None else interpret(part, namespace)
+                       for part in (node.lower, node.upper, node.step)))
+    raise AssertionError(f"not a node we generate: {type(node).__name__}")
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under ``node`` (``ast.walk``'s set, in another order, faster)."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        for field in n._fields:
+            value = n.__dict__.get(field)   # the fields we set (no getattr)
+            if isinstance(value, ast.AST):
+                stack.append(value)
+            elif isinstance(value, list):
+                stack.extend(v for v in value if isinstance(v, ast.AST))
+
+
+def _audit(fn: ast.FunctionDef, namespace: Mapping[str, Any]) -> None:
+    """Refuse anything but the node types, constants and identifiers we generate; every
+    name read must be an argument, a global of ``namespace`` or assigned before."""
+    defined = {a.arg for a in fn.args.args} | set(namespace)
+    for stmt in fn.body:
+        stores = set()
+        for node in walk(stmt):
+            if isinstance(node, (ast.expr, ast.stmt)):   # one line: no fix_missing_locations
+                node.lineno = node.end_lineno = 1
+                node.col_offset = node.end_col_offset = 0
+            if not isinstance(node, _NODE_TYPES):
+                raise AssertionError(f"generated code may not contain {type(node).__name__}")
+            if isinstance(node, ast.Constant) and not (
+                    node.value is None or node.value is ... or type(node.value) in (int, float)):
+                raise AssertionError("generated code may hold numeric constants only")
+            if isinstance(node, ast.Call) and (node.keywords
+                                               or not isinstance(node.func, ast.Name)):
+                raise AssertionError("generated calls are plain calls of backend names")
+            if isinstance(node, ast.Name):
+                if not _OURS.match(node.id):
+                    raise AssertionError("generated code may use our own names only")
+                if isinstance(node.ctx, ast.Store):
+                    stores.add(node.id)
+                elif node.id not in defined:
+                    raise AssertionError("generated code reads an undefined name")
+        defined |= stores
+
+
+def compile_function(args: Sequence[str], body: list[ast.stmt],
+                     namespace: Mapping[str, Any]) -> Callable[..., Any]:
+    """The one ``compile()`` of WarmDesk: a function from our own checked syntax tree.
+
+    ``namespace`` (backend functions and precomputed values, all under our names)
+    becomes the function's globals, with empty ``__builtins__``; the function object
+    is made from the compiled code object, so nothing is executed here."""
+    for name in (*args, *namespace):
+        if not _OURS.match(name):
+            raise AssertionError("generated code may use our own names only")
+    fn = ast.FunctionDef(name="_generated",
+                         args=ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in args],
+                                            kwonlyargs=[], kw_defaults=[], defaults=[]),
+                         body=body, decorator_list=[], returns=None)
+    fn.lineno = fn.end_lineno = 1
+    fn.col_offset = fn.end_col_offset = 0
+    for arg in fn.args.args:
+        arg.lineno = arg.end_lineno = 1
+        arg.col_offset = arg.end_col_offset = 0
+    module = ast.Module(body=[fn], type_ignores=[])
+    _audit(fn, namespace)
+    code = compile(module, "<warmdesk-generated>", "exec", dont_inherit=True)
+    inner = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return types.FunctionType(inner, {"__builtins__": {}, **namespace}, "_generated")

@@ -1,0 +1,93 @@
+"""Straight-line value code: one assignment per operation that depends on the
+variables (or time); fixed parts are values in the function's globals, computed
+once. The same numpy operations as the closures, in the same order, so the values
+agree with :meth:`Expression.evaluate` (to the last bit, up to numpy's own fast
+paths such as ``x**2``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ast
+
+import numpy as np
+
+from ..expression_tree import _EVAL_ERRORS
+from .emit import E, binop, call, compare, interpret, ref, subscript
+from .ir import Program
+from .runtime import NAMESPACE, function_name
+
+_COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
+_ARITHMETIC = frozenset(("+", "-", "*", "/", "%", "**"))
+
+
+class ValueEmitter:
+    """Emits the value of every operation of ``program`` into ``body``; ``refs[i]`` is
+    the expression that reads operation i's value in the generated code."""
+
+    def __init__(self, program: Program, values: list[Any]) -> None:
+        self.program = program
+        self.ops = program.ops
+        self.values = values
+        self.n = program.layout.size
+        self.namespace: dict[str, Any] = dict(NAMESPACE)
+        self.body: list[ast.stmt] = []
+        self.refs: dict[int, E] = {}
+        self.x = ref("_x", (self.n,))
+        self.folding = True   # off in a dry run, whose fixed values are placeholders
+
+    def constant(self, name: str, value: Any, shape: tuple[int, ...] = ()) -> E:
+        """A value fixed for the whole solve, read from the globals under our ``name``."""
+        self.namespace[name] = value
+        return ref(name, shape, fixed=True)
+
+    def fold(self, e: E, name: str) -> E:
+        """``e`` itself, or, when it reads fixed values only, its value computed once now
+        (a derivative factor such as ``-t`` in a fit) and read from the globals."""
+        if not self.folding or not e.fixed or isinstance(e.node, (ast.Name, ast.Constant)):
+            return e
+        try:
+            with np.errstate(all="ignore"):
+                value = interpret(e.node, self.namespace)
+        except _EVAL_ERRORS:
+            return e
+        return self.constant(name, value, tuple(np.shape(value)))
+
+    def emit_values(self) -> None:
+        for i, op in enumerate(self.ops):
+            if op.static:
+                value = self.values[i]
+                if not op.shape and np.asarray(value).dtype.kind == "f":
+                    value = np.float64(value)   # a numpy scalar: faster than a 0-d array
+                self.refs[i] = self.constant(f"_c{i}", value, op.shape)
+            elif op.kind == "time":   # numpy semantics for t too (1/0, powers of negatives)
+                self.body.append(_assign(f"_t{i}", call("_float64", ref("_time", ()))))
+                self.refs[i] = ref(f"_t{i}", ())
+            else:
+                self.body.append(_assign(f"_t{i}", self._value(i)))
+                self.refs[i] = ref(f"_t{i}", op.shape)
+
+    def _value(self, i: int) -> E:
+        op = self.ops[i]
+        args = [self.refs[a] for a in op.args]
+        if op.kind == "var":
+            offset, size, scalar = op.span
+            return subscript(self.x, offset if scalar else (offset, offset + size), op.shape)
+        if op.kind == "index":
+            return subscript(args[0], self.constant(f"_key{i}", op.value), op.shape)
+        if op.kind == "call":
+            return call(function_name(op.name), *args, shape=op.shape)
+        if op.name == "neg":
+            return -args[0]
+        if op.name in _COMPARISONS:
+            return compare(op.name, *args)
+        if op.name == "**" and self.ops[op.args[1]].static and self.values[op.args[1]] is not None \
+                and not self.ops[op.args[1]].shape and float(self.values[op.args[1]]) == 2.0:
+            return args[0] * args[0]   # what numpy does for arrays, and fast for numbers
+        if op.name in _ARITHMETIC:
+            return binop(op.name, *args)
+        return call("_logical_and" if op.name == "&" else "_logical_or", *args, shape=op.shape)
+
+
+def _assign(name: str, value: E) -> ast.stmt:
+    return ast.Assign([ast.Name(name, ast.Store())], value.node)

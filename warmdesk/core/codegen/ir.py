@@ -1,0 +1,143 @@
+"""The checked expression tree flattened into a list of operations (children first),
+with what code generation needs to know of each: whether it is fixed for the whole
+solve (names only of parameters and data: computed once, here), whether derivatives
+flow through it, and its shape (shapes never depend on values in this language, so
+one evaluation at build time gives them all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..expression_tree import (_Binary, _Call, _Chain, _Const, _EVAL_ERRORS, _FUNCTION_GETTERS,
+                               _Index, _Name, _Neg, _Node, _OPERATOR_GETTERS)
+from .emit import Unsupported
+
+Shape = tuple[int, ...]
+#: Operations whose result carries no derivative (booleans, steps).
+NOT_DIFFERENTIABLE = frozenset(("<", "<=", ">", ">=", "==", "!=", "&", "|", "sign"))
+
+
+@dataclass(eq=False)
+class Op:
+    kind: str                 # "var", "time", "const", "op" (operator), "call", "index"
+    name: str = ""            # operator symbol or function name
+    args: tuple[int, ...] = ()
+    value: Any = None         # a constant's value, an index key
+    span: tuple[int, int, bool] = (0, 0, False)   # a variable: offset, size, scalar
+    static: bool = True       # no variable and no time below it: computed once
+    live: bool = False        # derivatives with respect to the variables flow through it
+    shape: Shape = field(default=())
+
+
+@dataclass
+class Layout:
+    """Where each variable sits in the flat vector, and the fixed names' values."""
+    variables: Mapping[str, tuple[int, int, bool]]   # name -> (offset, size, scalar)
+    size: int
+    env: Mapping[str, Any]
+    time: str | None = None   # the name of the time argument (ODE right-hand sides)
+
+
+class Program:
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self.ops: list[Op] = []
+        self._leaves: dict[str, int] = {}
+        self.roots: list[int] = []
+
+    def add_root(self, node: _Node) -> int:
+        root = self._add(node)
+        self.roots.append(root)
+        return root
+
+    def _push(self, op: Op) -> int:
+        if op.args:
+            op.static = all(self.ops[a].static for a in op.args)
+            op.live = (op.name not in NOT_DIFFERENTIABLE
+                       and any(self.ops[a].live for a in op.args))
+        self.ops.append(op)
+        return len(self.ops) - 1
+
+    def _add(self, node: _Node) -> int:
+        if isinstance(node, _Const):
+            return self._push(Op("const", value=node.value))
+        if isinstance(node, _Name):
+            return self._name(node.name)
+        if isinstance(node, _Neg):
+            return self._push(Op("op", "neg", (self._add(node.operand),)))
+        if isinstance(node, _Chain):
+            acc = self._add(node.operands[0])
+            for op, operand in zip(node.ops, node.operands[1:]):
+                acc = self._push(Op("op", op, (acc, self._add(operand))))
+            return acc
+        if isinstance(node, _Binary):
+            return self._push(Op("op", node.op, (self._add(node.left), self._add(node.right))))
+        if isinstance(node, _Call):
+            args = tuple(self._add(a) for a in node.args)
+            if node.func == "clip":   # as the closures compute it: minimum(maximum(x, lo), hi)
+                low = self._push(Op("call", "maximum", args[:2]))
+                return self._push(Op("call", "minimum", (low, args[2])))
+            return self._push(Op("call", node.func, args))
+        if isinstance(node, _Index):
+            return self._push(Op("index", args=(self._add(node.target),), value=node.key))
+        raise Unsupported(type(node).__name__)
+
+    def _name(self, name: str) -> int:
+        if name in self._leaves:
+            return self._leaves[name]
+        layout = self.layout
+        if name == layout.time:
+            op = Op("time", static=False)
+        elif name in layout.variables:
+            op = Op("var", span=layout.variables[name], static=False, live=True)
+        elif name in layout.env:
+            op = Op("const", value=layout.env[name])
+        else:
+            raise Unsupported("a name without a value")   # the closures say where
+        self._leaves[name] = self._push(op)
+        return self._leaves[name]
+
+    def evaluate(self, x: np.ndarray, t: float = 0.0) -> list[Any]:
+        """Every operation's value, with numpy as the closures compute it; fills in the
+        shapes. Raises :class:`Unsupported` where the closures would raise."""
+        values: list[Any] = []
+        try:
+            with np.errstate(all="ignore"):
+                for op in self.ops:
+                    values.append(_apply(op, [values[a] for a in op.args], x, t))
+        except _EVAL_ERRORS as exc:
+            raise Unsupported(str(exc)) from None
+        for op, value in zip(self.ops, values):
+            op.shape = tuple(np.shape(value))
+        return values
+
+
+def _apply(op: Op, args: Sequence[Any], x: np.ndarray, t: float) -> Any:
+    if op.kind == "const":
+        return op.value
+    if op.kind == "time":
+        return t
+    if op.kind == "var":
+        offset, size, scalar = op.span
+        return x[offset] if scalar else x[offset:offset + size]
+    if op.kind == "index":
+        return args[0][op.value]
+    if op.kind == "op":
+        return _OPERATOR_GETTERS[op.name](np)(*args)
+    return _FUNCTION_GETTERS[op.name](np)(*args)
+
+
+def layout_of(variables: Sequence[Any], env: Mapping[str, Any], time: str | None = None
+              ) -> Layout:
+    """A layout from a problem's variables (objects with name, size, scalar)."""
+    spans: dict[str, tuple[int, int, bool]] = {}
+    offset = 0
+    for v in variables:
+        spans[v.name] = (offset, int(v.size), bool(v.scalar))
+        offset += int(v.size)
+    return Layout(spans, offset, env, time)
