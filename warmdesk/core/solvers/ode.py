@@ -52,6 +52,8 @@ class RightHandSide:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.recorder: Recorder | None = None
+        #: (t, dy/dt) of the last call, for :meth:`check_step`.
+        self.last: tuple[float, np.ndarray] = (math.nan, np.zeros(0))
         self._np = [(v.name, v.size, problem.rhs[v.name].compile(np)) for v in problem.variables]
         self._dual = [(v.name, v.size, problem.rhs[v.name].compile(dual.DUAL))
                       for v in problem.variables]
@@ -69,9 +71,17 @@ class RightHandSide:
         dy = np.concatenate(parts)
         if self.recorder is not None:
             self.recorder.nfev += 1
-        if not np.all(np.isfinite(dy)):
-            raise SolveFailed(f"the right-hand side is not finite at t={t:.6g}")
+        self.last = (t, dy)  # checked once per step (check_step), not on every call
         return dy
+
+    def check_step(self, y: np.ndarray) -> None:
+        """Fail at once when the step just taken ended non-finite, or its last
+        right-hand side was. A non-finite value at a trial stage the integrator
+        then rejects is not an error (it shrinks its step, as for any bad trial);
+        one it accepts, or one that made it fail, ends the run."""
+        t, dy = self.last
+        if not (np.isfinite(dy).all() and np.isfinite(y).all()):
+            raise SolveFailed(f"the right-hand side is not finite at t={t:.6g}")
 
     def jacobian(self, t: float, y: np.ndarray) -> np.ndarray:
         """d(dy/dt)/dy, exact, in one vectorised forward pass."""
@@ -137,7 +147,12 @@ def solve_ode(ctx: SolveContext) -> None:
             if rec.nit >= max_steps:
                 raise SolveFailed(f"more than {max_steps} steps (options.max_steps)")
             t_old = solver.t
-            message = solver.step()
+            try:
+                message = solver.step()
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+                rhs.check_step(solver.y)  # a non-finite right-hand side made it fail: say so
+                raise
+            rhs.check_step(solver.y)
             if solver.status == "failed":
                 raise SolveFailed(f"the integrator failed at t={solver.t:.6g}: {message}")
             t = float(solver.t)
