@@ -90,8 +90,9 @@ ProgressListener = Callable[[str, np.ndarray], None]
 #: Rows are turned into history at least this often (and at every progress batch).
 MATERIALIZE_ROWS = 256
 #: Iterates of at most this many values are kept per row to compute step
-#: lengths in bulk; larger ones get their step computed at once.
-BULK_STEP_MAX_N = 1000
+#: lengths in bulk; larger ones get their step computed at once. Measured per
+#: row: bulk 0.5 us at n <= 50, 1.4 at 200, 7.8 at 1000; at once 0.9, 1.1, 2.2.
+BULK_STEP_MAX_N = 128
 
 
 class Recorder:

@@ -25,7 +25,7 @@ from scipy import optimize
 
 from ..errors import SolveFailed
 from ..method_facts import BOUNDS, NO_BOUNDS, MethodFacts, methods_with
-from .base import SolveContext, Stopped
+from .base import Recorder, SolveContext, Stopped
 from . import stationarity
 from .compiled import ScalarFunction, ScalarObjective, expression_vector
 from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise,
@@ -187,7 +187,6 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
     qn = _apply_payload(ctx, kwargs, options, x0)
     rule = obj.rule = _noise_floor_rule(method, options, x0)
 
-    last = {"x": x0.copy()}
     constrained = bool(constraints)
     has_gradient = method in GRADIENT_METHODS
     rec.start_at(x0)
@@ -203,8 +202,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
                  seen[1] if seen is not None else math.nan)
         cv = extra.get("constr_violation") if extra is not None else None
         cviol = float(cv) if cv is not None else (violation(x) if constrained else math.nan)
-        rec.row(fun, gnorm, cviol, x=x)
-        last["x"] = x.copy()
+        rec.row(fun, gnorm, cviol, x=x)  # keeps a copy of x: rec.last_x
         return rule is not None and rule.iterate(x, fun, seen[2] if seen is not None else None)
 
     if method == "TNC":
@@ -222,7 +220,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
             res = optimize.minimize(x0=start, **kwargs)
             break
         except Stopped as stop:
-            _stopped(ctx, stop.status, last["x"], obj)
+            _stopped(ctx, stop.status, _last_x(rec, x0), obj)
             return
         except AcceptedAtNoise as accepted:
             assert rule is not None
@@ -247,7 +245,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
         try:
             res = _stationary_or_said(ctx, obj, kwargs, options, res, bounds)
         except Stopped as stop:
-            _stopped(ctx, stop.status, last["x"], obj)
+            _stopped(ctx, stop.status, _last_x(rec, x0), obj)
             return
     x = np.asarray(res.x, dtype=float)
     run.fun = float(res.fun)
@@ -333,6 +331,11 @@ def _accepted_result(accepted: AcceptedAtNoise, rule: NoiseFloorRule) -> optimiz
     hess_inv = rule.inverse_hessian(accepted.x.size) if rule.keep_pairs else None
     return optimize.OptimizeResult(x=accepted.x, fun=accepted.f, success=True,
                                    message=accepted.message(rule.gtol), hess_inv=hess_inv)
+
+
+def _last_x(rec: Recorder, x0: np.ndarray) -> np.ndarray:
+    """The last iterate recorded (the start point before the first)."""
+    return rec.last_x if rec.last_x is not None else x0
 
 
 def _split_copy(problem: Any, x: np.ndarray) -> dict[str, np.ndarray]:
