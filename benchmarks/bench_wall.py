@@ -40,7 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (banner, finish, guarded, median, parse_args, print_table,  # noqa: E402
                      worst)  # (first: pins BLAS threads)
 
-import numpy as np  # noqa: E402
 
 from _wall_cases import WallCase, all_cases  # noqa: E402
 from _wall_timing import Breakdown, instrumented_solve  # noqa: E402

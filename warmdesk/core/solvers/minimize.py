@@ -24,44 +24,19 @@ import numpy as np
 from scipy import optimize
 
 from ..errors import SolveFailed
-from ..method_facts import BOUNDS, NO_BOUNDS, MethodFacts, methods_with
+from ..method_facts import NO_BOUNDS, methods_with
 from .base import Recorder, SolveContext, Stopped
-from . import stationarity
+from . import facts, stationarity
 from .compiled import ScalarFunction, ScalarObjective, expression_vector
 from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise,
                           NoiseFloorRule, StepAtNoise)
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 from ..status import Status
 
-#: What each scipy.optimize.minimize method does with a spec (see
-#: :mod:`warmdesk.core.method_capabilities`), in the order offered to users (the
-#: first ones are the common choices). The minimize and train kinds pick theirs here.
-METHOD_FACTS: dict[str, MethodFacts] = {
-    "BFGS": NO_BOUNDS,
-    "L-BFGS-B": BOUNDS,
-    "CG": NO_BOUNDS,
-    "Newton-CG": NO_BOUNDS,
-    "TNC": BOUNDS,
-    "Nelder-Mead": MethodFacts(bounds=True, gradient=False),
-    "Powell": MethodFacts(bounds=True, gradient=False),
-    "SLSQP": MethodFacts(bounds=True, constraints=True),
-    "trust-constr": MethodFacts(bounds=True, constraints=True),
-}
-#: Accepted payloads per method (x0 is accepted by all).
-PAYLOADS: dict[str, tuple[str, ...]] = {
-    "BFGS": ("x0", "hess_inv"), "L-BFGS-B": ("x0",), "CG": ("x0",), "Newton-CG": ("x0",),
-    "TNC": ("x0",), "Nelder-Mead": ("x0", "initial_simplex"), "Powell": ("x0", "direc"),
-    "SLSQP": ("x0",), "trust-constr": ("x0", "qn_hess"),
-}
-#: State that is stored but not passed back, and why (measured on this machine:
-#: trust-constr on a constrained quadratic and on Rosenbrock, 1% and 50% changes,
-#: 24 trials: warm/cold work median 0.56 with x0 alone, 0.70 with the barrier
-#: parameter, 0.61 with barrier and quasi-Newton matrix, worst 2.3x and 3.6x).
-NOT_REUSED = {"barrier": "trust-constr's barrier parameter, passed back, made warm runs "
-                         "slower than x0 alone (median 0.70 vs 0.56 of cold, worst 2.3x)",
-              "direc": "Powell's previous directions made warm runs slower than x0 alone "
-                       "(median 0.41 vs 0.32 of cold over 16 trials; unit or orthogonalised "
-                       "directions did not do better)"}
+#: The method tables live in .facts (no scipy there: the kinds read them at start-up).
+METHOD_FACTS = facts.MINIMIZE_METHOD_FACTS
+PAYLOADS = facts.MINIMIZE_PAYLOADS
+NOT_REUSED = facts.NOT_REUSED
 #: Largest problem whose n x n matrices (inverse Hessian, directions) are kept:
 #: 1000^2 float64 is 8 MB a run; above that a library of thousands of runs
 #: would be dominated by matrices, and only x0 is stored.

@@ -23,23 +23,18 @@ import numpy as np
 from scipy.integrate import BDF, DOP853, LSODA, RK45, OdeSolver, Radau
 
 from ..errors import SolveFailed
-from ..method_facts import NO_BOUNDS, MethodFacts, methods_with
 from ..problem_types import Problem
 from .. import dual
+from . import facts
 from .base import Recorder, SolveContext, Stopped
 from ..status import Status
 
 SOLVERS: dict[str, type[OdeSolver]] = {"RK45": RK45, "DOP853": DOP853, "Radau": Radau,
                                        "BDF": BDF, "LSODA": LSODA}
-PAYLOADS = ("checkpoint", "live_solver")
-#: What each scipy.integrate method is for: the explicit ones first.
-METHOD_FACTS: dict[str, MethodFacts] = {
-    "RK45": NO_BOUNDS, "DOP853": NO_BOUNDS,
-    "Radau": MethodFacts(stiff=True), "BDF": MethodFacts(stiff=True),
-    "LSODA": MethodFacts(stiff=True),
-}
-#: The ode methods for stiff problems (they use the exact Jacobian of the right-hand side).
-IMPLICIT_ODE_METHODS = methods_with(METHOD_FACTS, stiff=True)
+#: The method tables live in .facts (no scipy there: the kinds read them at start-up).
+METHOD_FACTS = facts.ODE_METHOD_FACTS
+PAYLOADS = facts.ODE_PAYLOADS
+IMPLICIT_ODE_METHODS = facts.IMPLICIT_ODE_METHODS
 IMPLICIT = IMPLICIT_ODE_METHODS
 DEFAULT_MAX_STEPS = 200_000
 LIVE_SOLVERS_KEPT = 8
