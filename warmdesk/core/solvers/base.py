@@ -25,6 +25,7 @@ from ..warm_start_type import WarmStart as WarmStart
 #: At most this many progress batches a second reach a listener (~20 updates/s).
 PROGRESS_INTERVAL_S = 0.05
 NAN = math.nan
+_clock = time.perf_counter
 
 
 class Flag(Protocol):
@@ -161,7 +162,7 @@ class Recorder:
         """Record one iteration. Pass the iterate ``x`` to have its step length
         computed (in bulk), or ``step`` directly."""
         self.nit += 1
-        now = time.perf_counter()
+        now = _clock()
         if x is not None:
             kept = x.copy()
             self.last_x, self.last_fun = kept, fun

@@ -18,6 +18,7 @@ L-BFGS-B, CG, SLSQP, TNC and Newton-CG, and we say so rather than pretend):
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import Any, Callable
 
 import numpy as np
@@ -59,7 +60,8 @@ class _Objective:
         self.ctx = ctx
         self.fn = fn
         self.rec = ctx.recorder
-        self._norms: list[tuple[bytes, float, np.ndarray]] = []
+        #: the last few evaluations (x bytes, |g|, g): a bounded deque drops the oldest
+        self._norms: deque[tuple[bytes, float, np.ndarray]] = deque(maxlen=4)
         self.last_f = math.nan
         self.rule: NoiseFloorRule | None = None
         #: (x bytes, f, g) of an evaluation made already, returned (not counted)
@@ -86,10 +88,7 @@ class _Objective:
         if not math.isfinite(gsq):  # NaN or Inf anywhere in g makes the sum non-finite
             raise SolveFailed(f"the gradient holds NaN or Inf at evaluation {rec.nfev}")
         self.last_f = f
-        norms = self._norms
-        norms.append((x.tobytes(), math.sqrt(gsq), g))
-        if len(norms) > 4:
-            del norms[0]
+        self._norms.append((x.tobytes(), math.sqrt(gsq), g))
         rule = self.rule
         if rule is not None and f <= rule.bound and (f >= rule.floor or gsq <= rule.gsq_limit):
             rule.evaluated(x, f, g)
