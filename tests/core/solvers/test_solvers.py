@@ -231,3 +231,15 @@ def test_mapping_report_resized_defaulted_dropped_clipped() -> None:
     assert "hess_inv" in r["refused"]
     text = format_report(r)
     assert "resized" in text and "clipped" in text and "not used" in text
+
+
+@pytest.mark.parametrize("method", ["RK45", "DOP853", "Radau", "BDF", "LSODA"])
+def test_ode_right_hand_side_not_finite_fails_the_run_and_says_so(method: str) -> None:
+    spec = lotka_volterra(method)
+    spec.update(state={"y": 1.0, "z": 0.0}, parameters={}, t_span=[0, 2],
+                rhs={"y": "-1 + 0*y", "z": "sqrt(y)"})
+    run = solve(build(spec))
+    assert run.status == "failed"
+    assert "right-hand side is not finite" in run.message
+    t_reached = run.history.column("t")
+    assert t_reached.size == 0 or t_reached[-1] <= 1.0 + 1e-9  # no step accepted past y < 0

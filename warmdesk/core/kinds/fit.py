@@ -10,7 +10,7 @@ import numpy as np
 from ..expressions import ExpressionError
 from ..problem_types import NAME_RE, Problem
 from ..runs import Run
-from ..solvers import fit as fit_solver
+from ..solvers import facts
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.options import FIT_OPTIONS
 from . import mapping
@@ -26,7 +26,7 @@ class Fit(Kind):
     menu_text = "&Fit (least squares)"
     menu_tip = "A new curve fit"
     fields = frozenset({"variables", "data", "model", "target", "sigma", "loss", "f_scale"})
-    methods = fit_solver.METHOD_FACTS
+    methods = facts.FIT_METHOD_FACTS
     default_method = "trf"
     uses_dataset = True
 
@@ -34,7 +34,7 @@ class Fit(Kind):
         return FIT_OPTIONS
 
     def payloads(self, method: str) -> tuple[str, ...]:
-        return fit_solver.PAYLOADS
+        return facts.FIT_PAYLOADS
 
     def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.variables = reader.variables("variables", d.get("variables"))
@@ -96,6 +96,7 @@ class Fit(Kind):
             p.target, p.target_expression = "", None
 
     def solve(self, ctx: SolveContext) -> None:
+        from ..solvers import fit as fit_solver  # lazily: see solvers/facts.py
         fit_solver.solve_fit(ctx)
 
     def warm_start(self, problem: Problem, run: Run) -> WarmStart:
@@ -108,6 +109,7 @@ class Fit(Kind):
                                say_no_state=False)
 
     def merit(self, problem: Problem) -> Merit:
+        from ..solvers import fit as fit_solver
         rf = fit_solver.residual_function(problem)
         lower, upper = problem.bounds_arrays()
 

@@ -13,7 +13,7 @@ import numpy as np
 from ..problem_types import Problem
 from ..runs import Run
 from ..solvers.base import WarmStart
-from ..solvers.minimize import NOT_REUSED
+from ..solvers.facts import NOT_REUSED
 
 
 def new_report(run: Run) -> dict[str, Any]:

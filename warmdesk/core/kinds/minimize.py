@@ -9,9 +9,8 @@ import numpy as np
 
 from ..problem_types import Constraint, Problem
 from ..runs import Run
-from ..solvers import minimize as minimize_solver
+from ..solvers import facts
 from ..solvers.base import SolveContext, WarmStart
-from ..solvers.compiled import ScalarFunction, expression_vector
 from ..solvers.options import MINIMIZE_OPTIONS
 from ..spec_limits import MAX_CONSTRAINTS
 from ..text_rules import check_label
@@ -26,7 +25,7 @@ class Minimize(Kind):
     menu_text = "&Minimize"
     menu_tip = "A new minimisation problem"
     fields = frozenset({"variables", "objective", "constraints"})
-    methods = minimize_solver.METHOD_FACTS
+    methods = facts.MINIMIZE_METHOD_FACTS
     default_method = "BFGS"
     matrix_copies = {"BFGS": 7, "SLSQP": 12, "trust-constr": 6, "Nelder-Mead": 4, "Powell": 2}
     compares_objective_values = True
@@ -35,7 +34,7 @@ class Minimize(Kind):
         return MINIMIZE_OPTIONS.get(method, {})
 
     def payloads(self, method: str) -> tuple[str, ...]:
-        return minimize_solver.PAYLOADS.get(method, ("x0",))
+        return facts.MINIMIZE_PAYLOADS.get(method, ("x0",))
 
     def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.variables = reader.variables("variables", d.get("variables"))
@@ -66,11 +65,13 @@ class Minimize(Kind):
 
     def check_solvable(self, problem: Problem, warm: WarmStart | None) -> None:
         """The objective must be one number at the start point."""
+        from ..solvers.compiled import ScalarFunction
         if problem.objective is not None:
             x0 = warm.x0 if warm is not None and warm.x0 is not None else problem.start_vector()
             ScalarFunction(problem, problem.objective).check_scalar(np.asarray(x0, dtype=float))
 
     def solve(self, ctx: SolveContext) -> None:
+        from ..solvers import minimize as minimize_solver  # lazily: see solvers/facts.py
         minimize_solver.solve_minimize(ctx)
 
     def warm_start(self, problem: Problem, run: Run) -> WarmStart:
@@ -84,6 +85,7 @@ class Minimize(Kind):
 
     def merit(self, problem: Problem) -> Merit:
         assert problem.objective is not None
+        from ..solvers.compiled import ScalarFunction, expression_vector
         fn = ScalarFunction(problem, problem.objective)
         cons = [(c.type, expression_vector(problem, c.expression)) for c in problem.constraints]
 

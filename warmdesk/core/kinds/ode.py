@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import WarmStartError
 from ..problem_types import NUMBER, Problem
 from ..runs import Run
-from ..solvers import ode as ode_solver
+from ..solvers import facts
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.options import ODE_OPTIONS
 from . import mapping
@@ -26,7 +26,7 @@ class Ode(Kind):
     menu_text = "&ODE"
     menu_tip = "A new initial-value problem"
     fields = frozenset({"state", "rhs", "t_span", "t_eval", "checkpoints"})
-    methods = ode_solver.METHOD_FACTS
+    methods = facts.ODE_METHOD_FACTS
     default_method = "RK45"
     words = Words(unknowns="state", unknown="state", tab="State",
                   evaluations="RHS evaluations", solution="final state",
@@ -42,7 +42,7 @@ class Ode(Kind):
         return ODE_OPTIONS
 
     def payloads(self, method: str) -> tuple[str, ...]:
-        return ode_solver.PAYLOADS
+        return facts.ODE_PAYLOADS
 
     def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.variables = reader.variables("state", d.get("state"))
@@ -80,6 +80,7 @@ class Ode(Kind):
             p.checkpoints = ck
 
     def solve(self, ctx: SolveContext) -> None:
+        from ..solvers import ode as ode_solver  # lazily: see solvers/facts.py
         ode_solver.solve_ode(ctx)
 
     def memory_needs(self, problem: Problem) -> list[MemoryNeed]:
@@ -123,6 +124,7 @@ class Ode(Kind):
         changed; else a restart from the latest checkpoint before the new end."""
         report = mapping.new_report(run)
         t0, t1 = problem.t_span
+        from ..solvers import ode as ode_solver
         live = ode_solver.LIVE_SOLVERS.get(run.id, ode_solver.resume_signature(problem))
         if live is not None and run.method == problem.method:
             report.update(payload=["live_solver"], mode="exact-resume",

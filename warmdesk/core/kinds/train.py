@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import Any
 
 import numpy as np
@@ -10,8 +11,7 @@ import numpy as np
 from ..errors import WarmStartError
 from ..problem_types import Problem
 from ..runs import Run
-from ..solvers import minimize as minimize_solver
-from ..solvers import train as train_solver
+from ..solvers import facts
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.options import MINIMIZE_OPTIONS
 from . import mapping
@@ -27,7 +27,7 @@ class Train(Kind):
     menu_text = "&Train (regression)"
     menu_tip = "A new model to train"
     fields = frozenset({"data", "target", "features", "model", "l2", "fit_intercept"})
-    methods = {m: minimize_solver.METHOD_FACTS[m]
+    methods = {m: facts.MINIMIZE_METHOD_FACTS[m]
                for m in ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC")}
     default_method = "L-BFGS-B"
     words = Words(size_field="features")
@@ -39,7 +39,7 @@ class Train(Kind):
         return MINIMIZE_OPTIONS.get(method, {})
 
     def payloads(self, method: str) -> tuple[str, ...]:
-        return minimize_solver.PAYLOADS.get(method, ("x0",))
+        return facts.MINIMIZE_PAYLOADS.get(method, ("x0",))
 
     def read(self, reader: FieldReader, d: dict[str, Any], p: Problem) -> None:
         p.dataset = reader.dataset(d)
@@ -70,12 +70,12 @@ class Train(Kind):
         if reader.errors:
             return
         try:  # the layout depends on the classes in the data
-            p.variables = train_solver.train_layout(p)
+            p.variables = _train_solver().train_layout(p)
         except ValueError as exc:
             reader.fail("target", str(exc))
 
     def solve(self, ctx: SolveContext) -> None:
-        train_solver.solve_train(ctx)
+        _train_solver().solve_train(ctx)
 
     def warm_start(self, problem: Problem, run: Run) -> WarmStart:
         report = mapping.new_report(run)
@@ -89,7 +89,7 @@ class Train(Kind):
                                same_layout=same_layout, say_no_state=True)
 
     def merit(self, problem: Problem) -> Merit:
-        obj = train_solver.TrainObjective(problem)
+        obj = _train_solver().TrainObjective(problem)
         return lambda x: (obj.value(x), 0.0)
 
     def memory_needs(self, problem: Problem) -> list[MemoryNeed]:
@@ -124,7 +124,7 @@ def _map_weights(problem: Problem, run: Run, report: dict[str, Any]) -> np.ndarr
     """Weights matched by feature and class name; the rest start at zero."""
     old_features = list(run.info.get("features", []))
     old_classes = list(run.info.get("classes", [None]))
-    new_classes = (train_solver.classes_of(problem) if problem.train_model == "multinomial"
+    new_classes = (_train_solver().classes_of(problem) if problem.train_model == "multinomial"
                    else [None])
     if problem.train_model == "logistic":
         new_classes = old_classes = [None]
@@ -163,7 +163,13 @@ def _map_weights(problem: Problem, run: Run, report: dict[str, Any]) -> np.ndarr
 def _classes(problem: Problem) -> list[Any] | None:
     if problem.train_model == "linear":
         return None
-    return list(train_solver.classes_of(problem))
+    return list(_train_solver().classes_of(problem))
 
 
 KIND = Train()
+
+
+def _train_solver() -> ModuleType:
+    """The train adapter, imported when first used (it brings scipy; see solvers/facts.py)."""
+    from ..solvers import train
+    return train

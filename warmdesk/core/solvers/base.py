@@ -25,6 +25,7 @@ from ..warm_start_type import WarmStart as WarmStart
 #: At most this many progress batches a second reach a listener (~20 updates/s).
 PROGRESS_INTERVAL_S = 0.05
 NAN = math.nan
+_clock = time.perf_counter
 
 
 class Flag(Protocol):
@@ -90,8 +91,9 @@ ProgressListener = Callable[[str, np.ndarray], None]
 #: Rows are turned into history at least this often (and at every progress batch).
 MATERIALIZE_ROWS = 256
 #: Iterates of at most this many values are kept per row to compute step
-#: lengths in bulk; larger ones get their step computed at once.
-BULK_STEP_MAX_N = 1000
+#: lengths in bulk; larger ones get their step computed at once. Measured per
+#: row: bulk 0.5 us at n <= 50, 1.4 at 200, 7.8 at 1000; at once 0.9, 1.1, 2.2.
+BULK_STEP_MAX_N = 128
 
 
 class Recorder:
@@ -160,7 +162,7 @@ class Recorder:
         """Record one iteration. Pass the iterate ``x`` to have its step length
         computed (in bulk), or ``step`` directly."""
         self.nit += 1
-        now = time.perf_counter()
+        now = _clock()
         if x is not None:
             kept = x.copy()
             self.last_x, self.last_fun = kept, fun

@@ -24,17 +24,16 @@ from scipy import optimize
 
 from ..errors import SolveFailed
 from ..fit_report import fit_report, flat_names
-from ..method_facts import BOUNDS, NO_BOUNDS, MethodFacts
 from ..problem_types import Problem
-from . import stationarity
+from . import facts, stationarity
 from .base import SolveContext, Stopped
 from .compiled import VectorFunction, expression_vector
 from .minimize import _split_copy
 from ..status import Status
 
-PAYLOADS = ("x0",)
-#: What each scipy.optimize.least_squares method does with a spec.
-METHOD_FACTS: dict[str, MethodFacts] = {"trf": BOUNDS, "dogbox": BOUNDS, "lm": NO_BOUNDS}
+#: The method tables live in .facts (no scipy there: the kinds read them at start-up).
+METHOD_FACTS = facts.FIT_METHOD_FACTS
+PAYLOADS = facts.FIT_PAYLOADS
 COST = "sum of squared residuals"
 
 

@@ -18,50 +18,26 @@ L-BFGS-B, CG, SLSQP, TNC and Newton-CG, and we say so rather than pretend):
 from __future__ import annotations
 
 import math
+from collections import deque
 from typing import Any, Callable
 
 import numpy as np
 from scipy import optimize
 
 from ..errors import SolveFailed
-from ..method_facts import BOUNDS, NO_BOUNDS, MethodFacts, methods_with
-from .base import SolveContext, Stopped
-from . import stationarity
+from ..method_facts import NO_BOUNDS, methods_with
+from .base import Recorder, SolveContext, Stopped
+from . import facts, stationarity
 from .compiled import ScalarFunction, ScalarObjective, expression_vector
 from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise,
                           NoiseFloorRule, StepAtNoise)
 from .noise_floor import METHODS as NOISE_FLOOR_METHODS
 from ..status import Status
 
-#: What each scipy.optimize.minimize method does with a spec (see
-#: :mod:`warmdesk.core.method_capabilities`), in the order offered to users (the
-#: first ones are the common choices). The minimize and train kinds pick theirs here.
-METHOD_FACTS: dict[str, MethodFacts] = {
-    "BFGS": NO_BOUNDS,
-    "L-BFGS-B": BOUNDS,
-    "CG": NO_BOUNDS,
-    "Newton-CG": NO_BOUNDS,
-    "TNC": BOUNDS,
-    "Nelder-Mead": MethodFacts(bounds=True, gradient=False),
-    "Powell": MethodFacts(bounds=True, gradient=False),
-    "SLSQP": MethodFacts(bounds=True, constraints=True),
-    "trust-constr": MethodFacts(bounds=True, constraints=True),
-}
-#: Accepted payloads per method (x0 is accepted by all).
-PAYLOADS: dict[str, tuple[str, ...]] = {
-    "BFGS": ("x0", "hess_inv"), "L-BFGS-B": ("x0",), "CG": ("x0",), "Newton-CG": ("x0",),
-    "TNC": ("x0",), "Nelder-Mead": ("x0", "initial_simplex"), "Powell": ("x0", "direc"),
-    "SLSQP": ("x0",), "trust-constr": ("x0", "qn_hess"),
-}
-#: State that is stored but not passed back, and why (measured on this machine:
-#: trust-constr on a constrained quadratic and on Rosenbrock, 1% and 50% changes,
-#: 24 trials: warm/cold work median 0.56 with x0 alone, 0.70 with the barrier
-#: parameter, 0.61 with barrier and quasi-Newton matrix, worst 2.3x and 3.6x).
-NOT_REUSED = {"barrier": "trust-constr's barrier parameter, passed back, made warm runs "
-                         "slower than x0 alone (median 0.70 vs 0.56 of cold, worst 2.3x)",
-              "direc": "Powell's previous directions made warm runs slower than x0 alone "
-                       "(median 0.41 vs 0.32 of cold over 16 trials; unit or orthogonalised "
-                       "directions did not do better)"}
+#: The method tables live in .facts (no scipy there: the kinds read them at start-up).
+METHOD_FACTS = facts.MINIMIZE_METHOD_FACTS
+PAYLOADS = facts.MINIMIZE_PAYLOADS
+NOT_REUSED = facts.NOT_REUSED
 #: Largest problem whose n x n matrices (inverse Hessian, directions) are kept:
 #: 1000^2 float64 is 8 MB a run; above that a library of thousands of runs
 #: would be dominated by matrices, and only x0 is stored.
@@ -84,7 +60,8 @@ class _Objective:
         self.ctx = ctx
         self.fn = fn
         self.rec = ctx.recorder
-        self._norms: list[tuple[bytes, float, np.ndarray]] = []
+        #: the last few evaluations (x bytes, |g|, g): a bounded deque drops the oldest
+        self._norms: deque[tuple[bytes, float, np.ndarray]] = deque(maxlen=4)
         self.last_f = math.nan
         self.rule: NoiseFloorRule | None = None
         #: (x bytes, f, g) of an evaluation made already, returned (not counted)
@@ -111,10 +88,7 @@ class _Objective:
         if not math.isfinite(gsq):  # NaN or Inf anywhere in g makes the sum non-finite
             raise SolveFailed(f"the gradient holds NaN or Inf at evaluation {rec.nfev}")
         self.last_f = f
-        norms = self._norms
-        norms.append((x.tobytes(), math.sqrt(gsq), g))
-        if len(norms) > 4:
-            del norms[0]
+        self._norms.append((x.tobytes(), math.sqrt(gsq), g))
         rule = self.rule
         if rule is not None and f <= rule.bound and (f >= rule.floor or gsq <= rule.gsq_limit):
             rule.evaluated(x, f, g)
@@ -187,7 +161,6 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
     qn = _apply_payload(ctx, kwargs, options, x0)
     rule = obj.rule = _noise_floor_rule(method, options, x0)
 
-    last = {"x": x0.copy()}
     constrained = bool(constraints)
     has_gradient = method in GRADIENT_METHODS
     rec.start_at(x0)
@@ -203,8 +176,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
                  seen[1] if seen is not None else math.nan)
         cv = extra.get("constr_violation") if extra is not None else None
         cviol = float(cv) if cv is not None else (violation(x) if constrained else math.nan)
-        rec.row(fun, gnorm, cviol, x=x)
-        last["x"] = x.copy()
+        rec.row(fun, gnorm, cviol, x=x)  # keeps a copy of x: rec.last_x
         return rule is not None and rule.iterate(x, fun, seen[2] if seen is not None else None)
 
     if method == "TNC":
@@ -222,7 +194,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
             res = optimize.minimize(x0=start, **kwargs)
             break
         except Stopped as stop:
-            _stopped(ctx, stop.status, last["x"], obj)
+            _stopped(ctx, stop.status, _last_x(rec, x0), obj)
             return
         except AcceptedAtNoise as accepted:
             assert rule is not None
@@ -247,7 +219,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
         try:
             res = _stationary_or_said(ctx, obj, kwargs, options, res, bounds)
         except Stopped as stop:
-            _stopped(ctx, stop.status, last["x"], obj)
+            _stopped(ctx, stop.status, _last_x(rec, x0), obj)
             return
     x = np.asarray(res.x, dtype=float)
     run.fun = float(res.fun)
@@ -333,6 +305,11 @@ def _accepted_result(accepted: AcceptedAtNoise, rule: NoiseFloorRule) -> optimiz
     hess_inv = rule.inverse_hessian(accepted.x.size) if rule.keep_pairs else None
     return optimize.OptimizeResult(x=accepted.x, fun=accepted.f, success=True,
                                    message=accepted.message(rule.gtol), hess_inv=hess_inv)
+
+
+def _last_x(rec: Recorder, x0: np.ndarray) -> np.ndarray:
+    """The last iterate recorded (the start point before the first)."""
+    return rec.last_x if rec.last_x is not None else x0
 
 
 def _split_copy(problem: Any, x: np.ndarray) -> dict[str, np.ndarray]:

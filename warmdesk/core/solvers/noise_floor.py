@@ -84,7 +84,7 @@ class StepAtNoise(Exception):
 class NoiseFloorRule:
     """Watches the evaluations of one BFGS/CG solve; see the module docstring."""
 
-    __slots__ = ("_gk", "_gk_max", "_h", "_pairs", "_xk", "bound", "c1", "c2",
+    __slots__ = ("_gk", "_gk_max", "_h", "_trail", "_xk", "bound", "c1", "c2",
                  "continue_steps", "floor", "fk", "gsq_limit", "gtol", "keep_pairs", "steps_taken")
 
     def __init__(self, gtol: float, h0: np.ndarray | None = None, keep_pairs: bool = False,
@@ -95,7 +95,8 @@ class NoiseFloorRule:
         self.continue_steps = continue_steps and keep_pairs
         self.c1, self.c2 = c1, c2
         self.steps_taken = 0
-        self._gk_max = math.inf
+        #: max|g| at the current iterate, computed when first asked (see ``_gmax``).
+        self._gk_max: float | None = math.inf
         #: f below this is a real decrease: scipy's line search takes such steps itself.
         self.floor = -math.inf
         #: f of the current iterate, and how high a trial's f may come out.
@@ -106,7 +107,10 @@ class NoiseFloorRule:
         self._xk: np.ndarray | None = None
         self._gk: np.ndarray | None = None
         self._h = None if h0 is None else np.array(h0, dtype=float)
-        self._pairs: list[tuple[np.ndarray, np.ndarray]] = []
+        #: The iterates (x, g) not yet folded into ``_h``, the current one last; the
+        #: steps are their differences. Kept as the copies ``_set_iterate`` makes
+        #: anyway, so an iteration costs no arithmetic until the matrix is asked for.
+        self._trail: list[tuple[np.ndarray, np.ndarray]] = []
 
     def evaluated(self, x: np.ndarray, f: float, g: np.ndarray) -> None:
         """Called with (x, f, g) of every evaluation that passes the cheap screen
@@ -118,12 +122,12 @@ class NoiseFloorRule:
             return
         if not f <= self.bound or np.array_equal(x, self._xk):
             return
-        gmax = float(np.max(np.abs(g))) if g.size else 0.0
+        gmax = float(np.abs(g).max()) if g.size else 0.0
         if gmax <= self.gtol:
             if self._wolfe_accepts(x, f, g):
                 return  # scipy takes this step itself and ends there: nothing to decide
             raise AcceptedAtNoise(np.array(x, dtype=float), f, self.fk, gmax)
-        if self.continue_steps and f >= self.floor and gmax < self._gk_max:
+        if self.continue_steps and f >= self.floor and gmax < self._gmax():
             assert self._gk is not None
             d = x - self._xk
             gkd = float(self._gk @ d)
@@ -154,17 +158,22 @@ class NoiseFloorRule:
             return False
         if g is None:  # not among the last evaluations: the steps can no longer be replayed
             self.keep_pairs = False
-            self._pairs.clear()
+            self._trail.clear()
             self.continue_steps = False
             self._set_iterate(x, f, None)
             return False
         stagnated = self.floor <= f <= self.bound
-        if self.keep_pairs:
-            self._pairs.append((x - self._xk, g - self._gk))
-            if len(self._pairs) * x.size * 2 > PAIR_FLOATS:
-                self._fold()
+        keep = self.keep_pairs
+        if keep and not self._trail:
+            assert self._xk is not None and self._gk is not None
+            self._trail.append((self._xk, self._gk))
         self._set_iterate(x, f, g)
-        return stagnated and self.continue_steps and self._gk_max > self.gtol
+        if keep:
+            assert self._xk is not None and self._gk is not None
+            self._trail.append((self._xk, self._gk))
+            if (len(self._trail) - 1) * x.size * 2 > PAIR_FLOATS:
+                self._fold()
+        return stagnated and self.continue_steps and self._gmax() > self.gtol
 
     def inverse_hessian(self, n: int) -> np.ndarray:
         """The BFGS inverse Hessian of the current iteration (scipy's update, replayed)."""
@@ -194,14 +203,23 @@ class NoiseFloorRule:
         if g is not None:
             self._gk = np.array(g, dtype=float)
             self.gsq_limit = x.size * self.gtol * self.gtol
-            self._gk_max = float(np.max(np.abs(g))) if g.size else 0.0
+            self._gk_max = None
+
+    def _gmax(self) -> float:
+        """max|g| at the current iterate (asked for only near the end of a solve)."""
+        if self._gk_max is None:
+            assert self._gk is not None
+            self._gk_max = float(np.abs(self._gk).max()) if self._gk.size else 0.0
+        return self._gk_max
 
     def _fold(self, n: int | None = None) -> None:
+        trail = self._trail
         if self._h is None:
-            size = n if n is not None else (self._pairs[0][0].size if self._pairs else 0)
+            size = n if n is not None else (trail[0][0].size if trail else 0)
             self._h = np.eye(size)
         h = self._h
-        for s, y in self._pairs:
+        for (x0, g0), (x1, g1) in zip(trail, trail[1:]):
+            s, y = x1 - x0, g1 - g0
             # scipy: H+ = (I - rho s y^T) H (I - rho y s^T) + rho s s^T, written for a
             # symmetric H as a rank-2 update (O(n^2) instead of O(n^3)).
             sy = float(y @ s)
@@ -210,4 +228,4 @@ class NoiseFloorRule:
             h = (h - rho * (np.outer(s, hy) + np.outer(hy, s))
                  + (rho * rho * float(y @ hy) + rho) * np.outer(s, s))
         self._h = h
-        self._pairs.clear()
+        del trail[:-1]  # the current iterate starts the next steps

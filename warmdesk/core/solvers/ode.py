@@ -25,23 +25,18 @@ from scipy.integrate import BDF, DOP853, LSODA, RK45, OdeSolver, Radau
 from .. import codegen
 from ..errors import SolveFailed
 from ..expression_tree import _EVAL_ERRORS
-from ..method_facts import NO_BOUNDS, MethodFacts, methods_with
 from ..problem_types import Problem
 from .. import dual
+from . import facts
 from .base import Recorder, SolveContext, Stopped
 from ..status import Status
 
 SOLVERS: dict[str, type[OdeSolver]] = {"RK45": RK45, "DOP853": DOP853, "Radau": Radau,
                                        "BDF": BDF, "LSODA": LSODA}
-PAYLOADS = ("checkpoint", "live_solver")
-#: What each scipy.integrate method is for: the explicit ones first.
-METHOD_FACTS: dict[str, MethodFacts] = {
-    "RK45": NO_BOUNDS, "DOP853": NO_BOUNDS,
-    "Radau": MethodFacts(stiff=True), "BDF": MethodFacts(stiff=True),
-    "LSODA": MethodFacts(stiff=True),
-}
-#: The ode methods for stiff problems (they use the exact Jacobian of the right-hand side).
-IMPLICIT_ODE_METHODS = methods_with(METHOD_FACTS, stiff=True)
+#: The method tables live in .facts (no scipy there: the kinds read them at start-up).
+METHOD_FACTS = facts.ODE_METHOD_FACTS
+PAYLOADS = facts.ODE_PAYLOADS
+IMPLICIT_ODE_METHODS = facts.IMPLICIT_ODE_METHODS
 IMPLICIT = IMPLICIT_ODE_METHODS
 DEFAULT_MAX_STEPS = 200_000
 LIVE_SOLVERS_KEPT = 8
@@ -54,6 +49,8 @@ class RightHandSide:
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.recorder: Recorder | None = None
+        #: (t, dy/dt) of the last call, for :meth:`check_step`.
+        self.last: tuple[float, np.ndarray] = (math.nan, np.zeros(0))
         self._np = [(v.name, v.size, problem.rhs[v.name].compile(np)) for v in problem.variables]
         self._dual = [(v.name, v.size, problem.rhs[v.name].compile(dual.DUAL))
                       for v in problem.variables]
@@ -91,9 +88,17 @@ class RightHandSide:
         dy = self._values(t, y)
         if self.recorder is not None:
             self.recorder.nfev += 1
-        if not np.all(np.isfinite(dy)):
-            raise SolveFailed(f"the right-hand side is not finite at t={t:.6g}")
+        self.last = (t, dy)  # checked once per step (check_step), not on every call
         return dy
+
+    def check_step(self, y: np.ndarray) -> None:
+        """Fail at once when the step just taken ended non-finite, or its last
+        right-hand side was. A non-finite value at a trial stage the integrator
+        then rejects is not an error (it shrinks its step, as for any bad trial);
+        one it accepts, or one that made it fail, ends the run."""
+        t, dy = self.last
+        if not (np.isfinite(dy).all() and np.isfinite(y).all()):
+            raise SolveFailed(f"the right-hand side is not finite at t={t:.6g}")
 
     def jacobian(self, t: float, y: np.ndarray) -> np.ndarray:
         """d(dy/dt)/dy, exact, in one vectorised forward pass."""
@@ -168,12 +173,18 @@ def solve_ode(ctx: SolveContext) -> None:
             if rec.nit >= max_steps:
                 raise SolveFailed(f"more than {max_steps} steps (options.max_steps)")
             t_old = solver.t
-            message = solver.step()
+            try:
+                message = solver.step()
+            except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+                rhs.check_step(solver.y)  # a non-finite right-hand side made it fail: say so
+                raise
+            rhs.check_step(solver.y)
             if solver.status == "failed":
                 raise SolveFailed(f"the integrator failed at t={solver.t:.6g}: {message}")
             t = float(solver.t)
             h = float(getattr(solver, "h_abs", abs(t - t_old)) or abs(t - t_old))
-            rec.row(step=abs(t - t_old), t=t, grad_norm=float(np.linalg.norm(solver.y)))
+            y = solver.y
+            rec.row(step=abs(t - t_old), t=t, grad_norm=math.sqrt(float(y @ y)))  # |y|, as norm()
             if out_i < out_t.size and out_t[out_i] <= t:
                 dense = solver.dense_output()
                 hi = int(np.searchsorted(out_t, t, side="right"))
