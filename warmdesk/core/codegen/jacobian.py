@@ -18,7 +18,7 @@ import numpy as np
 from .emit import E, Unsupported, assign, call, expand, num, ref, subscript
 from .forward import ValueEmitter
 from .ir import Program
-from .rules import RULES, Factor, power_rule, select_mask
+from .rules import Factor, local_factors, select_mask
 
 Block = E | float
 
@@ -106,14 +106,7 @@ class JacobianEmitter(ValueEmitter):
             return {v: self._reduction(i, v) for v in variables}
         if name == "dot":
             return {v: self._dot(i, v) for v in variables}
-        if name in ("**", "power"):
-            b = op.args[1]
-            exponent = (float(self.values[b]) if self.ops[b].static and not self.ops[b].shape
-                        else None)
-            factors: list[Factor] = power_rule(a, self.refs[i], exponent,
-                                               (self.ops[op.args[0]].live, self.ops[b].live))
-        else:
-            factors = RULES[name](a, self.refs[i])
+        factors = local_factors(name, a, self.refs[i], op.args, self.ops, self.values)
         out = {}
         for v in variables:
             total: Block | None = None

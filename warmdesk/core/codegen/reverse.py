@@ -13,7 +13,7 @@ import math
 
 from .emit import E, Unsupported, assign, broadcast, call, num, ref, store
 from .forward import ValueEmitter
-from .rules import RULES, Factor, power_rule
+from .rules import local_factors
 
 
 Adjoint = E | float
@@ -127,14 +127,7 @@ class GradientEmitter(ValueEmitter):
             return [(op.args[0], self._reduction(i, g))]
         if name == "dot":
             return self._dot(i, g)
-        if name in ("**", "power"):
-            b = op.args[1]
-            exponent = (float(self.values[b]) if self.ops[b].static and not self.ops[b].shape
-                        else None)
-            factors: list[Factor] = power_rule(a, self.refs[i], exponent,
-                                               (self.ops[op.args[0]].live, self.ops[b].live))
-        else:
-            factors = RULES[name](a, self.refs[i])
+        factors = local_factors(name, a, self.refs[i], op.args, self.ops, self.values)
         out = []
         for j, factor in zip(op.args, factors):
             if j not in live or factor is None:

@@ -10,7 +10,8 @@ reductions, indexing and ``dot`` are handled by the emitters themselves.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .emit import E, call, compare, num
 
@@ -78,3 +79,16 @@ def select_mask(func: str, a: E, b: E) -> E:
     """Where ``minimum``/``maximum`` takes its first argument (ties: the first, as
     :mod:`warmdesk.core.dual`)."""
     return compare("<=" if func == "minimum" else ">=", a, b)
+
+
+def local_factors(name: str, a: list[E], result: E, args: Sequence[int], ops: Sequence[Any],
+                  values: Sequence[Any]) -> list[Factor]:
+    """The local derivative of op ``name`` (its value ``result``) with respect to
+    each of its arguments ``a`` (None where there is none), for the forward
+    (Jacobian) and reverse (gradient) emitters alike: a power with a fixed
+    number as exponent is folded by :func:`power_rule`, the rest come from RULES."""
+    if name in ("**", "power"):
+        b = args[1]
+        exponent = float(values[b]) if ops[b].static and not ops[b].shape else None
+        return power_rule(a, result, exponent, (ops[args[0]].live, ops[b].live))
+    return RULES[name](a, result)

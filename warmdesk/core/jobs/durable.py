@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import WarmDeskError
 from ..library import Library
 from ..problem_types import Problem
+from .progress import join_rows
 
 #: How often a running run's progress is written (at most, and at least while rows come).
 DURABLE_INTERVAL_S = 0.9
@@ -39,7 +40,7 @@ class DurableProgress:
         self._problem = problem
         self._interval_s = interval_s
         self._rows: dict[str, list[np.ndarray]] = {}
-        self._iterates: dict[str, tuple[np.ndarray, float]] = {}
+        self._iterates: dict[str, np.ndarray] = {}
         self._last = time.monotonic()
         #: Transactions written and the time they took (the benchmark reads them).
         self.writes = 0
@@ -53,7 +54,7 @@ class DurableProgress:
     def iterate(self, run_id: str, x: np.ndarray, fun: float) -> None:
         """The run's last iterate so far (the array is not copied: the solve
         records a new one each time)."""
-        self._iterates[run_id] = (x, fun)
+        self._iterates[run_id] = x
 
     def forget(self, run_id: str) -> None:
         """The run was saved finished: its pending progress is in that save."""
@@ -70,10 +71,9 @@ class DurableProgress:
         self._last = time.monotonic()
         for run_id in list(dict.fromkeys([*self._rows, *self._iterates])):
             blocks = self._rows.get(run_id, [])
-            rows = (np.vstack(blocks) if len(blocks) > 1 else blocks[0]) if blocks else \
-                np.empty((0, 0))
-            found = self._iterates.get(run_id)
-            arrays = self._iterate_arrays(found[0]) if found is not None else None
+            rows = join_rows(blocks) if blocks else np.empty((0, 0))
+            x = self._iterates.get(run_id)
+            arrays = self._iterate_arrays(x) if x is not None else None
             t0 = time.perf_counter()
             try:
                 self._library.append_progress(run_id, rows, arrays)

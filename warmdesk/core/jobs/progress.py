@@ -13,6 +13,11 @@ from collections.abc import Callable
 import numpy as np
 
 
+def join_rows(blocks: list[np.ndarray]) -> np.ndarray:
+    """Batches of history rows as one array (no copy for a single batch)."""
+    return np.vstack(blocks) if len(blocks) > 1 else blocks[0]
+
+
 class ProgressBatches:
     def __init__(self, interval_s: float, emit: Callable[[str, np.ndarray], None]) -> None:
         self._interval_s = interval_s
@@ -31,4 +36,4 @@ class ProgressBatches:
             if blocks and (force or now - self._last.get(run_id, 0.0) >= self._interval_s):
                 self._pending[run_id] = []
                 self._last[run_id] = now
-                self._emit(run_id, np.vstack(blocks) if len(blocks) > 1 else blocks[0])
+                self._emit(run_id, join_rows(blocks))

@@ -40,6 +40,18 @@ def restart(problem: Problem, run: Run, report: dict[str, Any], x0: np.ndarray, 
                      report=report)
 
 
+def restart_by_name(problem: Problem, run: Run, *, source_honours_bounds: bool,
+                    accepted: tuple[str, ...], say_no_state: bool) -> WarmStart:
+    """The usual warm start of a kind whose unknowns are named variables
+    (minimize, fit): the run's solution mapped by name onto ``problem`` and
+    clipped, plus the solver state ``accepted`` where method and layout agree."""
+    report = new_report(run)
+    x0 = map_by_name(problem, run.solution, report)
+    return restart(problem, run, report, x0, source_honours_bounds=source_honours_bounds,
+                   start_payload="x0", accepted=accepted,
+                   same_layout=layout_of(run) == problem.layout, say_no_state=say_no_state)
+
+
 def map_by_name(problem: Problem, solution: dict[str, np.ndarray],
                 report: dict[str, Any]) -> np.ndarray:
     parts = []

@@ -75,13 +75,10 @@ class Minimize(Kind):
         minimize_solver.solve_minimize(ctx)
 
     def warm_start(self, problem: Problem, run: Run) -> WarmStart:
-        report = mapping.new_report(run)
-        x0 = mapping.map_by_name(problem, run.solution, report)
-        return mapping.restart(problem, run, report, x0,
-                               source_honours_bounds=self.facts(run.method).bounds,
-                               start_payload="x0", accepted=self.payloads(problem.method),
-                               same_layout=mapping.layout_of(run) == problem.layout,
-                               say_no_state=True)
+        return mapping.restart_by_name(problem, run,
+                                       source_honours_bounds=self.facts(run.method).bounds,
+                                       accepted=self.payloads(problem.method),
+                                       say_no_state=True)
 
     def merit(self, problem: Problem) -> Merit:
         assert problem.objective is not None
