@@ -14,13 +14,17 @@ from warmdesk.core.problems import problem_from_dict
 from warmdesk.core.process import ProcessSolve
 from warmdesk.core.status import Status
 
-from .test_fake_kind import Simplex, registered, spec
+from .test_fake_kind import Simplex, spec
 
 
 @pytest.fixture
 def simplex() -> Iterator[Kind]:
-    with registered(Simplex()) as kind:
+    kind = Simplex()
+    registry.register(kind)
+    try:
         yield kind
+    finally:
+        registry.unregister(kind.name)
 
 
 def test_added_kinds_are_named_by_their_import_names(simplex: Kind) -> None:

@@ -4,8 +4,6 @@ advised on without an edit anywhere else (issue 15's proof)."""
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -66,21 +64,14 @@ class Simplex(Kind):
         return lambda x: (fn.value(x), 0.0)
 
 
-@contextmanager
-def registered(kind: Kind) -> Iterator[Kind]:
-    """``kind`` in the registry for the block's length (the other tests of an
-    added kind use this too)."""
+@pytest.fixture
+def simplex() -> Iterator[Kind]:
+    kind = Simplex()
     registry.register(kind)
     try:
         yield kind
     finally:
         registry.unregister(kind.name)
-
-
-@pytest.fixture
-def simplex() -> Iterator[Kind]:
-    with registered(Simplex()) as kind:
-        yield kind
     assert registry.find_kind("simplex") is None
 
 

@@ -20,7 +20,7 @@ from warmdesk.gui.editor.expression import ExpressionField
 from warmdesk.gui.editor.forms import GenericForm
 from warmdesk.gui.editor.problem_editor import ProblemEditor
 
-from ...core.kinds.test_fake_kind import Simplex, registered, spec
+from ...core.kinds.test_fake_kind import Simplex, spec
 
 TIMEOUT = 20_000
 SHOTS = Path(__file__).parent / "shots"
@@ -41,8 +41,12 @@ class SimplexWithStarter(Simplex):
 @pytest.fixture
 def simplex() -> Iterator[Kind]:
     """Registered before the window is built, unregistered after it is gone."""
-    with registered(SimplexWithStarter()) as kind:
+    kind = SimplexWithStarter()
+    registry.register(kind)
+    try:
         yield kind
+    finally:
+        registry.unregister(kind.name)
     assert registry.find_kind("simplex") is None
 
 
