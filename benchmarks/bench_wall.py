@@ -21,7 +21,7 @@ WarmDesk vs cold bare scipy" on the warm-start benchmark's small-change
 families (a base run in the library, then a 1% change: ``suggest`` + solve +
 save against a cold bare solve of the changed problem).
 
-Run:  python benchmarks/bench_wall.py [--quick]
+Run:  python benchmarks/bench_wall.py [--quick] [--only TEXT]
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ def cli_start(folder: Path, reps: int) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    args = parse_args(__doc__.splitlines()[0])
+    args = parse_args(__doc__.splitlines()[0], lambda p: p.add_argument(
+        "--only", default="", help="run the end-to-end cases whose label holds this text, "
+        "and skip the start-up and warm sections (for profiling one case)"))
     banner("bench_wall: WarmDesk end to end vs hand-written numpy + scipy", args.quick)
     reps = 2 if args.quick else 5
     print(f"best of {reps} per side, alternating; load average before: {load_average()}")
@@ -147,6 +149,8 @@ def main() -> int:
         folder = Path(tmp)
         cases = all_cases(folder, args.quick)
         for case in cases:
+            if args.only and args.only not in f"{case.label} {case.method}":
+                continue
             if args.quick and case.label.startswith("Rosenbrock n=1000") and case.method == "BFGS":
                 continue  # dense n x n inverse Hessian: seconds a solve
             row = guarded(f"{case.label} {case.method}", lambda: measure(case, reps, folder),
@@ -161,6 +165,8 @@ def main() -> int:
         ratios = [r["ratio"] for r in rows]
         print(f"\nmedian ratio {median(ratios):.2f} (target <= {TARGET_MEDIAN}), worst "
               f"{worst(ratios):.2f} (target <= {TARGET_WORST}); load average {load_average()}")
+        if args.only:
+            return finish(failures, t_start)
         cli = guarded("cli start", lambda: cli_start(folder, 3 if args.quick else 5), failures)
         if cli:
             print_table(cli, [("what", "command"), ("ms", "best ms"), ("rc", "exit")],

@@ -115,11 +115,14 @@ def test_layout_never_turns_a_user_name_into_an_identifier() -> None:
                                {"env": np.array([3.0, 4.0])})
     program = codegen.scalar_program(expr, layout, np.ones(3))
     assert program is not None
-    names = set(program.value.__code__.co_names) | set(program.value.__code__.co_varnames)
-    assert not names & {"np", "env", "x0"}
-    assert all(name.startswith("_") for name in names)
     value, grad = program.value_and_grad(np.array([1.0, 2.0, 5.0]))
     assert value == 3.0 + 8.0 + 5.0 and list(grad) == [3.0, 4.0, 1.0]
+    assert program.value(np.array([1.0, 2.0, 5.0])) == value
+    for fn in (program.value, program.value_and_grad):   # compiled at their first call
+        assert fn.__code__.co_filename == "<warmdesk-generated>"
+        names = set(fn.__code__.co_names) | set(fn.__code__.co_varnames)
+        assert not names & {"np", "env", "x0"}
+        assert all(name.startswith("_") for name in names)
 
 
 def test_programs_are_built_once_per_expression_layout_and_values() -> None:

@@ -215,31 +215,40 @@ def walk(node: ast.AST) -> Iterator[ast.AST]:
                 stack.extend(v for v in value if isinstance(v, ast.AST))
 
 
+_LOCATED = frozenset(t for t in _NODE_TYPES if issubclass(t, (ast.expr, ast.stmt)))
+_ALLOWED = frozenset(_NODE_TYPES)
+
+
 def _audit(fn: ast.FunctionDef, namespace: Mapping[str, Any]) -> None:
-    """Refuse anything but the node types, constants and identifiers we generate; every
-    name read must be an argument, a global of ``namespace`` or assigned before."""
+    """Refuse anything but the node types (exactly: no subclasses), constants and
+    identifiers we generate; every name read must be an argument, a global of
+    ``namespace`` or assigned before. Dispatches on the exact type: this runs on
+    every node of every generated function, at each solve's start."""
     defined = {a.arg for a in fn.args.args} | set(namespace)
     for stmt in fn.body:
         stores = set()
         for node in walk(stmt):
-            if isinstance(node, (ast.expr, ast.stmt)):   # one line: no fix_missing_locations
-                node.lineno = node.end_lineno = 1
-                node.col_offset = node.end_col_offset = 0
-            if not isinstance(node, _NODE_TYPES):
-                raise AssertionError(f"generated code may not contain {type(node).__name__}")
-            if isinstance(node, ast.Constant) and not (
-                    node.value is None or node.value is ... or type(node.value) in (int, float)):
-                raise AssertionError("generated code may hold numeric constants only")
-            if isinstance(node, ast.Call) and (node.keywords
-                                               or not isinstance(node.func, ast.Name)):
-                raise AssertionError("generated calls are plain calls of backend names")
-            if isinstance(node, ast.Name):
-                if not _OURS.match(node.id):
-                    raise AssertionError("generated code may use our own names only")
-                if isinstance(node.ctx, ast.Store):
-                    stores.add(node.id)
-                elif node.id not in defined:
-                    raise AssertionError("generated code reads an undefined name")
+            t = type(node)
+            if t not in _ALLOWED:
+                raise AssertionError(f"generated code may not contain {t.__name__}")
+            if t in _LOCATED:   # one line: no fix_missing_locations
+                node.lineno = node.end_lineno = 1   # type: ignore[attr-defined]
+                node.col_offset = node.end_col_offset = 0   # type: ignore[attr-defined]
+                if t is ast.Name:
+                    name = node.id   # type: ignore[attr-defined]
+                    if not _OURS.match(name):
+                        raise AssertionError("generated code may use our own names only")
+                    if type(node.ctx) is ast.Store:   # type: ignore[attr-defined]
+                        stores.add(name)
+                    elif name not in defined:
+                        raise AssertionError("generated code reads an undefined name")
+                elif t is ast.Constant:
+                    value = node.value   # type: ignore[attr-defined]
+                    if not (value is None or value is ... or type(value) in (int, float)):
+                        raise AssertionError("generated code may hold numeric constants only")
+                elif t is ast.Call and (node.keywords   # type: ignore[attr-defined]
+                                        or type(node.func) is not ast.Name):  # type: ignore[attr-defined]
+                    raise AssertionError("generated calls are plain calls of backend names")
         defined |= stores
 
 

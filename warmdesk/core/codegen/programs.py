@@ -32,8 +32,11 @@ from .reverse import GradientEmitter
 EAGER_IDENTITY = 1024
 
 
-@dataclass(frozen=True)
+@dataclass
 class ScalarProgram:
+    """``value(x)`` and ``value_and_grad(x)``; each is compiled at its first call
+    (a gradient method never asks for the value alone, a derivative-free one
+    never for the gradient), then replaces its placeholder."""
     value: Callable[[np.ndarray], Any]
     value_and_grad: Callable[[np.ndarray], tuple[Any, np.ndarray]]
 
@@ -77,15 +80,25 @@ def _scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarPr
             raise Unsupported("not one number")
         plain = GradientEmitter(program, values)
         plain.emit_values()
-        value = compile_function(["_x"], [*plain.body, ret(plain.refs[root])], plain.namespace)
         emitter = GradientEmitter(program, values)
         emitter.emit_values()
-        grad = emitter.emit_gradient(root)
-        both = compile_function(["_x"], [*emitter.body, ret(emitter.refs[root], grad)],
-                                emitter.namespace)
+        grad = emitter.emit_gradient(root)   # emitted now: Unsupported is raised here
     except Unsupported:
         return None
-    return ScalarProgram(value, both)
+
+    def first_value(v: np.ndarray) -> Any:
+        """Compiled at the first call, then in place of this placeholder. Two
+        threads may both compile it: harmless, generated functions are pure."""
+        out.value = compile_function(["_x"], [*plain.body, ret(plain.refs[root])],
+                                     plain.namespace)
+        return out.value(v)
+
+    def first_both(v: np.ndarray) -> tuple[Any, np.ndarray]:
+        out.value_and_grad = compile_function(
+            ["_x"], [*emitter.body, ret(emitter.refs[root], grad)], emitter.namespace)
+        return out.value_and_grad(v)
+    out = ScalarProgram(first_value, first_both)
+    return out
 
 
 def _vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Layout,

@@ -53,6 +53,14 @@ def _zero(name: str, size: int) -> Variable:
     return Variable(name, size, np.zeros(size), np.full(size, -np.inf), np.full(size, np.inf))
 
 
+def feature_matrix(values: np.ndarray, idx: list[int]) -> np.ndarray:
+    """The feature columns: a view when they are adjacent and in order (the
+    common case, a CSV of features then the label), else one copy."""
+    if idx and idx == list(range(idx[0], idx[0] + len(idx))):
+        return values[:, idx[0]:idx[0] + len(idx)]
+    return values[:, idx]
+
+
 class TrainObjective:
     """Mean loss + l2/2 |w|^2 with analytic value and gradient (same interface
     as :class:`~warmdesk.core.solvers.compiled.ScalarFunction`)."""
@@ -61,7 +69,7 @@ class TrainObjective:
         ds = problem.dataset
         assert ds is not None
         self.problem = problem
-        self.X = np.column_stack([ds.column(f) for f in problem.features])
+        self.X = feature_matrix(ds.values, [ds.columns.index(f) for f in problem.features])
         self.n, self.d = self.X.shape
         self.k = outputs_of(problem)
         self.l2 = problem.l2
