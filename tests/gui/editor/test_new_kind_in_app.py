@@ -141,3 +141,23 @@ def test_a_kind_that_declares_nothing_for_the_app_is_edited_as_json(qtbot) -> No
         assert editor.spec()["objective"] == {"a": [1, 2]}
     finally:
         registry.unregister(kind.name)
+
+
+def test_an_editor_whose_kind_is_unregistered_says_so_and_does_not_raise(qtbot) -> None:
+    """A kind taken out of the registry (a plug-in unloaded) while an editor still
+    holds a problem of it: the next check reports it instead of raising in Qt's
+    event loop (the cause of an order-dependent failure of this file's tests)."""
+    kind = Simplex()
+    registry.register(kind)
+    editor = ProblemEditor()
+    qtbot.addWidget(editor)
+    try:
+        with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT):
+            editor.new_problem("simplex")
+    finally:
+        registry.unregister(kind.name)
+    edit = editor.forms["simplex"].edits["objective"]
+    with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as checked:
+        edit.setText("p[0]**2 + 1")
+    ok, message = checked.args
+    assert not ok and "simplex" in message and "no longer" in message

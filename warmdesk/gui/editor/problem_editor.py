@@ -367,7 +367,9 @@ class ProblemEditor(QWidget):
 
     def _refresh_names(self) -> None:
         """Tell the expressions which names they may use (as the core builds the set)."""
-        kind, plugin = self._kind, kind_of(self._kind)
+        kind, plugin = self._kind, find_kind(self._kind)
+        if plugin is None:   # unregistered since: _validate says so
+            return
         variables = self.variables.names() if plugin.edits_variables else []
         parameters = self.parameters.names() if plugin.edits_variables else []
         form = self.forms[kind]
@@ -406,6 +408,13 @@ class ProblemEditor(QWidget):
         self._timer.stop()
         self._generation += 1
         generation = self._generation
+        if find_kind(self._kind) is None:   # unregistered since (a plug-in unloaded)
+            self._problem = None
+            gone = [("kind", f"the kind '{self._kind}' is no longer available: "
+                             "choose File > New problem")]
+            self.status_panel.show_problems(gone)
+            self._set_validity(False, error_lines(gone))
+            return
         spec, local, base_dir = self.spec(), self._local_problems(), self._base_dir
         self._set_modified(spec != self._clean_spec)
         self.status_panel.show_checking()
