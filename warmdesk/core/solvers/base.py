@@ -152,7 +152,9 @@ class Recorder:
         #: Iterates kept for step lengths in bulk (see ``start_at``).
         self._bulk = False
         self._pending: list[np.ndarray] = []
-        self._poll = stop_poll(control)
+        #: ``stop_requested()``: is a cancel or an interrupt asked for? (``control.check()``
+        #: then raises it); see :func:`stop_poll`.
+        self.stop_requested = stop_poll(control)
         #: The last iterate recorded (with ``row(x=...)``) and its objective:
         #: what a run that fails later keeps as its warm-start point.
         self.last_x: np.ndarray | None = None
@@ -173,7 +175,7 @@ class Recorder:
         the solver itself rejects when it is not finite (least squares shrinks
         its trust region, as MINPACK does); then it is only counted."""
         self.nfev = nfev = self.nfev + 1
-        if self._poll():
+        if self.stop_requested():
             self.control.check()
         if value < self.best_value:
             self.best_value = value
@@ -225,6 +227,15 @@ class Recorder:
         raw = self._raw
         raw.append((nit, self.nfev, self.njev, now - self.t0, fun, grad_norm, constr_viol,
                     step, t))
+        if now >= self._due or len(raw) >= MATERIALIZE_ROWS:
+            self.flush(send=now >= self._due)
+
+    def step_row(self, step: float, t: float, grad_norm: float) -> None:
+        """``row(grad_norm=..., step=..., t=...)``, the ODE's per-step path."""
+        self.nit = nit = self.nit + 1
+        now = _clock()
+        raw = self._raw
+        raw.append((nit, self.nfev, self.njev, now - self.t0, NAN, grad_norm, NAN, step, t))
         if now >= self._due or len(raw) >= MATERIALIZE_ROWS:
             self.flush(send=now >= self._due)
 
