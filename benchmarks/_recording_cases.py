@@ -43,6 +43,19 @@ def quadratic(method: str, n: int, cond: float, **options: Any) -> Problem:
         "objective": "0.5*sum(d*x**2)", "solver": {"method": method, "options": options}})
 
 
+def decay(method: str, rows: int, **options: Any) -> Problem:
+    """Least squares of an exponential decay as a minimize objective: three unknowns,
+    ``rows`` data points as parameters (an objective that does real work per call)."""
+    t = np.linspace(0.0, 10.0, rows)
+    y = 2.5 * np.exp(-0.7 * t) + 0.3 + np.random.default_rng(rows).normal(0.0, 0.01, rows)
+    return problem_from_dict({
+        "format": FORMAT, "name": f"decay-{rows}", "kind": "minimize",
+        "variables": {"A": {"start": 1.0}, "k": {"start": 0.3}, "c": {"start": 0.0}},
+        "parameters": {"s": t.round(12).tolist(), "y": y.round(12).tolist()},
+        "objective": "sum((A*exp(-k*s) + c - y)**2)",
+        "solver": {"method": method, "options": options}})
+
+
 def constrained(method: str, n: int, **options: Any) -> Problem:
     rng = np.random.default_rng(n)
     c = rng.uniform(-1.0, 1.0, n).round(6).tolist()

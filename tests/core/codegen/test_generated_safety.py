@@ -155,3 +155,11 @@ def test_a_program_is_found_again_for_fresh_views_of_the_same_data() -> None:
     changed = codegen.vector_program([(expr, 4)], layout_for(), np.array([2.0]))
     assert changed is not first and changed is not None
     np.testing.assert_array_equal(changed.value(np.array([2.0])), 2.0 * data[:, 1])
+
+
+def test_a_program_is_found_again_for_the_same_numbers() -> None:
+    expr = parse("sum(b*x**2)", ["x", "b"])
+    env = {"b": 3.0}
+    layout = codegen.layout_of([SimpleNamespace(name="x", size=2, scalar=False)], env)
+    first = codegen.scalar_program(expr, layout, np.ones(2))
+    assert first is not None and codegen.scalar_program(expr, layout, np.ones(2)) is first

@@ -57,7 +57,8 @@ def _fingerprint(value: Any) -> Hashable:
     same fit again finds its program (issue 16); the entry keeps the view, hence its
     owner, alive, so that identity can't be reused meanwhile."""
     array = np.asarray(value)
-    owner = value.base if isinstance(value, np.ndarray) and value.base is not None else value
-    start = array.__array_interface__["data"][0]
-    return (id(owner), start, array.shape, array.strides, array.dtype.str,
-            hash(array.tobytes()))
+    if not isinstance(value, np.ndarray):   # a number: its own identity
+        return (id(value), array.shape, array.dtype.str, hash(array.tobytes()))
+    owner = value if value.base is None else value.base
+    return (id(owner), value.__array_interface__["data"][0], value.shape, value.strides,
+            value.dtype.str, hash(value.tobytes()))
