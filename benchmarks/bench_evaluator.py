@@ -2,12 +2,14 @@
 
 - hand:       hand-written numpy (value and gradient / residual and Jacobian / ODE
               right-hand side and Jacobian)
-- closures:   the interpreted closures with autograd (gradients) or core.dual
-              (Jacobians), WarmDesk's path before issue 16
+- closures:   the interpreted closures with autograd (gradients, Hessian-vector
+              products) or core.dual (Jacobians), WarmDesk's path before issue 16
 - generated:  numpy code generated from the checked tree (warmdesk.core.codegen),
               what the solvers use now
 
-Cases: Rosenbrock n=2, 50, 1000 (value + gradient); an exponential-decay fit with
+Cases: Rosenbrock n=2, 50, 1000 (value + gradient); Hessian-vector products of
+Rosenbrock n=50 and of a logistic loss (1,000 rows; hand: scipy's rosen_hess_prod
+and X^T D X v); an exponential-decay fit with
 10,000 rows (residual + Jacobian); Robertson and HIRES (right-hand side, Jacobian).
 Logistic regression is left out: it is the train kind, whose models are written in
 numpy (warmdesk.core.solvers.train) and do not go through expressions.
@@ -123,6 +125,57 @@ def exp_fit(rows: int, folder: Path) -> tuple[dict[str, Call], float]:
             "generated": lambda: (new.value(x), new.jacobian(x))}, build
 
 
+def hvp(name: str) -> tuple[dict[str, Call], float]:
+    """Hessian-vector products: Rosenbrock n=50, and a logistic loss (1,000 rows, 5
+    features as vector parameters, an intercept) written as a minimize objective."""
+    rng = np.random.default_rng(7)
+    if name == "rosenbrock":
+        n, a, b = 50, 1.0, 100.0
+        spec = {"format": FORMAT, "name": "rosenbrock-50", "kind": "minimize",
+                "variables": {"x": {"size": n, "start": 0.0}},
+                "parameters": {"a": a, "b": b},
+                "objective": "sum(b*(x[1:] - x[:-1]**2)**2 + (a - x[:-1])**2)",
+                "solver": {"method": "Newton-CG", "options": {}}}
+        x, v = rng.uniform(-1, 1, n), rng.normal(size=n)
+
+        def hand() -> np.ndarray:   # scipy.optimize.rosen_hess_prod, with a and b
+            head, tail = x[:-1], x[1:]
+            out = np.zeros_like(x)
+            out[0] = (12 * b * x[0] ** 2 - 4 * b * x[1] + 2) * v[0] - 4 * b * x[0] * v[1]
+            out[1:-1] = (-4 * b * head[:-1] * v[:-2]
+                         + (2 + 2 * b - 4 * b * (tail[1:] - 3 * head[1:] ** 2)) * v[1:-1]
+                         - 4 * b * head[1:] * v[2:])
+            out[-1] = -4 * b * x[-2] * v[-2] + 2 * b * v[-1]
+            return out
+    else:
+        rows, k = 1000, 5
+        X = rng.normal(size=(rows, k))
+        y = np.where(X @ rng.normal(size=k) + rng.logistic(size=rows) > 0, 1.0, -1.0)
+        terms = " + ".join(f"w[{j}]*f{j}" for j in range(k))
+        spec = {"format": FORMAT, "name": "logistic", "kind": "minimize",
+                "variables": {"w": {"size": k, "start": 0.0}, "c": {"start": 0.0}},
+                "parameters": {"s": y.tolist(), **{f"f{j}": X[:, j].tolist() for j in range(k)}},
+                "objective": f"mean(logaddexp(0, -s*({terms} + c))) + 0.005*sum(w*w)",
+                "solver": {"method": "Newton-CG", "options": {}}}
+        x, v = rng.normal(size=k + 1), rng.normal(size=k + 1)
+        Xc = np.column_stack([X, np.ones(rows)])
+        ridge = np.array([0.01] * k + [0.0])
+
+        def hand() -> np.ndarray:
+            sig = 1.0 / (1.0 + np.exp(-(y * (Xc @ x))))
+            return Xc.T @ (sig * (1.0 - sig) * (Xc @ v)) / rows + ridge * v
+    p = problem_from_dict(spec)
+    old, new = ScalarFunction(p, p.objective), ScalarFunction(p, p.objective)
+    old._hvp_generated = None   # autograd over the closures, the path before
+    t0 = time.perf_counter()
+    new.hessp(x, v)
+    build = time.perf_counter() - t0
+    assert new._hvp_generated, f"codegen did not cover the {name} Hessian"
+    check(hand(), new.hessp(x, v), old.hessp(x, v))
+    return {"hand": hand, "closures": lambda: old.hessp(x, v),
+            "generated": lambda: new.hessp(x, v)}, build
+
+
 HIRES_RHS = {
     "y1": "-1.71*y1 + 0.43*y2 + 8.32*y3 + 0.0007", "y2": "1.71*y1 - 8.75*y2",
     "y3": "-10.03*y3 + 0.43*y4 + 0.035*y5", "y4": "8.32*y2 + 1.71*y3 - 1.12*y4",
@@ -209,6 +262,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         cases: list[tuple[str, Callable[[], tuple[dict[str, Call], float]]]] = [
             *((f"rosenbrock n={n} value+grad", lambda n=n: rosenbrock(n)) for n in (2, 50, 1000)),
+            ("rosenbrock n=50 Hessian-vector product", lambda: hvp("rosenbrock")),
+            ("logistic loss 1000x5 Hessian-vector product", lambda: hvp("logistic")),
             ("exp-decay fit 10k rows residual+Jacobian", lambda: exp_fit(10_000, Path(tmp))),
             ("robertson rhs", lambda: ode("robertson", "rhs")),
             ("robertson Jacobian", lambda: ode("robertson", "jac")),

@@ -1,28 +1,33 @@
-"""The engine's recording overhead on ~1,000-iteration solves with cheap objectives.
+"""The engine's recording overhead against bare scipy, one case per method the
+engine offers (minimize, fit, ode), each ~1,000 iterations where bare scipy does
+real work per iteration (fewer where the method is slow: see each case's title
+and benchmarks/_recording_cases.py).
 
-Each case runs the *same* compiled functions (``ScalarFunction.value`` or
-``.value_and_grad``, built from the same problem) three or four ways,
-alternating, many times:
+Each case runs the *same* compiled functions (``ScalarFunction``, the fit's
+residual function, the ODE's right-hand side) three to five ways, alternating,
+many times:
 
-- bare:      ``scipy.optimize.minimize`` directly, no callback
+- bare:      scipy directly (``minimize``, ``least_squares``, ``solve_ivp``), no callback
 - bare + no-op callback: what scipy itself spends on a per-iteration callback
 - engine:    ``engine.solve(problem)`` (counting, control checks, a history row
              per iteration, result bookkeeping)
 - +listener: ``engine.solve(problem, on_progress=listener)`` (default throttle)
-- +listener every row: the same with ``progress_interval=0`` (when the engine
-             has that parameter), a batch after every iteration
+- +listener every row: the same with ``progress_interval=0``, a batch after
+             every iteration
 
 The wall time is measured around the whole call (so it includes the engine's
 run setup); the median over the repetitions is reported, with the overhead vs
-bare in percent (target < 5%) and per iteration in microseconds.
+bare in percent (target < 5%) and per iteration in microseconds. The load
+average is printed with the figures.
 
-Run:  python benchmarks/bench_recording.py [--quick]
+Run:  python benchmarks/bench_recording.py [--quick] [--only SUBSTRING]
 """
 
 from __future__ import annotations
 
 import gc
 import inspect
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,73 +35,41 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (finish, FORMAT, banner, guarded, median, parse_args,  # noqa: E402 (first:
-                     print_table, rosenbrock_spec)  # pins BLAS threads)
+from _common import (finish, banner, guarded, median, parse_args,  # noqa: E402 (first:
+                     print_table)  # pins BLAS threads)
 
 import numpy as np  # noqa: E402
-from scipy import optimize  # noqa: E402
 
+from _recording_cases import CASES, Bare, nit_of  # noqa: E402
 from warmdesk.core.engine import solve  # noqa: E402
-from warmdesk.core.problems import Problem, problem_from_dict  # noqa: E402
-from warmdesk.core.solvers.compiled import ScalarFunction  # noqa: E402
+from warmdesk.core.problems import Problem  # noqa: E402
 
 TARGET_PCT = 5.0
 HAS_INTERVAL = "progress_interval" in inspect.signature(solve).parameters
 
 
-def nelder_mead_rosenbrock() -> Problem:
-    spec = rosenbrock_spec("Nelder-Mead", n=10, start=-1.0, maxiter=1000, xatol=1e-300,
-                           fatol=1e-300)
-    for k in ("lower", "upper"):  # unbounded: bare scipy and the engine get the same call
-        spec["variables"]["x"].pop(k)
-    return problem_from_dict(spec)
-
-
-def quadratic(method: str, n: int, cond: float, **options: Any) -> Problem:
-    d = np.logspace(0.0, np.log10(cond), n).round(10).tolist()
-    return problem_from_dict({
-        "format": FORMAT, "name": f"quadratic-{n}", "kind": "minimize",
-        "variables": {"x": {"size": n, "start": 1.0}}, "parameters": {"d": d},
-        "objective": "0.5*sum(d*x**2)", "solver": {"method": method, "options": options}})
-
-
-CASES: list[tuple[str, Callable[[], Problem]]] = [
-    ("Nelder-Mead, Rosenbrock n=10, maxiter 1000 (value only)", nelder_mead_rosenbrock),
-    ("L-BFGS-B, quadratic n=200 cond 1e6, maxcor 3, maxiter 1000 (value+grad)",
-     lambda: quadratic("L-BFGS-B", 200, 1e6, maxiter=1000, maxcor=3, gtol=1e-300,
-                       ftol=1e-300)),
-    ("CG, quadratic n=50 cond 1e6, maxiter 1000 (value+grad)",
-     lambda: quadratic("CG", 50, 1e6, maxiter=1000, gtol=1e-300)),
-]
-
-
-def bare_runner(p: Problem, callback: Callable[..., Any] | None = None) -> Callable[[], Any]:
-    sf = ScalarFunction(p, p.objective)
-    x0 = p.start_vector()
-    extra = {} if callback is None else {"callback": callback}
-    if p.method == "Nelder-Mead":
-        return lambda: optimize.minimize(sf.value, x0, method=p.method,
-                                         options=dict(p.options), **extra)
-    return lambda: optimize.minimize(sf.value_and_grad, x0, jac=True, method=p.method,
-                                     options=dict(p.options), **extra)
-
-
-def _noop_callback(intermediate_result: optimize.OptimizeResult) -> None:
+def _noop_callback(intermediate_result: Any) -> None:
     """What any per-iteration callback costs inside scipy (it builds an OptimizeResult)."""
 
 
-def measure(p: Problem, reps: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _final_x(result: Any) -> np.ndarray:
+    return np.asarray(result.y[:, -1] if hasattr(result, "y") else result.x, dtype=float)
+
+
+def measure(p: Problem, make_bare: Bare, reps: int
+            ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     calls = {"batches": 0, "rows": 0}
 
     def listener(run_id: str, batch: np.ndarray) -> None:
         calls["batches"] += 1
         calls["rows"] += batch.shape[0]
 
-    bare = bare_runner(p)
-    variants: list[tuple[str, Callable[[], Any]]] = [
-        ("bare scipy (no callback)", bare),
-        ("bare scipy + no-op callback (scipy's own callback cost)",
-         bare_runner(p, _noop_callback)),
+    bare = make_bare(p, None)
+    variants: list[tuple[str, Callable[[], Any]]] = [("bare scipy (no callback)", bare)]
+    if p.kind != "ode":
+        variants.append(("bare scipy + no-op callback (scipy's own callback cost)",
+                         make_bare(p, _noop_callback)))
+    variants += [
         ("engine.solve", lambda: solve(p)),
         ("engine.solve + on_progress (default throttle)",
          lambda: solve(p, on_progress=listener)),
@@ -107,11 +80,11 @@ def measure(p: Problem, reps: int) -> tuple[list[dict[str, Any]], dict[str, Any]
     # warm-up (imports, caches) and the work done by each variant
     info: dict[str, Any] = {}
     res = bare()
-    info["bare_nit"], info["bare_nfev"] = int(res.nit), int(res.nfev)
+    info["bare_nit"], info["bare_nfev"] = nit_of(res), int(res.nfev)
     run = solve(p)
     info["engine_nit"], info["engine_nfev"], info["status"] = run.nit, run.nfev, run.status
-    info["same_x"] = bool(np.allclose(np.concatenate([np.ravel(v) for v in run.solution.values()]),
-                                      res.x, rtol=0, atol=0))
+    x = np.concatenate([np.ravel(v) for v in run.solution.values()])
+    info["same_x"] = bool(np.array_equal(x, _final_x(res)))
     times: dict[str, list[float]] = {name: [] for name, _ in variants}
     inner: dict[str, list[float]] = {name: [] for name, _ in variants}
     for i in range(reps):
@@ -143,10 +116,14 @@ COLUMNS = [("variant", "variant"), ("median", "median ms"), ("min", "min ms"),
            ("ok", f"< {TARGET_PCT:g}%")]
 
 
+def _only(parser: Any) -> None:
+    parser.add_argument("--only", default="", help="cases whose title holds this text")
+
+
 def main() -> int:
-    args = parse_args(__doc__.splitlines()[0])
+    args = parse_args(__doc__.splitlines()[0], _only)
     banner("bench_recording: engine recording overhead vs bare scipy", args.quick)
-    reps = 7 if args.quick else 21
+    reps = 5 if args.quick else 15
     print(f"{reps} alternating repetitions per variant; wall time around the whole call "
           f"(median; min shown too); gc.collect() before each call")
     if not HAS_INTERVAL:
@@ -155,13 +132,17 @@ def main() -> int:
     failures: list[str] = []
     t_start = time.perf_counter()
     summary = []
-    for title, make in CASES:
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}")
+    for title, make, make_bare in CASES:
+        if args.only.lower() not in title.lower():
+            continue
+
         def one() -> None:
             p = make()
-            rows, info = measure(p, reps)
+            rows, info = measure(p, make_bare, reps)
             print_table(rows, COLUMNS, title=title)
             print(f"  iterations: engine {info['engine_nit']} (status {info['status']}), "
-                  f"bare {info['bare_nit']}; objective calls: engine {info['engine_nfev']}, "
+                  f"bare {info['bare_nit']}; function calls: engine {info['engine_nfev']}, "
                   f"bare {info['bare_nfev']}; same final x: {info['same_x']}")
             eng = next(r for r in rows if r["variant"] == "engine.solve")
             summary.append({"case": title, "over": eng["over"], "per_it": eng["per_it"],
@@ -170,6 +151,7 @@ def main() -> int:
     print_table(summary, [("case", "case"), ("over", "engine overhead %"),
                           ("per_it", "us / iteration"), ("ok", f"< {TARGET_PCT:g}%")],
                 title="Summary (engine.solve without listener vs bare scipy)")
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     return finish(failures, t_start)
 
 

@@ -139,3 +139,30 @@ def test_programs_are_built_once_per_expression_layout_and_values() -> None:
     vector = codegen.vector_program([(expr, None)], codegen.layout_of(variables, {"c": c}),
                                     np.ones(2))
     assert vector is not None and vector is not changed
+
+
+def test_a_program_is_found_again_for_fresh_views_of_the_same_data() -> None:
+    """A data set hands out a new view per column look-up: the same fit solved again
+    must not generate its program again; a column changed in place must."""
+    data = np.arange(12.0).reshape(4, 3)
+    expr = parse("a*c", ["a", "c"])
+    layout_for = lambda: codegen.layout_of(  # noqa: E731
+        [SimpleNamespace(name="a", size=1, scalar=True)], {"c": data[:, 1]})
+    first = codegen.vector_program([(expr, 4)], layout_for(), np.array([2.0]))
+    again = codegen.vector_program([(expr, 4)], layout_for(), np.array([2.0]))
+    assert first is not None and again is first
+    other = codegen.vector_program([(expr, 4)], codegen.layout_of(
+        [SimpleNamespace(name="a", size=1, scalar=True)], {"c": data[:, 2]}), np.array([2.0]))
+    assert other is not first
+    data[0, 1] = 100.0
+    changed = codegen.vector_program([(expr, 4)], layout_for(), np.array([2.0]))
+    assert changed is not first and changed is not None
+    np.testing.assert_array_equal(changed.value(np.array([2.0])), 2.0 * data[:, 1])
+
+
+def test_a_program_is_found_again_for_the_same_numbers() -> None:
+    expr = parse("sum(b*x**2)", ["x", "b"])
+    env = {"b": 3.0}
+    layout = codegen.layout_of([SimpleNamespace(name="x", size=2, scalar=False)], env)
+    first = codegen.scalar_program(expr, layout, np.ones(2))
+    assert first is not None and codegen.scalar_program(expr, layout, np.ones(2)) is first

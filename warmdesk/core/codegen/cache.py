@@ -51,6 +51,14 @@ def cached(exprs: Sequence[Expression], layout: Layout, extra: Hashable,
 
 
 def _fingerprint(value: Any) -> Hashable:
-    """Identity and content: a parameter changed in place is a different program."""
+    """Identity and content: a parameter changed in place is a different program. A
+    view (a data set's column: a new view object at every look-up) is identified by
+    the array that owns its memory, where it starts and its strides, so solving the
+    same fit again finds its program (issue 16); the entry keeps the view, hence its
+    owner, alive, so that identity can't be reused meanwhile."""
     array = np.asarray(value)
-    return (id(value), array.shape, array.dtype.str, hash(array.tobytes()))
+    if not isinstance(value, np.ndarray):   # a number: its own identity
+        return (id(value), array.shape, array.dtype.str, hash(array.tobytes()))
+    owner = value if value.base is None else value.base
+    return (id(owner), value.__array_interface__["data"][0], value.shape, value.strides,
+            value.dtype.str, hash(value.tobytes()))

@@ -70,9 +70,10 @@ class ValueEmitter:
     def _value(self, i: int) -> E:
         op = self.ops[i]
         args = [self.refs[a] for a in op.args]
-        if op.kind == "var":
+        if op.kind == "var" or op.kind == "dir":   # a direction: the argument _p
             offset, size, scalar = op.span
-            return subscript(self.x, offset if scalar else (offset, offset + size), op.shape)
+            vector = self.x if op.kind == "var" else ref("_p", (self.n,))
+            return subscript(vector, offset if scalar else (offset, offset + size), op.shape)
         if op.kind == "index":
             return subscript(args[0], self.constant(f"_key{i}", op.value), op.shape)
         if op.kind == "call":

@@ -24,7 +24,8 @@ NOT_DIFFERENTIABLE = frozenset(("<", "<=", ">", ">=", "==", "!=", "&", "|", "sig
 
 @dataclass(eq=False)
 class Op:
-    kind: str                 # "var", "time", "const", "op" (operator), "call", "index"
+    kind: str                 # "var", "time", "const", "op" (operator), "call", "index",
+    #                           "dir" (a direction: Hessian-vector products, .hessian)
     name: str = ""            # operator symbol or function name
     args: tuple[int, ...] = ()
     value: Any = None         # a constant's value, an index key
@@ -117,8 +118,18 @@ class Program:
         return values
 
 
+def evaluate_op(op: Op, args: Sequence[Any]) -> Any:
+    """One operation's value from its arguments' (no variables: those are leaves);
+    raises :class:`Unsupported` where the closures would raise."""
+    try:
+        with np.errstate(all="ignore"):
+            return _apply(op, args, np.zeros(0), 0.0)
+    except _EVAL_ERRORS as exc:
+        raise Unsupported(str(exc)) from None
+
+
 def _apply(op: Op, args: Sequence[Any], x: np.ndarray, t: float) -> Any:
-    if op.kind == "const":
+    if op.kind == "const" or op.kind == "dir":   # a direction's value: a placeholder
         return op.value
     if op.kind == "time":
         return t

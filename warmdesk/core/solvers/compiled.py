@@ -1,8 +1,9 @@
 """Turn a problem's expressions into numeric functions of a flat vector, with
 exact derivatives. The fast path is numpy code generated once per problem from the
 checked tree (:mod:`warmdesk.core.codegen`): reverse mode for gradients of scalar
-objectives, forward mode for Jacobians. The interpreted closures stay: autograd's
-reverse mode for Hessian-vector products (and gradients codegen does not cover),
+objectives, forward mode for Jacobians, reverse over forward for Hessian-vector
+products. The interpreted closures stay: autograd's reverse mode for the gradients
+and Hessian-vector products codegen does not cover,
 our vectorised forward mode (:mod:`warmdesk.core.dual`) for such Jacobians, and
 the closures again whenever generated code raises, so an error is reported with its
 position in the text. Nothing is evaluated as text.
@@ -52,7 +53,8 @@ class ScalarFunction:
         self._expr = expr
         self._generated: codegen.ScalarProgram | None | bool = False   # False: not built yet
         self._value_and_grad = autograd.value_and_grad(self._ad_value)
-        self._hvp = autograd.hessian_vector_product(self._ad_value)
+        self._hvp_generated: codegen.Hvp | None | bool = False   # built when asked
+        self._hvp_autograd: Callable[[Vector, Vector], Any] | None = None
 
     def _program(self, x: Vector) -> codegen.ScalarProgram | None:
         """The generated value and gradient, built at the first evaluation."""
@@ -90,7 +92,21 @@ class ScalarFunction:
         return float(f), np.asarray(g, dtype=float).reshape(x.shape)
 
     def hessp(self, x: Vector, p: Vector) -> Vector:
-        return np.asarray(self._hvp(x, p), dtype=float)
+        """H(x) p: generated code (reverse over forward, :mod:`..codegen.hessian`), or
+        autograd over the closures where codegen declines (``prod`` of the unknowns,
+        ``dot`` of matrices) or the generated code raises."""
+        if self._hvp_generated is False:
+            layout = codegen.layout_of(self.problem.variables, self._env)
+            self._hvp_generated = codegen.hvp_program(self._expr, layout, x)
+        generated = self._hvp_generated
+        if generated is not None and generated is not True:
+            try:
+                return generated(x, p)
+            except _EVAL_ERRORS:
+                pass
+        if self._hvp_autograd is None:
+            self._hvp_autograd = autograd.hessian_vector_product(self._ad_value)
+        return np.asarray(self._hvp_autograd(x, p), dtype=float)
 
     def check_scalar(self, x: Vector) -> None:
         """Refuse (as a spec error) an objective that is not a single number."""

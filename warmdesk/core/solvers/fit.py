@@ -84,6 +84,10 @@ class _Fit:
         self.scale = np.abs(p.target_values() / _sigma(p))
         self.last: dict[str, np.ndarray] = {}
         self.at_start = True
+        #: lm: (x bytes, r, cost) of the last residuals; MINPACK asks for J right after
+        #: the residuals at the same point, so its history row needs no second r(x).
+        self._lm = p.method == "lm"
+        self._last_r: tuple[bytes, np.ndarray, float] | None = None
 
     def cost(self, r: np.ndarray) -> float:
         return loss_weights(r, self.ctx.problem.loss, self.ctx.problem.f_scale)[0]
@@ -91,7 +95,7 @@ class _Fit:
     def residuals(self, x: np.ndarray) -> np.ndarray:
         rec = self.ctx.recorder
         r = self.rf.value(x)
-        cost = 0.5 * float(np.dot(r, r))
+        cost = 0.5 * float(r.dot(r))
         if self.at_start:
             self.at_start = False
             if not math.isfinite(cost):
@@ -100,35 +104,45 @@ class _Fit:
             self.ctx.run.info["rejected_non_finite"] = (
                 int(self.ctx.run.info.get("rejected_non_finite", 0)) + 1)
         rec.evaluation(cost, COST, trial=True)
+        if self._lm:
+            self._last_r = (x.tobytes(), r, cost)
         return r
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
         """At an accepted point (least_squares asks for J only there)."""
-        rec, p = self.ctx.recorder, self.ctx.problem
+        rec = self.ctx.recorder
         rec.njev += 1
-        rec.control.check()
+        if rec.stop_requested():
+            rec.control.check()
         jac = self.rf.jacobian(x)
-        if not np.all(np.isfinite(jac)):
+        flat = jac.reshape(-1)
+        # screened by one dot product (NaN or Inf anywhere makes it non-finite)
+        if not math.isfinite(flat.dot(flat)) and not np.all(np.isfinite(jac)):
             raise SolveFailed(f"the Jacobian holds NaN or Inf at evaluation {rec.nfev} "
                               f"(iteration {rec.nit}), at a point the solver accepted")
-        if p.method == "lm":  # lm takes no callback: one Jacobian is one iteration
-            r = self.rf.value(x)
-            self.accepted(float(0.5 * np.dot(r, r)), float(np.max(np.abs(jac.T @ r))), x)
+        if self._lm:  # lm takes no callback: one Jacobian is one iteration
+            last = self._last_r
+            if last is not None and last[0] == x.tobytes():
+                r, cost = last[1], last[2]
+            else:
+                r = self.rf.value(x)
+                cost = 0.5 * float(r.dot(r))
+            self.accepted(cost, float(np.max(np.abs(jac.T @ r))), x)
         return jac
 
     def callback(self, intermediate_result: optimize.OptimizeResult) -> None:
-        opt = getattr(intermediate_result, "optimality", None)
-        self.accepted(float(intermediate_result.cost),
-                      float(opt) if opt is not None else math.nan,
-                      np.asarray(intermediate_result.x, dtype=float))
+        res = intermediate_result   # a dict: item access, not its slower attributes
+        opt = res.get("optimality")
+        self.accepted(float(res["cost"]), float(opt) if opt is not None else math.nan,
+                      np.asarray(res["x"], dtype=float))
 
     def accepted(self, cost: float, grad_norm: float, x: np.ndarray) -> None:
         rec = self.ctx.recorder
         if not math.isfinite(cost):
             raise SolveFailed(f"the {COST} is {cost} at evaluation {rec.nfev} (iteration "
                               f"{rec.nit + 1}), at a point the solver accepted")
-        rec.row(fun=cost, grad_norm=grad_norm, x=np.array(x, dtype=float))
-        self.last["x"] = np.array(x, dtype=float)
+        rec.iterate(x, cost, grad_norm)   # keeps a copy: rec.last_x
+        self.last["x"] = rec.last_x   # type: ignore[assignment]  # set just now
 
     def least_squares(self, x0: np.ndarray) -> optimize.OptimizeResult:
         p = self.ctx.problem

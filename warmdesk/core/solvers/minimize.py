@@ -84,13 +84,16 @@ class _Objective:
         rec = self.rec
         rec.njev += 1
         rec.evaluation(f)
-        gsq = float(g @ g)
+        gsq = g.dot(g)   # (faster than @ on a vector); a numpy float math takes as it is
         if not math.isfinite(gsq):  # NaN or Inf anywhere in g makes the sum non-finite
             raise SolveFailed(f"the gradient holds NaN or Inf at evaluation {rec.nfev}")
         self.last_f = f
         self._norms.append((x.tobytes(), math.sqrt(gsq), g))
         rule = self.rule
-        if rule is not None and f <= rule.bound and (f >= rule.floor or gsq <= rule.gsq_limit):
+        # the rule's cheap screen: past it, evaluated() can end the solve only when
+        # max|g| <= gtol (so |g|^2 <= n gtol^2) or when it may take a refused step
+        if rule is not None and f <= rule.bound and (
+                gsq <= rule.gsq_limit or (f >= rule.floor and rule.continue_steps)):
             rule.evaluated(x, f, g)
         return f, g
 
@@ -105,6 +108,58 @@ class _Objective:
             if entry[0] == key:
                 return entry
         return None
+
+
+Record = Callable[..., bool]
+
+
+def _recorder(obj: _Objective, rule: NoiseFloorRule | None,
+              violation: Callable[[np.ndarray], float] | None, has_gradient: bool,
+              reports: bool) -> Record:
+    """``record(x, fun, result=None)``: one history row per iteration; True when the
+    noise-floor rule says scipy will stall from here. It runs 1,000s of times, so
+    the common case (no rule, no constraints, no trust-constr figures) is its own
+    short function (issue 16: recording < 5% of a bare solve)."""
+    rec = obj.rec
+    iterate = rec.iterate
+    nan = math.nan
+    if rule is None and violation is None and not reports:
+        if not has_gradient:
+            def plain(x: np.ndarray, fun: float, result: Any = None) -> bool:
+                iterate(x, float(fun))
+                return False
+            return plain
+
+        def with_norm(x: np.ndarray, fun: float, result: Any = None) -> bool:
+            seen = obj.seen(x)
+            iterate(x, float(fun), seen[1] if seen is not None else nan)
+            return False
+        return with_norm
+
+    if rule is not None and violation is None and not reports:   # BFGS, CG
+        watch = rule
+
+        def with_rule(x: np.ndarray, fun: float, result: Any = None) -> bool:
+            fun = float(fun)
+            seen = obj.seen(x)
+            iterate(x, fun, seen[1] if seen is not None else nan)
+            return watch.iterate(x, fun, seen[2] if seen is not None else None)
+        return with_rule
+
+    def general(x: np.ndarray, fun: float, result: Any = None) -> bool:
+        x = np.asarray(x, dtype=float)
+        fun = float(fun)
+        optimality = result.get("optimality") if result is not None else None
+        # one look-up serves the history's gradient norm and the rule
+        seen = (obj.seen(x) if has_gradient and (optimality is None or rule is not None)
+                else None)
+        gnorm = (float(optimality) if optimality is not None else
+                 seen[1] if seen is not None else nan)
+        cv = result.get("constr_violation") if result is not None else None
+        cviol = float(cv) if cv is not None else (violation(x) if violation else nan)
+        iterate(x, fun, gnorm, cviol)  # keeps a copy of x: rec.last_x
+        return rule is not None and rule.iterate(x, fun, seen[2] if seen is not None else None)
+    return general
 
 
 def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], float]]:
@@ -165,27 +220,16 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
     has_gradient = method in GRADIENT_METHODS
     rec.start_at(x0)
 
-    def record(x: np.ndarray, fun: float, extra: optimize.OptimizeResult | None = None) -> bool:
-        """One history row per iteration (cheap: this runs 1,000s of times). True
-        when the noise-floor rule says scipy will stall from here."""
-        x = np.asarray(x, dtype=float)
-        optimality = extra.get("optimality") if extra is not None else None
-        # one look-up serves the history's gradient norm and the rule
-        seen = obj.seen(x) if has_gradient and (optimality is None or rule is not None) else None
-        gnorm = (float(optimality) if optimality is not None else
-                 seen[1] if seen is not None else math.nan)
-        cv = extra.get("constr_violation") if extra is not None else None
-        cviol = float(cv) if cv is not None else (violation(x) if constrained else math.nan)
-        rec.row(fun, gnorm, cviol, x=x)  # keeps a copy of x: rec.last_x
-        return rule is not None and rule.iterate(x, fun, seen[2] if seen is not None else None)
-
-    if method == "TNC":
+    record = _recorder(obj, rule, violation if constrained else None,
+                       has_gradient, method == "trust-constr")
+    if method == "TNC":   # scipy passes TNC's callback the iterate only
         kwargs["callback"] = lambda xk: record(xk, obj.last_f)
     else:
         def callback(intermediate_result: optimize.OptimizeResult) -> None:
-            x, fun = intermediate_result.x, float(intermediate_result.fun)
-            if record(x, fun, intermediate_result):
-                raise StepAtNoise(np.array(x, dtype=float), fun, recorded=True)
+            res = intermediate_result   # a dict: item access, not its slower attributes
+            if record(res["x"], res["fun"], res):
+                raise StepAtNoise(np.array(res["x"], dtype=float), float(res["fun"]),
+                                  recorded=True)
         kwargs["callback"] = callback
 
     start, maxiter = x0, int(options.get("maxiter", 200 * x0.size))  # scipy's default

@@ -8,8 +8,6 @@ names, so a warm start onto another data set can match weights by name.
 
 from __future__ import annotations
 
-import autograd
-import autograd.numpy as anp
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 
@@ -62,7 +60,8 @@ def feature_matrix(values: np.ndarray, idx: list[int]) -> np.ndarray:
 
 
 class TrainObjective:
-    """Mean loss + l2/2 |w|^2 with analytic value and gradient (same interface
+    """Mean loss + l2/2 |w|^2 with analytic value, gradient and Hessian-vector
+    product (same interface
     as :class:`~warmdesk.core.solvers.compiled.ScalarFunction`)."""
 
     def __init__(self, problem: Problem) -> None:
@@ -82,7 +81,6 @@ class TrainObjective:
             idx = np.searchsorted(classes, y)
             self.y = idx.astype(float) if problem.train_model == "logistic" else np.eye(
                 classes.size)[idx]
-        self._hvp = autograd.hessian_vector_product(self._ad_value)
 
     def _unpack(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         nw = self.d * self.k
@@ -116,24 +114,32 @@ class TrainObjective:
     def value(self, x: np.ndarray) -> float:
         return self.value_and_grad(x)[0]
 
-    def _ad_value(self, x: np.ndarray) -> object:
-        nw = self.d * self.k
-        w = anp.reshape(x[:nw], (self.d, self.k))
-        z = anp.dot(self.X, w) + (x[nw:nw + self.k] if self.intercept else 0.0)
+    def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """H(x) p, exact and hand-derived (the models are fixed, not expressions). With
+        ``z = X w + b`` and the direction's ``dz = X p_w + p_b``: the mean loss's
+        Hessian is ``X^T D X / n`` with D the second derivative in z per row, so
+        ``q = D dz / n`` and ``H p = (X^T q + l2 p_w, sum of q over rows)``. D is 1
+        (linear), ``s (1 - s)`` with s = expit(z) (logistic), and for the softmax S
+        ``q = S * dz - S * rowsum(S * dz)`` (multinomial)."""
+        w, b = self._unpack(x)
+        pw, pb = self._unpack(p)
+        z = self.X @ w + b
+        dz = self.X @ pw + pb
         model = self.problem.train_model
         if model == "linear":
-            loss = 0.5 * anp.mean((z[:, 0] - self.y) ** 2)
+            q = dz / self.n
         elif model == "logistic":
-            zz = z[:, 0]
-            loss = anp.mean(anp.logaddexp(0.0, zz) - self.y * zz)
+            s = expit(z)
+            q = (s * (1.0 - s)) * dz / self.n
         else:
-            lse = anp.log(anp.sum(anp.exp(z - anp.max(z, axis=1, keepdims=True)), axis=1)) + \
-                anp.max(z, axis=1)
-            loss = anp.mean(lse - anp.sum(self.y * z, axis=1))
-        return loss + 0.5 * self.l2 * anp.sum(w * w)
-
-    def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        return np.asarray(self._hvp(x, p), dtype=float)
+            soft = np.exp(z - logsumexp(z, axis=1)[:, None])
+            sdz = soft * dz
+            q = (sdz - soft * np.sum(sdz, axis=1, keepdims=True)) / self.n
+        hw = self.X.T @ q + self.l2 * pw
+        out = [hw.ravel()]
+        if self.intercept:
+            out.append(q.sum(axis=0))
+        return np.concatenate(out)
 
     def check_scalar(self, x: np.ndarray) -> None:
         """Always a single number."""
