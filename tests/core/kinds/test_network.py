@@ -95,7 +95,8 @@ def test_plain_fine_tune_keeps_the_function_of_matched_features(tmp_path: Path) 
     new_out = forward(data.arch, warm.x0, (x_raw - data.mean) / data.scale)[-1]
     old_arch = network_data.architecture(network_data.settings_of(problem), 3, [0.0, 1.0])
     old_theta = np.concatenate([old_run.solution[k] for k, _ in old_arch.layout()])
-    old_x = (x_raw[:, :3] - old_run.outputs["input_mean"]) / old_run.outputs["input_scale"]
+    net = old_run.info["network"]
+    old_x = (x_raw[:, :3] - net["input_mean"]) / np.asarray(net["input_scale"])
     np.testing.assert_allclose(new_out, forward(old_arch, old_theta, old_x)[-1], atol=1e-10)
     assert "plain" in format_report(report)
 
@@ -145,3 +146,20 @@ def test_other_hidden_layers_are_refused(tmp_path: Path) -> None:
     old_run = trained(tmp_path, data)
     with pytest.raises(WarmStartError, match="hidden layers"):
         warm_start_from_run(problem_from_dict(spec(data, layers=[8, 4])), old_run)
+
+
+def test_the_advisor_offers_a_stored_run_for_new_data(tmp_path: Path) -> None:
+    """The library hands a warm start the run without its outputs: what the
+    fine-tune needs (the standardisation) is with the run's facts."""
+    from warmdesk.core.advisor import suggest
+    from warmdesk.core.library import Library
+    old_run = trained(tmp_path, moons(tmp_path / "a.csv"))
+    problem = problem_from_dict(spec(moons(tmp_path / "b.csv", seed=5, shift=0.3, extra="d")))
+    with Library(tmp_path / "lib") as lib:
+        lib.save_run(old_run)
+        stored = lib.get_run(old_run.id, history=False)
+        assert not stored.outputs
+        assert warm_start_from_run(problem, stored).report["mode"] == "shrink_perturb"
+        advice = suggest(lib, problem)
+    assert not advice.notes, advice.notes
+    assert [s.run_id for s in advice.suggestions] == [old_run.id]

@@ -79,8 +79,8 @@ def fine_tune_weights(problem: Problem, run: Run, data: Any, report: dict[str, A
                                  f"problem's are {new}: start cold")
     old_features = [str(f) for f in run.info.get("features", [])]
     old_classes = [float(c) for c in run.info.get("classes", [])]
-    old_mean = np.ravel(run.outputs.get("input_mean", np.zeros(0)))
-    old_scale = np.ravel(run.outputs.get("input_scale", np.zeros(0)))
+    old_mean = np.asarray(net.get("input_mean", []), dtype=float)
+    old_scale = np.asarray(net.get("input_scale", []), dtype=float)
     if old_mean.size != len(old_features) or old_scale.size != len(old_features):
         raise WarmStartError(f"run {run.id} has no input standardisation stored with it")
     old_arch = network_data.architecture(s, len(old_features), old_classes)

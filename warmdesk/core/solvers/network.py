@@ -122,9 +122,11 @@ def _describe(run: Run, target: str, data: NetworkData, s: NetworkSettings,
         "train_rows": int(data.x_train.shape[0]), "val_rows": int(data.x_val.shape[0]),
         "epochs": s.epochs, "batch_size": s.batch_size, "seed": s.seed,
         "trained": "last layer (freeze)" if freeze else "all layers",
-        "epoch_columns": list(EPOCH_COLUMNS)}
-    run.outputs["input_mean"] = data.mean.copy()
-    run.outputs["input_scale"] = data.scale.copy()
+        "epoch_columns": list(EPOCH_COLUMNS),
+        # with the run's facts, not its arrays: a warm start reads a run without
+        # its outputs (JSON keeps a float64 exactly)
+        "input_mean": [float(v) for v in data.mean],
+        "input_scale": [float(v) for v in data.scale]}
 
 
 def _finished(ctx: SolveContext, state: TrainState, data: NetworkData, s: NetworkSettings,
