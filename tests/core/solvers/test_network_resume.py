@@ -138,3 +138,15 @@ def test_a_job_interrupted_resumes_from_what_the_library_stored(tmp_path: Path) 
         assert np.array_equal(stored.state["x"], stopped.state["x"])
         resumed = resume_through(lib, problem, stored)
     assert_same_model(resumed, full)
+
+
+def test_cancel_between_mini_batches_keeps_nothing(tmp_path: Path) -> None:
+    problem = problem_from_dict(spec(moons(tmp_path / "d.csv")))
+    flag = threading.Event()
+    control = SolveControl(cancel=flag)
+
+    def listener(run_id: str, rows: np.ndarray) -> None:
+        flag.set()                                   # after the first epoch's row
+    run = solve(problem, control=control, on_progress=listener, progress_interval=0.0)
+    assert run.status == "cancelled" and not run.solution and not run.state
+    assert run.nfev == BATCHES + 1 and "epoch 2" in run.message

@@ -117,7 +117,7 @@ class Network(Kind):
                                 "make 'layers' smaller"))
         if problem.dataset is not None:
             rows, cols = problem.dataset.rows, max(1, len(problem.features))
-            widest = max([cols, *read_settings(problem.spec)[0].layers])
+            widest = max([cols, *(v.size for v in problem.variables if v.name[0] == "b")])
             needs.append(MemoryNeed(("data.file", "features"),
                                     f"the data and the activations ({rows} rows x {widest} "
                                     f"columns, {DATA_COPIES + 2} copies)",
