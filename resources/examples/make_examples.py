@@ -361,9 +361,56 @@ def robertson() -> None:
         0.0408, "The same reaction with a 2% faster first step (k1 = 0.0408)."))
 
 
+def mlp() -> None:
+    """A neural network (an MLP): is a machine's run good (0/1) from four sensor
+    readings? A synthetic process with a curved boundary (a ring in temperature
+    and vibration, tilted by pressure) and 5% of the labels flipped; the next
+    batch comes from machines that run warmer and shakier, with a fifth reading
+    (``load``) that the base data lacked."""
+    names = ["temperature", "pressure", "vibration", "humidity"]
+    days = {"base": dict(seed=401, n=600, shift=np.zeros(4), load=False),
+            "next": dict(seed=402, n=800, shift=np.array([0.4, 0.0, 0.3, -0.1]), load=True)}
+    for day, t in days.items():
+        rng = np.random.default_rng(t["seed"])
+        n = t["n"]
+        X = rng.normal(size=(n, 4)) + t["shift"]
+        load = rng.uniform(0.0, 1.0, n)
+        r = X[:, 0] ** 2 + (1.3 * X[:, 2]) ** 2 - 0.8 * X[:, 1] + 0.2 * X[:, 3]
+        if t["load"]:
+            r = r + 0.6 * (load - 0.5)
+        y = (r < 1.6).astype(float)
+        flip = rng.uniform(size=n) < 0.05
+        y[flip] = 1.0 - y[flip]
+        scale = np.array([8.0, 0.5, 1.2, 10.0])
+        centre = np.array([70.0, 3.0, 4.0, 45.0])
+        cols = {nm: (np.round(centre[j] + scale[j] * X[:, j], 3), ".3f")
+                for j, nm in enumerate(names)}
+        if t["load"]:
+            cols["load"] = (np.round(load, 3), ".3f")
+        cols["good"] = (y, ".0f")
+        write_csv(f"mlp_{day}.csv", cols)
+    for day, description, fine_tune in (
+            ("base", "A small neural network (one hidden layer of 16) that tells good runs "
+                     "(1) from bad ones (0) by four sensor readings.", None),
+            ("next", "The same network on the next batch of machines: warmer, shakier, and a "
+                     "new 'load' reading. Fine-tuned from the base run by shrink and perturb.",
+             {"mode": "shrink_perturb", "shrink": 0.5, "noise": 0.1})):
+        fields: dict[str, Any] = dict(
+            data={"file": f"mlp_{day}.csv"}, target="good", output="binary", layers=[16],
+            activation="relu", weight_decay=0.0001, epochs=60, batch_size=32, seed=0,
+            schedule="constant", validation={"fraction": 0.2},
+            early_stopping={"patience": 10, "min_delta": 0.0})
+        if fine_tune:
+            fields["fine_tune"] = fine_tune
+        write_json(f"mlp_{day}.json", spec(
+            "mlp", "network", description,
+            ["example", "network", "mlp", "classification", "sensors"], **fields,
+            solver={"method": "adam", "options": {"learning_rate": 0.003}}))
+
+
 def main() -> None:
     for make in (rosenbrock, portfolio, tank, peaks, decay, churn, species, housing,
-                 lotka_volterra, robertson):
+                 lotka_volterra, robertson, mlp):
         make()
 
 

@@ -112,7 +112,7 @@ def test_every_bundled_example_solves(tmp_path: Path) -> None:
         out = warmdesk("solve", str(f), "--json", library=tmp_path / "lib")
         assert out.returncode == 0, (f.name, out.stdout[-500:], out.stderr[-500:])
         kinds.add(json.loads(f.read_text())["kind"])
-    assert kinds == {"minimize", "fit", "train", "ode"}
+    assert kinds == {"minimize", "fit", "train", "ode", "network"}
 
 
 def _process_state() -> dict[str, object]:

@@ -56,6 +56,8 @@ class MappingReport:
         if self.checkpoint_t is not None:
             lines.append(f"  resumes at t={self.checkpoint_t:.6g}"
                          + (f"; {self.note}" if self.note else ""))
+        elif self.note:
+            lines.append(f"  note:      {self.note}")
         return lines
 
 

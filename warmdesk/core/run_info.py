@@ -47,6 +47,8 @@ class RunInfo(TypedDict, total=False):
     target: str
     model: str                         # "linear", "logistic" or "multinomial"
     classes: list[Any]
+    # -- network (its architecture, split and how training ended: solvers/network.py)
+    network: dict[str, Any]
     # -- ode
     t_reached: float
     live_solver: bool                  # an interrupted integrator kept in this process

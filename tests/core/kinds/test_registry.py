@@ -21,7 +21,7 @@ from warmdesk.core.saving_text import evaluation_unit
 from warmdesk.resources_path import examples_dir
 
 KINDS_DIR = Path(registry.__file__).parent
-BUILT_IN = ("minimize", "fit", "train", "ode")
+BUILT_IN = ("minimize", "fit", "train", "ode", "network")
 
 
 def test_the_registry_names_the_four_kinds_in_order() -> None:

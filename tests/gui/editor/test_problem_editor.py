@@ -49,7 +49,7 @@ def load(qtbot, editor: ProblemEditor, spec: dict, base_dir: Path | None = None)
 
 def test_there_are_examples_of_every_kind() -> None:
     kinds = {json.loads(p.read_text())["kind"] for p in EXAMPLES}
-    assert kinds == {"minimize", "fit", "train", "ode"}
+    assert kinds == {"minimize", "fit", "train", "ode", "network"}
     assert len(EXAMPLES) >= 8
 
 
@@ -92,7 +92,7 @@ def test_a_spec_of_no_known_kind_can_be_repaired(qtbot, editor) -> None:
     spec["kind"] = "minimise"
     with qtbot.waitSignal(editor.validity_changed, timeout=TIMEOUT) as blocker:
         editor.set_spec(spec)
-    assert blocker.args[1] == ("kind: must be one of minimize, fit, train, ode "
+    assert blocker.args[1] == ("kind: must be one of minimize, fit, train, ode, network "
                                '(got "minimise")')
     assert editor.header.kind.isVisibleTo(editor) and editor.spec()["kind"] == "minimise"
     with qtbot.waitSignal(editor.problem_changed, timeout=TIMEOUT) as fixed:

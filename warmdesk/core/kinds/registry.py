@@ -15,11 +15,12 @@ import importlib
 from .base import Kind
 from .fit import KIND as FIT
 from .minimize import KIND as MINIMIZE
+from .network import KIND as NETWORK
 from .ode import KIND as ODE
 from .train import KIND as TRAIN
 
 #: The built-in kinds, in the order users are offered them.
-_BUILT_IN: tuple[Kind, ...] = (MINIMIZE, FIT, TRAIN, ODE)
+_BUILT_IN: tuple[Kind, ...] = (MINIMIZE, FIT, TRAIN, ODE, NETWORK)
 _KINDS: dict[str, Kind] = {k.name: k for k in _BUILT_IN}
 
 #: The built-in kinds' names (a spec's ``kind`` is one of these, or a registered one).
