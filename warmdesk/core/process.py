@@ -191,13 +191,15 @@ class _ChildSolve:
                   _warm_data(warm), run_meta, str(library_folder) if library_folder else None,
                   self._cancel, self._interrupt, added_kinds()))
         self._process.start()
+        self._pid: int | None = self._process.pid
+        self._released = False   # the ended child's handles closed (see reap)
         child_conn.close()
         if nice:
-            lower_priority(self._process.pid, nice)
+            lower_priority(self._pid, nice)
 
     @property
     def pid(self) -> int | None:
-        return self._process.pid
+        return self._pid
 
     @property
     def run(self) -> Run | None:
@@ -216,7 +218,7 @@ class _ChildSolve:
 
     def kill(self) -> None:
         """End the child at once (a stuck solver); its runs end ``cancelled``."""
-        if self._process.is_alive():
+        if not self._released and self._process.is_alive():
             self._process.kill()
 
     def poll(self, timeout: float = 0.0, on_progress: ProgressCallback | None = None,
@@ -350,9 +352,14 @@ class _ChildSolve:
         self._conn.close()
 
     def reap(self, timeout: float = 5.0) -> None:
-        """Wait for the ended child to exit (so that no process is left behind)."""
-        if self.done:
+        """Wait for the ended child to exit, then release its sentinel and pipes at
+        once (left to the garbage collector, they closed at some later command: a
+        process running many solves saw its open files vary)."""
+        if self.done and not self._released:
             self._process.join(timeout=timeout)
+            if self._process.exitcode is not None:
+                self._process.close()
+                self._released = True
 
     def _wait(self, timeout: float | None, on_progress: ProgressCallback | None,
               on_run: RunCallback | None) -> None:
