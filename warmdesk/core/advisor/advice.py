@@ -15,7 +15,8 @@
    structure (a *different problem*: it shares at most variable names) competes
    only when its start proves useful for the new objective
    (:func:`merit.proves_useful`: ``DIFFERENT_PROBLEM_FACTOR`` = 10 times lower
-   than the default start); else it ranks below "start cold". Advise "start cold" when
+   than the default start, or the kind's own ``different_problem_factor``: 1
+   for a network, fine-tuned from a model of other data); else it ranks below "start cold". Advise "start cold" when
    nothing (eligible) beats the default start, or when warm starts of this problem have not paid
    (median saving below ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT``
    runs). A small but real saving (say 10%) is still worth taking, and the
@@ -40,7 +41,7 @@ from ..similarity import data_distances, data_vector, parameter_vector, relative
 from ..solvers.base import WarmStart
 from ..warmstart import start_point, warm_start_from_run
 from .explain import explain, fmt
-from .merit import (DIFFERENT_PROBLEM_FACTOR, combined, different_problem_bar, merit_function,
+from .merit import (combined, different_problem_bar, different_problem_factor, merit_function,
                     proves_useful)
 from . import outcomes
 from .predictor import secant
@@ -150,12 +151,13 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
         predicted.f, predicted.violation = merit(start_point(predicted.warm))
         evaluations += 1
         suggestions.append(predicted)
-    ranked, reason = _rank(suggestions, m0, scale)
+    factor = different_problem_factor(problem)
+    ranked, reason = _rank(suggestions, m0, scale, factor)
     start_cold, why_cold = _cold_advice(ranked, m0, scale, family_saving, family_count, f0,
-                                        bool(candidates))
-    bar = different_problem_bar(m0)
+                                        bool(candidates), factor)
+    bar = different_problem_bar(m0, factor)
     for s in ranked:
-        s.explanation = explain(s, f0, family_saving, family_count, bar)
+        s.explanation = explain(s, f0, family_saving, family_count, bar, factor)
     shown = ranked[:max(0, top)]
     _name_sources(library, shown)
     return Advice(shown, start_cold, why_cold or reason, f0, len(candidates),
@@ -249,12 +251,13 @@ def _prediction(problem: Problem, loaded: list[tuple[Run, WarmStart, float, floa
     return Suggestion(base_run.id, "predicted", warm, 0.0, math.inf, math.inf, dp, dd, True)
 
 
-def _rank(suggestions: list[Suggestion], m0: float, scale: float
+def _rank(suggestions: list[Suggestion], m0: float, scale: float, factor: float
           ) -> tuple[list[Suggestion], str]:
     """Score 0 (below "start cold") for what does not beat the default start, and
     for a different problem's start that has not proved useful; the rest by merit."""
     merits = [combined(s.f, s.violation, scale) for s in suggestions]
-    eligible = [s.same_structure or proves_useful(m, m0) for s, m in zip(suggestions, merits)]
+    eligible = [s.same_structure or proves_useful(m, m0, factor)
+                for s, m in zip(suggestions, merits)]
     better = [m for m, ok in zip(merits, eligible) if ok and m < m0]
     if not better:
         for s in suggestions:
@@ -285,7 +288,7 @@ def _label(s: Suggestion) -> str:
 
 def _cold_advice(ranked: list[Suggestion], m0: float, scale: float,
                  family_saving: float | None, family_count: int, f0: float,
-                 had_candidates: bool) -> tuple[bool, str]:
+                 had_candidates: bool, factor: float) -> tuple[bool, str]:
     if not had_candidates:
         return True, "start cold: no earlier run of this kind is in the library"
     if not ranked or ranked[0].score <= 0.0:
@@ -300,8 +303,8 @@ def _cold_advice(ranked: list[Suggestion], m0: float, scale: float,
                 f"start cold: {own}, and runs of a different problem (mapped by variable name) "
                 f"lower the new objective too little: at best f={fmt(b.f)} (run "
                 f"{b.short_id}) vs {fmt(f0)} at the default start; a different problem's "
-                f"solution must reach f <= {fmt(different_problem_bar(m0))} "
-                f"({DIFFERENT_PROBLEM_FACTOR:g} times lower)")
+                f"solution must reach f <= {fmt(different_problem_bar(m0, factor))} "
+                f"({factor:g} times lower)")
         best = min((s.f for s in ranked), default=math.inf)
         return True, (f"start cold: no stored solution beats the default start for the new "
                       f"objective (best f={fmt(best)} vs {fmt(f0)} at the default start)")

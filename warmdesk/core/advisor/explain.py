@@ -14,9 +14,9 @@ def fmt(x: float) -> str:
 
 
 def explain(s: Any, f0: float, family_saving: float | None, family_count: int,
-            bar: float = math.inf) -> str:
+            bar: float = math.inf, factor: float = DIFFERENT_PROBLEM_FACTOR) -> str:
     """``bar``: the value a different problem's start must reach to be offered
-    (:func:`merit.different_problem_bar`)."""
+    (:func:`merit.different_problem_bar`, ``factor`` times lower)."""
     parts = []
     if s.source == "predicted":
         pred = s.warm.report.get("predicted", {})
@@ -34,7 +34,7 @@ def explain(s: Any, f0: float, family_saving: float | None, family_count: int,
     parts.append(f"f at its {'prediction' if s.source == 'predicted' else 'solution'} "
                  f"{fmt(s.f)} vs {fmt(f0)} at the default start")
     if not s.same_structure:
-        parts.append(_different_problem_verdict(s.score > 0, bar))
+        parts.append(_different_problem_verdict(s.score > 0, bar, factor))
     if s.violation and math.isfinite(s.violation) and s.violation > 0:
         parts.append(f"constraint violation {fmt(s.violation)}")
     parts.append(f"payload {', '.join(s.payload)}")
@@ -48,8 +48,9 @@ def explain(s: Any, f0: float, family_saving: float | None, family_count: int,
     return "; ".join(parts)
 
 
-def _different_problem_verdict(offered: bool, bar: float) -> str:
-    times = f"{DIFFERENT_PROBLEM_FACTOR:g} times lower than at the default start"
+def _different_problem_verdict(offered: bool, bar: float, factor: float) -> str:
+    times = (f"{factor:g} times lower than at the default start" if factor > 1 else
+             "any lower than at the default start")
     if offered:
         return f"offered: the new objective at its solution is at least {times}"
     return (f"ranked below start cold: a different problem's solution is offered only when "

@@ -46,17 +46,23 @@ def combined(f: float, viol: float, scale: float) -> float:
     return f + PENALTY * max(scale, 1.0) * viol
 
 
-def different_problem_bar(m0: float) -> float:
+def different_problem_bar(m0: float, factor: float = DIFFERENT_PROBLEM_FACTOR) -> float:
     """The merit a start point from a different problem must reach, given the
-    default start's merit ``m0``: ``DIFFERENT_PROBLEM_FACTOR`` times lower, i.e.
-    ``m0 / 10`` for ``m0 > 0``, ``10 * m0`` for ``m0 < 0``, below 0 for ``m0 == 0``,
-    and any finite value when the default start is not finite."""
+    default start's merit ``m0``: ``factor`` times lower (the kind's
+    ``different_problem_factor``, ``DIFFERENT_PROBLEM_FACTOR`` unless it says
+    otherwise), i.e. ``m0 / 10`` for ``m0 > 0``, ``10 * m0`` for ``m0 < 0``, below
+    0 for ``m0 == 0``, and any finite value when the default start is not finite."""
     if not math.isfinite(m0):
         return math.inf
-    return m0 / DIFFERENT_PROBLEM_FACTOR if m0 >= 0 else m0 * DIFFERENT_PROBLEM_FACTOR
+    return m0 / factor if m0 >= 0 else m0 * factor
 
 
-def proves_useful(m: float, m0: float) -> bool:
+def proves_useful(m: float, m0: float, factor: float = DIFFERENT_PROBLEM_FACTOR) -> bool:
     """Whether a start point of a different problem, of merit ``m``, has earned a
     place above the cold start (of merit ``m0``): see :func:`different_problem_bar`."""
-    return math.isfinite(m) and m < m0 and m <= different_problem_bar(m0)
+    return math.isfinite(m) and m < m0 and m <= different_problem_bar(m0, factor)
+
+
+def different_problem_factor(problem: Problem) -> float:
+    """The bar's factor for ``problem``'s kind (``Kind.different_problem_factor``)."""
+    return float(kind(problem.kind).different_problem_factor)

@@ -116,6 +116,13 @@ class Kind:
     #: Objective values of two parameter sets compare directly (else the guard
     #: compares progress as a fraction: the data and the loss scale differ).
     compares_objective_values: bool = False
+    #: How many times lower than at the default start the new objective must be
+    #: at a *different problem's* start (another structure, mapped by name) for
+    #: the advisor to offer it (:func:`~warmdesk.core.advisor.merit.different_problem_bar`).
+    #: 1: any lower value will do (a network fine-tuned from another data set's
+    #: model: reusing what was learnt elsewhere is the point, and its guard
+    #: checks the generalization it costs).
+    different_problem_factor: float = 10.0
     #: A failed run keeps its last finite iterate as a warm-start source.
     keeps_last_iterate: bool = True
 

@@ -45,6 +45,9 @@ class Network(Kind):
                   size_field="layers")
     uses_dataset = True
     edits_variables = False   # its weights are laid out from the data and the layers
+    #: A model of other data (other features: another structure) is what a
+    #: fine-tune starts from: offered whenever it lowers the new training loss.
+    different_problem_factor = 1.0
 
     def options(self, method: str) -> OptionRules:
         return OPTION_RULES.get(method, {})
