@@ -27,4 +27,4 @@ def test_the_example_pair_is_fine_tuned_not_started_cold(tmp_path: Path) -> None
     top = advice.top
     assert top is not None and top.run_id == source.id
     assert top.warm.report["mode"] == "shrink_perturb"
-    assert "offered" in top.explanation and "any lower" in top.explanation
+    assert "offered" in top.explanation and "a fine-tune" in top.explanation

@@ -15,9 +15,10 @@
    structure (a *different problem*: it shares at most variable names) competes
    only when its start proves useful for the new objective
    (:func:`merit.proves_useful`: ``DIFFERENT_PROBLEM_FACTOR`` = 10 times lower
-   than the default start, or the kind's own ``different_problem_factor``: 1
-   for a network, fine-tuned from a model of other data); else it ranks below "start cold". Advise "start cold" when
-   nothing (eligible) beats the default start, or when warm starts of this problem have not paid
+   than the default start, or the kind's ``different_problem_factor``: 1 for
+   a network, fine-tuned from a model of other data); else it ranks below
+   "start cold". Advise "start cold" when nothing (eligible) beats the default
+   start, or when warm starts of this problem have not paid
    (median saving below ``MIN_FAMILY_SAVING`` over at least ``MIN_FAMILY_COUNT``
    runs). A small but real saving (say 10%) is still worth taking, and the
    explanation says so. Savings are counted within one structure only
@@ -43,7 +44,7 @@ from ..warmstart import start_point, warm_start_from_run
 from .explain import explain, fmt
 from .merit import (combined, different_problem_bar, different_problem_factor, merit_function,
                     proves_useful)
-from . import outcomes
+from . import fine_tune_modes, outcomes
 from .predictor import secant
 
 MAX_FEATURE_ROWS = 20_000
@@ -134,13 +135,16 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
     suggestions: list[Suggestion] = []
     evaluations = 1
     loaded: list[tuple[Run, WarmStart, float, float, float]] = []
+    sources_problem, chosen_mode = fine_tune_modes.with_learnt_mode(library, problem)
     for run_id, dp, dd, saving, same in candidates:
         run = library.get_run(run_id, history=False)
         try:
-            warm = warm_start_from_run(problem, run)
+            warm = warm_start_from_run(sources_problem, run)
         except WarmStartError as exc:
             notes.append(f"{run_id[:12]}: {exc}")
             continue
+        if chosen_mode:
+            warm.report["note"] = f"{warm.report.get('note', '')}; {chosen_mode}".lstrip("; ")
         f, v = merit(start_point(warm))
         evaluations += 1
         suggestions.append(Suggestion(run_id, "run", warm, 0.0, f, v, dp, dd, same, saving))

@@ -50,8 +50,9 @@ def explain(s: Any, f0: float, family_saving: float | None, family_count: int,
 
 def _different_problem_verdict(offered: bool, bar: float, factor: float) -> str:
     times = (f"{factor:g} times lower than at the default start" if factor > 1 else
-             "any lower than at the default start")
+             "lower than at the default start")
     if offered:
-        return f"offered: the new objective at its solution is at least {times}"
+        return (f"offered: the new objective at its solution is at least {times}" if factor > 1
+                else f"offered: the new objective at its solution is {times} (a fine-tune)")
     return (f"ranked below start cold: a different problem's solution is offered only when "
             f"the new objective there is {times} (f <= {fmt(bar)})")

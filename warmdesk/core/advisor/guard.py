@@ -35,7 +35,7 @@ from ..problems import Problem
 from ..runs import HistoryCol, Run
 from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from ..status import Status
-from . import outcomes
+from . import outcomes, training_guard
 from .expectation import value_at_solution
 from .guard_decision import GuardAction, GuardDecision, GuardReason
 from .merit import merit_function
@@ -101,6 +101,9 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     check_solvable(problem, warm)  # refused input: no run started, none to save
     control = control or SolveControl()
     hooks = (on_run_start, on_run_end)
+    if training_guard.is_training(problem):   # judged by validation loss, not by work
+        return training_guard.guarded_training(library, problem, warm, control, on_progress,
+                                               hooks)
     refs = [] if not kind(problem.kind).has_cold_references else outcomes.cold_references(
         library, problem.content_hash(), problem.structure_hash(), problem.spec,
         k=REFERENCE_POINTS)

@@ -37,6 +37,10 @@ class GuardReason(Enum):
     OVER_BUDGET = "not converged at the budget and behind the cold reference"
     WORSE_BASIN = "converged above the cold reference's solution"
     WARM_ENDED = "the warm run ended without a result"
+    # the training guard's (:mod:`.training_guard`)
+    RESUMED = "an exact resume"
+    GENERALIZATION_GAP = "validation loss worse than cold beyond the seed spread"
+    NO_GENERALIZATION_GAP = "validation loss within the seed spread of cold or better"
 
     @property
     def needs_cold_check(self) -> bool:
@@ -62,6 +66,10 @@ class GuardDecision:
     saving: float | None = None         # a constrained family's median saving
     count: int | None = None
     message: str = ""                   # the warm run's own message
+    spread: float | None = None         # training: the cold seeds' spread
+    cold_run: str | None = None         # training: the cold run of the problem's seed
+    kept_cold: bool = False             # training: that cold run is the one kept
+    suggestion: str = ""                # training: the fine_tune offered (JSON)
 
     @property
     def text(self) -> str:
@@ -92,4 +100,22 @@ class GuardDecision:
             return (f"converged at f={self.fun:.6g}, above the new objective at the cold "
                     f"reference's solution ({self.reference_value:.6g}): a worse basin? "
                     "a cold solve checks it")
+        if r is GuardReason.RESUMED:
+            return "an exact resume continues one training bit for bit: nothing to judge"
+        if r in (GuardReason.GENERALIZATION_GAP, GuardReason.NO_GENERALIZATION_GAP):
+            return self._training_text()
         return f"the warm run ended {self.status}: {self.message}"
+
+    def _training_text(self) -> str:
+        assert self.fun is not None and self.reference_value is not None
+        figures = (f"validation loss {self.fun:.4g} after fine-tuning vs "
+                   f"{self.reference_value:.4g} trained cold (median of {self.count} seeds, "
+                   f"spread {self.spread:.2g})")
+        if self.reason is GuardReason.NO_GENERALIZATION_GAP:
+            return f"{figures}: no generalization gap, the fine-tuned model is kept"
+        assert self.cold_run is not None
+        kept = (f"the cold run {self.cold_run[:12]} is kept" if self.kept_cold else
+                f"the library's cold run {self.cold_run[:12]} generalizes better")
+        return (f"{figures}: a generalization gap of {self.fun - self.reference_value:.2g}, "
+                f"more than the seeds' spread; {kept}. Fine-tune with {self.suggestion} "
+                "(shrink and perturb) or train cold")

@@ -123,6 +123,9 @@ class Kind:
     #: model: reusing what was learnt elsewhere is the point, and its guard
     #: checks the generalization it costs).
     different_problem_factor: float = 10.0
+    #: Its warm starts are guarded by validation loss against cold seeds (a
+    #: network: :mod:`warmdesk.core.advisor.training_guard`), not by work.
+    guards_generalization: bool = False
     #: A failed run keeps its last finite iterate as a warm-start source.
     keeps_last_iterate: bool = True
 

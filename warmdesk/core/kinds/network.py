@@ -48,6 +48,8 @@ class Network(Kind):
     #: A model of other data (other features: another structure) is what a
     #: fine-tune starts from: offered whenever it lowers the new training loss.
     different_problem_factor = 1.0
+    #: Its guard compares validation losses with cold seeds (advisor.training_guard).
+    guards_generalization = True
 
     def options(self, method: str) -> OptionRules:
         return OPTION_RULES.get(method, {})
