@@ -19,6 +19,7 @@ from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.problems import problem_from_dict
 from warmdesk.core.solvers.base import SolveControl
+from warmdesk.core.solvers.network_settings import SHRINK_DEFAULT
 from warmdesk.core.warmstart import warm_start_from_run
 
 from ..solvers.network_data import write_csv
@@ -138,3 +139,18 @@ def test_the_advisor_learns_the_mode_that_paid_for_the_family(tmp_path: Path,
     assert advice.top is not None and advice.top.warm.report["mode"] == "plain"
     assert "the advisor chose plain" in advice.top.warm.report["note"]
     assert obeyed.top is not None and obeyed.top.warm.report["mode"] == "shrink_perturb"
+
+
+def test_the_same_overfitted_model_fine_tuned_by_shrink_and_perturb_is_not_flagged(
+        tmp_path: Path, files: Path) -> None:
+    """The case flagged above, fine-tuned with the default shrink and perturb:
+    the generalization gap closes (what the guard offers is sound)."""
+    with Library(tmp_path / "lib") as lib:
+        kept, report = _fine_tune(lib, files, base_epochs=300, base_stops=False,
+                                  mode="shrink_perturb")
+    warm = report.runs[0]
+    gap = warm.info["guard"]["generalization"]
+    assert gap["mode"] == "shrink_perturb"
+    assert not gap["flagged"] and gap["gap"] <= gap["spread"]
+    assert report.action is GuardAction.KEPT_WARM_CHECKED and kept is warm
+    assert warm.warm is not None and warm.warm.report["fine_tune"]["shrink"] == SHRINK_DEFAULT
