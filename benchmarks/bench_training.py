@@ -203,7 +203,8 @@ def main() -> int:
     print_table(all_rows, [("data", "data set"), ("variant", "variant"),
                            ("reached", "reached cold's level"), ("epochs", "epochs (median)"),
                            ("share", "share of cold's epochs"), ("wall", "ms to reach"),
-                           ("best", "epoch of its best"), ("final", "final val loss"), ("worse", "worse than cold+spread"),
+                           ("best", "epoch of its best"), ("final", "final val loss"),
+                           ("worse", "worse than cold+spread"),
                            ("flagged", "guard flagged")],
                 title="Epochs and wall time to reach cold training's validation loss "
                       "(the cold seeds' median best), final validation loss (medians over seeds)")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -37,7 +36,7 @@ from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from ..status import Status
 from . import outcomes, training_guard
 from .expectation import value_at_solution
-from .guard_decision import GuardAction, GuardDecision, GuardReason
+from .guard_decision import GuardAction, GuardDecision, GuardReason, GuardReport
 from .merit import merit_function
 
 #: Called with a run as it starts or ends (None: nobody listens).
@@ -49,30 +48,6 @@ REFERENCE_POINTS = 8
 MIN_BUDGET = 1
 #: Relative slack when comparing the warm optimum with the reference point.
 WORSE_TOLERANCE = 1e-9
-
-
-@dataclass
-class GuardReport:
-    action: GuardAction
-    decision: GuardDecision
-    reference_run: str | None = None
-    reference_nfev: int | None = None
-    budget: int | None = None
-    warm_run: str | None = None
-    cold_run: str | None = None
-    total_nfev: int = 0
-    runs: list[Run] = field(default_factory=list, repr=False)
-
-    @property
-    def reason(self) -> str:
-        """The words of the decision (what runs store and ``--json`` prints)."""
-        return self.decision.text
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action.value, "reason": self.reason,
-                "reference_run": self.reference_run, "reference_nfev": self.reference_nfev,
-                "budget": self.budget, "warm_run": self.warm_run, "cold_run": self.cold_run,
-                "total_nfev": self.total_nfev}
 
 
 def _solve(problem: Problem, warm: WarmStart | None, control: SolveControl,

@@ -1,4 +1,6 @@
-"""What the guard decided about a warm run, and why, as a typed value.
+"""What the guard decided about a warm run, and why, as a typed value; and its
+report (:class:`GuardReport`: the decision, the runs it made, the figures), shared
+by the guard of work (:mod:`.guard`) and of training (:mod:`.training_guard`).
 
 The guard decides on :class:`GuardReason` (and the figures it saw); the words a
 run stores under ``info.guard.reason`` (and ``--json`` prints) are derived from
@@ -7,9 +9,11 @@ that value by :attr:`GuardDecision.text`, never the other way round.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
+from ..runs import Run
 from ..status import Status
 
 
@@ -119,3 +123,27 @@ class GuardDecision:
         return (f"{figures}: a generalization gap of {self.fun - self.reference_value:.2g}, "
                 f"more than the seeds' spread; {kept}. Fine-tune with {self.suggestion} "
                 "(shrink and perturb) or train cold")
+
+
+@dataclass
+class GuardReport:
+    action: GuardAction
+    decision: GuardDecision
+    reference_run: str | None = None
+    reference_nfev: int | None = None
+    budget: int | None = None
+    warm_run: str | None = None
+    cold_run: str | None = None
+    total_nfev: int = 0
+    runs: list[Run] = field(default_factory=list, repr=False)
+
+    @property
+    def reason(self) -> str:
+        """The words of the decision (what runs store and ``--json`` prints)."""
+        return self.decision.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action.value, "reason": self.reason,
+                "reference_run": self.reference_run, "reference_nfev": self.reference_nfev,
+                "budget": self.budget, "warm_run": self.warm_run, "cold_run": self.cold_run,
+                "total_nfev": self.total_nfev}

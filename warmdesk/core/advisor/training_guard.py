@@ -40,7 +40,7 @@ from ..solvers.base import ProgressListener, SolveControl, WarmStart
 from ..solvers.network import EPOCH_COLUMNS
 from ..status import Status
 from ..warm_start_type import EXACT_RESUME
-from .guard_decision import GuardAction, GuardDecision, GuardReason
+from .guard_decision import GuardAction, GuardDecision, GuardReason, GuardReport
 
 #: Cold seeds compared with (the problem's own seed first): the spread between
 #: them is what a gap must exceed. 3 is the fewest whose range means something.
@@ -112,10 +112,9 @@ def cold_variant(problem: Problem, seed: int) -> Problem:
 
 def guarded_training(library: Library, problem: Problem, warm: WarmStart,
                      control: SolveControl, on_progress: ProgressListener | None,
-                     hooks: tuple[RunHook, RunHook]) -> tuple[Run, Any]:
+                     hooks: tuple[RunHook, RunHook]) -> tuple[Run, GuardReport]:
     """Train warm under the training guard; returns ``(kept run, GuardReport)``."""
     from ..solvers.network_data import settings_of
-    from .guard import GuardReport
     warm_run = _train(problem, warm, control, on_progress, hooks)
     report = GuardReport(GuardAction.KEPT_WARM, GuardDecision(GuardReason.RESUMED),
                          warm_run=warm_run.id, total_nfev=warm_run.nfev, runs=[warm_run])
