@@ -394,7 +394,7 @@ def mlp() -> None:
                      "(1) from bad ones (0) by four sensor readings.", None),
             ("next", "The same network on the next batch of machines: warmer, shakier, and a "
                      "new 'load' reading. Fine-tuned from the base run by shrink and perturb.",
-             {"mode": "shrink_perturb", "shrink": 0.5, "noise": 0.1})):
+             {"mode": "shrink_perturb", "shrink": 0.3, "noise": 0.1})):
         fields: dict[str, Any] = dict(
             data={"file": f"mlp_{day}.csv"}, target="good", output="binary", layers=[16],
             activation="relu", weight_decay=0.0001, epochs=60, batch_size=32, seed=0,

@@ -1,7 +1,6 @@
 """What the guard decided about a warm run, and why, as a typed value; and its
-report (:class:`GuardReport`: the decision, the runs it made, what each
-records), shared by the work guard (:mod:`.guard`) and the training guard
-(:mod:`.training_guard`), which both build one.
+report (:class:`GuardReport`: the decision, the runs it made, the figures), shared
+by the guard of work (:mod:`.guard`) and of training (:mod:`.training_guard`).
 
 The guard decides on :class:`GuardReason` (and the figures it saw); the words a
 run stores under ``info.guard.reason`` (and ``--json`` prints) are derived from

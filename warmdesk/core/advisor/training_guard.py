@@ -112,7 +112,7 @@ def cold_variant(problem: Problem, seed: int) -> Problem:
 
 def guarded_training(library: Library, problem: Problem, warm: WarmStart,
                      control: SolveControl, on_progress: ProgressListener | None,
-                     hooks: tuple[RunHook, RunHook]) -> tuple[Run, Any]:
+                     hooks: tuple[RunHook, RunHook]) -> tuple[Run, GuardReport]:
     """Train warm under the training guard; returns ``(kept run, GuardReport)``."""
     from ..solvers.network_data import settings_of
     warm_run = _train(problem, warm, control, on_progress, hooks)
