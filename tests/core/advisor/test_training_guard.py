@@ -141,16 +141,27 @@ def test_the_advisor_learns_the_mode_that_paid_for_the_family(tmp_path: Path,
     assert obeyed.top is not None and obeyed.top.warm.report["mode"] == "shrink_perturb"
 
 
-def test_the_same_overfitted_model_fine_tuned_by_shrink_and_perturb_is_not_flagged(
-        tmp_path: Path, files: Path) -> None:
-    """The case flagged above, fine-tuned with the default shrink and perturb:
-    the generalization gap closes (what the guard offers is sound)."""
-    with Library(tmp_path / "lib") as lib:
-        kept, report = _fine_tune(lib, files, base_epochs=300, base_stops=False,
-                                  mode="shrink_perturb")
-    warm = report.runs[0]
-    gap = warm.info["guard"]["generalization"]
-    assert gap["mode"] == "shrink_perturb"
-    assert not gap["flagged"] and gap["gap"] <= gap["spread"]
+
+def test_following_the_guards_suggestions_closes_the_gap(tmp_path: Path, files: Path) -> None:
+    """The overfitted model flagged above, fine-tuned again as the guard offers
+    each time (plain -> shrink-and-perturb -> a smaller shrink): each gap is
+    smaller than the last, and within three fine-tunes the guard stops flagging
+    (what it offers is sound). Each fine-tune has its own library, so each
+    trains its own cold seeds (the same ones: the same cold problem)."""
+    mode: Any = "plain"
+    gaps = []
+    for i in range(3):
+        with Library(tmp_path / f"lib{i}") as lib:
+            kept, report = _fine_tune(lib, files, base_epochs=300, base_stops=False, mode=mode)
+        warm = report.runs[0]
+        gap = warm.info["guard"]["generalization"]
+        gaps.append(gap["gap"])
+        if not gap["flagged"]:
+            break
+        mode = gap["suggestion"]["fine_tune"]
+        assert mode["mode"] == "shrink_perturb"
+    assert not gap["flagged"] and gap["mode"] == "shrink_perturb" and len(gaps) >= 2
+    assert all(later < earlier for earlier, later in zip(gaps, gaps[1:]))
     assert report.action is GuardAction.KEPT_WARM_CHECKED and kept is warm
-    assert warm.warm is not None and warm.warm.report["fine_tune"]["shrink"] == SHRINK_DEFAULT
+    assert warm.warm is not None
+    assert warm.warm.report["fine_tune"]["shrink"] <= SHRINK_DEFAULT
