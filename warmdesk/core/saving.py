@@ -14,6 +14,12 @@ MEASURED = "measured"
 ESTIMATED = "estimated"
 
 
+#: The unit of a training run's saving, stored as its ``unit`` (a fine-tune trains
+#: its whole epoch budget as a cold run does: its evaluations say nothing of what
+#: it saved; the epochs it took to reach cold's validation loss do).
+EPOCHS_UNIT = "epochs to cold's validation loss"
+
+
 @dataclass(frozen=True)
 class Saving:
     value: float        # 1 - warm_nfev / cold_nfev (negative: the warm run cost more)

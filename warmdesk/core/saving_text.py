@@ -21,7 +21,7 @@ from typing import Any
 
 from .kinds.registry import kind as kind_of
 from .runs import Run
-from .saving import Saving
+from .saving import EPOCHS_UNIT, Saving
 
 #: basis -> (prefix of the percentage, how the cold run relates to the warm one)
 _BASES = {"measured": ("", "of the same problem"),
@@ -58,7 +58,11 @@ def recorded_saving_sentence(saving: Any, unit: str = "evaluations") -> str | No
     read = Saving.read(saving)
     if read is None:
         return None
-    return saving_sentence(read.warm_nfev, read.cold_nfev, read.basis, read.cold_run, unit)
+    # a training run's saving is counted in epochs (only that unit: a run file's
+    # text is never shown as it is)
+    in_epochs = saving.get("unit") == EPOCHS_UNIT
+    return saving_sentence(read.warm_nfev, read.cold_nfev, read.basis, read.cold_run,
+                           EPOCHS_UNIT if in_epochs else unit)
 
 
 def comparison_basis(warm: Run, cold: Run) -> str:

@@ -56,11 +56,12 @@ def _spec(d: Path, data: str, epochs: int, stop: bool = True, **more: Any) -> di
 
 
 def _fine_tune(lib: Library, files: Path, base_epochs: int, base_stops: bool,
-               mode: str = "plain") -> tuple[Any, Any]:
-    base = solve(problem_from_dict(_spec(files, "half.csv", base_epochs, base_stops)))
-    lib.save_run(base)
+               mode: str = "plain", base_data: str = "half.csv", **base: Any
+               ) -> tuple[Any, Any]:
+    source = solve(problem_from_dict(_spec(files, base_data, base_epochs, base_stops, **base)))
+    lib.save_run(source)
     problem = problem_from_dict(_spec(files, "full.csv", 60, fine_tune=mode))
-    kept, report = guarded_solve(lib, problem, warm_start_from_run(problem, base),
+    kept, report = guarded_solve(lib, problem, warm_start_from_run(problem, source),
                                  SolveControl())
     lib.save_runs(report.runs)
     return kept, report
@@ -165,3 +166,31 @@ def test_following_the_guards_suggestions_closes_the_gap(tmp_path: Path, files: 
     assert report.action is GuardAction.KEPT_WARM_CHECKED and kept is warm
     assert warm.warm is not None
     assert warm.warm.report["fine_tune"]["shrink"] <= SHRINK_DEFAULT
+
+
+def test_a_fine_tunes_saving_is_counted_in_epochs_not_mini_batches(tmp_path: Path,
+                                                                   files: Path) -> None:
+    """Fine-tuned or cold, a network trains its epochs: the saving that means
+    something is how soon it reached cold's validation loss."""
+    from warmdesk.core.advisor import record_outcome
+    from warmdesk.core.saving_text import recorded_saving_sentence
+    with Library(tmp_path / "lib") as lib:
+        # a model of this very data (seed 1: its validation loss is below the
+        # cold seeds' median), fine-tuned again: it starts where cold ends
+        _, report = _fine_tune(lib, files, base_epochs=60, base_stops=True,
+                               base_data="full.csv", seed=1)
+        warm = report.runs[0]
+        for run in report.runs[1:]:
+            assert record_outcome(lib, run) is None   # a cold seed: nothing to record
+        saving = record_outcome(lib, warm)
+        stored = lib.get_run(warm.id, history=False).info.get("saving")
+    gap = warm.info["guard"]["generalization"]
+    assert gap["epochs_to_cold_best"] is not None, gap   # this fine-tune reaches cold's loss
+    assert saving is not None and stored == saving
+    assert saving["warm_nfev"] == gap["epochs_to_cold_best"] < warm.nfev
+    assert saving["cold_nfev"] == round(gap["cold_epochs_to_best"])
+    sentence = recorded_saving_sentence(saving, "mini-batches")
+    assert sentence is not None and "epochs to cold's validation loss" in sentence
+    assert recorded_saving_sentence({**saving, "unit": "<b>hostile</b>"}, "mini-batches") \
+        .endswith("of the same problem") and "hostile" not in str(
+        recorded_saving_sentence({**saving, "unit": "<b>hostile</b>"}, "mini-batches"))

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from ..kinds.registry import kind
 from ..library import Library
 from ..runs import Run
-from ..saving import Saving
+from ..saving import EPOCHS_UNIT, Saving
 from ..similarity import parameter_vector, relative_distances
 from ..status import Status
 
@@ -83,13 +84,16 @@ def best_sources(library: Library, structure_hash: str, k: int) -> list[str]:
 def record_outcome(library: Library, run: Run) -> dict[str, Any] | None:
     """After ``run`` is saved: store its saving (warm), or turn the estimates of
     this problem's warm runs into measurements (cold). Returns the saving."""
+    trained = kind(run.kind).guards_generalization
     if run.warm is None or not run.warm.source_run_id:
-        if run.status is Status.CONVERGED and run.nfev > 0:
+        if run.status is Status.CONVERGED and run.nfev > 0 and not trained:
             for run_id, nfev in library.outcomes.unmeasured_warm_runs(run.problem_hash):
                 if nfev is not None:
                     library.set_info(run_id, saving=_saving(int(nfev), run.nfev, run.id,
                                                             "measured"))
         return None
+    if trained:
+        return _record(library, run, _epochs_saving(run))
     ref = cold_reference(library, run.problem_hash, run.structure_hash, run.problem,
                          exclude=run.id)
     if ref is None or ref[1] <= 0:
@@ -97,6 +101,27 @@ def record_outcome(library: Library, run: Run) -> dict[str, Any] | None:
     saving = _saving(run.nfev, ref[1], ref[0], ref[3])
     library.set_info(run.id, saving=saving)
     run.info["saving"] = saving
+    return saving
+
+
+def _epochs_saving(run: Run) -> dict[str, Any] | None:
+    """A fine-tune's saving in epochs: those it took to reach the cold seeds'
+    validation loss against those cold took (the training guard's figures);
+    None when it never reached it or was not guarded: no saving to claim."""
+    guard = run.info.get("guard") or {}
+    gap = guard.get("generalization") or {}
+    reached, cold = gap.get("epochs_to_cold_best"), gap.get("cold_epochs_to_best")
+    if reached is None or not cold or not guard.get("cold_run"):
+        return None
+    return {**_saving(int(reached), max(1, round(float(cold))), str(guard["cold_run"]),
+                      "measured"), "unit": EPOCHS_UNIT}
+
+
+def _record(library: Library, run: Run, saving: dict[str, Any] | None
+            ) -> dict[str, Any] | None:
+    if saving is not None:
+        library.set_info(run.id, saving=saving)
+        run.info["saving"] = saving
     return saving
 
 
