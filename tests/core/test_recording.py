@@ -154,3 +154,27 @@ def test_a_fit_reuses_the_solvers_own_end_point_figures_exactly(tmp_path: Any,
                                       "bounds": optimize.Bounds(*problem.bounds_arrays())}))
     # the end point costs no evaluation beyond the solver's own and the stationarity probes
     assert run.nfev <= int(bare.nfev) + 2
+
+
+def test_slsqp_records_the_violation_at_each_iterate_from_its_own_constraint_values() -> None:
+    """The history's violation at each iterate is the one evaluated afresh there (SLSQP's
+    own constraint values are reused for it, not evaluated a second time)."""
+    from warmdesk.core.solvers.compiled import expression_vector
+
+    from .factories import constrained
+    problem = build(constrained("SLSQP", shift=0.01))
+    iterates: list[np.ndarray] = []
+    original = base.Recorder.iterate
+
+    def watching(self: base.Recorder, x: np.ndarray, *args: Any, **kwargs: Any) -> np.ndarray:
+        iterates.append(np.array(x, dtype=float))
+        return original(self, x, *args, **kwargs)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(base.Recorder, "iterate", watching)
+        run = solve(problem)
+    assert run.status.value == "converged" and len(iterates) == run.nit >= 3
+    funcs = [(c.type, expression_vector(problem, c.expression)) for c in problem.constraints]
+    fresh = [max(float(np.max(np.abs(f.value(x)) if typ == "eq" else
+                              np.maximum(-f.value(x), 0.0))) for typ, f in funcs)
+             for x in iterates]
+    np.testing.assert_array_equal(run.history.column(HistoryCol.CONSTR_VIOL), fresh)
