@@ -100,8 +100,10 @@ def stop_poll(control: SolveControl) -> Callable[[], bool]:
     flags are read at every call (an attribute each); another process's at most every
     ``CROSS_PROCESS_POLL_S``, with a clock read in between (issue 16)."""
     cancel, interrupt = control.cancel_flag.is_set, control.interrupt_flag.is_set
-    if (isinstance(control.cancel_flag, _IN_PROCESS_FLAGS)
-            and isinstance(control.interrupt_flag, _IN_PROCESS_FLAGS)):
+    c_flag, i_flag = control.cancel_flag, control.interrupt_flag
+    if type(c_flag) is _LocalFlag and type(i_flag) is _LocalFlag:
+        return lambda: c_flag._set or i_flag._set   # two attribute reads, no calls
+    if isinstance(c_flag, _IN_PROCESS_FLAGS) and isinstance(i_flag, _IN_PROCESS_FLAGS):
         return lambda: cancel() or interrupt()
     due = [-math.inf]
 

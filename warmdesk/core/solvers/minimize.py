@@ -166,6 +166,25 @@ def _recorder(obj: _Objective, rule: NoiseFloorRule | None,
     return general
 
 
+def _plain_callback(obj: _Objective, has_gradient: bool) -> Callable[..., None]:
+    """scipy's callback when nothing but the history row is wanted at an iteration (no
+    rule, no constraints): ``record`` of :func:`_recorder` without a call between."""
+    iterate = obj.rec.iterate
+    seen, nan = obj.seen, math.nan
+    if not has_gradient:
+        def plain(intermediate_result: optimize.OptimizeResult) -> None:
+            res = intermediate_result   # a dict: item access, not its slower attributes
+            iterate(res["x"], float(res["fun"]))
+        return plain
+
+    def with_norm(intermediate_result: optimize.OptimizeResult) -> None:
+        res = intermediate_result
+        x = res["x"]
+        found = seen(x)
+        iterate(x, float(res["fun"]), found[1] if found is not None else nan)
+    return with_norm
+
+
 def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], float]]:
     """scipy constraint objects for the method, and a violation measure."""
     p = ctx.problem
@@ -242,6 +261,8 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
                        has_gradient, method == "trust-constr")
     if method == "TNC":   # scipy passes TNC's callback the iterate only
         kwargs["callback"] = lambda xk: record(xk, obj.last_f)
+    elif rule is None and not constrained and method != "trust-constr":
+        kwargs["callback"] = _plain_callback(obj, has_gradient)
     else:
         def callback(intermediate_result: optimize.OptimizeResult) -> None:
             res = intermediate_result   # a dict: item access, not its slower attributes
