@@ -205,8 +205,8 @@ def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], f
         value = vf.value
 
         def fun(x: np.ndarray) -> np.ndarray:
-            v = value(x)
-            last[i] = (x.tobytes(), v.copy())
+            v = value(x)   # a new array each call, which SLSQP only reads
+            last[i] = (x.tobytes(), v)
             return v
         return fun
 
