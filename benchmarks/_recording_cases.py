@@ -161,9 +161,9 @@ CASES: list[tuple[str, Callable[[], Problem], Bare]] = [
     ("Newton-CG, Rosenbrock n=50, maxiter 100 (Hessian-vector products)", lambda: rosenbrock(
         "Newton-CG", 50, maxiter=100, xtol=1e-300), bare_minimize),
     ("trf, two peaks, 2000 rows, max_nfev 200", lambda: peaks_fit(
-        "trf", 2000, max_nfev=200, ftol=None, xtol=None, gtol=None), bare_fit),
+        "trf", 2000, max_nfev=200, ftol=1e-15, xtol=1e-15, gtol=1e-15), bare_fit),
     ("dogbox, two peaks, 2000 rows, max_nfev 200", lambda: peaks_fit(
-        "dogbox", 2000, max_nfev=200, ftol=None, xtol=None, gtol=None), bare_fit),
+        "dogbox", 2000, max_nfev=200, ftol=1e-15, xtol=1e-15, gtol=1e-15), bare_fit),
     ("lm, two peaks, 2000 rows, max_nfev 200", lambda: peaks_fit(
         "lm", 2000, max_nfev=200, ftol=1e-15, xtol=1e-15, gtol=1e-15), bare_fit),
     ("RK45, Lotka-Volterra to t=200 (steps)", lambda: problem_from_dict(

@@ -57,6 +57,8 @@ def _errors(spec: object, base_dir: Path | None = None) -> dict[str, str]:
     (lambda s: s["solver"]["options"].update(gtoll=1), "solver.options.gtoll", "not an option"),
     (lambda s: s["solver"]["options"].update(gtol="small"), "solver.options.gtol", "number"),
     (lambda s: s["solver"]["options"].update(gtol=-1), "solver.options.gtol", "must be in"),
+    (lambda s: s["solver"]["options"].update(gtol=None), "solver.options.gtol",
+     "not null (leave the option out for its default)"),
     (lambda s: s["variables"]["x"].update(size=0), "variables.x.size", "whole number"),
     (lambda s: s["variables"]["x"].update(size=2.5), "variables.x.size", "whole number"),
     (lambda s: s["variables"]["x"].update(lower=6, upper=5), "variables.x.lower",

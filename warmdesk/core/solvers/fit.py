@@ -88,6 +88,12 @@ class _Fit:
         #: the residuals at the same point, so its history row needs no second r(x).
         self._lm = p.method == "lm"
         self._last_r: tuple[bytes, np.ndarray, float] | None = None
+        #: (x bytes, J) of the last Jacobian. With the plain (linear) loss scipy leaves
+        #: the arrays it is handed as they are, so the end point's residuals and
+        #: Jacobian, evaluated already by the solver, are reused (:func:`_at_end`)
+        #: instead of evaluated again (a robust loss rescales them in place).
+        self._reuse = p.loss == "linear"
+        self._last_j: tuple[bytes, np.ndarray] | None = None
 
     def cost(self, r: np.ndarray) -> float:
         return loss_weights(r, self.ctx.problem.loss, self.ctx.problem.f_scale)[0]
@@ -104,7 +110,7 @@ class _Fit:
             self.ctx.run.info["rejected_non_finite"] = (
                 int(self.ctx.run.info.get("rejected_non_finite", 0)) + 1)
         rec.evaluation(cost, COST, trial=True)
-        if self._lm:
+        if self._reuse:
             self._last_r = (x.tobytes(), r, cost)
         return r
 
@@ -120,15 +126,30 @@ class _Fit:
         if not math.isfinite(flat.dot(flat)) and not np.all(np.isfinite(jac)):
             raise SolveFailed(f"the Jacobian holds NaN or Inf at evaluation {rec.nfev} "
                               f"(iteration {rec.nit}), at a point the solver accepted")
+        key = x.tobytes()
+        if self._reuse:
+            self._last_j = (key, jac)
         if self._lm:  # lm takes no callback: one Jacobian is one iteration
+            last_x = rec.last_x
+            if last_x is not None and last_x.tobytes() == key:
+                return jac   # scipy's own J at the end, at the iterate recorded last
             last = self._last_r
-            if last is not None and last[0] == x.tobytes():
+            if last is not None and last[0] == key:
                 r, cost = last[1], last[2]
             else:
                 r = self.rf.value(x)
                 cost = 0.5 * float(r.dot(r))
             self.accepted(cost, float(np.max(np.abs(jac.T @ r))), x)
         return jac
+
+    def made_at(self, x: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The residuals and the Jacobian the solver itself evaluated at ``x`` last
+        (each None when its last one was elsewhere, or under a robust loss)."""
+        if not self._reuse:
+            return None, None
+        key, r, jac = x.tobytes(), self._last_r, self._last_j
+        return (r[1] if r is not None and r[0] == key else None,
+                jac[1] if jac is not None and jac[0] == key else None)
 
     def callback(self, intermediate_result: optimize.OptimizeResult) -> None:
         res = intermediate_result   # a dict: item access, not its slower attributes
@@ -216,12 +237,17 @@ def solve_fit(ctx: SolveContext) -> None:
 
 
 def _at_end(fit: _Fit, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Residuals and Jacobian at the end point (one counted evaluation each)."""
+    """Residuals and Jacobian at the end point: the solver's own when it evaluated
+    them there last (no evaluation made), else one counted evaluation each."""
     rec = fit.ctx.recorder
-    r = fit.rf.value(x)
-    rec.evaluation(0.5 * float(np.dot(r, r)), COST)
-    rec.njev += 1
-    return r, fit.rf.jacobian(x)
+    r, jac = fit.made_at(x)
+    if r is None:
+        r = fit.rf.value(x)
+        rec.evaluation(0.5 * float(np.dot(r, r)), COST)
+    if jac is None:
+        rec.njev += 1
+        jac = fit.rf.jacobian(x)
+    return r, jac
 
 
 def _stationary_or_said(fit: _Fit, x: np.ndarray, r: np.ndarray, jac: np.ndarray,

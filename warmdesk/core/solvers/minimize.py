@@ -98,7 +98,9 @@ class _Objective:
         return f, g
 
     def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
-        self.ctx.recorder.control.check()
+        rec = self.rec   # many a CG iteration: the recorder's cheap poll, as for f
+        if rec.stop_requested():
+            rec.control.check()
         return self.fn.hessp(x, p)
 
     def seen(self, x: np.ndarray) -> tuple[bytes, float, np.ndarray] | None:
@@ -142,8 +144,10 @@ def _recorder(obj: _Objective, rule: NoiseFloorRule | None,
         def with_rule(x: np.ndarray, fun: float, result: Any = None) -> bool:
             fun = float(fun)
             seen = obj.seen(x)
-            iterate(x, fun, seen[1] if seen is not None else nan)
-            return watch.iterate(x, fun, seen[2] if seen is not None else None)
+            kept = iterate(x, fun, seen[1] if seen is not None else nan)
+            # the recorder's copy of x (made just now) is the rule's too
+            return watch.iterate(kept, fun, seen[2] if seen is not None else None,
+                                 private=True)
         return with_rule
 
     def general(x: np.ndarray, fun: float, result: Any = None) -> bool:
@@ -162,22 +166,55 @@ def _recorder(obj: _Objective, rule: NoiseFloorRule | None,
     return general
 
 
+def _plain_callback(obj: _Objective, has_gradient: bool) -> Callable[..., None]:
+    """scipy's callback when nothing but the history row is wanted at an iteration (no
+    rule, no constraints): ``record`` of :func:`_recorder` without a call between."""
+    iterate = obj.rec.iterate
+    seen, nan = obj.seen, math.nan
+    if not has_gradient:
+        def plain(intermediate_result: optimize.OptimizeResult) -> None:
+            res = intermediate_result   # a dict: item access, not its slower attributes
+            iterate(res["x"], float(res["fun"]))
+        return plain
+
+    def with_norm(intermediate_result: optimize.OptimizeResult) -> None:
+        res = intermediate_result
+        x = res["x"]
+        found = seen(x)
+        iterate(x, float(res["fun"]), found[1] if found is not None else nan)
+    return with_norm
+
+
 def _constraints(ctx: SolveContext) -> tuple[list[Any], Callable[[np.ndarray], float]]:
     """scipy constraint objects for the method, and a violation measure."""
     p = ctx.problem
     funcs = [(c.type, expression_vector(p, c.expression)) for c in p.constraints]
+    #: SLSQP: the constraint values it asked for last, by x (its own evaluation at an
+    #: iterate serves the history's violation there, instead of a second one).
+    last: list[tuple[bytes, np.ndarray] | None] = [None] * len(funcs)
 
     def violation(x: np.ndarray) -> float:
-        worst = 0.0
-        for typ, vf in funcs:
-            v = vf.value(x)
+        worst, key = 0.0, x.tobytes()
+        for i, (typ, vf) in enumerate(funcs):
+            made = last[i]
+            v = made[1] if made is not None and made[0] == key else vf.value(x)
             worst = max(worst, float(np.max(np.abs(v) if typ == "eq" else np.maximum(-v, 0.0))))
         return worst
+
+    def remembered(i: int, vf: Any) -> Callable[[np.ndarray], np.ndarray]:
+        value = vf.value
+
+        def fun(x: np.ndarray) -> np.ndarray:
+            v = value(x)   # a new array each call, which SLSQP only reads
+            last[i] = (x.tobytes(), v)
+            return v
+        return fun
 
     if not funcs:
         return [], lambda x: math.nan
     if p.method == "SLSQP":
-        return [{"type": typ, "fun": vf.value, "jac": vf.jacobian} for typ, vf in funcs], violation
+        return [{"type": typ, "fun": remembered(i, vf), "jac": vf.jacobian}
+                for i, (typ, vf) in enumerate(funcs)], violation
     cons = [optimize.NonlinearConstraint(vf.value, 0.0, 0.0 if typ == "eq" else np.inf,
                                          jac=vf.jacobian, hess=optimize.BFGS())
             for typ, vf in funcs]
@@ -224,6 +261,8 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
                        has_gradient, method == "trust-constr")
     if method == "TNC":   # scipy passes TNC's callback the iterate only
         kwargs["callback"] = lambda xk: record(xk, obj.last_f)
+    elif rule is None and not constrained and method != "trust-constr":
+        kwargs["callback"] = _plain_callback(obj, has_gradient)
     else:
         def callback(intermediate_result: optimize.OptimizeResult) -> None:
             res = intermediate_result   # a dict: item access, not its slower attributes

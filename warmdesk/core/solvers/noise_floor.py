@@ -147,8 +147,10 @@ class NoiseFloorRule:
         return (gkd < 0.0 and f <= self.fk + self.c1 * gkd
                 and abs(float(g @ d)) <= self.c2 * abs(gkd))
 
-    def iterate(self, x: np.ndarray, f: float, g: np.ndarray | None) -> bool:
+    def iterate(self, x: np.ndarray, f: float, g: np.ndarray | None,
+                private: bool = False) -> bool:
         """scipy accepted ``x`` (its callback); ``g`` is the gradient evaluated there.
+        ``private``: ``x`` is a copy nobody else changes (kept as it is, not copied).
 
         True when the step changed f by rounding noise only while the gradient is
         still above ``gtol``: scipy's next line search then starts from a zero
@@ -167,7 +169,7 @@ class NoiseFloorRule:
         if keep and not self._trail:
             assert self._xk is not None and self._gk is not None
             self._trail.append((self._xk, self._gk))
-        self._set_iterate(x, f, g)
+        self._set_iterate(x, f, g, private)
         if keep:
             assert self._xk is not None and self._gk is not None
             self._trail.append((self._xk, self._gk))
@@ -193,11 +195,12 @@ class NoiseFloorRule:
             self._h = h.copy()
         return h
 
-    def _set_iterate(self, x: np.ndarray, f: float, g: np.ndarray | None) -> None:
+    def _set_iterate(self, x: np.ndarray, f: float, g: np.ndarray | None,
+                     private: bool = False) -> None:
         """``x`` is the current iterate. ``g`` None (unknown) keeps the gradient
         figures as they were: ``gsq_limit`` is the same at every iterate, and the
         others serve only the taking of refused steps, which is then off."""
-        self._xk, self.fk = np.array(x, dtype=float), f
+        self._xk, self.fk = (x if private else np.array(x, dtype=float)), f
         self.bound = f + NOISE_REL * abs(f)
         self.floor = f - NOISE_REL * abs(f)
         if g is not None:

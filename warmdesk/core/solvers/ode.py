@@ -91,18 +91,21 @@ class RightHandSide:
         self.last = (t, dy)  # checked once per step (check_step), not on every call
         return dy
 
-    def check_step(self, y: np.ndarray) -> None:
+    def check_step(self, y: np.ndarray) -> float:
         """Fail at once when the step just taken ended non-finite, or its last
         right-hand side was. A non-finite value at a trial stage the integrator
         then rejects is not an error (it shrinks its step, as for any bad trial);
         one it accepts, or one that made it fail, ends the run. Screened by two dot
         products (a NaN or Inf anywhere makes them non-finite); only when they are
-        (or overflow) is every value looked at (issue 16: once per step, cheaply)."""
+        (or overflow) is every value looked at (issue 16: once per step, cheaply).
+        Returns ``y . y`` (the history's ``|y|`` squared, so it is computed once)."""
         t, dy = self.last
-        if math.isfinite(dy.dot(dy) + y.dot(y)):
-            return
+        yy = y.dot(y)
+        if math.isfinite(dy.dot(dy) + yy):
+            return yy
         if not (np.isfinite(dy).all() and np.isfinite(y).all()):
             raise SolveFailed(f"the right-hand side is not finite at t={t:.6g}")
+        return yy   # finite values whose squares overflow
 
     def jacobian(self, t: float, y: np.ndarray) -> np.ndarray:
         """d(dy/dt)/dy, exact, in one vectorised forward pass."""
@@ -190,11 +193,11 @@ def solve_ode(ctx: SolveContext) -> None:
                 check_step(solver.y)  # a non-finite right-hand side made it fail: say so
                 raise
             y = solver.y
-            check_step(y)
+            yy = check_step(y)
             if solver.status == "failed":
                 raise SolveFailed(f"the integrator failed at t={solver.t:.6g}: {message}")
             t = float(solver.t)
-            step_row(abs(t - t_old), t, math.sqrt(y.dot(y)))  # |y|, as norm()
+            step_row(abs(t - t_old), t, math.sqrt(yy))  # |y|, as norm()
             if next_out <= t:
                 dense = solver.dense_output()
                 hi = int(np.searchsorted(out_t, t, side="right"))

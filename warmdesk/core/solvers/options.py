@@ -54,6 +54,10 @@ def check_options(allowed: Rules, method: str, options: dict[str, Any]) -> list[
             problems.append((key, f"is not an option of {method} (known: {known})"))
             continue
         typ, low, high = allowed[name]
+        if value is None:   # JSON null: neither "off" nor "default" is guessed for it
+            problems.append((key, "must be a value, not null (leave the option out for "
+                                  "its default)"))
+            continue
         if typ == "bool":
             if not isinstance(value, bool):
                 problems.append((key, "must be true or false"))
