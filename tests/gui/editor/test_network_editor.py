@@ -6,7 +6,6 @@ under it."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QLabel

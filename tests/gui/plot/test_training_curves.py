@@ -113,8 +113,9 @@ def test_warm_and_cold_overlaid_with_the_gap_annotated(qtbot, rig, trained) -> N
     assert g.epoch == last and g.column == "val_loss"
     assert g.warm == w["val_loss"][last - 1] and g.cold == c["val_loss"][last - 1]
     text = training.comparison_text()
+    verdict = "warm worse" if g.warm > g.cold else "warm better"
     assert text == (f"Epoch {last}: warm validation loss {g.warm:.3g} vs cold {g.cold:.3g}: "
-                    f"gap {g.warm - g.cold:+.2g} ({'warm worse' if g.warm > g.cold else 'warm better'})")
+                    f"gap {g.warm - g.cold:+.2g} ({verdict})")
     assert text in training.plot_item.titleLabel.text
     marks = training.view.end_marks.data
     assert sorted(marks["x"]) == [last, last] and sorted(marks["y"]) == sorted([g.warm, g.cold])
@@ -139,7 +140,8 @@ def test_gap_uses_the_last_epoch_both_runs_reached() -> None:
     cold["val_loss"][2] = np.nan          # epoch 3 has no cold validation loss
     g = gap(warm, cold, "loss")
     assert (g.epoch, g.warm, g.cold) == (2, 0.4, 0.6) and not g.warm_worse
-    assert gap_sentence(g) == "Epoch 2: warm validation loss 0.4 vs cold 0.6: gap -0.2 (warm better)"
+    assert gap_sentence(g) == ("Epoch 2: warm validation loss 0.4 vs cold 0.6: gap -0.2 "
+                               "(warm better)")
     warm["val_loss"][:] = np.nan          # no validation: the training loss is compared
     g = gap(warm, cold, "loss")
     assert g.column == "train_loss" and g.epoch == 3

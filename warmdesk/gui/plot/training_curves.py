@@ -174,7 +174,7 @@ class TrainingCurves(QWidget):
         self.metric_combo.blockSignals(False)
         self._controls_changed()
 
-    def metric(self) -> str:
+    def current_metric(self) -> str:
         return self._metric
 
     def _controls_changed(self, *_args: object) -> None:
