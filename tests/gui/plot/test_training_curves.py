@@ -1,6 +1,6 @@
-"""The training curves of network runs, with real training: live curves grow
-epoch by epoch from a real solve in its child process (the GUI thread stays
-free), a finished run from the library shows its training and validation
+"""The training curves of network runs, with real training: live curves
+(training and validation) grow epoch by epoch from a real solve in its child
+process, a finished run from the library shows its training and validation
 loss and accuracy, and a fine-tuned run is overlaid with a cold run of the
 same problem, the gap at the last common epoch annotated."""
 
@@ -155,6 +155,7 @@ def test_curves_grow_live_while_a_network_trains(qtbot, rig) -> None:
     problem = example("mlp_base", epochs=1500, early_stopping=None, name="long mlp")
     sizes: list[int] = []
     snapshot: dict[str, np.ndarray] = {}
+    validated: list[int] = []     # live frames with validation losses: how many epochs
     run_ids: list[str] = []
     manager.run_started.connect(lambda _job, run: run_ids.append(run.id))
 
@@ -163,8 +164,10 @@ def test_curves_grow_live_while_a_network_trains(qtbot, rig) -> None:
             table = training.table(run_ids[0])
             sizes.append(len(table["epoch"]))
             snapshot.update({k: v.copy() for k, v in table.items()})
+            validated.append(int(np.isfinite(table["val_loss"]).sum()))
 
     manager.progress.connect(lambda *_a: sample())
+    manager.outputs.connect(lambda *_a: sample())
     with qtbot.waitSignal(manager.job_finished, timeout=WAIT_MS) as done:
         manager.launch(SolveRequest(problem, label="live"))
     run = done.args[1].run
@@ -175,7 +178,11 @@ def test_curves_grow_live_while_a_network_trains(qtbot, rig) -> None:
     assert len(grown) >= 3 and grown[0] < 1500, grown
     n = len(snapshot["epoch"])
     np.testing.assert_array_equal(snapshot["epoch"], np.arange(1, n + 1))
-    assert np.isnan(snapshot["val_loss"]).all()     # validation comes with the end
+    # the validation loss came live too, several times, growing, before the end
+    grew = sorted(set(v for v in validated if v))
+    assert len(grew) >= 3 and grew[-1] < 1500, grew
+    v = int(np.isfinite(snapshot["val_loss"]).sum())
+    assert np.isfinite(snapshot["val_loss"][:v]).all()
     # finished: the live curve is replaced by the stored table, validation and all
     assert not training.is_live(run.id)
     table = run.outputs["epochs"]
@@ -186,4 +193,6 @@ def test_curves_grow_live_while_a_network_trains(qtbot, rig) -> None:
     _, y_train = training.drawn(run.id, "train")
     np.testing.assert_allclose(y_train, table[:, 1])
     np.testing.assert_array_equal(snapshot["train_loss"], table[:n, 1])
-    assert "validation figures appear when the run ends" not in training.note.text()
+    np.testing.assert_array_equal(snapshot["val_loss"][:v], table[:v, 2])
+    np.testing.assert_array_equal(snapshot["val_acc"][:v], table[:v, 4])
+    assert "Running" not in training.note.text()

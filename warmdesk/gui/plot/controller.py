@@ -44,6 +44,7 @@ class PlotController(QObject):
         self._selection_generation = 0
         manager.run_started.connect(self._run_started)
         manager.progress.connect(self._progress)
+        manager.outputs.connect(self._outputs)
         manager.job_finished.connect(self._job_finished)
 
     # -- live runs
@@ -58,6 +59,10 @@ class PlotController(QObject):
             self.plot.append_rows(run_id, rows)
             if self.training is not None:
                 self.training.append_rows(run_id, rows)
+
+    def _outputs(self, run_id: str, outputs: object) -> None:
+        if run_id in self._live and self.training is not None and isinstance(outputs, dict):
+            self.training.live_outputs(run_id, outputs)
 
     def _job_finished(self, _job_id: str, result: JobResult) -> None:
         for run in result.runs:

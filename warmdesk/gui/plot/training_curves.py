@@ -3,9 +3,10 @@ validation curve solid and the training curve dashed, per run; the
 "Training curves" tab beside the convergence plot (the plot controller feeds
 both, so what is plotted and what is compared has one home).
 
-Live runs: their history rows arrive with :meth:`append_rows` (one per epoch,
-see :mod:`.training_table`) and are drawn at the next frame (a timer; nothing
-is computed per row). Finished runs: their epoch table. Warm vs cold
+Live runs: their history rows (:meth:`append_rows`, one per epoch) and their
+epoch table so far (:meth:`live_outputs`, validation and accuracy included;
+see :mod:`.training_table`) are drawn at the next frame (a timer; nothing is
+computed per row). Finished runs: their epoch table. Warm vs cold
 (:meth:`set_comparison`): the title gives the gap at the last common epoch
 (``Epoch 12: warm validation loss 0.41 vs cold 0.35: gap +0.06 (warm
 worse)``), a dashed line marks that epoch and a marker each run's value
@@ -42,6 +43,8 @@ class _Run:
     train_item: pg.PlotDataItem
     live: bool
     dirty: bool = True
+    rows: dict[str, np.ndarray] | None = None      # live: the history rows so far
+    epochs: dict[str, np.ndarray] | None = None    # live: the last epoch table sent
 
 
 class TrainingCurves(QWidget):
@@ -103,7 +106,19 @@ class TrainingCurves(QWidget):
         entry = self._runs.get(run_id)
         if entry is None:
             return
-        entry.table = tt.append_rows(entry.table, rows)
+        entry.rows = tt.append_rows(entry.rows or tt.empty_table(), rows)
+        self._live_changed(entry)
+
+    def live_outputs(self, run_id: str, outputs: dict[str, object]) -> None:
+        """A live run's outputs: its epoch table so far (drawn at the next frame)."""
+        entry = self._runs.get(run_id)
+        if entry is None or not entry.live or "epochs" not in outputs:
+            return
+        entry.epochs = tt.from_array(outputs["epochs"])
+        self._live_changed(entry)
+
+    def _live_changed(self, entry: _Run) -> None:
+        entry.table = tt.merge(entry.epochs, entry.rows or tt.empty_table())
         entry.dirty = True
         if not self._timer.isActive():
             self._timer.start()
@@ -149,6 +164,7 @@ class TrainingCurves(QWidget):
             for item in (entry.val_item, entry.train_item):
                 self.legend.removeItem(item)
             entry.table, entry.live, entry.label = table, live, label
+            entry.rows = entry.epochs = None
         self.legend.addItem(entry.val_item, f"{label}: validation")
         if self._show_train:
             self.legend.addItem(entry.train_item, f"{label}: training")
@@ -223,11 +239,11 @@ class TrainingCurves(QWidget):
         notes = []
         live = [e.label for e in self._runs.values() if e.live]
         if live:
-            notes.append(f"Running: {', '.join(live)}: the training loss is drawn per epoch "
-                         "as it finishes; validation figures appear when the run ends.")
+            notes.append(f"Running: {', '.join(live)}: the curves grow as epochs end.")
         _train, val_col, _title, _lower = tt.METRICS[self._metric]
         missing = [e.label for e in self._runs.values()
-                   if not e.live and not tt.has_values(e.table, val_col)]
+                   if len(e.table["epoch"]) and (not e.live or e.epochs is not None)
+                   and not tt.has_values(e.table, val_col)]
         if missing:
             notes.append(f"No validation {self._metric} for {', '.join(missing)} (no "
                          "validation rows, or a regression for accuracy).")

@@ -2,11 +2,12 @@
 draws them, and the warm-vs-cold gap it annotates. Qt-free.
 
 A finished run has its table, ``run.outputs["epochs"]`` (columns named in
-``run.info["network"]["epoch_columns"]``). A running one, on the GUI side, has
-only its history rows as they stream in: one per epoch, ``iter`` the epoch
-(counted across resumes) and ``fun`` the training loss of the epoch's weights,
-so its training loss is drawn live and the validation columns stay empty
-until the run ends (the child process sends history rows, not the table).
+``run.info["network"]["epoch_columns"]``). A running one has two streams: its
+history rows (one per epoch, ``iter`` the epoch counted across resumes, ``fun``
+the training loss of the epoch's weights) and its live outputs, the table so
+far (``engine.solve``: sent with the batch after the solver replaced it, so it
+may lag the rows by a batch). :func:`merge` draws the table and, after its last
+epoch, the rows' training losses.
 """
 
 from __future__ import annotations
@@ -45,6 +46,21 @@ def rows_table(rows: np.ndarray) -> dict[str, np.ndarray]:
     out["train_loss"] = rows[:, HistoryCol.FUN].copy()
     out["wall_s"] = rows[:, HistoryCol.WALL_S].copy()
     return out
+
+
+def from_array(array: object) -> dict[str, np.ndarray]:
+    """A live ``outputs["epochs"]`` array by column name."""
+    table = np.asarray(array, dtype=float).reshape(-1, len(EPOCH_COLUMNS))
+    return {name: table[:, i].copy() for i, name in enumerate(EPOCH_COLUMNS)}
+
+
+def merge(epochs: dict[str, np.ndarray] | None,
+          rows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The live table: the epochs table, then the rows of later epochs."""
+    if epochs is None or not len(epochs["epoch"]):
+        return rows
+    later = rows["epoch"] > epochs["epoch"][-1]
+    return {name: np.concatenate([epochs[name], rows[name][later]]) for name in EPOCH_COLUMNS}
 
 
 def append_rows(table: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
