@@ -18,7 +18,8 @@ What the child sends: ``("run", meta)`` when a run starts and ``("ended", meta,
 arrays, tail)`` when it ends (guard mode), ``("progress", run_id, rows)``,
 ``("iterate", run_id, x, fun)`` (the last iterate, at most every
 :data:`ITERATE_INTERVAL_S`, for the parent's durable progress),
-``("outputs", run_id, {name: array})`` (live outputs, see ``engine.solve``), then
+``("outputs", run_id, {name: array}, {name: start})`` (live outputs, see
+``engine.solve``), then
 ``("done", [(meta, arrays, tail)], kept_id, guard_report_or_None)`` or
 ``("error", text)``. A finished run's history is never sent whole at the end:
 the parent has its rows from the progress messages, and ``tail`` is
@@ -68,8 +69,8 @@ class _ChildProgress:
         self._conn.send(("progress", run_id, rows))
         self.sent[run_id] = self.sent.get(run_id, 0) + len(rows)
 
-    def outputs(self, run_id: str, outputs: dict[str, Any]) -> None:
-        self._conn.send(("outputs", run_id, outputs))
+    def outputs(self, run_id: str, outputs: dict[str, Any], starts: dict[str, int]) -> None:
+        self._conn.send(("outputs", run_id, outputs, starts))
 
     def iterate(self, run_id: str, x: np.ndarray, fun: float) -> None:
         now = time.monotonic()
@@ -269,7 +270,7 @@ class _ChildSolve:
         if tag == "outputs":   # live outputs (see engine.solve)
             outputs_sink = getattr(on_progress, "outputs", None)
             if outputs_sink is not None:
-                outputs_sink(message[1], message[2])
+                outputs_sink(message[1], message[2], message[3])
             return False
         if tag == "iterate":
             sink = getattr(on_progress, "iterate", None)

@@ -37,11 +37,16 @@ def test_a_network_job_sends_its_epoch_table_as_it_trains(tmp_path: Path, mode: 
     live = [e for e in events if isinstance(e, LiveOutputs)]
     assert len(live) >= 3 and all(e.run_id == run.id for e in live)
     final = run.outputs["epochs"]
-    sizes = [len(e.outputs["epochs"]) for e in live]
-    assert sizes == sorted(set(sizes)) and sizes[-1] < len(final) == 600   # growing, live
-    for event in live:   # each the training so far, bit for bit
-        table = event.outputs["epochs"]
-        np.testing.assert_array_equal(table[:, :5], final[:len(table), :5])
+    # the first message holds the table so far, each later one its new rows only
+    starts = [e.starts["epochs"] for e in live]
+    assert starts[0] == 0 and all(s > 0 for s in starts[1:])
+    table = live[0].outputs["epochs"]
+    for event in live[1:]:
+        assert len(table) == event.starts["epochs"]
+        table = np.vstack([table, event.outputs["epochs"]])
+    assert len(live[-1].outputs["epochs"]) < 100 and len(table) < len(final) == 600
+    # the training so far, bit for bit (wall times differ between runs: not compared)
+    np.testing.assert_array_equal(table[:, :5], final[:len(table), :5])
 
 
 def test_only_outputs_set_while_solving_are_live(tmp_path: Path) -> None:
@@ -53,13 +58,15 @@ def test_only_outputs_set_while_solving_are_live(tmp_path: Path) -> None:
         def __call__(self, run_id: str, rows: np.ndarray) -> None:
             pass
 
-        def outputs(self, run_id: str, outputs: dict) -> None:
-            sent.append(outputs)
+        def outputs(self, run_id: str, outputs: dict, starts: dict) -> None:
+            sent.append((outputs, starts))
 
     run = solve(build(rosenbrock("BFGS", n=6)), on_progress=Listener(), progress_interval=0)
     assert run.status == "converged" and sent == []
     run = solve(network(30), on_progress=Listener(), progress_interval=0)
-    assert [len(o["epochs"]) for o in sent] == list(range(1, 30))   # the last with the run
+    # one new epoch row a batch (the 30th comes with the finished run)
+    assert [(len(o["epochs"]), s["epochs"]) for o, s in sent] == \
+        [(1, 0)] + [(1, k) for k in range(1, 29)]
     rows: list[int] = []
     solve(network(5), on_progress=lambda _rid, r: rows.append(len(r)), progress_interval=0)
     assert sum(rows) == 5

@@ -107,15 +107,16 @@ class ProgressSink:
 
     def __init__(self, durable: DurableProgress,
                  batches: Callable[[str, np.ndarray], None],
-                 outputs: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+                 outputs: Callable[[str, dict[str, Any], dict[str, int]], None] | None = None
+                 ) -> None:
         self._durable = durable
         self._batches = batches
         self._outputs = outputs
 
-    def outputs(self, run_id: str, outputs: dict[str, Any]) -> None:
+    def outputs(self, run_id: str, outputs: dict[str, Any], starts: dict[str, int]) -> None:
         """A run's live outputs (see ``engine.solve``): to the window only."""
         if self._outputs is not None:
-            self._outputs(run_id, outputs)
+            self._outputs(run_id, outputs, starts)
 
     def __call__(self, run_id: str, rows: np.ndarray) -> None:
         self._durable.add(run_id, rows)

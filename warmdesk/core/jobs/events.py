@@ -86,11 +86,14 @@ class Progress:
 @dataclass(frozen=True)
 class LiveOutputs:
     """Outputs a running solver set or replaced (a network's per-epoch table,
-    ``outputs["epochs"]``, as epochs end); not stored: the finished run has them."""
+    ``outputs["epochs"]``, as epochs end); not stored: the finished run has them.
+    A table that only grew comes as its new rows: ``starts[name]`` is the index
+    of the first (0: the whole value, replacing what was sent before)."""
 
     job_id: str
     run_id: str
     outputs: dict[str, Any]
+    starts: dict[str, int]
 
 
 @dataclass(frozen=True)

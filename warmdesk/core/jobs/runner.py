@@ -112,8 +112,9 @@ class JobRunner:
     def _progress(self, run_id: str, rows: np.ndarray) -> None:
         self._emit(Progress(self.job.id, run_id, rows))
 
-    def _live_outputs(self, run_id: str, outputs: dict[str, Any]) -> None:
-        self._emit(LiveOutputs(self.job.id, run_id, outputs))
+    def _live_outputs(self, run_id: str, outputs: dict[str, Any],
+                      starts: dict[str, int]) -> None:
+        self._emit(LiveOutputs(self.job.id, run_id, outputs, starts))
 
     def _started(self, run: Run) -> None:
         """A run starts: saved ``running`` first (raises if it cannot be: no work

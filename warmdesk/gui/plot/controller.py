@@ -60,9 +60,9 @@ class PlotController(QObject):
             if self.training is not None:
                 self.training.append_rows(run_id, rows)
 
-    def _outputs(self, run_id: str, outputs: object) -> None:
-        if run_id in self._live and self.training is not None and isinstance(outputs, dict):
-            self.training.live_outputs(run_id, outputs)
+    def _outputs(self, run_id: str, outputs: dict, starts: dict) -> None:
+        if run_id in self._live and self.training is not None:
+            self.training.live_outputs(run_id, outputs, starts)
 
     def _job_finished(self, _job_id: str, result: JobResult) -> None:
         for run in result.runs:

@@ -109,12 +109,21 @@ class TrainingCurves(QWidget):
         entry.rows = tt.append_rows(entry.rows or tt.empty_table(), rows)
         self._live_changed(entry)
 
-    def live_outputs(self, run_id: str, outputs: dict[str, object]) -> None:
-        """A live run's outputs: its epoch table so far (drawn at the next frame)."""
+    def live_outputs(self, run_id: str, outputs: dict[str, object],
+                     starts: dict[str, int] | None = None) -> None:
+        """A live run's outputs: its epoch table so far, or its new rows from
+        ``starts["epochs"]`` on (drawn at the next frame)."""
         entry = self._runs.get(run_id)
         if entry is None or not entry.live or "epochs" not in outputs:
             return
-        entry.epochs = tt.from_array(outputs["epochs"])
+        new = tt.from_array(outputs["epochs"])
+        start = (starts or {}).get("epochs", 0)
+        if start == 0:
+            entry.epochs = new
+        elif entry.epochs is not None and len(entry.epochs["epoch"]) == start:
+            entry.epochs = {k: np.concatenate([entry.epochs[k], new[k]]) for k in new}
+        else:
+            return    # rows after ones this view lacks (cannot happen: signals are queued)
         self._live_changed(entry)
 
     def _live_changed(self, entry: _Run) -> None:

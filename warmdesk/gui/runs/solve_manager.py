@@ -74,7 +74,7 @@ class _JobThread(QThread):
 
     run_started = Signal(str, object)   # job_id, Run (a copy without history)
     progress = Signal(str, object)      # run_id, rows
-    outputs = Signal(str, object)       # run_id, {name: array}: live outputs
+    outputs = Signal(str, object, object)   # run_id, {name: array}, {name: start}
     job_done = Signal(str)              # job_id; the result is in .result
 
     def __init__(self, job_id: str, library: Library, request: SolveRequest) -> None:
@@ -105,7 +105,7 @@ class _JobThread(QThread):
         elif isinstance(event, Progress):
             self.progress.emit(event.run_id, event.rows)
         elif isinstance(event, LiveOutputs):
-            self.outputs.emit(event.run_id, event.outputs)
+            self.outputs.emit(event.run_id, event.outputs, event.starts)
 
 
 class SolveManager(QObject):
@@ -115,7 +115,7 @@ class SolveManager(QObject):
     job_started = Signal(str, object)     # job_id, Run (the first run's meta)
     run_started = Signal(str, object)     # job_id, Run (every run, incl. a guard's cold one)
     progress = Signal(str, object)        # run_id, np.ndarray rows (coalesced)
-    outputs = Signal(str, object)         # run_id, {name: array}: a running run's live outputs
+    outputs = Signal(str, object, object)  # run_id, {name: array}, {name: first row}: live
     job_finished = Signal(str, object)    # job_id, JobResult (also failed/cancelled)
     job_failed = Signal(str, str)         # job_id, message
     save_failed = Signal(str, str)        # job_id, message: its runs are kept in memory
@@ -194,10 +194,10 @@ class SolveManager(QObject):
         if self._run_jobs.get(run_id) in self._threads:
             self.progress.emit(run_id, rows)
 
-    @Slot(str, object)
-    def _on_outputs(self, run_id: str, outputs: dict) -> None:
+    @Slot(str, object, object)
+    def _on_outputs(self, run_id: str, outputs: dict, starts: dict) -> None:
         if self._run_jobs.get(run_id) in self._threads:
-            self.outputs.emit(run_id, outputs)
+            self.outputs.emit(run_id, outputs, starts)
 
     @Slot(str)
     def _on_job_done(self, job_id: str) -> None:
