@@ -168,7 +168,7 @@ class NetworkForm(ModelForm):
         form.addRow("Output", self._field("output", self.output))
         form.addRow("Hidden layers", self._field("layers", self.layers))
         form.addRow("Activation", self._field("activation", self.activation))
-        form.addRow("Architecture", self.architecture)
+        form.addRow("Architecture", self._wrapped(self.architecture))
         form.addRow("Weight decay", self._field("weight_decay", self.weight_decay))
         form.addRow("Epochs", self._field("epochs", self._box(self._row(
             self.epochs, "batch size", self.batch_size, "seed", self.seed))))
@@ -180,7 +180,7 @@ class NetworkForm(ModelForm):
         validation.addLayout(self._row(self.by_file))
         validation.addWidget(self.val_file)
         form.addRow("Validation", self._field("validation", layout=validation))
-        form.addRow("Split", self.split)
+        form.addRow("Split", self._wrapped(self.split))
         stopping = QVBoxLayout()
         stopping.addWidget(self.stopping)
         stopping.addLayout(self._row("patience", self.patience, "epochs, min delta",
@@ -199,6 +199,16 @@ class NetworkForm(ModelForm):
         layout.addLayout(form)
         layout.addWidget(note)
         layout.addStretch(1)
+
+    @staticmethod
+    def _wrapped(label: QLabel) -> QWidget:
+        """A wrapped label in a box: directly in a QFormLayout it gets the height
+        of one line and its second line is cut off."""
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(label)
+        return box
 
     @staticmethod
     def _box(layout: QHBoxLayout) -> QWidget:
