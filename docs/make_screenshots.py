@@ -6,7 +6,9 @@ It builds a small library in a temporary folder from the bundled examples (each
 family's base problem solved cold, its next problem warm-started from it), opens
 the real main window offscreen at 1024x700, 1440x900 and 1920x1080 (each as a
 first launch at that size) and grabs it (main-window-WxH.png); at 1440x900 also
-the problem editor, the warm-start panel with suggestions and the run details.
+the problem editor, the warm-start panel with suggestions and the run details,
+and, from the network example (mlp_next trained cold and fine-tuned from
+mlp_base), the training curves warm vs cold and the network editor.
 Fonts must be installed (Debian: fonts-dejavu-core), else every glyph renders
 as a box.
 """
@@ -23,7 +25,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "docs" / "screenshots"
-FAMILIES = ("rosenbrock", "peaks", "portfolio", "lotka_volterra", "churn", "decay")
+FAMILIES = ("rosenbrock", "peaks", "portfolio", "lotka_volterra", "churn", "decay", "mlp")
 
 
 def build_library(folder: Path) -> tuple[str, str]:
@@ -47,6 +49,7 @@ def build_library(folder: Path) -> tuple[str, str]:
             record_outcome(lib, warm)
             if family == "rosenbrock":
                 pair = (base.id, warm.id)
+        lib.save_run(solve(load_problem(examples / "mlp_next.json")))  # the cold reference
     return pair
 
 
@@ -123,6 +126,32 @@ def close_window(window, library) -> None:
     QApplication.processEvents()
 
 
+def shoot_network(window, library) -> None:
+    """The fine-tuned mlp run beside its cold reference in the training curves,
+    and mlp_next.json in the network editor."""
+    from warmdesk.core.library import RunQuery
+
+    warm = [r["id"] for r in library.query(RunQuery(kind="network", limit=10))
+            if r["warm_source"]]
+    window.browser.select_runs(warm[:1])
+
+    def gap_shown() -> bool:
+        return window.training.gap() is not None
+
+    wait(gap_shown)
+    window.training.flush()
+    save(window.plot_tabs, "training-curves.png")
+    window.open_paths([ROOT / "resources" / "examples" / "mlp_next.json"])
+    form = window.editor.forms["network"]
+
+    def summed_up() -> bool:
+        return form.summary is not None
+
+    wait(summed_up)
+    window.editor.tabs.setCurrentIndex(2)
+    save(form, "network-editor.png")   # the whole form (the dock shows part of it)
+
+
 def save(widget, name: str) -> None:
     widget.grab().save(str(OUT / name))
     print("saved", OUT / name)
@@ -152,6 +181,7 @@ def main() -> int:
                 wait(details)
                 save(window.details_dock, "run-details.png")
                 save(window, "main-window-details.png")
+                shoot_network(window, library)
             close_window(window, library)
     return 0
 

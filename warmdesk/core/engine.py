@@ -63,12 +63,19 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     ``progress_interval`` seconds (0: after every iteration). If it also has a
     method ``iterate(run_id, x, fun)`` (a job runner saving durable progress),
     that is called before each batch whose rows brought a new iterate, with
-    the last one (for kinds that keep their last iterate).
+    the last one (for kinds that keep their last iterate). If it has a method
+    ``outputs(run_id, outputs, starts)``, that is called before a batch with
+    the run's outputs the solver set or replaced since the last batch (live
+    outputs: a network's per-epoch table, ``outputs["epochs"]``): a table that
+    only grew goes as its new rows, ``starts[name]`` the index of the first
+    (0: the whole value). Outputs set at the end come with the finished run.
     """
     run = run or new_run(problem, warm)
     control = control or SolveControl()
-    recorder = Recorder(run, control, _with_iterates(on_progress, problem, lambda: recorder),
-                        progress_interval)
+    live = [True]     # outputs set from now until the solver returns are live ones
+    recorder = Recorder(run, control, _with_outputs(
+        _with_iterates(on_progress, problem, lambda: recorder), on_progress, run, live),
+        progress_interval)
     run.status = Status.RUNNING
     run.started_at = time.time()
     ctx = SolveContext(problem, run, recorder, warm)
@@ -85,6 +92,7 @@ def solve(problem: Problem, warm: WarmStart | None = None,
     except Exception as exc:  # noqa: BLE001 - any solver error ends the run, never the app
         _failed(run, recorder, f"{type(exc).__name__}: {exc}", problem)
         run.info["traceback"] = traceback.format_exc(limit=8)[-4000:]
+    live[0] = False
     _keep_warnings(run, caught)
     recorder.flush()
     run.finished_at = time.time()
@@ -111,6 +119,42 @@ def _with_iterates(on_progress: ProgressListener | None, problem: Problem,
             sink(run_id, x, recorder().last_fun)
         listener(run_id, rows)
     return forward
+
+
+def _with_outputs(listener: ProgressListener | None, on_progress: ProgressListener | None,
+                  run: Run, live: list[bool]) -> ProgressListener | None:
+    """``listener``, first passing the outputs set or replaced since the last
+    batch to ``on_progress.outputs`` (when it has one; see :func:`solve`). An
+    output is sent again only when the solver assigned a new object to it;
+    a table whose rows sent before are unchanged sends only its new rows."""
+    sink = getattr(on_progress, "outputs", None)
+    if listener is None or sink is None:
+        return listener
+    forward_rows = listener
+    sent: dict[str, Any] = {}
+
+    def forward(run_id: str, rows: np.ndarray) -> None:
+        if live[0]:
+            changed, starts = {}, {}
+            for name, value in run.outputs.items():
+                if sent.get(name) is not value:
+                    start = _grown_from(sent.get(name), value)
+                    sent[name] = value
+                    changed[name], starts[name] = (value[start:] if start else value), start
+            if changed:
+                sink(run_id, changed, starts)
+        forward_rows(run_id, rows)
+    return forward
+
+
+def _grown_from(old: Any, new: Any) -> int:
+    """How many leading rows of table ``new`` are ``old`` exactly (0: none, or
+    not tables)."""
+    if not (isinstance(old, np.ndarray) and isinstance(new, np.ndarray)
+            and old.ndim == new.ndim == 2 and old.shape[1] == new.shape[1]
+            and 0 < old.shape[0] <= new.shape[0]):
+        return 0
+    return old.shape[0] if np.array_equal(old, new[:old.shape[0]], equal_nan=True) else 0
 
 
 class WarningLog:

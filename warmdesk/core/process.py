@@ -17,7 +17,9 @@ Two kinds of child share the plumbing here:
 What the child sends: ``("run", meta)`` when a run starts and ``("ended", meta,
 arrays, tail)`` when it ends (guard mode), ``("progress", run_id, rows)``,
 ``("iterate", run_id, x, fun)`` (the last iterate, at most every
-:data:`ITERATE_INTERVAL_S`, for the parent's durable progress), then
+:data:`ITERATE_INTERVAL_S`, for the parent's durable progress),
+``("outputs", run_id, {name: array}, {name: start})`` (live outputs, see
+``engine.solve``), then
 ``("done", [(meta, arrays, tail)], kept_id, guard_report_or_None)`` or
 ``("error", text)``. A finished run's history is never sent whole at the end:
 the parent has its rows from the progress messages, and ``tail`` is
@@ -66,6 +68,9 @@ class _ChildProgress:
     def __call__(self, run_id: str, rows: np.ndarray) -> None:
         self._conn.send(("progress", run_id, rows))
         self.sent[run_id] = self.sent.get(run_id, 0) + len(rows)
+
+    def outputs(self, run_id: str, outputs: dict[str, Any], starts: dict[str, int]) -> None:
+        self._conn.send(("outputs", run_id, outputs, starts))
 
     def iterate(self, run_id: str, x: np.ndarray, fun: float) -> None:
         now = time.monotonic()
@@ -263,6 +268,11 @@ class _ChildSolve:
                 run.history.extend(rows)
             if on_progress is not None:
                 on_progress(run_id, rows)
+            return False
+        if tag == "outputs":   # live outputs (see engine.solve)
+            outputs_sink = getattr(on_progress, "outputs", None)
+            if outputs_sink is not None:
+                outputs_sink(message[1], message[2], message[3])
             return False
         if tag == "iterate":
             sink = getattr(on_progress, "iterate", None)

@@ -28,6 +28,8 @@ from .first_launch import FirstLaunch
 from .library.browser import LibraryBrowser
 from .plot.controller import PlotController
 from .plot.convergence_plot import ConvergencePlot
+from .plot.plot_tabs import PlotTabs
+from .plot.training_curves import TrainingCurves
 from .runs.active_runs import ActiveRunsPanel
 from .runs.details import RunDetails
 from .runs.finished_text import finished_text
@@ -68,7 +70,7 @@ class MainWindow(QMainWindow):
         self._library_timer.timeout.connect(self.library_changed)
         self._build_components()
         self.docks = build_docks(self, offer=self.examples_offer, browser=self.browser,
-                                 plot=self.plot, editor=self.editor, details=self.details,
+                                 plot=self.plot_tabs, editor=self.editor, details=self.details,
                                  warm_panel=self.warm_panel, active_runs=self.active_runs)
         self.splitter = self.docks.splitter
         self.editor_dock, self.details_dock = self.docks.editor, self.docks.details
@@ -85,12 +87,14 @@ class MainWindow(QMainWindow):
         lib = self.library
         self.browser = LibraryBrowser(lib)
         self.plot = ConvergencePlot()
+        self.training = TrainingCurves(self.plot.color_of)
+        self.plot_tabs = PlotTabs(self.plot, self.training)
         self.editor = ProblemEditor()
         self.warm_panel = WarmStartPanel(lib)
         self.details = RunDetails(lib)
         self.manager = SolveManager(lib, self)
         self.active_runs = ActiveRunsPanel(self.manager)
-        self.plots = PlotController(self.plot, lib, self.manager)
+        self.plots = PlotController(self.plot, lib, self.manager, self.training)
         self.opener = FileOpener(lib, self)
         self.launcher = SolveLauncher(self.editor, self.warm_panel, self.manager, self)
         self.examples_offer = ExamplesOffer()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -105,9 +106,17 @@ class ProgressSink:
     ``core.process`` for a child's)."""
 
     def __init__(self, durable: DurableProgress,
-                 batches: Callable[[str, np.ndarray], None]) -> None:
+                 batches: Callable[[str, np.ndarray], None],
+                 outputs: Callable[[str, dict[str, Any], dict[str, int]], None] | None = None
+                 ) -> None:
         self._durable = durable
         self._batches = batches
+        self._outputs = outputs
+
+    def outputs(self, run_id: str, outputs: dict[str, Any], starts: dict[str, int]) -> None:
+        """A run's live outputs (see ``engine.solve``): to the window only."""
+        if self._outputs is not None:
+            self._outputs(run_id, outputs, starts)
 
     def __call__(self, run_id: str, rows: np.ndarray) -> None:
         self._durable.add(run_id, rows)

@@ -2,7 +2,7 @@
 
 A job's events come in this order, each exactly once unless marked ``*``::
 
-    Queued -> (Started(run) -> Progress(run_id, rows)* -> RunFinished(run))*
+    Queued -> (Started(run) -> (Progress(run_id, rows) | LiveOutputs)* -> RunFinished(run))*
            -> Finished(result) | Failed(message)
 
 ``Started`` comes once the run is saved ``running`` (so a crash leaves it
@@ -84,6 +84,19 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class LiveOutputs:
+    """Outputs a running solver set or replaced (a network's per-epoch table,
+    ``outputs["epochs"]``, as epochs end); not stored: the finished run has them.
+    A table that only grew comes as its new rows: ``starts[name]`` is the index
+    of the first (0: the whole value, replacing what was sent before)."""
+
+    job_id: str
+    run_id: str
+    outputs: dict[str, Any]
+    starts: dict[str, int]
+
+
+@dataclass(frozen=True)
 class RunFinished:
     """A run ended: a guarded job's warm run as soon as it ends, every other
     run after the job's final save."""
@@ -111,4 +124,4 @@ class Failed:
         return self.result.error or str(self.error)
 
 
-JobEvent = Union[Queued, Started, Progress, RunFinished, Finished, Failed]
+JobEvent = Union[Queued, Started, Progress, LiveOutputs, RunFinished, Finished, Failed]

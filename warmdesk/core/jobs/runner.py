@@ -31,8 +31,8 @@ from ..status import Status
 from ..unsaved import SavesWhileSolving, keep_unsaved
 from .durable import DURABLE_INTERVAL_S, DurableProgress, ProgressSink
 from .ending import end_failed, error_text, record_outcomes
-from .events import (Failed, Finished, Job, JobEvent, JobResult, Progress, Queued,
-                     RunFinished, Started)
+from .events import (Failed, Finished, Job, JobEvent, JobResult, LiveOutputs, Progress,
+                     Queued, RunFinished, Started)
 from .progress import ProgressBatches
 
 #: How long the runner waits for a child per turn (also the latency of a stop request).
@@ -61,7 +61,7 @@ class JobRunner:
         self._batches = ProgressBatches(progress_interval_s, self._progress)
         #: the running runs' progress, written to the library about once a second
         self.durable = DurableProgress(library, job.problem, durable_interval_s)
-        self._sink = ProgressSink(self.durable, self._batches.add)
+        self._sink = ProgressSink(self.durable, self._batches.add, self._live_outputs)
 
     # ------------------------------------------------------------ any thread
     def cancel(self) -> None:
@@ -111,6 +111,10 @@ class JobRunner:
 
     def _progress(self, run_id: str, rows: np.ndarray) -> None:
         self._emit(Progress(self.job.id, run_id, rows))
+
+    def _live_outputs(self, run_id: str, outputs: dict[str, Any],
+                      starts: dict[str, int]) -> None:
+        self._emit(LiveOutputs(self.job.id, run_id, outputs, starts))
 
     def _started(self, run: Run) -> None:
         """A run starts: saved ``running`` first (raises if it cannot be: no work

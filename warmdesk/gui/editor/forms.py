@@ -1,4 +1,4 @@
-"""Which "Model" form edits which kind: the four kinds with a dedicated form are
+"""Which "Model" form edits which kind: the five kinds with a dedicated form are
 named here (the one kind-name table of the GUI, like ``_BUILT_IN`` in the core's
 registry); any other registered kind gets a :class:`GenericForm` built from
 what its :class:`~warmdesk.core.kinds.base.Kind` declares
@@ -25,11 +25,13 @@ from ...core.kinds.base import FormField, Kind
 from .expression import ExpressionField
 from .model import MinimizeForm, ModelForm, OdeForm, make_form, with_hint
 from .model_data import FitForm, TrainForm
+from .model_network import NetworkForm
 from .values import format_value, parse_scalar_or_text
 
 #: kind name -> its dedicated form; a kind not named here gets a GenericForm.
 DEDICATED_FORMS: dict[str, type[ModelForm]] = {
-    "minimize": MinimizeForm, "fit": FitForm, "train": TrainForm, "ode": OdeForm}
+    "minimize": MinimizeForm, "fit": FitForm, "train": TrainForm, "ode": OdeForm,
+    "network": NetworkForm}
 
 _JSON_OPENERS = ('{', '[', '"')
 

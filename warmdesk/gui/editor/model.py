@@ -96,6 +96,12 @@ class ModelForm(QWidget):
     def show_problems(self, problems: list[tuple[str, str]]) -> None:
         """Show the spec's problems by field (the status list shows them all)."""
 
+    def show_problem(self, problem: Any) -> None:
+        """The checked problem (None while invalid), for forms that sum it up."""
+
+    def set_columns(self, columns: list[str] | None) -> None:
+        """The data file's columns once read (None while unknown), for column pickers."""
+
     def _changed(self) -> None:
         if not self._loading:
             self.edited.emit()

@@ -10,37 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QLabel, QListWidget, QListWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from ...core.problems import FIT_LOSSES, TRAIN_MODELS
+from .columns import FIELD_WIDTH, TargetFeatures
+from .columns import combo as _combo
+from .columns import refill as _refill
 from .expression import ExpressionField
 from .model import ModelForm, make_form, show_text, text_of, with_hint
 from .values import format_value, parse_scalar_or_text, put_text
-
-FIELD_WIDTH = 300
-
-
-def _combo(editable: bool, items: Iterable[str] = (), tip: str = "") -> QComboBox:
-    combo = QComboBox()
-    combo.setEditable(editable)
-    combo.addItems(list(items))
-    combo.setToolTip(tip)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(12)
-    combo.setMaximumWidth(FIELD_WIDTH)
-    return combo
-
-
-def _refill(combo: QComboBox, items: list[str]) -> None:
-    """New items, same text."""
-    text = combo.currentText()
-    combo.blockSignals(True)
-    combo.clear()
-    combo.addItems(items)
-    show_text(combo, text)
-    combo.blockSignals(False)
 
 
 class FitForm(ModelForm):
@@ -118,34 +96,21 @@ class TrainForm(ModelForm):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._columns: list[str] = []
-        self._selected: list[str] = []
+        self.columns = TargetFeatures()
+        self.target, self.every_other, self.features = (
+            self.columns.target, self.columns.every_other, self.columns.features)
         self.model = _combo(False, TRAIN_MODELS, "logistic: 2 classes; multinomial: 2 to 100 "
                                                  "classes; linear: least-squares regression")
-        self.target = _combo(True, tip="The column to predict")
-        self.every_other = QCheckBox("Every column except the target")
-        self.features = QListWidget()
-        self.features.setToolTip("The input columns")
-        self.features.setMinimumHeight(90)
-        self.features.setMaximumHeight(170)
-        self.features.setMaximumWidth(int(FIELD_WIDTH * 1.5))
         self.l2 = self._line("0.001 (default)", "The L2 penalty on the weights (>= 0); the "
                              "intercepts are not penalised", FIELD_WIDTH)
         self.fit_intercept = QCheckBox("Fit an intercept per output")
-        for combo in (self.model, self.target):
-            combo.currentTextChanged.connect(self._changed)
-        self.target.currentTextChanged.connect(lambda _t: self._fill_features())
-        self.every_other.toggled.connect(self._every_other_toggled)
-        self.features.itemChanged.connect(self._feature_toggled)
+        self.model.currentTextChanged.connect(self._changed)
+        self.columns.changed.connect(self._changed)
         self.fit_intercept.toggled.connect(self._changed)
-        box = QVBoxLayout()
-        box.setSpacing(4)
-        box.addWidget(self.every_other)
-        box.addWidget(self.features)
         form = make_form()
         form.addRow("Model", self.model)
         form.addRow("Target column", self.target)
-        form.addRow("Features", box)
+        form.addRow("Features", self.columns.box)
         form.addRow("L2 penalty", self.l2)
         form.addRow("", self.fit_intercept)
         note = QLabel("The weights w (features × outputs) and intercepts b are made from the "
@@ -162,71 +127,26 @@ class TrainForm(ModelForm):
         self._loading = True
         try:
             show_text(self.model, format_value(spec.get("model", "logistic")))
-            show_text(self.target, text_of(spec, "target"))
-            features = spec.get("features")
-            self._selected = ([format_value(f) for f in features]
-                              if isinstance(features, list) else [])
-            self.every_other.setChecked(features is None)
+            self.columns.load(spec)
             self.l2.setText(text_of(spec, "l2"))
             self.fit_intercept.setChecked(spec.get("fit_intercept", True) is not False)
-            self._fill_features()
         finally:
             self._loading = False
         self.memo.reset(self._states())
 
     def _states(self) -> dict[str, Any]:
-        return {"model": self.model.currentText(), "target": self.target.currentText(),
-                "features": (self.every_other.isChecked(), tuple(self._selected)),
+        return {"model": self.model.currentText(), **self.columns.states(),
                 "l2": self.l2.text(), "fit_intercept": self.fit_intercept.isChecked()}
 
     def apply(self, spec: dict[str, Any]) -> None:
         states = self._states()
-        for key in ("model", "target"):
-            if self.memo.changed(key, states[key]):
-                put_text(spec, key, states[key])
-        if self.memo.changed("features", states["features"]):
-            if self.every_other.isChecked():
-                spec.pop("features", None)
-            else:
-                spec["features"] = list(self._selected)
+        if self.memo.changed("model", states["model"]):
+            put_text(spec, "model", states["model"])
+        self.columns.apply(spec, self.memo)
         if self.memo.changed("l2", states["l2"]):
             put_text(spec, "l2", states["l2"], parse_scalar_or_text)
         if self.memo.changed("fit_intercept", states["fit_intercept"]):
             spec["fit_intercept"] = self.fit_intercept.isChecked()
 
     def set_columns(self, columns: list[str] | None) -> None:
-        if columns is not None:
-            self._columns = list(columns)
-            _refill(self.target, columns)
-            self._fill_features()
-
-    def _fill_features(self) -> None:
-        target = self.target.currentText().strip()
-        every = self.every_other.isChecked()
-        names = list(self._selected) + [c for c in self._columns
-                                        if c not in self._selected and c != target]
-        self.features.blockSignals(True)
-        self.features.clear()
-        for name in names:
-            item = QListWidgetItem(name)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            on = (name != target) if every else name in self._selected
-            item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            if self._columns and name not in self._columns:
-                item.setToolTip("not a column of the data file")
-                item.setForeground(Qt.GlobalColor.red)
-            self.features.addItem(item)
-        self.features.setEnabled(not every)
-        self.features.blockSignals(False)
-
-    def _every_other_toggled(self, on: bool) -> None:
-        if not on and not self._selected:
-            target = self.target.currentText().strip()
-            self._selected = [c for c in self._columns if c != target]
-        self._fill_features()
-        self._changed()
-
-    def _feature_toggled(self, _item: QListWidgetItem) -> None:
-        self._selected = [self.features.item(i).text() for i in range(self.features.count())
-                          if self.features.item(i).checkState() == Qt.CheckState.Checked]
-        self._changed()
+        self.columns.set_columns(columns)

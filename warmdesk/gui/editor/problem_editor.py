@@ -54,7 +54,7 @@ from .files import check_spec, read_spec_file, spec_json, write_atomic
 from .forms import GenericForm, form_for
 from .header import HeaderForm
 from .model import MinimizeForm, ModelForm, OdeForm, names_hint
-from .model_data import FitForm, TrainForm
+from .model_data import FitForm
 from .solver import SolverPanel
 from .starters import starter_spec
 from .status import MODEL_TAB, StatusPanel, tab_of_field
@@ -360,9 +360,7 @@ class ProblemEditor(QWidget):
         self._timer.start()
 
     def _columns_changed(self, columns: list[str] | None) -> None:
-        form = self.forms[self._kind]
-        if isinstance(form, (FitForm, TrainForm)):
-            form.set_columns(columns)
+        self.forms[self._kind].set_columns(columns)
         self._refresh_names()
 
     def _refresh_names(self) -> None:
@@ -434,6 +432,7 @@ class ProblemEditor(QWidget):
         self._mark_tabs(problems)
         self.solver.show_problems(problems)
         self.forms[self._kind].show_problems(problems)
+        self.forms[self._kind].show_problem(None if problems else problem)
         if problems or problem is None:
             self._problem = None
             self.status_panel.show_problems(problems)

@@ -236,6 +236,8 @@ class ConvergencePlot(plot_export.PlotExports, QWidget):
                                           PALETTE[len(self._colors) % len(PALETTE)])
         return QColor(self._colors[run_id])
 
+    color_of = _color_for   # the training curves draw each run in its colour here
+
     # ------------------------------------------------------------------ axes
     def set_axes(self, x: str, y: str, log_x: bool = False, log_y: bool | None = None) -> None:
         """x in 'iter','nfev','wall_s'; y in 'fun','grad_norm','constr_viol','t';

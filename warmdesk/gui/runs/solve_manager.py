@@ -33,8 +33,8 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ...core.errors import LibraryError
-from ...core.jobs import (Job, JobEvent, JobResult, JobRunner, Progress, Started, error_text,
-                         record_outcomes)
+from ...core.jobs import (Job, JobEvent, JobResult, JobRunner, LiveOutputs, Progress, Started,
+                         error_text, record_outcomes)
 from ...core.library import Library
 from ...core.problems import Problem
 from ...core.runfile import write_runfile
@@ -74,6 +74,7 @@ class _JobThread(QThread):
 
     run_started = Signal(str, object)   # job_id, Run (a copy without history)
     progress = Signal(str, object)      # run_id, rows
+    outputs = Signal(str, object, object)   # run_id, {name: array}, {name: start}
     job_done = Signal(str)              # job_id; the result is in .result
 
     def __init__(self, job_id: str, library: Library, request: SolveRequest) -> None:
@@ -103,6 +104,8 @@ class _JobThread(QThread):
             self.run_started.emit(self.job_id, event.run)
         elif isinstance(event, Progress):
             self.progress.emit(event.run_id, event.rows)
+        elif isinstance(event, LiveOutputs):
+            self.outputs.emit(event.run_id, event.outputs, event.starts)
 
 
 class SolveManager(QObject):
@@ -112,6 +115,7 @@ class SolveManager(QObject):
     job_started = Signal(str, object)     # job_id, Run (the first run's meta)
     run_started = Signal(str, object)     # job_id, Run (every run, incl. a guard's cold one)
     progress = Signal(str, object)        # run_id, np.ndarray rows (coalesced)
+    outputs = Signal(str, object, object)  # run_id, {name: array}, {name: first row}: live
     job_finished = Signal(str, object)    # job_id, JobResult (also failed/cancelled)
     job_failed = Signal(str, str)         # job_id, message
     save_failed = Signal(str, str)        # job_id, message: its runs are kept in memory
@@ -134,6 +138,7 @@ class SolveManager(QObject):
         queued = Qt.ConnectionType.QueuedConnection
         thread.run_started.connect(self._on_run_started, queued)
         thread.progress.connect(self._on_progress, queued)
+        thread.outputs.connect(self._on_outputs, queued)
         thread.job_done.connect(self._on_job_done, queued)
         self._threads[job_id] = thread
         self._runs[job_id] = []
@@ -188,6 +193,11 @@ class SolveManager(QObject):
     def _on_progress(self, run_id: str, rows: np.ndarray) -> None:
         if self._run_jobs.get(run_id) in self._threads:
             self.progress.emit(run_id, rows)
+
+    @Slot(str, object, object)
+    def _on_outputs(self, run_id: str, outputs: dict, starts: dict) -> None:
+        if self._run_jobs.get(run_id) in self._threads:
+            self.outputs.emit(run_id, outputs, starts)
 
     @Slot(str)
     def _on_job_done(self, job_id: str) -> None:
