@@ -196,3 +196,29 @@ def test_curves_grow_live_while_a_network_trains(qtbot, rig) -> None:
     np.testing.assert_array_equal(snapshot["val_loss"][:v], table[:v, 2])
     np.testing.assert_array_equal(snapshot["val_acc"][:v], table[:v, 4])
     assert "Running" not in training.note.text()
+
+
+def test_a_guarded_fine_tune_shows_the_guards_verdict(qtbot, rig, library, trained) -> None:
+    """The training guard's judgement (validation loss against cold seeds) is
+    shown with the overlay, so the gap drawn is read against the seed spread."""
+    from warmdesk.core.advisor import guarded_solve
+    from warmdesk.core.solvers.base import SolveControl
+    tabs, controller, _ = rig
+    nxt = load_problem(EXAMPLES / "mlp_next.json")
+    kept, report = guarded_solve(library, nxt, warm_start_from_run(nxt, trained["base"]),
+                                 SolveControl())
+    library.save_runs(report.runs)
+    warm = report.runs[0]
+    gap = warm.info["guard"]["generalization"]
+    controller.show_runs([warm.id])
+    training = tabs.training
+    qtbot.waitUntil(lambda: training.gap() is not None, timeout=WAIT_MS)
+    title = training.plot_item.titleLabel.text
+    said = "a generalization gap" if gap["flagged"] else "no generalization gap"
+    assert f"Guard: {said}" in title and f"{len(gap['cold_val_losses'])} seeds" in title
+    assert f"spread {gap['spread']:.2g}" in title
+    # two cold runs: no comparison, no guard line left behind
+    controller.show_runs([trained["cold"].id, report.runs[1].id])
+    qtbot.waitUntil(lambda: training.gap() is None, timeout=WAIT_MS)
+    label = training.plot_item.titleLabel
+    assert not label.isVisible() or "Guard" not in label.text

@@ -61,6 +61,7 @@ class TrainingCurves(QWidget):
         self._metric, self._log_y, self._show_train = "loss", False, True
         self._comparison: tuple[str, str] | None = None
         self._gap: tt.Gap | None = None
+        self._verdict = ""   # the training guard's, on the compared warm run
         self.metric_combo = QComboBox()
         self.metric_combo.addItem("Loss", "loss")
         self.metric_combo.addItem("Accuracy", "accuracy")
@@ -271,6 +272,7 @@ class TrainingCurves(QWidget):
             if run.id not in self._runs or self._runs[run.id].live:
                 self.show_run(run, label)
         self._comparison = (warm.id, cold.id)
+        self._verdict = tt.guard_sentence(warm)
         self._update_gap()
 
     def clear_comparison(self) -> None:
@@ -296,8 +298,10 @@ class TrainingCurves(QWidget):
                                 f"{html.escape(cold.label)} share no epoch yet")
             self.view.set_end_marks([], None)
             return
+        verdict = f"<br>{html.escape(self._verdict)}" if self._verdict else ""
         self.view.set_title(f"{html.escape(tt.gap_sentence(g))}<br>warm: "
-                            f"{html.escape(warm.label)} · cold: {html.escape(cold.label)}")
+                            f"{html.escape(warm.label)} · cold: {html.escape(cold.label)}"
+                            f"{verdict}")
         spots = []
         for value, entry, symbol in ((g.warm, warm, "star"), (g.cold, cold, "o")):
             y = float(np.log10(value)) if self._log_y and value > 0 else value

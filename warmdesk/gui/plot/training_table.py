@@ -114,3 +114,20 @@ def gap_sentence(g: Gap) -> str:
     verdict = "even" if g.difference == 0 else ("warm worse" if g.warm_worse else "warm better")
     return (f"Epoch {g.epoch}: warm {what} {g.warm:.3g} vs cold {g.cold:.3g}: "
             f"gap {g.difference:+.2g} ({verdict})")
+
+
+def guard_sentence(run: Run) -> str:
+    """What the training guard judged of a fine-tuned run (its figures against
+    cold seeds, ``info.guard.generalization``), in one line; "" when it was not
+    guarded. A run file's values are read defensively: shown only when numbers."""
+    gap = ((run.info.get("guard") or {}).get("generalization") or {})
+    spread, median = gap.get("spread"), gap.get("cold_median")
+    seeds = gap.get("cold_val_losses")
+    if not isinstance(spread, (int, float)) or not isinstance(median, (int, float)) \
+            or not isinstance(seeds, list):
+        return ""
+    cold = f"cold seeds' median {median:.3g}, spread {spread:.2g}, {len(seeds)} seeds"
+    if gap.get("flagged") is True:
+        return (f"Guard: a generalization gap beyond the seed spread ({cold}): "
+                "fine-tune with shrink and perturb, or train cold")
+    return f"Guard: no generalization gap ({cold})"
