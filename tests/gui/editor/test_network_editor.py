@@ -70,7 +70,7 @@ def test_mlp_base_round_trips_and_is_summed_up(qtbot, editor) -> None:
     next_spec, form = open_example(qtbot, editor, "mlp_next")
     assert editor.spec() == next_spec
     assert (form.fine_tune.currentText(), form.shrink.text(), form.noise.text()) == \
-        ("shrink_perturb", "0.5", "0.1")
+        ("shrink_perturb", "0.3", "0.1")
     assert form.architecture.text().startswith("5 inputs → 16 relu → 1 sigmoid, 113 weights")
 
 
