@@ -21,12 +21,11 @@ guard's remaining risk (benchmarks/bench_advisor.py measures it).
 from __future__ import annotations
 
 import math
-import time
 from typing import Any, Callable
 
 import numpy as np
 
-from ..engine import check_solvable, new_run, solve
+from ..engine import check_solvable
 from ..errors import WarmDeskError
 from ..kinds.registry import kind
 from ..library import Library
@@ -35,12 +34,11 @@ from ..runs import HistoryCol, Run
 from ..solvers.base import ProgressListener, Recorder, SolveControl, WarmStart
 from ..status import Status
 from . import outcomes, training_guard
+from .announced import RunHook, solve_announced
 from .expectation import value_at_solution
 from .guard_decision import GuardAction, GuardDecision, GuardReason, GuardReport
 from .merit import merit_function
 
-#: Called with a run as it starts or ends (None: nobody listens).
-RunHook = Callable[[Run], None] | None
 
 BUDGET_FRACTION = 0.3
 #: Cold runs whose solutions the warm result is compared with (the best counts).
@@ -48,21 +46,6 @@ REFERENCE_POINTS = 8
 MIN_BUDGET = 1
 #: Relative slack when comparing the warm optimum with the reference point.
 WORSE_TOLERANCE = 1e-9
-
-
-def _solve(problem: Problem, warm: WarmStart | None, control: SolveControl,
-           on_progress: ProgressListener | None, hooks: tuple[RunHook, RunHook]) -> Run:
-    """One solve; the first hook sees the run record (status running) first, the
-    second the finished run (before the guard decides, and before any cold run)."""
-    on_run_start, on_run_end = hooks
-    run = new_run(problem, warm)
-    run.status, run.started_at = Status.RUNNING, time.time()
-    if on_run_start is not None:
-        on_run_start(run)
-    run = solve(problem, warm, control, on_progress, run=run)
-    if on_run_end is not None:
-        on_run_end(run)
-    return run
 
 
 def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
@@ -84,7 +67,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         k=REFERENCE_POINTS)
     ref = refs[0] if refs else None
     if ref is None:
-        run = _solve(problem, warm, control, on_progress, hooks)
+        run = solve_announced(problem, warm, control, on_progress, hooks)
         report = GuardReport(GuardAction.KEPT_WARM, GuardDecision(GuardReason.NO_REFERENCE),
                              total_nfev=run.nfev, warm_run=run.id, runs=[run])
         run.info["guard"] = report.to_dict()
@@ -101,7 +84,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         # start can only cost more than cold
         saving, count = outcomes.family_saving(library, problem.structure_hash())
         if saving is not None and count >= 3 and 1.0 - saving > BUDGET_FRACTION:
-            run = _solve(problem, None, control, on_progress, hooks)
+            run = solve_announced(problem, None, control, on_progress, hooks)
             decision = GuardDecision(GuardReason.CONSTRAINED_COSTLY, saving=saving, count=count,
                                      budget_fraction=BUDGET_FRACTION)
             report = GuardReport(GuardAction.STARTED_COLD, decision, ref_id, ref_nfev, budget,
@@ -115,7 +98,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
         relative = not kind(problem.kind).compares_objective_values
         warm_control.budget_check = _ahead_of_cold_curve(library, ref_id, f0, ref_value,
                                                          verdict, relative)
-    warm_run = _solve(problem, warm, warm_control, on_progress, hooks)
+    warm_run = solve_announced(problem, warm, warm_control, on_progress, hooks)
     user_stopped = control.cancel_flag.is_set() or control.interrupt_flag.is_set()
     decision = decide(warm_run, user_stopped, warm_control.budget_reached, ref_value, verdict,
                       budget, ref_nfev)
@@ -124,7 +107,7 @@ def guarded_solve(library: Library, problem: Problem, warm: WarmStart,
     if not decision.reason.needs_cold_check:
         warm_run.info["guard"] = report.to_dict()
         return warm_run, report
-    cold_run = _solve(problem, None, control, on_progress, hooks)
+    cold_run = solve_announced(problem, None, control, on_progress, hooks)
     report.runs.append(cold_run)
     report.cold_run = cold_run.id
     report.total_nfev += cold_run.nfev

@@ -27,11 +27,9 @@ from __future__ import annotations
 import json
 import math
 import statistics
-import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
-from ..engine import new_run, solve
 from ..kinds.registry import kind
 from ..library import Library
 from ..problems import Problem, problem_from_dict
@@ -40,6 +38,7 @@ from ..solvers.base import ProgressListener, SolveControl, WarmStart
 from ..solvers.network import EPOCH_COLUMNS
 from ..status import Status
 from ..warm_start_type import EXACT_RESUME
+from .announced import RunHook, solve_announced
 from .guard_decision import GuardAction, GuardDecision, GuardReason, GuardReport
 
 #: Cold seeds compared with (the problem's own seed first): the spread between
@@ -52,7 +51,6 @@ MIN_SPREAD = 0.01
 #: gap is the one used times this.
 SHRINK_AGAIN = 0.5
 
-RunHook = Callable[[Run], None] | None
 
 
 @dataclass(frozen=True)
@@ -115,7 +113,7 @@ def guarded_training(library: Library, problem: Problem, warm: WarmStart,
                      hooks: tuple[RunHook, RunHook]) -> tuple[Run, GuardReport]:
     """Train warm under the training guard; returns ``(kept run, GuardReport)``."""
     from ..solvers.network_data import settings_of
-    warm_run = _train(problem, warm, control, on_progress, hooks)
+    warm_run = solve_announced(problem, warm, control, on_progress, hooks)
     report = GuardReport(GuardAction.KEPT_WARM, GuardDecision(GuardReason.RESUMED),
                          warm_run=warm_run.id, total_nfev=warm_run.nfev, runs=[warm_run])
     if warm.mode == EXACT_RESUME or _user_stopped(control, warm_run):
@@ -129,7 +127,7 @@ def guarded_training(library: Library, problem: Problem, warm: WarmStart,
         variant = cold_variant(problem, (settings.seed + i) % 2**32)
         stored = _stored_cold(library, variant)
         if stored is None:
-            stored = _train(variant, None, control, on_progress, hooks)
+            stored = solve_announced(variant, None, control, on_progress, hooks)
             report.runs.append(stored)
             report.total_nfev += stored.nfev
             if _user_stopped(control, stored):
@@ -169,19 +167,6 @@ def guarded_training(library: Library, problem: Problem, warm: WarmStart,
     for run in report.runs:
         run.info["guard"] = {**report.to_dict(), "kept": kept.id, "generalization": figures}
     return kept, report
-
-
-def _train(problem: Problem, warm: WarmStart | None, control: SolveControl,
-           on_progress: ProgressListener | None, hooks: tuple[RunHook, RunHook]) -> Run:
-    on_start, on_end = hooks
-    run = new_run(problem, warm)
-    run.status, run.started_at = Status.RUNNING, time.time()
-    if on_start is not None:
-        on_start(run)
-    run = solve(problem, warm, control, on_progress, run=run)
-    if on_end is not None:
-        on_end(run)
-    return run
 
 
 def _stored_cold(library: Library, problem: Problem) -> Run | None:

@@ -216,3 +216,22 @@ class Kind:
 
     def __repr__(self) -> str:
         return f"<kind {self.name}>"
+
+
+def read_target_and_features(reader: FieldReader, d: dict[str, Any], p: Any) -> bool:
+    """``target`` and ``features`` of a data-fitting kind (train, network): the
+    features default to every column but the target. Sets ``p.target`` and
+    ``p.features``; False when ``features`` is not a list to go on with."""
+    p.target = reader.column("target", d.get("target"), p.dataset)
+    features = d.get("features")
+    if features is None:
+        features = [c for c in p.dataset.columns if c != p.target]
+    if not isinstance(features, list) or not features:
+        reader.fail("features", "must be a non-empty list of column names")
+        return False
+    for i, f in enumerate(features):
+        reader.column(f"features[{i}]", f, p.dataset)
+        if f == p.target:
+            reader.fail(f"features[{i}]", "the target cannot be a feature")
+    p.features = [str(f) for f in features]
+    return True

@@ -19,7 +19,7 @@ from ..runs import Run
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.network_settings import OPTION_RULES, read_settings
 from . import network_mapping
-from .base import FieldReader, Kind, Merit, OptionRules, Words
+from .base import FieldReader, Kind, Merit, OptionRules, Words, read_target_and_features
 from .memory import FLOAT, MemoryNeed
 
 #: Copies of the feature matrix alive at the peak (the data, its standardised
@@ -70,20 +70,10 @@ class Network(Kind):
                                          settings.activation]}
         if p.dataset is None:
             return
-        p.target = reader.column("target", d.get("target"), p.dataset)
-        features = d.get("features")
-        if features is None:
-            features = [c for c in p.dataset.columns if c != p.target]
-        if not isinstance(features, list) or not features:
-            reader.fail("features", "must be a non-empty list of column names")
+        if not read_target_and_features(reader, d, p):
             return
-        for i, f in enumerate(features):
-            reader.column(f"features[{i}]", f, p.dataset)
-            if f == p.target:
-                reader.fail(f"features[{i}]", "the target cannot be a feature")
-        if len(set(map(str, features))) != len(features):
+        if len(set(p.features)) != len(p.features):
             reader.fail("features", "names a column twice")
-        p.features = [str(f) for f in features]
         if reader.errors:
             return
         from ..solvers import network_data

@@ -15,7 +15,7 @@ from ..solvers import facts
 from ..solvers.base import SolveContext, WarmStart
 from ..solvers.options import MINIMIZE_OPTIONS
 from . import mapping
-from .base import FieldReader, Kind, Merit, OptionRules, Words
+from .base import FieldReader, Kind, Merit, OptionRules, Words, read_target_and_features
 from .memory import FLOAT, TRAIN_DATA_COPIES, MemoryNeed, matrix_need
 
 MODELS = ("logistic", "multinomial", "linear")
@@ -55,18 +55,8 @@ class Train(Kind):
         p.structure_extra = {"train_model": p.train_model}
         if p.dataset is None:
             return
-        p.target = reader.column("target", d.get("target"), p.dataset)
-        features = d.get("features")
-        if features is None:
-            features = [c for c in p.dataset.columns if c != p.target]
-        if not isinstance(features, list) or not features:
-            reader.fail("features", "must be a non-empty list of column names")
+        if not read_target_and_features(reader, d, p):
             return
-        for i, f in enumerate(features):
-            reader.column(f"features[{i}]", f, p.dataset)
-            if f == p.target:
-                reader.fail(f"features[{i}]", "the target cannot be a feature")
-        p.features = [str(f) for f in features]
         if reader.errors:
             return
         try:  # the layout depends on the classes in the data

@@ -45,6 +45,18 @@ def with_hint(widget: QWidget, hint: QLabel) -> QWidget:
     return box
 
 
+def lay_out_form(widget: QWidget, form: QFormLayout, note: str) -> None:
+    """``widget``'s layout: its form, then a wrapped note under it, the rest stretch."""
+    label = QLabel(note)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    layout = QVBoxLayout(widget)
+    layout.setContentsMargins(8, 8, 8, 8)
+    layout.addLayout(form)
+    layout.addWidget(label)
+    layout.addStretch(1)
+
+
 def names_hint(groups: list[tuple[str, list[str]]]) -> str:
     """``Names: variables x · parameters a, b`` for the label under an expression."""
     parts = [f"{title} {', '.join(names)}" for title, names in groups if names]

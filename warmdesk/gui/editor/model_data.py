@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 from ...core.problems import FIT_LOSSES, TRAIN_MODELS
 from .columns import FIELD_WIDTH, TargetFeatures
 from .columns import combo as _combo
 from .columns import refill as _refill
 from .expression import ExpressionField
-from .model import ModelForm, make_form, show_text, text_of, with_hint
+from .model import ModelForm, lay_out_form, make_form, show_text, text_of, with_hint
 from .values import format_value, parse_scalar_or_text, put_text
 
 
@@ -113,15 +113,8 @@ class TrainForm(ModelForm):
         form.addRow("Features", self.columns.box)
         form.addRow("L2 penalty", self.l2)
         form.addRow("", self.fit_intercept)
-        note = QLabel("The weights w (features × outputs) and intercepts b are made from the "
-                      "data and start at 0.")
-        note.setObjectName("hint")
-        note.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addStretch(1)
+        lay_out_form(self, form, "The weights w (features × outputs) and intercepts b are "
+                     "made from the data and start at 0.")
 
     def load(self, spec: dict[str, Any]) -> None:
         self._loading = True

@@ -26,7 +26,7 @@ from ...core.solvers.network_settings import (ACTIVATIONS, FINE_TUNE_MODES, NOIS
                                               OUTPUTS, SCHEDULES, SHRINK_DEFAULT)
 from ..background import run_in_background
 from .columns import FIELD_WIDTH, TargetFeatures, combo
-from .model import ModelForm, make_form, show_text, text_of, with_hint
+from .model import ModelForm, lay_out_form, make_form, show_text, text_of, with_hint
 from .network_summary import NetworkSummary, summarise
 from .values import format_value, parse_numbers, parse_scalar_or_text, put_text
 
@@ -190,15 +190,8 @@ class NetworkForm(ModelForm):
         fine.addLayout(self._row(self.fine_tune, "shrink", self.shrink, "noise", self.noise))
         fine.addWidget(self.fine_tune_note)
         form.addRow("Fine-tune", self._field("fine_tune", layout=fine))
-        note = QLabel("The data and its preview are on the Data tab; the optimizer (adam, "
-                      "sgd) and its learning rate on the Solver tab.")
-        note.setObjectName("hint")
-        note.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 8, 8, 8)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addStretch(1)
+        lay_out_form(self, form, "The data and its preview are on the Data tab; the optimizer "
+                     "(adam, sgd) and its learning rate on the Solver tab.")
 
     @staticmethod
     def _wrapped(label: QLabel) -> QWidget:
