@@ -87,7 +87,9 @@ class ModelForm(QWidget):
         super().__init__(parent)
         self.memo = FieldMemo()
         self._loading = False
-        self.names_hint = QLabel()
+        # Parented now: a form that does not lay it out must not leave a top-level
+        # widget for Python's garbage collector to destroy on another thread.
+        self.names_hint = QLabel(self)
         self.names_hint.setObjectName("hint")
         self.names_hint.setWordWrap(True)
         self.names_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

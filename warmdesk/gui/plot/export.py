@@ -66,6 +66,13 @@ class PlotView(pg.PlotWidget):
         # Log axes are the caller's (curves get log10 values): the menu would log twice.
         for check in (plot.ctrl.logXCheck, plot.ctrl.logYCheck):
             check.setEnabled(False)
+        # pyqtgraph's two context menus are top-level QMenus owned only by their
+        # Python wrappers, which sit in reference cycles: a garbage collection, run
+        # by whatever thread triggers it, would destroy them off the GUI thread (a
+        # worker in ~QMenu while the GUI thread held a Qt lock hung a test run).
+        # Children of the view, Qt deletes them with it, on the GUI thread.
+        for menu in (plot.ctrlMenu, plot.vb.menu):
+            menu.setParent(self, menu.windowFlags())
         plot.showGrid(x=True, y=True)
         for name in ("left", "bottom"):
             axis = plot.getAxis(name)
