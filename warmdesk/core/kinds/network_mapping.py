@@ -34,11 +34,12 @@ from ..errors import WarmStartError
 from ..problem_types import Problem
 from ..runs import Run
 from ..solvers.base import WarmStart
+from ..solvers.network_optim import RESUME_PAYLOAD
 from ..status import Status
 from ..warm_start_type import EXACT_RESUME, RESTART
 from . import mapping
 
-RESUME_PAYLOAD = "training_state"
+__all__ = ["RESUME_PAYLOAD", "warm_start"]
 
 
 def warm_start(problem: Problem, run: Run) -> WarmStart:

@@ -27,14 +27,12 @@ from ..warm_start_type import EXACT_RESUME
 from .base import Recorder, SolveContext, Stopped
 from .network_data import SHUFFLE_STREAM, NetworkData, prepare, settings_of
 from .network_model import evaluate, loss_and_grad
-from .network_optim import Optimizer, TrainState, new_generator
+from .network_optim import RESUME_PAYLOAD, Optimizer, TrainState, new_generator
 from .network_settings import NetworkSettings, optimizer_options
 
 #: The columns of ``run.outputs["epochs"]``, in stored order (never reorder).
 EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "train_acc", "val_acc", "learning_rate",
                  "wall_s")
-#: The warm-start payload of an exact resume (the packed :class:`TrainState`).
-RESUME_PAYLOAD = "training_state"
 
 
 def initial_state(ctx: SolveContext, s: NetworkSettings, n: int) -> tuple[TrainState, bool]:

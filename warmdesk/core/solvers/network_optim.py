@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 VERSION = 1
+#: The warm-start payload of an exact resume: a packed :class:`TrainState`.
+RESUME_PAYLOAD = "training_state"
 METHOD_CODES = {"adam": 0.0, "sgd": 1.0}
 #: version, method, n, epoch, batch, step, best_val, best_epoch, bad_epochs,
 #: done, then the generator: state (4 pieces), inc (4 pieces), has_uint32, uinteger
