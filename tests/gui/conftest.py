@@ -22,10 +22,13 @@ from ..core.factories import build, fit_spec, rosenbrock, write_peaks
 @pytest.fixture(scope="session", autouse=True)
 def named_app(qapp, private_home: Path):
     """The tests' QApplication carries the app's names, as the real one does
-    (its settings are WarmDesk's, in the session's private home)."""
+    (its settings are WarmDesk's, in the session's private home), and collects
+    reference cycles on the GUI thread only, as the real one does."""
     from warmdesk.gui.app import name_application
+    from warmdesk.gui.gui_thread_gc import collect_on_gui_thread
 
     name_application(qapp)
+    collect_on_gui_thread(qapp)
     return qapp
 
 

@@ -22,6 +22,7 @@ from .background import wait_for_background
 from .file_open_events import FileOpenFilter
 from .settings import AppSettings
 from .action_script import EXIT_SCRIPT_FAILED, start_script_if_asked
+from .gui_thread_gc import collect_on_gui_thread
 from .single_instance import claim_or_hand_over
 
 
@@ -32,6 +33,7 @@ def parse_gui_args(argv: Sequence[str]) -> argparse.Namespace:
 def make_application(argv: Sequence[str]) -> QApplication:
     app = QApplication.instance() or QApplication([sys.argv[0], *argv])
     name_application(app)
+    collect_on_gui_thread(app)   # cycles (Qt objects among them) die on the GUI thread only
     return app  # type: ignore[return-value]
 
 
