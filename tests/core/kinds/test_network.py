@@ -128,8 +128,8 @@ def test_shrink_perturb_and_freeze(tmp_path: Path) -> None:
     sp = problem_from_dict(spec(data, fine_tune={"mode": "shrink_perturb", "shrink": 0.3,
                                                  "noise": 0.05}))
     warm = warm_start_from_run(sp, old_run)
-    fresh = network_data.initial_weights(network_data.prepare(sp).arch, 0)
-    np.testing.assert_allclose(warm.x0, 0.3 * plain.x0 + 0.05 * fresh)
+    noise = network_data.perturbation(network_data.prepare(sp).arch, 0)
+    np.testing.assert_allclose(warm.x0, 0.3 * plain.x0 + 0.05 * noise)
     assert warm.report["fine_tune"] == {"mode": "shrink_perturb", "shrink": 0.3, "noise": 0.05}
     assert "x 0.3 + 0.05 x a fresh initialisation" in format_report(warm.report)
     frozen = problem_from_dict(spec(data, fine_tune="freeze"))
@@ -163,3 +163,29 @@ def test_the_advisor_offers_a_stored_run_for_new_data(tmp_path: Path) -> None:
         advice = suggest(lib, problem)
     assert not advice.notes, advice.notes
     assert [s.run_id for s in advice.suggestions] == [old_run.id]
+
+
+def test_the_perturbation_is_not_the_source_runs_own_initialisation(tmp_path: Path) -> None:
+    """Shrink-and-perturb adds noise independent of the weights it perturbs (Ash
+    & Adams 2020). The source run and the fine-tune share the default seed 0 and
+    the architecture, so the fine-tune's cold initialisation is the source's
+    own: used as the noise, it would move the weights back along their own
+    starting point instead of perturbing them. The noise is scaled like an
+    initialisation (zero on the biases) and the same for the same problem. (64
+    hidden units: 256 weights, so independent draws have |cos| ~ 0.06.)"""
+    data = moons(tmp_path / "a.csv")
+    old_run = trained(tmp_path, data, layers=[64])
+    plain = warm_start_from_run(problem_from_dict(spec(data, layers=[64], fine_tune="plain")),
+                                old_run)
+    sp = problem_from_dict(spec(data, layers=[64], fine_tune={"mode": "shrink_perturb",
+                                                              "shrink": 0.3, "noise": 0.1}))
+    warm = warm_start_from_run(sp, old_run)
+    arch = network_data.prepare(sp).arch
+    own_init = network_data.initial_weights(arch, old_run.info["network"]["seed"])
+    noise = (warm.x0 - 0.3 * plain.x0) / 0.1
+    cos = float(noise @ own_init / np.sqrt((noise @ noise) * (own_init @ own_init)))
+    assert abs(cos) < 0.3, cos
+    for (w, b), (w0, _) in zip(arch.unpack(noise), arch.unpack(own_init)):
+        np.testing.assert_allclose(b, 0.0, atol=1e-12)
+        assert 0.6 < np.linalg.norm(w) / np.linalg.norm(w0) < 1.6
+    np.testing.assert_array_equal(warm_start_from_run(sp, old_run).x0, warm.x0)

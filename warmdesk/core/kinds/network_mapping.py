@@ -19,7 +19,8 @@ activation and output type:
   initialisation's column, a dropped one is removed (a binary output whose
   two classes differ starts fresh);
 - then the ``fine_tune`` mode: ``plain`` (as mapped), ``shrink_perturb``
-  (``shrink * mapped + noise * a fresh initialisation``; see
+  (``shrink * mapped + noise * a fresh initialisation``, drawn from its own
+  stream, not the seed's cold start: ``network_data.perturbation``; see
   ``network_settings.SHRINK_DEFAULT``) or ``freeze`` (as mapped; only the last
   layer is trained). The optimizer starts afresh.
 """
@@ -110,10 +111,10 @@ def fine_tune_weights(problem: Problem, run: Run, data: Any, report: dict[str, A
     report["payload"] = ["weights"]
     report["fine_tune"] = {"mode": mode}
     if mode == "shrink_perturb":
-        theta = s.shrink * theta + s.noise * fresh
+        theta = s.shrink * theta + s.noise * network_data.perturbation(arch, s.seed)
         report["fine_tune"].update(shrink=s.shrink, noise=s.noise)
         report["note"] = (f"shrink and perturb: weights x {s.shrink:g} + {s.noise:g} x a "
-                          f"fresh initialisation (seed {s.seed})")
+                          f"fresh initialisation (seed {s.seed}, its noise stream)")
     elif mode == "freeze":
         report["note"] = "freeze: only the last layer is trained"
     else:

@@ -21,7 +21,7 @@ from .network_settings import NetworkSettings, read_settings
 
 MAX_CLASSES = 100
 #: Seeds of the independent streams drawn from one ``seed``.
-SHUFFLE_STREAM, SPLIT_STREAM, INIT_STREAM = 0, 1, 2
+SHUFFLE_STREAM, SPLIT_STREAM, INIT_STREAM, NOISE_STREAM = 0, 1, 2, 3
 
 
 @dataclass
@@ -117,8 +117,17 @@ def prepare(problem: Problem, s: NetworkSettings | None = None) -> NetworkData:
 
 
 def initial_weights(arch: Architecture, seed: int) -> np.ndarray:
-    """The seed's fresh initialisation (a cold start; shrink-and-perturb's noise)."""
+    """The seed's fresh initialisation (a cold start; a fine-tune's new columns)."""
     return arch.initial(np.random.default_rng([seed, INIT_STREAM]))
+
+
+def perturbation(arch: Architecture, seed: int) -> np.ndarray:
+    """Shrink-and-perturb's noise: drawn like an initialisation, from its own
+    stream. Not :func:`initial_weights`: a fine-tune usually shares its seed and
+    architecture with the run it starts from, whose own initialisation that
+    is, so it would pull the weights back along their starting point instead
+    of perturbing them."""
+    return arch.initial(np.random.default_rng([seed, NOISE_STREAM]))
 
 
 def layout(problem: Problem, s: NetworkSettings, data_classes: list[float]) -> list[Variable]:
