@@ -201,12 +201,16 @@ def main() -> int:
                        help="shrink factor (default: the kind's default)")
         p.add_argument("--noise", type=float, default=None,
                        help="noise scale (default: the kind's default)")
+        p.add_argument("--epochs", type=int, default=None,
+                       help="most epochs of every new run, cold and warm alike (default 400: cold "
+                            "runs end by early stopping, not by the cap; 60 quick)")
     args = parse_args(__doc__.splitlines()[0], more)
     from warmdesk.core.solvers.network_settings import NOISE_DEFAULT, SHRINK_DEFAULT
     shrink = SHRINK_DEFAULT if args.shrink is None else args.shrink
     noise = NOISE_DEFAULT if args.noise is None else args.noise
     seeds = args.seeds or (3 if args.quick else 5)
-    epochs, base_epochs = (60, 150) if args.quick else (100, 300)
+    epochs, base_epochs = (60, 150) if args.quick else (400, 300)
+    epochs = args.epochs or epochs
     banner("bench_training: fine-tuning on new data, cold vs plain vs shrink-and-perturb",
            args.quick)
     print(f"{seeds} seeds; new runs up to {epochs} epochs with early stopping (patience 10); "
