@@ -141,7 +141,7 @@ def window_handlers(w: MainWindow) -> dict[str, Callable[[], object]]:
         "solve_cold": lambda: w.launcher.solve(cold=True),
         "interrupt_all": w.interrupt_all, "refresh_advice": w.warm_panel.refresh,
         "compare": lambda: w.plots.show_runs(b.selected_run_ids()),
-        "export_plot": w.plot.export_dialog, "details": w.open_selected_details,
+        "export_plot": w.plot_tabs.export_dialog, "details": w.open_selected_details,
         "about": lambda: about_box(w, str(w.library.folder)),
         "user_guide": lambda: show_user_guide(w),
         "warm_start_help": lambda: show_user_guide(w, "warm-starts.md"),

@@ -222,3 +222,49 @@ def test_a_guarded_fine_tune_shows_the_guards_verdict(qtbot, rig, library, train
     qtbot.waitUntil(lambda: training.gap() is None, timeout=WAIT_MS)
     label = training.plot_item.titleLabel
     assert not label.isVisible() or "Guard" not in label.text
+
+
+def test_the_training_curves_export_what_they_show(qtbot, rig, trained, tmp_path: Path) -> None:
+    """PNG, SVG and the epoch tables as CSV, from the tab's own Export button and
+    from View > Export plot… while the tab is shown (it used to export the
+    convergence plot hidden behind it)."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from warmdesk.core.solvers.network import EPOCH_COLUMNS
+    from warmdesk.gui.plot.export import read_csv
+
+    tabs, controller, _ = rig
+    warm, cold = trained["warm"], trained["cold"]
+    training = tabs.training
+    controller.show_runs([warm.id])
+    qtbot.waitUntil(lambda: training.gap() is not None, timeout=WAIT_MS)
+    assert tabs.currentIndex() == TRAINING_TAB
+    dialog = tabs.export_dialog()                 # what View > Export plot… calls
+    assert dialog.windowTitle() == "Export training curves"
+    assert dialog.parent() is training
+    dialog.selectFile(str(tmp_path / "curves.csv"))
+    with qtbot.waitSignal(training.exported, timeout=10000) as sent:
+        dialog.accept()
+    assert sent.args == [str(tmp_path / "curves.csv")]
+    header = (tmp_path / "curves.csv").read_text().splitlines()[0]
+    assert header == "run_id,label," + ",".join(EPOCH_COLUMNS)
+    table = read_csv(tmp_path / "curves.csv")
+    for run in (warm, cold):
+        got = np.array([values for rid, _label, values in table if rid == run.id])
+        np.testing.assert_array_equal(got, run.outputs["epochs"])
+    assert f"Saved {tmp_path / 'curves.csv'}" in training.note.text()
+    menu = training.export_button.menu()
+    menu.findChild(type(menu.actions()[0]), "export_svg").trigger()
+    [dialog] = [d for d in training.findChildren(QFileDialog) if d.isVisible()]
+    dialog.selectFile(str(tmp_path / "picture"))
+    with qtbot.waitSignal(training.exported, timeout=10000) as sent:
+        dialog.accept()
+    assert sent.args == [str(tmp_path / "picture.svg")]
+    assert "Epoch" in (tmp_path / "picture.svg").read_text()
+    with qtbot.waitSignal(training.exported, timeout=10000):
+        training.export_image(tmp_path / "picture.png")
+    # the convergence tab shown: its plot is the one exported
+    tabs.setCurrentIndex(0)
+    dialog = tabs.export_dialog()
+    assert dialog.windowTitle() == "Export convergence plot" and dialog.parent() is tabs.plot
+    dialog.reject()

@@ -39,11 +39,14 @@ from PySide6.QtGui import QImage, QPaintEvent
 from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QMenu, QToolButton, QWidget
 
 from ...core.runs import HISTORY_COLUMNS
+from ...core.solvers.network import EPOCH_COLUMNS
 from ..background import run_in_background
 from .log_axis import PlotAxis
 
 GRID_COLOR, TEXT_COLOR = "#e6e6e6", "#222222"
 CSV_HEADER = ("run_id", "label", *HISTORY_COLUMNS)
+#: The training curves' CSV: each network run's epoch table.
+EPOCHS_CSV_HEADER = ("run_id", "label", *EPOCH_COLUMNS)
 #: Export formats offered by the Export menu: key -> (menu text, suffix, file filter).
 FORMATS = {"png": ("Image (PNG)…", ".png", "PNG image (*.png)"),
            "svg": ("Vector image (SVG)…", ".svg", "SVG image (*.svg)"),
@@ -207,10 +210,12 @@ def write_image(rendered: QImage | bytes, path: Path) -> str:
     return str(path)
 
 
-def write_csv(path: Path, curves: list[CurveData]) -> str:
-    """Write the long-format CSV (any thread); returns the path."""
+def write_csv(path: Path, curves: list[CurveData],
+              header: tuple[str, ...] = CSV_HEADER) -> str:
+    """Write the long-format CSV (any thread): ``header``, then per curve its
+    rows, each prefixed with the run id and label; returns the path."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        handle.write(",".join(CSV_HEADER) + "\n")
+        handle.write(",".join(header) + "\n")
         for curve in curves:
             prefix = _csv_prefix(curve.run_id, curve.label)
             lines = [prefix + ",".join(map(repr, row)) for row in curve.rows.tolist()]
@@ -225,12 +230,16 @@ def _csv_prefix(run_id: str, label: str) -> str:
     return buffer.getvalue()  # "run_id,label," (quoted as needed), then the numbers
 
 
-def read_csv(path: Path) -> list[tuple[str, str, list[float]]]:
-    """Read a CSV written by :func:`write_csv` (for tests and re-import)."""
+def read_csv(path: Path, expected: tuple[str, ...] | None = None
+             ) -> list[tuple[str, str, list[float]]]:
+    """Read a CSV written by :func:`write_csv` (for tests and re-import); its
+    header must be ``expected`` (default: the convergence plot's, or the training
+    curves' epoch table's)."""
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         header = next(reader)
-        if tuple(header) != CSV_HEADER:
+        allowed = [expected] if expected else [CSV_HEADER, EPOCHS_CSV_HEADER]
+        if tuple(header) not in allowed:
             raise ValueError(f"unexpected CSV header {header}")
         return [(r[0], r[1], [float(v) for v in r[2:]]) for r in reader]
 
@@ -241,7 +250,8 @@ def with_suffix(path: str, suffix: str) -> Path:
     return chosen if chosen.suffix.lower() == suffix else chosen.with_name(chosen.name + suffix)
 
 
-def export_button(parent: QWidget, on_path: Callable[[str, Path], None]) -> QToolButton:
+def export_button(parent: QWidget, on_path: Callable[[str, Path], None],
+                  what: str = "convergence plot") -> QToolButton:
     """An "Export" button whose menu asks for a file (non-blocking dialog) and
     calls ``on_path(format_key, path)`` with the chosen path."""
     button = QToolButton(parent)
@@ -252,16 +262,20 @@ def export_button(parent: QWidget, on_path: Callable[[str, Path], None]) -> QToo
     for key, (text, _suffix, _filter) in FORMATS.items():
         action = menu.addAction(text)
         action.setObjectName(f"export_{key}")
-        action.triggered.connect(lambda _checked=False, k=key: ask_path(parent, [k], on_path))
+        action.triggered.connect(lambda _checked=False, k=key: ask_path(parent, [k], on_path,
+                                                                       what))
     button.setMenu(menu)
     return button
 
 
-def ask_path(parent: QWidget, keys: list[str], on_path: Callable[[str, Path], None]) -> QFileDialog:
+def ask_path(parent: QWidget, keys: list[str], on_path: Callable[[str, Path], None],
+             what: str = "convergence plot") -> QFileDialog:
     """A non-blocking save dialog offering the formats ``keys``; the chosen
-    file's suffix (else the chosen filter) picks the format."""
+    file's suffix (else the chosen filter) picks the format. ``what`` names
+    the plot in the title and the proposed file name."""
     filters = [FORMATS[k][2] for k in keys]
-    dialog = QFileDialog(parent, "Export convergence plot", f"convergence{FORMATS[keys[0]][1]}",
+    stem = what.split()[0] if what == "convergence plot" else what.replace(" ", "_")
+    dialog = QFileDialog(parent, f"Export {what}", f"{stem}{FORMATS[keys[0]][1]}",
                          ";;".join(filters))
     dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
 
@@ -279,9 +293,14 @@ def ask_path(parent: QWidget, keys: list[str], on_path: Callable[[str, Path], No
 
 
 class PlotExports:
-    """The convergence plot's export methods (mixed into the widget, which
-    provides ``plot_item``, ``export_snapshot()``, ``_update_note(text)`` and
-    the ``exported``/``export_failed`` signals)."""
+    """A plot's export methods (mixed into the convergence plot and the
+    training curves, which provide ``plot_item``, ``export_snapshot()``,
+    ``_update_note(text)`` and the ``exported``/``export_failed`` signals)."""
+
+    #: the plot's name in the export dialog's title and the file it proposes
+    export_what = "convergence plot"
+    #: the CSV's header: run id, label, then the columns of each snapshot's rows
+    csv_header: tuple[str, ...] = CSV_HEADER
 
     def export_image(self, path: Path) -> None:
         """Save the plot as PNG or SVG (by suffix). Rendered now; the file is
@@ -295,11 +314,13 @@ class PlotExports:
         ``exported(path)`` or ``export_failed(message)`` follows."""
         path = Path(path)
         snapshot = self.export_snapshot()
-        self._in_background(lambda: write_csv(path, snapshot))
+        header = self.csv_header
+        self._in_background(lambda: write_csv(path, snapshot, header))
 
     def export_dialog(self) -> QFileDialog:
         """Ask for a file (PNG, SVG or CSV) and export to it (non-blocking)."""
-        return ask_path(self, list(FORMATS), self._export_chosen)
+        return ask_path(self, list(FORMATS), self._export_chosen,
+                        self.export_what)
 
     def _export_chosen(self, key: str, path: Path) -> None:
         try:

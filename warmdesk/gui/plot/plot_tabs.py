@@ -1,11 +1,12 @@
 """The plot area: the convergence plot and, beside it as a second tab, the
 training curves of network runs. The training tab is enabled while it has
 runs (its title counts them); it comes to the front when every plotted run is
-a network run, and the convergence plot when it empties."""
+a network run, and the convergence plot when it empties. View > Export plot…
+exports the tab shown."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QTabWidget, QWidget
 
 from .convergence_plot import ConvergencePlot
 from .training_curves import TrainingCurves
@@ -27,6 +28,11 @@ class PlotTabs(QTabWidget):
         self._count = 0
         training.runs_changed.connect(self._training_changed)
         self._training_changed(0)
+
+    def export_dialog(self) -> QFileDialog:
+        """View > Export plot…: export the plot that is shown (non-blocking)."""
+        shown = self.training if self.currentIndex() == TRAINING_TAB else self.plot
+        return shown.export_dialog()
 
     def _training_changed(self, count: int) -> None:
         before, self._count = self._count, count

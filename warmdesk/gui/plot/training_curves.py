@@ -47,11 +47,16 @@ class _Run:
     epochs: dict[str, np.ndarray] | None = None    # live: the last epoch table sent
 
 
-class TrainingCurves(QWidget):
-    """Per-epoch training and validation curves of network runs."""
+class TrainingCurves(plot_export.PlotExports, QWidget):
+    """Per-epoch training and validation curves of network runs; exported as
+    the convergence plot is (PNG, SVG; the CSV holds each run's epoch table)."""
 
     frame_drawn = Signal()
     runs_changed = Signal(int)     # how many runs are drawn
+    exported = Signal(str)         # path written (exports finish in the background)
+    export_failed = Signal(str)    # the error's text (also shown in the note line)
+    export_what = "training curves"
+    csv_header = plot_export.EPOCHS_CSV_HEADER
 
     def __init__(self, color_of: Callable[[str], QColor] | None = None,
                  parent: QWidget | None = None) -> None:
@@ -62,6 +67,7 @@ class TrainingCurves(QWidget):
         self._comparison: tuple[str, str] | None = None
         self._gap: tt.Gap | None = None
         self._verdict = ""   # the training guard's, on the compared warm run
+        self._message = ""   # the last export's outcome, shown in the note line
         self.metric_combo = QComboBox()
         self.metric_combo.addItem("Loss", "loss")
         self.metric_combo.addItem("Accuracy", "accuracy")
@@ -80,6 +86,9 @@ class TrainingCurves(QWidget):
         for widget in (QLabel("y:"), self.metric_combo, self.log_y_check, self.train_check):
             row.addWidget(widget)
         row.addStretch(1)
+        self.export_button = plot_export.export_button(self, self._export_chosen,
+                                                       self.export_what)
+        row.addWidget(self.export_button)
         self.view = plot_export.PlotView()
         self.view.painted.connect(self.frame_drawn)
         self.plot_item = self.view.getPlotItem()
@@ -245,8 +254,10 @@ class TrainingCurves(QWidget):
             self._update_gap()
         self._update_note()
 
-    def _update_note(self) -> None:
-        notes = []
+    def _update_note(self, message: str | None = None) -> None:
+        if message is not None:
+            self._message = message
+        notes = [self._message] if self._message else []
         live = [e.label for e in self._runs.values() if e.live]
         if live:
             notes.append(f"Running: {', '.join(live)}: the curves grow as epochs end.")
@@ -264,6 +275,13 @@ class TrainingCurves(QWidget):
         if text != self.note.text():
             self.note.setText(text)
         self.note.setVisible(bool(text))
+
+    def export_snapshot(self) -> list[plot_export.CurveData]:
+        """Copies of every drawn run's epoch table (so far, for a live run), for
+        the CSV export: one row per epoch, the columns of :data:`csv_header`."""
+        return [plot_export.CurveData(e.run_id, e.label,
+                                      np.column_stack([e.table[c] for c in tt.EPOCH_COLUMNS]))
+                for e in self._runs.values()]
 
     # ------------------------------------------------------------------ comparison
     def set_comparison(self, warm: Run, cold: Run, warm_label: str, cold_label: str) -> None:
