@@ -1,0 +1,76 @@
+"""What runs on a Dask worker: one chain of a sweep (:func:`run_chain`).
+
+The worker receives the chain as plain data and sends each finished point to
+the client through a ``distributed.Queue`` (first) and keeps the chain's resume
+state in a ``distributed.Variable`` (second): the points done and the last two
+good points. When a worker is lost mid-chain the scheduler runs the task again
+on another worker; it reads that state and resumes after the last finished
+point, from its solution. A point put on the queue but not yet in the state is
+solved again and the client keeps the first copy, so no finished point is lost
+and none is stored twice. Workers never open the library.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from .chain import ChainSolver, ChainTask
+
+#: How often a running solve asks the scheduler whether the sweep was cancelled.
+CANCEL_POLL_S = 0.25
+_niced = [False]
+
+
+def names(key: str, chain: int | None = None) -> dict[str, str]:
+    """The scheduler-side objects of sweep execution ``key``."""
+    return {"queue": f"warmdesk-sweep-{key}-points", "cancel": f"warmdesk-sweep-{key}-cancel",
+            "state": f"warmdesk-sweep-{key}-chain-{chain}"}
+
+
+class EventFlag:
+    """A ``distributed.Event`` read at most every ``CANCEL_POLL_S`` seconds: a
+    solve checks its cancel flag at every evaluation."""
+
+    def __init__(self, event: Any) -> None:
+        self.event = event
+        self._set = False
+        self._next = 0.0
+
+    def is_set(self) -> bool:
+        now = time.monotonic()
+        if not self._set and now >= self._next:
+            self._next = now + CANCEL_POLL_S
+            self._set = bool(self.event.is_set())
+        return self._set
+
+    def set(self) -> None:
+        self.event.set()
+
+
+def run_chain(task: dict[str, Any], key: str, nice: int = 0) -> int:
+    """Solve one chain on a worker; returns the number of points it solved."""
+    from distributed import Event, Queue, Variable, get_client
+
+    if nice and not _niced[0] and hasattr(os, "nice"):
+        os.nice(nice)
+        _niced[0] = True
+    chain = ChainTask.from_dict(task)
+    client = get_client()
+    where = names(key, chain.chain)
+    queue = Queue(where["queue"], client=client)
+    state_var = Variable(where["state"], client=client)
+    resume = state_var.get()     # the client sets it before submitting: never waits
+    state = {"done": list(resume.get("done", [])), "trail": list(resume.get("trail", []))}
+
+    def on_point(message: dict[str, Any]) -> None:
+        queue.put(message)
+        state["done"].append(message["index"])
+        if message["ok"]:
+            final = next(r for r in message["runs"] if r["meta"]["id"] == message["final"])
+            state["trail"] = (state["trail"] + [final])[-2:]
+        state_var.set(state)
+
+    flag = EventFlag(Event(where["cancel"], client=client))
+    return ChainSolver(chain, flag).run(on_point, state)
