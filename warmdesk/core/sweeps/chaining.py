@@ -70,7 +70,7 @@ def cut_chains(sweep: SweepSpec, order: list[int], chains: int = 1) -> list[Chai
     limit = sweep.chain_length or math.ceil(len(order) / max(1, chains))
     out: list[list[int]] = []
     for piece in pieces:
-        parts = math.ceil(len(piece) / limit)
-        size = math.ceil(len(piece) / parts)
-        out += [piece[i:i + size] for i in range(0, len(piece), size)]
+        parts = math.ceil(len(piece) / limit)     # near equal lengths, none above the limit
+        bounds = [round(k * len(piece) / parts) for k in range(parts + 1)]
+        out += [piece[a:b] for a, b in zip(bounds, bounds[1:])]
     return [Chain(i, points) for i, points in enumerate(out)]

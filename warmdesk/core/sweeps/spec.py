@@ -165,7 +165,7 @@ def _points(data: dict[str, Any], base: dict[str, Any] | None, folder: Path | No
     if not 1 <= len(rows) <= MAX_POINTS:
         errors.append((key, f"gives {len(rows)} points; from 1 to {MAX_POINTS} are allowed"))
         return None
-    known = (base or {}).get("parameters", {})
+    known = base.get("parameters", {}) if base is not None else None
     for name in rows[0]:
         if isinstance(known, dict) and name not in known:
             errors.append((f"{key}.{name}", "no such parameter in the problem"))
