@@ -1,0 +1,64 @@
+"""``warmdesk sweep``: the bundled example as it is, chained and --cold, in this
+process and on a local Dask cluster; bad input named, exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ..cli_runner import run_cli as warmdesk
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+SWEEPS = sorted(EXAMPLES.glob("*_sweep.json"))
+
+
+@pytest.mark.parametrize("sweep", SWEEPS, ids=[p.stem for p in SWEEPS])
+def test_each_example_sweep_runs_as_it_is_chained_and_cold(tmp_path: Path, sweep: Path
+                                                           ) -> None:
+    spec = json.loads(sweep.read_text())
+    assert spec["format"] == "warmdesk.sweep/1"
+    chained = warmdesk("sweep", sweep, "--workers", "0", "--json", library=tmp_path / "lib")
+    cold = warmdesk("sweep", sweep, "--workers", "0", "--cold", "--json",
+                    library=tmp_path / "lib")
+    a, b = json.loads(chained.stdout), json.loads(cold.stdout)
+    assert a["total"] >= 10 and a["done"] == b["done"] == a["total"]
+    assert a["failed"] == b["failed"]          # the same points pass the check either way
+    assert chained.returncode == cold.returncode == (1 if a["failed"] else 0)
+    assert a["evaluations"] < 0.6 * b["evaluations"]
+    assert {p["seed"] for p in b["points"]} == {"cold"}
+
+
+def test_bratu_prints_a_bar_and_a_line_per_point_with_the_fold_failed(tmp_path: Path) -> None:
+    done = warmdesk("sweep", EXAMPLES / "bratu_sweep.json", "--workers", "0",
+                    library=tmp_path / "lib")
+    assert done.returncode == 1                # past the fold: points fail the check
+    assert "33/33 points, 5 failed" in done.stderr and "[####" in done.stderr
+    lines = [line for line in done.stdout.splitlines() if "lam=" in line]
+    assert len(lines) == 33
+    assert sum("FAILED: the objective" in line for line in lines) == 5
+    listed = warmdesk("runs", "--json", "--limit", "200", library=tmp_path / "lib")
+    points = [r for r in json.loads(listed.stdout) if r["name"] == "bratu"]
+    # every point is stored, and the retries of the points past the fold as well
+    assert len(points) > 33
+
+
+def test_on_a_local_dask_cluster(tmp_path: Path) -> None:
+    done = warmdesk("sweep", EXAMPLES / "bratu_sweep.json", "--workers", "2",
+                    library=tmp_path / "lib")
+    assert "in 2 chains on a local Dask cluster of 2 worker processes" in done.stderr
+    assert done.returncode == 1 and "33/33 points, 5 failed" in done.stdout.splitlines()[0]
+
+
+def test_bad_sweeps_and_options_exit_2_naming_what(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "warmdesk.sweep/1", "problem": str(
+        EXAMPLES / "bratu.json"), "vary": {"lam": {"from": 0, "to": 1, "num": 0}},
+        "chaining": {"predictor": "cubic"}}))
+    done = warmdesk("sweep", bad, "--workers", "0", library=tmp_path / "lib")
+    assert done.returncode == 2
+    assert "vary.lam.num" in done.stderr and "chaining.predictor" in done.stderr
+    both = warmdesk("sweep", EXAMPLES / "bratu_sweep.json", "--workers", "2", "--scheduler",
+                    "tcp://127.0.0.1:1", library=tmp_path / "lib")
+    assert both.returncode == 2 and "not both" in both.stderr
