@@ -10,7 +10,7 @@ import pytest
 
 from ..cli_runner import run_cli as warmdesk
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "resources" / "examples" / "sweeps"
 SWEEPS = sorted(EXAMPLES.glob("*_sweep.json"))
 
 
@@ -18,7 +18,7 @@ SWEEPS = sorted(EXAMPLES.glob("*_sweep.json"))
 def test_each_example_sweep_runs_as_it_is_chained_and_cold(tmp_path: Path, sweep: Path
                                                            ) -> None:
     spec = json.loads(sweep.read_text())
-    assert spec["format"] == "warmdesk.sweep/1"
+    assert spec["format"] == "warmdesk.sweep/1" and len(SWEEPS) >= 2
     chained = warmdesk("sweep", sweep, "--workers", "0", "--json", library=tmp_path / "lib")
     cold = warmdesk("sweep", sweep, "--workers", "0", "--cold", "--json",
                     library=tmp_path / "lib")

@@ -7,7 +7,7 @@ from typing import Any
 
 from warmdesk.core.sweeps import SweepSpec, sweep_from_dict
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "resources" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "resources" / "examples" / "sweeps"
 
 
 def bratu_sweep(**fields: Any) -> SweepSpec:

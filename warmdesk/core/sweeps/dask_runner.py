@@ -84,7 +84,7 @@ class DaskExecutor:
         states = [Variable(remote.names(key, t.chain)["state"], client=self.client)
                   for t in tasks]
         for state in states:
-            state.set({"done": [], "trail": []})
+            state.set({"done": [], "trail": [], "last": None})
         futures = [self.client.submit(remote.run_chain, t.to_dict(), key, self.nice,
                                       pure=False, key=f"warmdesk-chain-{key}-{t.chain}")
                    for t in tasks]

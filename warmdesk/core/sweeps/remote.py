@@ -1,13 +1,14 @@
 """What runs on a Dask worker: one chain of a sweep (:func:`run_chain`).
 
-The worker receives the chain as plain data and sends each finished point to
-the client through a ``distributed.Queue`` (first) and keeps the chain's resume
-state in a ``distributed.Variable`` (second): the points done and the last two
-good points. When a worker is lost mid-chain the scheduler runs the task again
-on another worker; it reads that state and resumes after the last finished
-point, from its solution. A point put on the queue but not yet in the state is
-solved again and the client keeps the first copy, so no finished point is lost
-and none is stored twice. Workers never open the library.
+The worker receives the chain as plain data. After each point it first
+records the chain's resume state in a ``distributed.Variable`` (the points
+done, the last two good points, the last point's whole message), then sends the
+point to the client through a ``distributed.Queue``. When a worker is lost
+mid-chain the scheduler runs the task again on another worker; it reads that
+state, sends the last point again (the client keeps one copy of a point) and
+resumes after it, from its solution. So no finished point is lost or solved
+twice, and each point's ``previous`` is a run the client stored. Workers never
+open the library.
 """
 
 from __future__ import annotations
@@ -62,15 +63,19 @@ def run_chain(task: dict[str, Any], key: str, nice: int = 0) -> int:
     queue = Queue(where["queue"], client=client)
     state_var = Variable(where["state"], client=client)
     resume = state_var.get()     # the client sets it before submitting: never waits
-    state = {"done": list(resume.get("done", [])), "trail": list(resume.get("trail", []))}
+    state = {"done": list(resume.get("done", [])), "trail": list(resume.get("trail", [])),
+             "last": resume.get("last")}
+    if state["last"] is not None:    # lost with its worker before it was sent, maybe
+        queue.put(state["last"])
 
     def on_point(message: dict[str, Any]) -> None:
-        queue.put(message)
         state["done"].append(message["index"])
         if message["ok"]:
             final = next(r for r in message["runs"] if r["meta"]["id"] == message["final"])
             state["trail"] = (state["trail"] + [final])[-2:]
+        state["last"] = message
         state_var.set(state)
+        queue.put(message)
 
     flag = EventFlag(Event(where["cancel"], client=client))
     return ChainSolver(chain, flag).run(on_point, state)
