@@ -105,6 +105,8 @@ class ProgressBar:
             print(f"sweep {event.sweep_id[:12]}: {plural(event.total, 'point')} in "
                   f"{plural(len(event.chains), 'chain')} on {printable(event.where)}",
                   file=sys.stderr)
+            if event.note:
+                print(f"warmdesk: note: {printable(event.note)}", file=sys.stderr)
         elif isinstance(event, PointFinished):
             self.failed += not event.point.ok
             filled = BAR_WIDTH * event.done // max(1, event.total)
