@@ -62,3 +62,40 @@ def test_bad_sweeps_and_options_exit_2_naming_what(tmp_path: Path) -> None:
     both = warmdesk("sweep", EXAMPLES / "bratu_sweep.json", "--workers", "2", "--scheduler",
                     "tcp://127.0.0.1:1", library=tmp_path / "lib")
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_sigint_cancels_the_sweep_and_keeps_the_finished_points(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from warmdesk.core.library import Library
+
+    sweep = tmp_path / "long.json"
+    sweep.write_text(json.dumps({"format": "warmdesk.sweep/1", "name": "long",
+                                 "problem": str(EXAMPLES / "bratu.json"),
+                                 "vary": {"lam": {"from": 0.1, "to": 3.4, "num": 5000}}}))
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "warmdesk", "sweep", str(sweep),
+                             "--workers", "0", "--json", "--library", str(tmp_path / "lib")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (tmp_path / "lib").exists():
+            time.sleep(0.1)
+        time.sleep(2.0)                      # some points finish
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    result = json.loads(out)
+    assert result["cancelled"] and 0 < result["done"] < 5000
+    assert "sweep cancelled" in err
+    with Library(tmp_path / "lib") as library:
+        assert library.count() == sum(len(p["runs"]) for p in result["points"])
