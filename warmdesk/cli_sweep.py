@@ -60,8 +60,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.workers == 0:
         executor: Any = InlineExecutor()
     else:
-        from .core.sweeps.dask_runner import DaskExecutor
-        executor = DaskExecutor(scheduler=args.scheduler, workers=args.workers)
+        from .core.sweeps.dask_runner import ClusterError, DaskExecutor
+        try:
+            executor = DaskExecutor(scheduler=args.scheduler, workers=args.workers)
+        except ClusterError as exc:
+            if not exc.no_dask or args.scheduler or args.workers is not None:
+                raise
+            # the default, where Dask is not installed (the frozen app): here, and say so
+            print("warmdesk: note: Dask is not installed; the sweep runs in this process",
+                  file=sys.stderr)
+            executor = InlineExecutor()
     bar = ProgressBar(quiet=args.json)
     try:
         with open_library(args) as library:

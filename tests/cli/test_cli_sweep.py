@@ -99,3 +99,28 @@ def test_sigint_cancels_the_sweep_and_keeps_the_finished_points(tmp_path: Path) 
     assert "sweep cancelled" in err
     with Library(tmp_path / "lib") as library:
         assert library.count() == sum(len(p["runs"]) for p in result["points"])
+
+
+def test_without_dask_the_default_runs_here_and_a_cluster_is_refused(tmp_path: Path) -> None:
+    """As in the frozen app, which leaves Dask out (packaging/warmdesk.spec)."""
+    import os
+    import subprocess
+    import sys
+
+    blocked = tmp_path / "blocked" / "distributed"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text("raise ImportError('no dask here')\n")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocked.parent), str(root)])}
+
+    def sweep(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "warmdesk", "sweep",
+                               str(EXAMPLES / "rosenbrock_sweep.json"), "--library",
+                               str(tmp_path / "lib"), *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    here = sweep("--json")
+    assert here.returncode == 0 and "Dask is not installed" in here.stderr
+    assert json.loads(here.stdout)["done"] == 15
+    cluster = sweep("--workers", "2")
+    assert cluster.returncode == 2 and "need dask[distributed]" in cluster.stderr
