@@ -29,6 +29,8 @@ from .cli_library import add_commands as add_library_commands
 from .cli_library import open_library
 from .cli_output import TerminalProgress, json_safe, plural, print_run
 from .cli_signals import EXIT_CODES, InterruptOnSignals
+from .cli_sweep import add_command as add_sweep_command
+from .cli_sweep import cmd_sweep
 from .core.display import printable
 from .core.errors import WarmDeskError
 from .core.saving_text import evaluation_unit, recorded_saving_sentence
@@ -73,11 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     sug.add_argument("--top", type=int, default=5)
     sug.add_argument("--json", action="store_true")
     library_arg(sug)
+    add_sweep_command(sub, library_arg)
     add_library_commands(sub, library_arg)
     return parser
 
 
-SUBCOMMANDS = ("solve", "suggest", *LIBRARY_COMMANDS)
+SUBCOMMANDS = ("solve", "suggest", "sweep", *LIBRARY_COMMANDS)
 
 
 def _app_help() -> str:
@@ -124,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return EXIT_BAD_INPUT if exc.code not in (0, None) else EXIT_OK
-    handler = {"solve": cmd_solve, "suggest": cmd_suggest, **LIBRARY_COMMANDS}[args.command]
+    handler = {"solve": cmd_solve, "suggest": cmd_suggest, "sweep": cmd_sweep,
+               **LIBRARY_COMMANDS}[args.command]
     try:
         return handler(args)
     except WarmDeskError as exc:

@@ -56,6 +56,9 @@ class RunInfo(TypedDict, total=False):
     guard: dict[str, Any]              # GuardReport.to_dict() (plus "kept")
     saving: dict[str, Any]             # Saving.to_dict() (core.saving)
     import_note: str                   # what importing a run file changed
+    # -- sweeps (core/sweeps/chain.py): id, chain, point, values, role, seed,
+    #    previous (the run before it in its chain), resumed, check (None: passed)
+    sweep: dict[str, Any]
 
 
 #: The known keys, in the order above (docs, the run details' list).
