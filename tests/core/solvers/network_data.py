@@ -37,3 +37,14 @@ def spec(data: Path, **fields: Any) -> dict[str, Any]:
             "data": {"file": str(data)}, "target": "y", "output": "binary", "layers": [8],
             "epochs": 6, "batch_size": 32, **fields,
             "solver": {"method": method, "options": options}}
+
+
+def regression(path: Path, rows: int = 400, seed: int = 0, offset: float = 200.0,
+               amplitude: float = 50.0, noise: float = 5.0, shift: float = 0.0) -> Path:
+    """Features a, b, c; a target ``y = offset + amplitude * f(a, b, c) + noise``
+    far from 0 and wider than 1 (like scikit-learn's diabetes target, 25 to 346)."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(rows, 3)) + shift
+    f = 0.8 * x[:, 0] - 0.5 * x[:, 2] + 0.6 * np.tanh(2.0 * x[:, 1])
+    y = offset + amplitude * f + noise * rng.normal(size=rows)
+    return write_csv(path, {"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "y": y})

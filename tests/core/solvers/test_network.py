@@ -47,7 +47,12 @@ def test_training_reduces_the_loss(tmp_path: Path, method: str, output: str,
     assert run.status == "converged", run.message
     table = run.outputs["epochs"]
     assert table.shape == (25, 7)
-    assert table[-1, 1] < 0.6 * table[0, 1]            # training loss
+    if output == "regression":
+        # the output starts near the target's mean (the target is standardised):
+        # learning is beating its variance, the MSE of predicting the mean
+        assert table[-1, 1] < 0.6 * run.info["network"]["target_scale"] ** 2
+    else:
+        assert table[-1, 1] < 0.6 * table[0, 1]        # training loss
     assert table[-1, 2] < table[0, 2]                  # validation loss
     hist = run.history.array
     assert hist.shape[0] == 25 and list(hist[:, 0]) == list(range(1, 26))

@@ -10,6 +10,8 @@ import json
 import pytest
 from PySide6.QtWidgets import QLabel
 
+from warmdesk.core.problems import problem_from_dict
+from warmdesk.core.solvers import network_data
 from warmdesk.core.solvers.network_settings import read_settings
 from warmdesk.gui.background import wait_for_background
 from warmdesk.gui.editor.model_network import NetworkForm, layers_text, parse_layers
@@ -116,6 +118,21 @@ def test_every_field_writes_the_spec_the_core_reads(qtbot, editor) -> None:
     assert editor.spec()["validation"] == {"file": "mlp_next.csv"}
     assert form.split.text().startswith("600 training rows, 800 validation rows (from "
                                         "mlp_next.csv)")
+
+
+def test_a_regression_says_how_its_target_is_standardised(qtbot, editor) -> None:
+    """A regression trains on its target standardised with the training rows'
+    mean and scale: the form says which, and that the losses are in its units."""
+    _spec, form = open_example(qtbot, editor, "mlp_base")
+    edited(qtbot, editor, lambda: form.output.setCurrentText("regression"))
+    qtbot.waitUntil(lambda: "linear" in form.architecture.text(), timeout=TIMEOUT)
+    assert editor.spec()["output"] == "regression"
+    data = network_data.prepare(problem_from_dict(editor.spec(), base_dir=examples_dir()))
+    assert 0.0 < data.target_mean < 1.0 and 0.0 < data.target_scale <= 0.5
+    assert form.architecture.text() == (
+        f"4 inputs → 16 relu → 1 linear, 97 weights (trained on good standardised: mean "
+        f"{data.target_mean:.4g}, scale {data.target_scale:.4g}; losses are mean squared "
+        "errors in its units)")
 
 
 def test_a_bad_field_shows_the_cores_error_under_it(qtbot, editor) -> None:

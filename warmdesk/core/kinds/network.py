@@ -98,11 +98,12 @@ class Network(Kind):
         return network_mapping.warm_start(problem, run)
 
     def merit(self, problem: Problem) -> Merit:
-        """The training loss of the new problem's data at a start's weights."""
+        """The training loss of the new problem's data at a start's weights (in
+        the target's units, with the target standardisation fitted on its
+        training split: what a cold start and a fine-tune's mapping use)."""
         from ..solvers import network_data
-        from ..solvers.network_model import evaluate
         data = network_data.prepare(problem)
-        return lambda x: (evaluate(data.arch, x, data.x_train, data.y_train)[0], 0.0)
+        return lambda x: (data.evaluate(x, "train")[0], 0.0)
 
     def memory_needs(self, problem: Problem) -> list[MemoryNeed]:
         needs: list[MemoryNeed] = []

@@ -17,7 +17,11 @@ activation and output type:
   removed (the same as holding it at its old training mean);
 - the output layer is matched by class: a new class gets the fresh
   initialisation's column, a dropped one is removed (a binary output whose
-  two classes differ starts fresh);
+  two classes differ starts fresh). A regression's target standardisation is
+  fitted again too, and the output layer rescaled (``w * old_scale /
+  new_scale``, the biases shifted by the change of mean), so the network
+  predicts the same values in the target's units; a run stored before targets
+  were standardised predicted the target as it is (mean 0, scale 1);
 - then the ``fine_tune`` mode: ``plain`` (as mapped), ``shrink_perturb``
   (``shrink * mapped + noise * a fresh initialisation``, drawn from its own
   stream, not the seed's cold start: ``network_data.perturbation``; see
@@ -27,6 +31,7 @@ activation and output type:
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -106,6 +111,9 @@ def fine_tune_weights(problem: Problem, run: Run, data: Any, report: dict[str, A
         if i == 0:
             _map_inputs(data, old_features, old_mean, old_scale, w_old, w_new, b_new, keep,
                         report)
+    if arch.output == "regression":
+        w_last, b_last = new_layers[last]
+        _map_target(run.id, net, data, w_last, b_last, report)
     mode = s.fine_tune
     report["mode"] = mode
     report["payload"] = ["weights"]
@@ -143,6 +151,27 @@ def _map_inputs(data: Any, old_features: list[str], old_mean: np.ndarray,
         report["matched"].append(f"input {f}")
     report["dropped"] += [f"input {f}" for f in old_features if f not in data.features]
     report["standardisation"] = "re-fitted on the new training split; first layer adjusted"
+
+
+def _map_target(run_id: str, net: dict[str, Any], data: Any, w: np.ndarray, b: np.ndarray,
+                report: dict[str, Any]) -> None:
+    """The output layer (mapped already) rescaled from the old run's target
+    standardisation to the new one: the prediction ``mean + scale * z`` stays."""
+    old_mean, old_scale = net.get("target_mean", 0.0), net.get("target_scale", 1.0)
+    if not (_finite(old_mean) and _finite(old_scale) and old_scale > 0):
+        raise WarmStartError(f"run {run_id}'s stored target standardisation (mean "
+                             f"{old_mean!r}, scale {old_scale!r}) is unusable: start cold")
+    w *= old_scale / data.target_scale
+    b *= old_scale / data.target_scale
+    b += (old_mean - data.target_mean) / data.target_scale
+    report["target standardisation"] = (
+        f"re-fitted on the new training split (mean {data.target_mean:.6g}, scale "
+        f"{data.target_scale:.6g}; was {old_mean:.6g}, {old_scale:.6g}); output layer adjusted")
+
+
+def _finite(value: Any) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
 
 
 def _output_columns(output: str, old: list[float], new: list[float],

@@ -10,6 +10,10 @@ norm, ``step`` how far the weights moved in the epoch. The training curves
 (:data:`EPOCH_COLUMNS`: validation loss, accuracies, learning rate) are the
 run's ``outputs["epochs"]`` table, kept up to date while the run trains.
 
+A regression trains on its target standardised (``network_data``); every loss
+recorded here (the epoch table, the history, ``run.fun``, ``info.network``) is
+the mean squared error in the target's own units.
+
 The whole training state (:class:`~.network_optim.TrainState`) is the run's
 ``state["x"]``, packed, at every end and in every epoch's last iterate (the
 durable progress of a job), so an interrupted run resumes bit for bit.
@@ -26,7 +30,7 @@ from ..status import Status
 from ..warm_start_type import EXACT_RESUME
 from .base import Recorder, SolveContext, Stopped
 from .network_data import SHUFFLE_STREAM, NetworkData, prepare, settings_of
-from .network_model import evaluate, loss_and_grad
+from .network_model import loss_and_grad
 from .network_optim import RESUME_PAYLOAD, Optimizer, TrainState, new_generator
 from .network_settings import NetworkSettings, optimizer_options
 
@@ -35,21 +39,25 @@ EPOCH_COLUMNS = ("epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lea
                  "wall_s")
 
 
-def initial_state(ctx: SolveContext, s: NetworkSettings, n: int) -> tuple[TrainState, bool]:
+def initial_state(ctx: SolveContext, s: NetworkSettings,
+                  data: NetworkData) -> tuple[TrainState, bool]:
     """The state to train from, and whether it resumes an earlier run exactly."""
     warm = ctx.warm
     if warm is not None and warm.mode == EXACT_RESUME and RESUME_PAYLOAD in warm.state:
-        return TrainState.unpack(warm.state[RESUME_PAYLOAD], n), True
+        return TrainState.unpack(warm.state[RESUME_PAYLOAD], data.arch.size), True
     rng = np.random.default_rng([s.seed, SHUFFLE_STREAM])
-    return TrainState.fresh(ctx.problem.method, ctx.start_point(), rng), False
+    return TrainState.fresh(ctx.problem.method, ctx.start_point(), rng,
+                            (data.target_mean, data.target_scale)), False
 
 
 def solve_network(ctx: SolveContext) -> None:
     p, run, rec = ctx.problem, ctx.run, ctx.recorder
     s = settings_of(p)
     data = prepare(p, s)
+    state, resumed = initial_state(ctx, s, data)
+    if resumed and state.target != (data.target_mean, data.target_scale):
+        data = prepare(p, s, state.target)   # a state stored before targets were scaled
     arch = data.arch
-    state, resumed = initial_state(ctx, s, arch.size)
     freeze = s.fine_tune == "freeze" and ctx.warm is not None and not resumed
     opt = Optimizer(p.method, optimizer_options(p.method, p.options),
                     arch.last_layer_mask() if freeze else np.ones(arch.size))
@@ -70,7 +78,7 @@ def solve_network(ctx: SolveContext) -> None:
                 rows = perm[state.batch * s.batch_size:(state.batch + 1) * s.batch_size]
                 _, objective, g = loss_and_grad(arch, state.theta, data.x_train[rows],
                                                 data.y_train[rows], s.weight_decay, mask)
-                rec.evaluation(objective)        # counts; honours interrupt and cancel
+                rec.evaluation(objective * data.loss_factor)   # counts; honours interrupt
                 rec.njev += 1
                 norms += float(np.sqrt(g @ g))
                 opt.update(state, g, lr)
@@ -88,9 +96,8 @@ def _end_epoch(rec: Recorder, state: TrainState, data: NetworkData, s: NetworkSe
                table: list[list[float]], lr: float, start: np.ndarray, gnorm: float) -> None:
     """Evaluate the epoch's weights, update early stopping, record the row and
     the checkpoint (the packed state: the recorder's last iterate)."""
-    arch = data.arch
-    train_loss, train_acc = evaluate(arch, state.theta, data.x_train, data.y_train)
-    val_loss, val_acc = evaluate(arch, state.theta, data.x_val, data.y_val)
+    train_loss, train_acc = data.evaluate(state.theta, "train")
+    val_loss, val_acc = data.evaluate(state.theta, "val")
     epoch = state.epoch
     if math.isfinite(val_loss):
         if val_loss < state.best_val - s.min_delta:
@@ -125,6 +132,11 @@ def _describe(run: Run, target: str, data: NetworkData, s: NetworkSettings,
         # its outputs (JSON keeps a float64 exactly)
         "input_mean": [float(v) for v in data.mean],
         "input_scale": [float(v) for v in data.scale]}
+    if arch.output == "regression":
+        # the network predicts (y - target_mean) / target_scale; its losses are
+        # mean squared errors in the target's units
+        run.info["network"].update(target_mean=data.target_mean,
+                                   target_scale=data.target_scale)
 
 
 def _finished(ctx: SolveContext, state: TrainState, data: NetworkData, s: NetworkSettings,
@@ -135,8 +147,8 @@ def _finished(ctx: SolveContext, state: TrainState, data: NetworkData, s: Networ
     theta = state.best_theta if keep_best else state.theta
     _keep(ctx, state, theta, table)
     run.status = Status.CONVERGED
-    run.fun, _ = evaluate(data.arch, theta, data.x_train, data.y_train)
-    val_loss, val_acc = evaluate(data.arch, theta, data.x_val, data.y_val)
+    run.fun, _ = data.evaluate(theta, "train")
+    val_loss, val_acc = data.evaluate(theta, "val")
     net = run.info["network"]
     net.update(epochs_done=state.epoch, best_epoch=state.best_epoch + 1,
                val_loss=_num(val_loss), val_acc=_num(val_acc),

@@ -1,6 +1,12 @@
 """The ``network`` kind's data: features and labels from the CSV, the seeded
-validation split (or a second CSV), the input standardisation fitted on the
-training split, and the architecture they imply.
+validation split (or a second CSV), the input standardisation and a regression
+target's standardisation, both fitted on the training split, and the
+architecture they imply.
+
+The network trains on the standardised target; every loss it reports
+(:meth:`NetworkData.evaluate`: the epoch table, the history, ``run.fun``,
+``info.network.val_loss``, hence the training guard) is the mean squared error
+in the target's own units, ``target_scale**2`` times the standardised one.
 
 Everything is a function of the problem alone (its data and its seed), so
 the kind's reader, its warm-start mapping and the solver all see the same
@@ -16,7 +22,7 @@ import numpy as np
 
 from ..datasets import Dataset, load_csv
 from ..problem_types import Problem, Variable
-from .network_model import Architecture, standardisation
+from .network_model import Architecture, evaluate, standardisation, target_standardisation
 from .network_settings import NetworkSettings, read_settings
 
 MAX_CLASSES = 100
@@ -30,11 +36,28 @@ class NetworkData:
     features: list[str]
     classes: list[float]          #: empty for regression
     x_train: np.ndarray           #: standardised
-    y_train: np.ndarray
+    y_train: np.ndarray           #: standardised too (regression)
     x_val: np.ndarray
     y_val: np.ndarray
     mean: np.ndarray              #: the standardisation, fitted on the training split
     scale: np.ndarray
+    #: A regression target's standardisation (the network predicts
+    #: ``(y - target_mean) / target_scale``); 0 and 1 for a classification, and
+    #: for a run stored before targets were standardised.
+    target_mean: float = 0.0
+    target_scale: float = 1.0
+
+    @property
+    def loss_factor(self) -> float:
+        """Standardised losses times this are in the target's units (an MSE)."""
+        return self.target_scale ** 2 if self.arch.output == "regression" else 1.0
+
+    def evaluate(self, theta: np.ndarray, split: str) -> tuple[float, float]:
+        """(loss in the target's units, accuracy) of ``theta`` on ``"train"`` or
+        ``"val"`` (NaN for no rows; NaN accuracy for regression)."""
+        x, y = (self.x_train, self.y_train) if split == "train" else (self.x_val, self.y_val)
+        loss, acc = evaluate(self.arch, theta, x, y)
+        return loss * self.loss_factor, acc
 
 
 def settings_of(problem: Problem) -> NetworkSettings:
@@ -90,8 +113,13 @@ def split_rows(rows: int, s: NetworkSettings) -> tuple[np.ndarray, np.ndarray]:
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
 
-def prepare(problem: Problem, s: NetworkSettings | None = None) -> NetworkData:
-    """The problem's data as the network trains on it (ValueError: unusable data)."""
+def prepare(problem: Problem, s: NetworkSettings | None = None,
+            target: tuple[float, float] | None = None) -> NetworkData:
+    """The problem's data as the network trains on it (ValueError: unusable data).
+
+    ``target``: a regression target's (mean, scale) to use instead of fitting
+    them (a resumed training state's own, e.g. ``(0, 1)`` for a run stored
+    before targets were standardised)."""
     s = s or settings_of(problem)
     ds = problem.dataset
     assert ds is not None
@@ -111,9 +139,18 @@ def prepare(problem: Problem, s: NetworkSettings | None = None) -> NetworkData:
         x_val = np.column_stack([vds.column(f) for f in problem.features])
         y_val = labels(s.output, vds.column(problem.target), classes, vds.path.name)
     mean, scale = standardisation(x[train])
+    y_mean, y_scale = 0.0, 1.0
+    if s.output == "regression":
+        y_mean, y_scale = target if target is not None else target_standardisation(y[train])
     return NetworkData(architecture(s, len(problem.features), classes), list(problem.features),
-                       classes, (x[train] - mean) / scale, y[train], (x_val - mean) / scale,
-                       y_val, mean, scale)
+                       classes, (x[train] - mean) / scale, _standard(y[train], y_mean, y_scale),
+                       (x_val - mean) / scale, _standard(y_val, y_mean, y_scale), mean, scale,
+                       y_mean, y_scale)
+
+
+def _standard(y: np.ndarray, mean: float, scale: float) -> np.ndarray:
+    """``(y - mean) / scale``; ``y`` itself (bit for bit) for ``(0, 1)``."""
+    return y if (mean, scale) == (0.0, 1.0) else (y - mean) / scale
 
 
 def initial_weights(arch: Architecture, seed: int) -> np.ndarray:

@@ -164,3 +164,13 @@ def standardisation(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     mean = x.mean(axis=0)
     std = x.std(axis=0)
     return mean, np.where(std > 0, std, 1.0)
+
+
+def target_standardisation(y: np.ndarray) -> tuple[float, float]:
+    """A regression target's mean and scale on the training split (constant: 1).
+
+    The network predicts ``(y - mean) / scale``: a target like 25..346 would
+    otherwise leave a linear output that starts near 0 climbing to the mean,
+    epoch after epoch, at a learning rate suited to standardised inputs."""
+    mean, scale = standardisation(np.asarray(y, dtype=float)[:, None])
+    return float(mean[0]), float(scale[0])

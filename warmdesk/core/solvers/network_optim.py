@@ -12,7 +12,10 @@ engine and durable progress do with a last iterate). Its layout::
 zeros. The header holds the counters and the shuffle generator's state at the
 start of the current epoch: the epoch's permutation is drawn again from it on
 resume, so it need not be stored. A 128-bit PCG64 word is stored as four
-32-bit pieces (exact in a float64).
+32-bit pieces (exact in a float64). Version 2 ends the header with the
+regression target's standardisation the weights were trained for (mean,
+scale); a version-1 state (stored before targets were standardised, header
+of ``HEADER_V1`` values) was trained on the target as it is: 0 and 1.
 """
 
 from __future__ import annotations
@@ -22,13 +25,16 @@ from typing import Any
 
 import numpy as np
 
-VERSION = 1
+VERSION = 2
 #: The warm-start payload of an exact resume: a packed :class:`TrainState`.
 RESUME_PAYLOAD = "training_state"
 METHOD_CODES = {"adam": 0.0, "sgd": 1.0}
 #: version, method, n, epoch, batch, step, best_val, best_epoch, bad_epochs,
-#: done, then the generator: state (4 pieces), inc (4 pieces), has_uint32, uinteger
-HEADER = 20
+#: done, then the generator: state (4 pieces), inc (4 pieces), has_uint32, uinteger,
+#: then the target's mean and scale
+HEADER = 22
+#: The header of a version-1 state (no target standardisation: 0 and 1).
+HEADER_V1 = 20
 NO_BEST = 1e308
 _WORD = 1 << 32
 
@@ -50,19 +56,29 @@ class TrainState:
     bad_epochs: int = 0     #: epochs since the validation loss last improved
     done: bool = False
     rng_state: dict[str, Any] = field(default_factory=dict)  #: at the epoch's start
+    #: The regression target's standardisation these weights are trained for.
+    target_mean: float = 0.0
+    target_scale: float = 1.0
 
     @classmethod
-    def fresh(cls, method: str, theta: np.ndarray, rng: np.random.Generator) -> TrainState:
+    def fresh(cls, method: str, theta: np.ndarray, rng: np.random.Generator,
+              target: tuple[float, float] = (0.0, 1.0)) -> TrainState:
         z = np.zeros_like(theta)
         return cls(method, theta.copy(), z, z.copy(), theta.copy(),
-                   rng_state=dict(rng.bit_generator.state))
+                   rng_state=dict(rng.bit_generator.state), target_mean=float(target[0]),
+                   target_scale=float(target[1]))
+
+    @property
+    def target(self) -> tuple[float, float]:
+        return self.target_mean, self.target_scale
 
     def pack(self) -> np.ndarray:
         rng = self.rng_state["state"]
         header = [VERSION, METHOD_CODES[self.method], self.theta.size, self.epoch, self.batch,
                   self.step, self.best_val, self.best_epoch, self.bad_epochs, float(self.done),
                   *_pieces(int(rng["state"])), *_pieces(int(rng["inc"])),
-                  int(self.rng_state["has_uint32"]), int(self.rng_state["uinteger"])]
+                  int(self.rng_state["has_uint32"]), int(self.rng_state["uinteger"]),
+                  self.target_mean, self.target_scale]
         return np.concatenate([self.theta, self.slot1, self.slot2, self.best_theta,
                                np.asarray(header, dtype=float)])
 
@@ -71,7 +87,8 @@ class TrainState:
         """Read a packed state of ``n`` parameters; ValueError if it is none."""
         x = np.asarray(x, dtype=float).ravel()
         h = x[4 * n:]
-        if x.size != HEADER + 4 * n or h[0] != VERSION or int(h[2]) != n:
+        expected = {1.0: HEADER_V1, float(VERSION): HEADER}.get(float(h[0]) if h.size else -1.0)
+        if expected is None or h.size != expected or int(h[2]) != n:
             raise ValueError(f"not a training state of {n} parameters")
         method = {v: k for k, v in METHOD_CODES.items()}.get(float(h[1]))
         if method is None:
@@ -83,7 +100,8 @@ class TrainState:
         return cls(method, body[0], body[1], body[2], body[3], epoch=int(h[3]),
                    batch=int(h[4]), step=int(h[5]), best_val=float(h[6]),
                    best_epoch=int(h[7]), bad_epochs=int(h[8]), done=bool(h[9]),
-                   rng_state=rng)
+                   rng_state=rng, target_mean=float(h[20]) if h.size > HEADER_V1 else 0.0,
+                   target_scale=float(h[21]) if h.size > HEADER_V1 else 1.0)
 
 
 def _pieces(value: int) -> list[int]:

@@ -1,6 +1,7 @@
 """What a checked ``network`` problem amounts to, in words for its form: the
-architecture (``4 inputs → 16 relu → 1 sigmoid, 97 weights``) and the split
-(how many rows train and how many validate). Qt-free: it runs in the
+architecture (``4 inputs → 16 relu → 1 sigmoid, 97 weights``, with the classes
+or a regression target's standardisation) and the split (how many rows train
+and how many validate). Qt-free: it runs in the
 background (it prepares the data as the solver will, a second CSV included).
 """
 
@@ -18,7 +19,7 @@ OUTPUT_FUNCTIONS = {"regression": "linear", "binary": "sigmoid", "multiclass": "
 
 @dataclass(frozen=True)
 class NetworkSummary:
-    architecture: str     #: "4 inputs → 16 relu → 1 sigmoid, 97 weights"
+    architecture: str     #: "4 inputs → 16 relu → 1 sigmoid, 97 weights (classes 0, 1)"
     split: str            #: "480 training rows, 120 validation rows (...)"
     train_rows: int
     val_rows: int
@@ -36,6 +37,10 @@ def summarise(problem: Problem) -> NetworkSummary:
     architecture = " → ".join(layers) + f", {arch.size} weights"
     if data.classes:
         architecture += f" (classes {', '.join(f'{c:g}' for c in data.classes)})"
+    else:
+        architecture += (f" (trained on {problem.target} standardised: mean "
+                         f"{data.target_mean:.4g}, scale {data.target_scale:.4g}; losses are "
+                         "mean squared errors in its units)")
     n_train, n_val = int(data.x_train.shape[0]), int(data.x_val.shape[0])
     rows = problem.dataset.rows if problem.dataset is not None else n_train
     if s.val_file is not None:
