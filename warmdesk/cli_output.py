@@ -66,6 +66,32 @@ def print_run(run: Any) -> None:
         print(f"  warm from {printable(run.warm.source_run_id)} with "
               f"{printable(', '.join(run.warm.payload))} ({printable(run.warm.mode)})")
     print_fit_report(run)
+    print_network(run)
+
+
+def print_network(run: Any) -> None:
+    """A network's validation figures, what its losses are (a regression's: the
+    mean squared error in the target's units) and what its weights predict."""
+    from .core.solvers.network_data import loss_words
+
+    net = run.info.get("network")
+    if not isinstance(net, dict):
+        return
+    output, target = net.get("output"), printable(str(run.info.get("target", "the target")))
+    figures = f"validation loss {format_number(net.get('val_loss'))}"
+    if output != "regression" and net.get("val_acc") is not None:
+        figures += f", accuracy {format_number(net.get('val_acc'), 4)}"
+    print(f"  network: {figures}; f and the losses are the {loss_words(output, target)}")
+    if output != "regression":
+        return
+    if "target_mean" in net:
+        print(f"  {target} standardised on the training rows (mean "
+              f"{format_number(net.get('target_mean'))}, scale "
+              f"{format_number(net.get('target_scale'))}): the weights predict "
+              f"({target} - mean) / scale")
+    else:
+        print(f"  the weights predict {target} as it is (a run stored before targets were "
+              "standardised)")
 
 
 def print_fit_report(run: Any) -> None:

@@ -268,3 +268,26 @@ def test_the_training_curves_export_what_they_show(qtbot, rig, trained, tmp_path
     dialog = tabs.export_dialog()
     assert dialog.windowTitle() == "Export convergence plot" and dialog.parent() is tabs.plot
     dialog.reject()
+
+
+def test_the_loss_axis_says_what_the_losses_are(qtbot, trained) -> None:
+    """A regression's losses are mean squared errors in its target's units (it
+    trains on the target standardised); runs whose losses differ in meaning
+    leave the axis "Loss"."""
+    regression = solve(example("mlp_base", output="regression", epochs=3))
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    axis = curves.plot_item.getAxis("left")
+    assert axis.labelText == "Loss"
+    curves.show_run(regression, "regression")
+    assert axis.labelText == "Loss (mean squared error in good's units)"
+    np.testing.assert_array_equal(curves.drawn(regression.id, "val")[1],
+                                  regression.outputs["epochs"][:, 2])
+    net = regression.info["network"]      # the kept (best) epoch's, as drawn
+    assert net["val_loss"] == regression.outputs["epochs"][net["best_epoch"] - 1, 2]
+    curves.show_run(trained["base"], "binary")
+    assert axis.labelText == "Loss"
+    curves.remove_run(regression.id)
+    assert axis.labelText == "Loss (cross-entropy)"
+    curves.set_metric("accuracy")
+    assert axis.labelText == "Accuracy"

@@ -60,6 +60,13 @@ class NetworkData:
         return loss * self.loss_factor, acc
 
 
+def loss_words(output: object, target: str) -> str:
+    """What a network's reported losses are, in words (one place for the CLI and
+    the app): a regression's are in the target's own units."""
+    return (f"mean squared error in {target}'s units" if output == "regression"
+            else "cross-entropy")
+
+
 def settings_of(problem: Problem) -> NetworkSettings:
     """The settings of a checked problem (its spec was read already)."""
     return read_settings(problem.spec)[0]

@@ -10,7 +10,9 @@ computed per row). Finished runs: their epoch table. Warm vs cold
 (:meth:`set_comparison`): the title gives the gap at the last common epoch
 (``Epoch 12: warm validation loss 0.41 vs cold 0.35: gap +0.06 (warm
 worse)``), a dashed line marks that epoch and a marker each run's value
-there (star: warm).
+there (star: warm). The loss axis says what the losses are when the finished
+runs drawn agree ("Loss (mean squared error in y's units)": a regression's
+are in its target's units, whatever it was trained on).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class _Run:
     dirty: bool = True
     rows: dict[str, np.ndarray] | None = None      # live: the history rows so far
     epochs: dict[str, np.ndarray] | None = None    # live: the last epoch table sent
+    loss: str | None = None     # what its losses are (a finished run's info says)
 
 
 class TrainingCurves(plot_export.PlotExports, QWidget):
@@ -107,6 +110,8 @@ class TrainingCurves(plot_export.PlotExports, QWidget):
     def show_run(self, run: Run, label: str) -> None:
         """Draw (or redraw) a finished run from its epoch table."""
         self._put(run.id, label, tt.run_table(run), live=False)
+        self._runs[run.id].loss = tt.loss_of(run)
+        self._label_axes()
 
     def begin_live(self, run_id: str, label: str) -> None:
         self._put(run_id, label, tt.empty_table(), live=True)
@@ -191,6 +196,7 @@ class TrainingCurves(plot_export.PlotExports, QWidget):
         self._changed()
 
     def _changed(self) -> None:
+        self._label_axes()
         self.flush()
         self.view.fit_legend()
         self.runs_changed.emit(len(self._runs))
@@ -232,7 +238,11 @@ class TrainingCurves(plot_export.PlotExports, QWidget):
 
     def _label_axes(self) -> None:
         self.plot_item.getAxis("left").setLogMode(self._log_y)
-        self.plot_item.setLabel("left", tt.METRICS[self._metric][2], color=TEXT_COLOR)
+        title = tt.METRICS[self._metric][2]
+        losses = {e.loss for e in self._runs.values() if e.loss}
+        if self._metric == "loss" and len(losses) == 1:   # one meaning: say which
+            title += f" ({losses.pop()})"
+        self.plot_item.setLabel("left", title, color=TEXT_COLOR)
 
     # ------------------------------------------------------------------ drawing
     def flush(self) -> None:

@@ -18,10 +18,20 @@ import numpy as np
 
 from ...core.runs import HistoryCol, Run
 from ...core.solvers.network import EPOCH_COLUMNS
+from ...core.solvers.network_data import loss_words
 
 #: metric -> (training column, validation column, axis title, lower is better)
 METRICS = {"loss": ("train_loss", "val_loss", "Loss", True),
            "accuracy": ("train_acc", "val_acc", "Accuracy", False)}
+
+
+def loss_of(run: Run) -> str | None:
+    """What a run's losses are ("mean squared error in y's units"), None if
+    it is no network run."""
+    net = run.info.get("network")
+    if not isinstance(net, dict):
+        return None
+    return loss_words(net.get("output"), str(run.info.get("target", "the target")))
 
 
 def empty_table() -> dict[str, np.ndarray]:
