@@ -179,3 +179,17 @@ def test_a_damaged_stored_target_scale_is_named(tmp_path: Path, scale: object) -
     problem = problem_from_dict(regression_spec(regression(tmp_path / "b.csv", seed=2)))
     with pytest.raises(WarmStartError, match=f"run {run.id}'s stored target standardisation"):
         warm_start_from_run(problem, run)
+
+
+def test_an_old_interrupted_runs_start_is_judged_in_the_targets_units(tmp_path: Path) -> None:
+    """The advisor's merit of the resume (the training loss at its weights) is
+    the MSE its weights make in the target's units, as for any start."""
+    base, runs = old_runs(tmp_path)
+    stopped = runs["interrupted"]
+    problem = problem_from_dict(stopped.problem, base_dir=base)
+    warm = warm_start_from_run(problem, stopped)
+    assert warm.mode == "exact-resume" and "stored before targets" in warm.report["note"]
+    table = np.loadtxt(base / "old_regression.csv", delimiter=",", skiprows=1)
+    train, _ = network_data.split_rows(table.shape[0], network_data.settings_of(problem))
+    mse = float(np.mean((predict(stopped, table[train, :3]) - table[train, 3]) ** 2))
+    np.testing.assert_allclose(kind("network").merit(problem)(warm.x0)[0], mse, rtol=1e-9)

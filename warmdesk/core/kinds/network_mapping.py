@@ -65,11 +65,30 @@ def warm_start(problem: Problem, run: Run) -> WarmStart:
                           matched=[name for name, _ in problem.layout],
                           note=f"resumes epoch {state.epoch + 1} at mini-batch "
                                f"{state.batch + 1}, bit for bit")
-            return WarmStart(run.id, [RESUME_PAYLOAD], x0=state.theta.copy(),
+            return WarmStart(run.id, [RESUME_PAYLOAD], x0=_resume_start(run, state, data,
+                                                                        report),
                              state={RESUME_PAYLOAD: np.array(packed, dtype=float)},
                              mode=EXACT_RESUME, report=report)
     x0 = fine_tune_weights(problem, run, data, report)
     return WarmStart(run.id, ["weights"], x0=x0, state={}, mode=RESTART, report=report)
+
+
+def _resume_start(run: Run, state: Any, data: Any, report: dict[str, Any]) -> np.ndarray:
+    """The start point an exact resume shows (the advisor's merit): the state's
+    weights, as the same function in this problem's target standardisation
+    when the state was trained on another (one stored before targets were
+    standardised: mean 0, scale 1). The training itself resumes from the
+    packed state, on the target as that state was trained."""
+    x0 = np.array(state.theta, dtype=float)
+    if data.arch.output == "regression" and state.target != (data.target_mean,
+                                                            data.target_scale):
+        w, b = data.arch.unpack(x0)[-1]
+        _map_target(run.id, {"target_mean": state.target_mean,
+                             "target_scale": state.target_scale}, data, w, b, {})
+        report["note"] += (f"; trained on the target as mean {state.target_mean:g}, scale "
+                           f"{state.target_scale:g} (stored before targets were "
+                           "standardised), and resumed so")
+    return x0
 
 
 def fine_tune_weights(problem: Problem, run: Run, data: Any, report: dict[str, Any]) -> np.ndarray:
