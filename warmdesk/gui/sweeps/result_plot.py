@@ -1,0 +1,211 @@
+"""A sweep's result: the objective (or one value of the solution) of each
+point against the first swept parameter, drawn as points finish.
+
+With a second parameter of few values, one curve per value (``b = 80``);
+with more, or more parameters, the points stand alone (no line pretends an
+order). Failed points (the check's verdict) are red crosses at the value
+their run ended with; a point with no value to draw is only counted. A
+chained and a cold sweep of the same spec are drawn together (cold dashed,
+hollow), so the two can be compared point by point. Clicking a point emits
+``run_clicked`` with its run's id. The objective's axis is logarithmic when
+every drawn value is positive.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ...core.sweeps import PointResult
+from ..plot.export import PlotView
+
+OBJECTIVE = "objective"
+#: A second parameter with at most this many values gets a curve per value.
+MAX_SERIES = 8
+FAILED_BRUSH = pg.mkBrush("#d62728")
+
+
+@dataclass
+class Drawn:
+    """One drawn point: where, and which run it is."""
+
+    x: float
+    y: float
+    run_id: str
+    ok: bool
+    mode: str       # "chained" or "cold"
+
+
+def point_value(point: PointResult, what: str) -> float | None:
+    """The objective of a point's final run, or one value of its solution
+    (``u[3]``, ``x``); None when the run has none."""
+    run = point.run
+    if what == OBJECTIVE:
+        return float(run.fun) if run.fun is not None and math.isfinite(run.fun) else None
+    name, _, index = what.partition("[")
+    values = run.solution.get(name)
+    if values is None:
+        return None
+    flat = np.asarray(values, dtype=float).ravel()
+    i = int(index.rstrip("]")) if index else 0
+    return float(flat[i]) if i < flat.size and math.isfinite(flat[i]) else None
+
+
+class SweepResultPlot(QWidget):
+    run_clicked = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sweep_result_plot")
+        self.view = PlotView()
+        self.what = QComboBox(objectName="sweep_plot_what")
+        self.what.addItem(OBJECTIVE)
+        self.what.setToolTip("What is drawn against the swept parameter")
+        self.what.currentTextChanged.connect(lambda _text: self.redraw())
+        self.caption = QLabel(objectName="sweep_plot_caption", wordWrap=True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Plot"))
+        top.addWidget(self.what)
+        top.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.caption)
+        self._parameters: list[str] = []
+        self._points: dict[str, dict[int, PointResult]] = {"chained": {}, "cold": {}}
+        self._total = 0
+        self.drawn: list[Drawn] = []
+        self._scatters: list[pg.ScatterPlotItem] = []
+
+    # ------------------------------------------------------------------ data
+    def begin(self, parameters: list[str], total: int, variables: list[str],
+              keep: dict[str, dict[int, PointResult]] | None = None) -> None:
+        """A new sweep: its parameters, number of points and the solution's
+        values offered; ``keep``: points already known for this spec (the other
+        mode's finished sweep)."""
+        self._parameters, self._total = list(parameters), total
+        self._points = {"chained": {}, "cold": {}}
+        for mode, points in (keep or {}).items():
+            self._points[mode] = dict(points)
+        self.what.blockSignals(True)
+        current = self.what.currentText()
+        self.what.clear()
+        self.what.addItems([OBJECTIVE, *variables])
+        self.what.setCurrentText(current if current in variables else OBJECTIVE)
+        self.what.blockSignals(False)
+        self.redraw()
+
+    def add_point(self, point: PointResult, cold: bool) -> None:
+        self._points["cold" if cold else "chained"][point.index] = point
+        self.redraw()
+
+    def points(self, mode: str) -> dict[int, PointResult]:
+        return dict(self._points[mode])
+
+    # ------------------------------------------------------------------ drawing
+    def redraw(self) -> None:
+        plot = self.view.plot_item
+        for item in self._scatters:
+            plot.removeItem(item)
+        plot.clear()
+        self.view.legend.clear()
+        self._scatters, self.drawn = [], []
+        what = self.what.currentText() or OBJECTIVE
+        drawn = [(mode, p, point_value(p, what)) for mode in ("chained", "cold")
+                 for p in self._points[mode].values()]
+        values = [v for _, _, v in drawn if v is not None]
+        log = what == OBJECTIVE and bool(values) and all(v > 0 for v in values)
+        plot.getAxis("left").setLogMode(log)
+        x_name = self._parameters[0] if self._parameters else ""
+        plot.setLabel("bottom", x_name)
+        plot.setLabel("left", what + (" (log)" if log else ""))
+        groups = self._series()
+        both = all(self._points[m] for m in ("chained", "cold"))
+        for mode in ("chained", "cold"):
+            for n, (label, member) in enumerate(groups):
+                pts = sorted((p.values[x_name], v, p) for p in self._points[mode].values()
+                             if member(p) and (v := point_value(p, what)) is not None)
+                if pts:
+                    self._draw(pts, n, mode, label, log, line=len(groups) <= MAX_SERIES,
+                               name_mode=both)
+        missing = sum(1 for _, _, v in drawn if v is None)
+        self.view.fit_legend()
+        self._caption(missing)
+
+    def _series(self) -> list[tuple[str, Callable[[PointResult], bool]]]:
+        """(label, membership) per curve: one per value of the second parameter
+        when it has few, else one for every point."""
+        if len(self._parameters) == 2:
+            second = self._parameters[1]
+            seen = sorted({p.values[second] for pts in self._points.values()
+                           for p in pts.values()})
+            if 1 < len(seen) <= MAX_SERIES:
+                return [(f"{second} = {v:g}", lambda p, v=v: p.values[second] == v)
+                        for v in seen]
+        return [("", lambda p: True)]
+
+    def _draw(self, pts: list, n: int, mode: str, label: str, log: bool, line: bool,
+              name_mode: bool) -> None:
+        plot = self.view.plot_item
+        colour = pg.intColor(n, hues=max(3, MAX_SERIES)) if label else pg.mkColor("#1f77b4")
+        cold = mode == "cold"
+        xs = np.array([x for x, _, _ in pts])
+        ys = np.array([math.log10(y) if log else y for _, y, _ in pts])
+        name = " ".join(s for s in (label, mode if name_mode else "") if s) or None
+        if line and len(self._parameters) <= 2:
+            pen = pg.mkPen(colour, width=1.5,
+                           style=pg.QtCore.Qt.PenStyle.DashLine if cold else
+                           pg.QtCore.Qt.PenStyle.SolidLine)
+            curve = plot.plot(xs, ys, pen=pen, name=None)
+            if name:
+                self.view.legend.addItem(curve, name)
+        spots = []
+        for (x, _y, p), y in zip(pts, ys):
+            spots.append({"pos": (x, y), "data": p.run.id, "size": 9 if p.ok else 12,
+                          "symbol": "o" if p.ok else "x",
+                          "brush": (None if cold else pg.mkBrush(colour)) if p.ok
+                          else FAILED_BRUSH,
+                          "pen": pg.mkPen(colour if p.ok else FAILED_BRUSH.color(), width=1.5)})
+            self.drawn.append(Drawn(x, float(y), p.run.id, p.ok, mode))
+        scatter = pg.ScatterPlotItem(spots=spots, hoverable=True, tip=self._tip)
+        scatter.sigClicked.connect(self._clicked)
+        plot.addItem(scatter)
+        self._scatters.append(scatter)
+
+    def _tip(self, x: float, y: float, data: object) -> str:
+        return f"{self._parameters[0] if self._parameters else 'x'} = {x:g}\nrun {str(data)[:8]} " \
+               "(click: show it)"
+
+    def _clicked(self, _item: object, spots: list, _event: object = None) -> None:
+        if len(spots):
+            self.run_clicked.emit(str(spots[0].data()))
+
+    def _caption(self, missing: int) -> None:
+        parts = []
+        for mode in ("chained", "cold"):
+            pts = self._points[mode]
+            if pts:
+                failed = sum(1 for p in pts.values() if not p.ok)
+                evals = sum(p.evaluations for p in pts.values())
+                parts.append(f"{mode}: {len(pts)} of {self._total} points, "
+                             f"{failed} failed (red ×), {evals} evaluations")
+        if missing:
+            parts.append(f"{missing} point{'s' * (missing != 1)} without a value to draw")
+        if len(self._parameters) > 2:
+            parts.append(f"against {self._parameters[0]} only; the other parameters vary too")
+        self.caption.setText("; ".join(parts) + ("" if not parts else
+                                                 ". Click a point to show its run."))
+
+    def view_position(self, drawn: Drawn) -> tuple[float, float]:
+        """A drawn point's position in the plot's widget (for a click)."""
+        vb = self.view.plot_item.vb
+        scene = vb.mapViewToScene(pg.Point(drawn.x, drawn.y))
+        widget = self.view.mapFromScene(scene)
+        return widget.x(), widget.y()
