@@ -144,3 +144,20 @@ def test_a_sweep_on_a_local_dask_cluster(qtbot, sweeping) -> None:
     assert time.monotonic() - started < 60
     assert "Dask cluster of 1" in window.sweeps.view.progress.status.text()
     _plotted_equals_stored(window, window.sweeps.view.result, result, "chained")
+
+
+def test_closing_the_window_cancels_a_running_sweep(qtbot, sweeping) -> None:
+    window = sweeping
+    editor = open_editor(qtbot, window, EXAMPLES / "bratu_sweep.json")
+    editor.cold.setChecked(True)
+    wait_valid(qtbot, editor)
+    with qtbot.waitSignal(window.sweeps.manager.point_finished, timeout=RUN_TIMEOUT):
+        editor.run_button.click()
+    thread = window.sweeps.manager._thread
+    assert thread is not None
+    window.close()                      # cancels the sweep and waits for its thread
+    assert not window.isVisible() and thread.isFinished()
+    assert thread.runner.result.cancelled
+    assert 0 < len(thread.runner.result.points) < 33
+    for point in thread.runner.result.points.values():
+        assert window.library.get_run(point.run.id, history=False) is not None

@@ -76,7 +76,8 @@ class SweepProgress(QWidget):
         for c in range(len(event.chains)):
             self._chain_row(c)
         self._where = event.where or "this process"
-        self.status.setText(f"Running on {self._where}: "
+        self.status.setText(f"Running {'in' if self._where == 'this process' else 'on'} "
+                            f"{self._where}: "
                             f"{len(event.chains)} chain{'s' * (len(event.chains) != 1)}")
 
     def point(self, event: PointFinished) -> None:
@@ -106,7 +107,10 @@ class SweepProgress(QWidget):
         if error:
             words.insert(0, f"Failed: {error}")
         words += [f"broken {e}" for e in result.errors]
-        self.status.setText("; ".join(words) + (f" (on {self._where})." if self._where else "."))
+        where = self._where
+        self.status.setText("; ".join(words) + (
+            "." if not where else f" (in {where})." if where == "this process"
+            else f" (on {where})."))
 
     def _cancel_clicked(self) -> None:
         self.cancel.setEnabled(False)

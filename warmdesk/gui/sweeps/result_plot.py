@@ -29,6 +29,9 @@ OBJECTIVE = "objective"
 #: A second parameter with at most this many values gets a curve per value.
 MAX_SERIES = 8
 FAILED_BRUSH = pg.mkBrush("#d62728")
+#: One colour per curve (no red: red marks the failed points).
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#7f7f7f")
 
 
 @dataclass
@@ -136,6 +139,9 @@ class SweepResultPlot(QWidget):
                     self._draw(pts, n, mode, label, log, line=len(groups) <= MAX_SERIES,
                                name_mode=both)
         missing = sum(1 for _, _, v in drawn if v is None)
+        if any(not p.ok for _, p, v in drawn if v is not None):
+            red = FAILED_BRUSH.color()
+            self.view.legend.addItem(_sample(None, "x", red, red), "failed the check")
         self.view.fit_legend()
         self._caption(missing)
 
@@ -154,7 +160,7 @@ class SweepResultPlot(QWidget):
     def _draw(self, pts: list, n: int, mode: str, label: str, log: bool, line: bool,
               name_mode: bool) -> None:
         plot = self.view.plot_item
-        colour = pg.intColor(n, hues=max(3, MAX_SERIES)) if label else pg.mkColor("#1f77b4")
+        colour = pg.mkColor(PALETTE[n % len(PALETTE)])
         cold = mode == "cold"
         xs = np.array([x for x, _, _ in pts])
         ys = np.array([math.log10(y) if log else y for _, y, _ in pts])
@@ -163,9 +169,11 @@ class SweepResultPlot(QWidget):
             pen = pg.mkPen(colour, width=1.5,
                            style=pg.QtCore.Qt.PenStyle.DashLine if cold else
                            pg.QtCore.Qt.PenStyle.SolidLine)
-            curve = plot.plot(xs, ys, pen=pen, name=None)
-            if name:
-                self.view.legend.addItem(curve, name)
+            plot.plot(xs, ys, pen=pen)
+        else:
+            pen = None
+        if name:   # a legend-only sample: the line and the marker as drawn
+            self.view.legend.addItem(_sample(pen, "o", colour, None if cold else colour), name)
         spots = []
         for (x, _y, p), y in zip(pts, ys):
             spots.append({"pos": (x, y), "data": p.run.id, "size": 9 if p.ok else 12,
@@ -195,7 +203,8 @@ class SweepResultPlot(QWidget):
                 failed = sum(1 for p in pts.values() if not p.ok)
                 evals = sum(p.evaluations for p in pts.values())
                 parts.append(f"{mode}: {len(pts)} of {self._total} points, "
-                             f"{failed} failed (red ×), {evals} evaluations")
+                             f"{failed} failed{' (red ×)' if failed else ''}, "
+                             f"{evals} evaluations")
         if missing:
             parts.append(f"{missing} point{'s' * (missing != 1)} without a value to draw")
         if len(self._parameters) > 2:
@@ -209,3 +218,18 @@ class SweepResultPlot(QWidget):
         scene = vb.mapViewToScene(pg.Point(drawn.x, drawn.y))
         widget = self.view.mapFromScene(scene)
         return widget.x(), widget.y()
+
+
+def _sample(pen: object, symbol: str, edge: object, fill: object) -> pg.PlotDataItem:
+    """A legend entry's sample: no data, the line and the marker as drawn."""
+    item = pg.PlotDataItem()
+    item.setPen(pen)
+    item.setSymbol(symbol)
+    item.setSymbolSize(9)
+    item.setSymbolPen(pg.mkPen(edge, width=1.5))
+    item.setSymbolBrush(pg.mkBrush(fill) if fill is not None else None)
+    # the legend draws the marker from the (empty) scatter's own options
+    item.scatter.setPen(pg.mkPen(edge, width=1.5))
+    item.scatter.setBrush(pg.mkBrush(fill) if fill is not None else pg.mkBrush(None))
+    item.scatter.setSize(9)
+    return item
