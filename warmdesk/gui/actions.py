@@ -51,7 +51,7 @@ def new_problem_actions() -> tuple[ActionSpec, ...]:
 #: The fixed actions (File > New problem's entries come first: :func:`all_actions`).
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "&Open…", "&File", QKeySequence.StandardKey.Open,
-               "Open a problem (.json) or import run files (.wdrun)", toolbar=True),
+               "Open a problem or a sweep (.json) or import run files (.wdrun)", toolbar=True),
     ActionSpec("open_sweep", "Open s&weep…", "&File", None,
                "Open a sweep file (warmdesk.sweep/1): a problem solved over a range of its "
                "parameters, each point warm-started from its neighbour"),

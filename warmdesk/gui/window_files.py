@@ -108,7 +108,7 @@ class WindowFiles(QObject):
     def open_dialog(self) -> QFileDialog:
         """File > Open: starts in the folder last used, else the bundled examples."""
         w = self._w
-        dialog = QFileDialog(w, "Open problem or run files",
+        dialog = QFileDialog(w, "Open problem, sweep or run files",
                              w.settings.start_folder(examples_dir()),
                              "WarmDesk files (*.json *.wdrun);;Run files (*.wdrun);;"
                              "Problems (*.json)")
