@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QWidget
 
 from ...core.library import Library
@@ -46,6 +46,11 @@ class SweepHost(Protocol):
     def note_library_changed(self) -> None: ...
 
 
+#: While a sweep runs, the library's views (table, details, advice) follow its
+#: new runs at most this often (each follow reads the library again).
+LIBRARY_MS = 1000
+
+
 class SweepView(QSplitter):
     """The Sweep tab: the progress on the left, the result plot on the right."""
 
@@ -74,6 +79,9 @@ class SweepController(QObject):
         self.results: dict[str, dict[str, dict[int, PointResult]]] = {}
         self._request: SweepRequest | None = None
         self.parent_window = parent
+        #: A sweep adds runs fast: the library's views follow at most this often.
+        self._library_timer = QTimer(self, singleShot=True, interval=LIBRARY_MS)
+        self._library_timer.timeout.connect(window.note_library_changed)
         m, progress, result = self.manager, self.view.progress, self.view.result
         m.started.connect(self._started)
         m.point_finished.connect(self._point)
@@ -162,10 +170,13 @@ class SweepController(QObject):
             event.point
         self.view.progress.point(event)
         self.view.result.add_point(event.point, request.cold)
-        self._w.note_library_changed()
+        if not self._library_timer.isActive():   # the library's views: once a second
+            self._library_timer.start()
 
     def _finished(self, request: SweepRequest, result: SweepResult, error: str) -> None:
         self.view.progress.ended(result, error)
+        self.view.result.flush()
+        self._library_timer.stop()
         self._w.note_library_changed()
         done = f"{len(result.points)} of {result.total} points, {len(result.failed)} failed"
         self._w.show_message(f"Sweep {result.name}: " + (
