@@ -99,10 +99,15 @@ def test_clicking_a_point_shows_its_run(qtbot, sweeping) -> None:
     result = _run(qtbot, window)
     plot = window.sweeps.view.result
     qtbot.waitUntil(lambda: plot.view.isVisible(), timeout=TIMEOUT)
-    target = sorted(plot.drawn, key=lambda d: (d.x, d.y))[len(plot.drawn) // 2]
-    x, y = plot.view_position(target)
-    QTest.mouseClick(plot.view.viewport(), Qt.MouseButton.LeftButton,
-                     Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
+    with qtbot.waitSignal(plot.view.painted, timeout=TIMEOUT):   # as the user sees it
+        plot.view.update()
+    # every point, also those whose markers overlap a neighbour's, is its own run
+    for target in sorted(plot.drawn, key=lambda d: (d.x, d.y))[::3]:
+        x, y = plot.view_position(target)
+        with qtbot.waitSignal(plot.run_clicked, timeout=TIMEOUT) as clicked:
+            QTest.mouseClick(plot.view.viewport(), Qt.MouseButton.LeftButton,
+                             Qt.KeyboardModifier.NoModifier, QPoint(round(x), round(y)))
+        assert clicked.args == [target.run_id]
     qtbot.waitUntil(lambda: window.details.run() is not None
                     and window.details.run().id == target.run_id, timeout=TIMEOUT)
     qtbot.waitUntil(lambda: window.browser.selected_run_ids() == [target.run_id],

@@ -178,7 +178,9 @@ class SweepResultPlot(QWidget):
         xs = np.array([x for x, _, _ in pts])
         ys = np.array([math.log10(y) if log else y for _, y, _ in pts])
         name = " ".join(s for s in (label, mode if name_mode else "") if s) or None
-        if line and len(self._parameters) <= 2:
+        # a line only where it means something: one point per value of x (a path
+        # that comes back over its values is drawn as points)
+        if line and len(self._parameters) <= 2 and len(set(xs.tolist())) == len(xs):
             pen = pg.mkPen(colour, width=1.5,
                            style=pg.QtCore.Qt.PenStyle.DashLine if cold else
                            pg.QtCore.Qt.PenStyle.SolidLine)
@@ -211,9 +213,20 @@ class SweepResultPlot(QWidget):
         return f"{self._parameters[0] if self._parameters else 'x'} = {x:g}\nrun {str(data)[:8]} " \
                "(click: show it)"
 
-    def _clicked(self, _item: object, spots: list, _event: object = None) -> None:
-        if len(spots):
+    def _clicked(self, _item: object, spots: list, event: object = None) -> None:
+        """A click on a marker: the point whose centre is nearest to the pointer,
+        of every drawn point (markers of close points overlap, and the topmost
+        scatter gets the click even over another series' point)."""
+        if not len(spots):
+            return
+        scene_pos = getattr(event, "scenePos", None)
+        if scene_pos is None or not self.drawn:
             self.run_clicked.emit(str(spots[0].data()))
+            return
+        vb, at = self.view.plot_item.vb, scene_pos()
+        nearest = min(self.drawn, key=lambda d: (
+            vb.mapViewToScene(pg.Point(d.x, d.y)) - at).manhattanLength())
+        self.run_clicked.emit(nearest.run_id)
 
     def _caption(self, missing: int) -> None:
         parts = []
