@@ -38,3 +38,16 @@ def test_a_minimize_solve_imports_scipy_optimize_but_not_the_integrators() -> No
                            f"run = solve(problem_from_dict(json.loads({json.dumps(spec)!r})))\n"
                            "assert run.status.is_success, run.message")
     assert "scipy.optimize" in loaded and "scipy.integrate" not in loaded
+
+
+def test_dask_loads_only_when_a_sweep_runs_on_a_cluster() -> None:
+    """``warmdesk solve``, the app's core and even a sweep in this process never
+    import Dask (issue 18): only ``core/sweeps/dask_runner.py`` and ``remote.py`` do."""
+    script = ("import sys, json\n"
+              "import warmdesk.cli, warmdesk.cli_sweep, warmdesk.core.sweeps\n"
+              "import warmdesk.core.sweeps.dask_runner, warmdesk.core.sweeps.remote\n"
+              "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+              "('dask', 'distributed'))))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, env={"PYTHONPATH": str(ROOT)})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == []

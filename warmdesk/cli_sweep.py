@@ -60,8 +60,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.workers == 0:
         executor: Any = InlineExecutor()
     else:
-        from .core.sweeps.dask_runner import DaskExecutor
-        executor = DaskExecutor(scheduler=args.scheduler, workers=args.workers)
+        from .core.sweeps.dask_runner import ClusterError, DaskExecutor
+        try:
+            executor = DaskExecutor(scheduler=args.scheduler, workers=args.workers)
+        except ClusterError as exc:
+            if not exc.no_dask or args.scheduler or args.workers is not None:
+                raise
+            # the default, where Dask is not installed (the frozen app): here, and say so
+            print("warmdesk: note: Dask is not installed; the sweep runs in this process",
+                  file=sys.stderr)
+            executor = InlineExecutor()
     bar = ProgressBar(quiet=args.json)
     try:
         with open_library(args) as library:
@@ -105,6 +113,8 @@ class ProgressBar:
             print(f"sweep {event.sweep_id[:12]}: {plural(event.total, 'point')} in "
                   f"{plural(len(event.chains), 'chain')} on {printable(event.where)}",
                   file=sys.stderr)
+            if event.note:
+                print(f"warmdesk: note: {printable(event.note)}", file=sys.stderr)
         elif isinstance(event, PointFinished):
             self.failed += not event.point.ok
             filled = BAR_WIDTH * event.done // max(1, event.total)

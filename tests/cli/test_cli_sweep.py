@@ -62,3 +62,65 @@ def test_bad_sweeps_and_options_exit_2_naming_what(tmp_path: Path) -> None:
     both = warmdesk("sweep", EXAMPLES / "bratu_sweep.json", "--workers", "2", "--scheduler",
                     "tcp://127.0.0.1:1", library=tmp_path / "lib")
     assert both.returncode == 2 and "not both" in both.stderr
+
+
+def test_sigint_cancels_the_sweep_and_keeps_the_finished_points(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from warmdesk.core.library import Library
+
+    sweep = tmp_path / "long.json"
+    sweep.write_text(json.dumps({"format": "warmdesk.sweep/1", "name": "long",
+                                 "problem": str(EXAMPLES / "bratu.json"),
+                                 "vary": {"lam": {"from": 0.1, "to": 3.4, "num": 5000}}}))
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "warmdesk", "sweep", str(sweep),
+                             "--workers", "0", "--json", "--library", str(tmp_path / "lib")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (tmp_path / "lib").exists():
+            time.sleep(0.1)
+        time.sleep(2.0)                      # some points finish
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    result = json.loads(out)
+    assert result["cancelled"] and 0 < result["done"] < 5000
+    assert "sweep cancelled" in err
+    with Library(tmp_path / "lib") as library:
+        assert library.count() == sum(len(p["runs"]) for p in result["points"])
+
+
+def test_without_dask_the_default_runs_here_and_a_cluster_is_refused(tmp_path: Path) -> None:
+    """As in the frozen app, which leaves Dask out (packaging/warmdesk.spec)."""
+    import os
+    import subprocess
+    import sys
+
+    blocked = tmp_path / "blocked" / "distributed"
+    blocked.mkdir(parents=True)
+    (blocked / "__init__.py").write_text("raise ImportError('no dask here')\n")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(blocked.parent), str(root)])}
+
+    def sweep(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "warmdesk", "sweep",
+                               str(EXAMPLES / "rosenbrock_sweep.json"), "--library",
+                               str(tmp_path / "lib"), *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+
+    here = sweep("--json")
+    assert here.returncode == 0 and "Dask is not installed" in here.stderr
+    assert json.loads(here.stdout)["done"] == 15
+    cluster = sweep("--workers", "2")
+    assert cluster.returncode == 2 and "need dask[distributed]" in cluster.stderr

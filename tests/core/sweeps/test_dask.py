@@ -4,6 +4,7 @@ mid-chain loses no finished point and its chain resumes after the last one."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -74,6 +75,18 @@ def test_cancel_stops_every_chain_and_keeps_what_finished(tmp_path: Path,
         assert result.cancelled and 4 <= len(result.points) < 400
         assert library.count() == sum(len(p.runs) for p in result.points.values())
     assert not any(f for f in executor.client.processing().values())   # nothing left running
+
+
+@pytest.mark.timeout(120)
+def test_warmdesk_sweep_uses_a_running_scheduler(tmp_path: Path, cluster: Any) -> None:
+    from ...cli_runner import run_cli
+    from .helpers import EXAMPLES
+
+    done = run_cli("sweep", EXAMPLES / "rosenbrock_sweep.json", "--scheduler",
+                   cluster.scheduler_address, "--json", library=tmp_path / "lib")
+    result = json.loads(done.stdout)
+    assert done.returncode == 0 and result["done"] == 15 and not result["failed"]
+    assert {p["chain"] for p in result["points"]} == {0, 1}   # the cluster's two workers
 
 
 @pytest.mark.timeout(180)

@@ -128,3 +128,24 @@ def test_runs_cross_as_plain_data_and_bad_arrays_are_refused(tmp_path: Path) -> 
         codec.decode_run(encoded)
     with pytest.raises(codec.CodecError):
         codec.decode_run({"meta": "x"})
+
+
+def test_an_ode_sweep_is_swept_cold_and_says_why(tmp_path: Path) -> None:
+    from warmdesk.core.engine import solve
+    from warmdesk.core.problems import problem_from_dict
+    from warmdesk.core.sweeps import sweep_from_dict
+
+    from ..factories import lotka_volterra
+
+    sweep = sweep_from_dict({"format": "warmdesk.sweep/1", "problem": lotka_volterra(t1=5.0),
+                             "path": [{"alpha": 1.1}, {"alpha": 1.12}, {"alpha": 1.14}]})
+    events: list[object] = []
+    with Library(tmp_path / "lib") as library:
+        result = SweepRunner(library, sweep, on_event=events.append).run()
+    started = events[0]
+    assert isinstance(started, SweepStarted) and "swept cold" in started.note
+    assert {p.seed for p in result.points.values()} == {"cold"}
+    last = result.points[2].run
+    cold = solve(problem_from_dict(sweep.points[2].spec))
+    for name, value in cold.solution.items():
+        assert np.allclose(last.solution[name], value)

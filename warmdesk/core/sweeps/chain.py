@@ -110,6 +110,9 @@ class ChainSolver:
             warm, seed = None, "cold"
         run = self._solve(problem, warm, point, "point", seed, resumed, runs)
         reason = trouble(run, self.check)
+        if reason and seed == "advisor":         # the library's pick did not pay: cold
+            run = self._solve(problem, None, point, "point", "cold", resumed, runs)
+            reason = trouble(run, self.check)
         if reason and seed == "secant":          # the prediction overshot: from the last point
             previous = next_start(problem, p, self.trail, False)[0]
             if previous is not None:

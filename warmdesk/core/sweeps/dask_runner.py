@@ -37,7 +37,12 @@ _ONE_THREAD = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_
 
 
 class ClusterError(WarmDeskError):
-    """The Dask cluster cannot be started or reached."""
+    """The Dask cluster cannot be started or reached (``no_dask``: Dask is not
+    installed, as in the frozen app)."""
+
+    def __init__(self, message: str, no_dask: bool = False) -> None:
+        super().__init__(message)
+        self.no_dask = no_dask
 
 
 class DaskExecutor:
@@ -48,7 +53,7 @@ class DaskExecutor:
         except ImportError as exc:  # a frozen app built without it, a trimmed install
             raise ClusterError("sweeps on a cluster need dask[distributed] "
                                "(pip install 'dask[distributed]'); --workers 0 runs "
-                               "in this process") from exc
+                               "in this process", no_dask=True) from exc
         self.cluster: Any = None
         self.nice = 0
         try:

@@ -70,6 +70,7 @@ class SweepStarted:
     total: int
     chains: list[list[int]]    # point indexes, in solving order, per chain
     where: str                 # "this process", "a local Dask cluster of 2 ...", an address
+    note: str = ""             # why the sweep is not chained (a kind swept cold), if it is not
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any, Callable
 
 from ..advisor import record_outcome, suggest
 from ..errors import WarmDeskError
+from ..kinds.registry import kind
 from ..library import Library
 from . import codec
 from .chain import ChainTask
@@ -44,9 +45,14 @@ class SweepRunner:
         self.library = library
         self.sweep = sweep
         self.on_event = on_event or (lambda event: None)
-        self.cold = cold
+        #: a kind whose warm start is not judged by the new problem's objective (an
+        #: ode's checkpoint would carry the neighbour's system) is swept cold
+        self.note = "" if cold or not sweep.points or kind(sweep.points[0].spec["kind"]) \
+            .has_merit else (f"{sweep.points[0].spec['kind']} problems are swept cold: a "
+                             "neighbour's warm start would carry its own system")
+        self.cold = cold or bool(self.note)
         self.executor: Executor = executor or InlineExecutor()
-        self.advise = advise and not cold
+        self.advise = advise and not self.cold
         self.sweep_id = uuid.uuid4().hex
         self.result = SweepResult(self.sweep_id, sweep.name, len(sweep.points))
         self._cancel = threading.Event()
@@ -64,7 +70,7 @@ class SweepRunner:
             tasks = [self._task(c) for c in chains]
             self.on_event(SweepStarted(self.sweep_id, len(self.sweep.points),
                                        [c.points for c in chains],
-                                       getattr(self.executor, "where", "")))
+                                       getattr(self.executor, "where", ""), self.note))
             self.result.errors = self.executor.run(tasks, self._received, self._cancel)
         except (WarmDeskError, OSError) as exc:
             self._cancel.set()
