@@ -5,6 +5,7 @@ what finished."""
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -166,3 +167,19 @@ def test_closing_the_window_cancels_a_running_sweep(qtbot, sweeping) -> None:
     assert 0 < len(thread.runner.result.points) < 33
     for point in thread.runner.result.points.values():
         assert window.library.get_run(point.run.id, history=False) is not None
+
+
+def test_a_kind_the_core_sweeps_cold_is_drawn_as_cold_and_says_why(qtbot, sweeping) -> None:
+    window = sweeping
+    problem = json.loads((EXAMPLES.parent / "lotka_volterra_base.json").read_text())
+    window.sweeps.edit({"format": "warmdesk.sweep/1", "name": "lv-alpha", "problem": problem,
+                        "vary": {"alpha": {"from": 1.0, "to": 1.2, "num": 3}}},
+                       EXAMPLES.parent, None)
+    result = _run(qtbot, window)            # asked chained: the core sweeps an ode cold
+    progress = window.sweeps.view.progress
+    assert "swept cold" in progress.status.text()
+    assert progress.title.text().startswith("<b>lv-alpha</b>: cold,")
+    plot = window.sweeps.view.result
+    assert plot.points("chained") == {} and len(plot.points("cold")) == len(result.points) == 3
+    # an ode run has no objective: nothing to draw against alpha, and the plot says so
+    assert plot.drawn == [] and "3 points without a value to draw" in plot.caption.text()

@@ -11,6 +11,7 @@ replaces that mode's points.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
@@ -159,6 +160,10 @@ class SweepController(QObject):
         self.manager.start(request)
 
     def _started(self, event: SweepStarted) -> None:
+        if event.note and self._request is not None and not self._request.cold:
+            # the core sweeps this kind cold (it says why): its points are cold ones
+            self._request = replace(self._request, cold=True)
+            self.results.setdefault(self._request.key, {})["cold"] = {}
         self.view.progress.started(event)
 
     def _point(self, event: PointFinished) -> None:

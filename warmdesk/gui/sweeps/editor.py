@@ -14,6 +14,7 @@ enabled while the sweep shown is valid.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 from pathlib import Path
@@ -93,6 +94,10 @@ class SweepEditor(QDialog):
         self.workers.setSpecialValueText("0: in this process")
         self.workers.setToolTip("0 solves the chains one after another in the app's "
                                 "process; N starts a local Dask cluster of N processes")
+        if importlib.util.find_spec("distributed") is None:   # (found, not imported)
+            self.workers.setMaximum(0)
+            self.workers.setToolTip("Dask is not installed here (the packaged app leaves "
+                                    "it out): sweeps run in the app's process")
         self.preview = PathPreview()
         self.errors = QListWidget(objectName="sweep_errors")
         self.errors.setMaximumHeight(110)

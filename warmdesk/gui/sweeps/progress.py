@@ -54,7 +54,7 @@ class SweepProgress(QWidget):
         layout.addWidget(self.status)
         self._chain_of: dict[int, int] = {}
         self._counts: list[list[int]] = []
-        self._where = ""
+        self._where = self._note = ""
 
     def launched(self, name: str, how: str) -> None:
         self.title.setText(f"<b>{name}</b>: {how}")
@@ -63,7 +63,7 @@ class SweepProgress(QWidget):
         self.chains.setRowCount(0)
         self.failures.clear()
         self.status.setText("Starting…")
-        self._where = ""
+        self._where = self._note = ""
         self.cancel.setEnabled(True)
 
     def started(self, event: SweepStarted) -> None:
@@ -78,7 +78,12 @@ class SweepProgress(QWidget):
         self._where = event.where or "this process"
         self.status.setText(f"Running {'in' if self._where == 'this process' else 'on'} "
                             f"{self._where}: "
-                            f"{len(event.chains)} chain{'s' * (len(event.chains) != 1)}")
+                            f"{len(event.chains)} chain{'s' * (len(event.chains) != 1)}"
+                            + (f". {event.note}" if event.note else ""))
+        self._note = event.note
+        if event.note:
+            self.title.setText(self.title.text().replace(": chained,", ": cold,"))
+            self.title.setToolTip(event.note)
 
     def point(self, event: PointFinished) -> None:
         p = event.point
@@ -110,7 +115,7 @@ class SweepProgress(QWidget):
         where = self._where
         self.status.setText("; ".join(words) + (
             "." if not where else f" (in {where})." if where == "this process"
-            else f" (on {where})."))
+            else f" (on {where}).") + (f" {self._note}" if self._note else ""))
 
     def _cancel_clicked(self) -> None:
         self.cancel.setEnabled(False)
