@@ -9,6 +9,7 @@ import json
 import math
 import time
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
@@ -183,3 +184,12 @@ def test_a_kind_the_core_sweeps_cold_is_drawn_as_cold_and_says_why(qtbot, sweepi
     assert plot.points("chained") == {} and len(plot.points("cold")) == len(result.points) == 3
     # an ode run has no objective: nothing to draw against alpha, and the plot says so
     assert plot.drawn == [] and "3 points without a value to draw" in plot.caption.text()
+    # its final state can be drawn instead
+    assert [plot.what.itemText(i) for i in range(plot.what.count())] == [
+        "objective", "prey", "predator"]
+    plot.what.setCurrentText("prey")
+    assert len(plot.drawn) == 3
+    for d in plot.drawn:
+        stored = window.library.get_run(d.run_id, history=False)
+        assert d.y == pytest.approx(float(np.asarray(stored.solution["prey"]).ravel()[0]))
+        assert d.x == stored.info["sweep"]["values"]["alpha"]

@@ -152,10 +152,7 @@ class SweepController(QObject):
         where = ("in this process" if request.workers == 0
                  else f"on a local Dask cluster of {request.workers}")
         self.view.progress.launched(request.sweep.name, f"{mode}, {where}")
-        shown = self.editor.preview_result() if self.editor is not None else None
-        variables = shown.variables if shown is not None else []
-        self.view.result.begin(request.sweep.parameters, len(request.sweep.points), variables,
-                               keep=known)
+        self.view.result.begin(request.sweep.parameters, len(request.sweep.points), keep=known)
         self._w.plot_tabs.setCurrentIndex(self.tab)
         self.manager.start(request)
 

@@ -25,6 +25,9 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from ...core.sweeps import PointResult
 from ..plot.export import PlotView
 
+#: A solution of at most this many values offers each as what to draw.
+MAX_PLOTTED_VARIABLES = 20
+
 OBJECTIVE = "objective"
 #: A second parameter with at most this many values gets a curve per value.
 MAX_SERIES = 8
@@ -53,7 +56,7 @@ def point_value(point: PointResult, what: str) -> float | None:
     run = point.run
     if what == OBJECTIVE:
         return float(run.fun) if run.fun is not None and math.isfinite(run.fun) else None
-    name, _, index = what.partition("[")
+    name, _, index = what.partition("[") if what.endswith("]") else (what, "", "")
     values = run.solution.get(name)
     if values is None:
         return None
@@ -92,26 +95,28 @@ class SweepResultPlot(QWidget):
         self._timer.timeout.connect(self.redraw)
 
     # ------------------------------------------------------------------ data
-    def begin(self, parameters: list[str], total: int, variables: list[str],
+    def begin(self, parameters: list[str], total: int,
               keep: dict[str, dict[int, PointResult]] | None = None) -> None:
-        """A new sweep: its parameters, number of points and the solution's
-        values offered; ``keep``: points already known for this spec (the other
-        mode's finished sweep)."""
+        """A new sweep: its parameters and number of points; ``keep``: points
+        already known for this spec (the other mode's finished sweep)."""
         self._parameters, self._total = list(parameters), total
         self._points = {"chained": {}, "cold": {}}
         for mode, points in (keep or {}).items():
             self._points[mode] = dict(points)
         self.what.blockSignals(True)
-        current = self.what.currentText()
         self.what.clear()
-        self.what.addItems([OBJECTIVE, *variables])
-        self.what.setCurrentText(current if current in variables else OBJECTIVE)
+        self.what.addItem(OBJECTIVE)
+        for points in self._points.values():
+            for point in list(points.values())[:1]:
+                self._offer_values(point)
         self.what.blockSignals(False)
         self.redraw()
 
     def add_point(self, point: PointResult, cold: bool) -> None:
         """A finished point: drawn with the others that arrive within REDRAW_MS."""
         self._points["cold" if cold else "chained"][point.index] = point
+        if self.what.count() == 1:
+            self._offer_values(point)
         if not self._timer.isActive():
             self._timer.start()
 
@@ -120,6 +125,20 @@ class SweepResultPlot(QWidget):
         if self._timer.isActive():
             self._timer.stop()
             self.redraw()
+
+    def _offer_values(self, point: PointResult) -> None:
+        """The solution's values as choices of what to draw, from the first run that
+        has them (an ode's final state too), when there are at most
+        MAX_PLOTTED_VARIABLES of them."""
+        names: list[str] = []
+        for name, values in point.run.solution.items():
+            size = np.asarray(values).size
+            names += [name] if size == 1 else [f"{name}[{i}]" for i in range(size)]
+            if len(names) > MAX_PLOTTED_VARIABLES:
+                return
+        self.what.blockSignals(True)
+        self.what.addItems(names)
+        self.what.blockSignals(False)
 
     def points(self, mode: str) -> dict[int, PointResult]:
         return dict(self._points[mode])

@@ -158,7 +158,6 @@ class Preview:
     errors: list[tuple[str, str]] = field(default_factory=list)
     order: list[int] = field(default_factory=list)
     chains: list[list[int]] = field(default_factory=list)
-    variables: list[str] = field(default_factory=list)   # "u[0]", ... (small problems)
     #: the points and their values to draw (the sweep, or it without its
     #: overrides when only overridden points are bad)
     shape: SweepSpec | None = None
@@ -166,10 +165,6 @@ class Preview:
     def bad_points(self) -> set[int]:
         return {int(target[1]) for target in map(error_target, (f for f, _ in self.errors))
                 if target[0] == "point"}
-
-
-#: A solution of at most this many values offers each as a curve of the result.
-MAX_PLOTTED_VARIABLES = 20
 
 
 def preview(data: dict[str, Any], base_dir: Path | None, workers: int) -> Preview:
@@ -192,24 +187,10 @@ def preview(data: dict[str, Any], base_dir: Path | None, workers: int) -> Previe
             return Preview(None, errors)
         order = order_points(shape)
         chains = [c.points for c in cut_chains(shape, order, max(1, workers))]
-        return Preview(None, errors, order, chains, [], shape)
+        return Preview(None, errors, order, chains, shape)
     order = order_points(sweep)
     chains = [c.points for c in cut_chains(sweep, order, max(1, workers))]
-    return Preview(sweep, [], order, chains, _variables(sweep), sweep)
-
-
-def _variables(sweep: SweepSpec) -> list[str]:
-    variables = sweep.points[0].spec.get("variables") if sweep.points else None
-    if not isinstance(variables, dict):
-        return []
-    names: list[str] = []
-    for name, var in variables.items():
-        size = var.get("size", 1) if isinstance(var, dict) else 1
-        size = size if isinstance(size, int) and size > 0 else 1
-        names += [name] if size == 1 else [f"{name}[{i}]" for i in range(size)]
-        if len(names) > MAX_PLOTTED_VARIABLES:
-            return []
-    return names
+    return Preview(sweep, [], order, chains, sweep)
 
 
 #: Where an error's field path points, in the editor's forms: "vary.lam.num"
