@@ -141,7 +141,8 @@ class SweepEditor(QDialog):
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(QLabel("<b>Path</b> (solving order; a colour per chain)"))
         right_layout.addWidget(self.preview, 1)
-        right_layout.addWidget(QLabel("Problems"))
+        self.errors_title = QLabel("Problems", objectName="sweep_errors_title")
+        right_layout.addWidget(self.errors_title)
         right_layout.addWidget(self.errors)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
@@ -196,8 +197,10 @@ class SweepEditor(QDialog):
     def _show_problem(self) -> None:
         p = self._data.get("problem")
         if isinstance(p, str):
-            where = "" if self._base_dir is None else f", in {self._base_dir}"
+            where = "" if self._base_dir is None else f", read from {self._base_dir.name}/"
             self.problem.setText(f"{p} <i>(a file{where})</i>")
+            full = Path(p) if self._base_dir is None else self._base_dir / p
+            self.problem.setToolTip(str(full))
         elif isinstance(p, dict):
             self.problem.setText(f"{p.get('name', 'problem')} <i>({p.get('kind', '?')}, "
                                  "inline: from the problem editor)</i>")
@@ -296,6 +299,7 @@ class SweepEditor(QDialog):
     def _mark(self, errors: list[tuple[str, str]]) -> None:
         self.errors.clear()
         self.errors.addItems([f"{f}: {m}" for f, m in errors])
+        self.errors_title.setText(f"Problems: {len(errors)}" if errors else "Problems: none")
         plain = {"name": self.name, "chain_length": self.chain_length,
                  "max_halvings": self.max_halvings, "predictor": self.predictor,
                  "max_fun": self.max_fun, "max_optimality": self.max_optimality}
