@@ -159,8 +159,11 @@ class SweepController(QObject):
     def _started(self, event: SweepStarted) -> None:
         if event.note and self._request is not None and not self._request.cold:
             # the core sweeps this kind cold (it says why): its points are cold ones
-            self._request = replace(self._request, cold=True)
-            self.results.setdefault(self._request.key, {})["cold"] = {}
+            request = self._request = replace(self._request, cold=True)
+            known = self.results.setdefault(request.key, {})
+            known["cold"] = {}      # this run's cold points replace an earlier cold run's
+            self.view.result.begin(request.sweep.parameters, len(request.sweep.points),
+                                   keep=known)
         self.view.progress.started(event)
 
     def _point(self, event: PointFinished) -> None:
