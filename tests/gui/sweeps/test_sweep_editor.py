@@ -136,3 +136,26 @@ def test_table_cells_hold_what_was_typed() -> None:
     assert Axis("a", "0.5", "2", "4").to_json() == {"from": 0.5, "to": 2, "num": 4}
     assert Axis("a", values="80, 100 120").to_json() == [80, 100, 120]
     assert Axis("a", "x", "2", "4.5").to_json() == {"from": "x", "to": 2, "num": 4.5}
+
+
+def test_sweep_files_are_told_from_problems_by_their_format(tmp_path) -> None:
+    from warmdesk.gui.sweeps.sweep_data import is_sweep_file
+
+    garbage = tmp_path / "garbage.json"
+    garbage.write_bytes(b"\xff{not json")
+    assert is_sweep_file(EXAMPLES / "bratu_sweep.json")
+    assert not is_sweep_file(EXAMPLES / "bratu.json")          # a problem
+    assert not is_sweep_file(garbage)                          # the problem editor says why
+    assert not is_sweep_file(tmp_path / "missing.json")
+
+
+def test_relative_paths_follow_a_sweep_saved_elsewhere(tmp_path) -> None:
+    from warmdesk.gui.sweeps.sweep_data import rebase_problem
+
+    old, new = tmp_path / "a", tmp_path / "a" / "b"
+    inline = {"kind": "fit", "data": {"file": "peaks.csv", "columns": ["x"]}}
+    out = rebase_problem({"problem": inline, "csv": "points.csv"}, old, new)
+    assert out["csv"] == str(old / "points.csv")     # outside the new folder: absolute
+    assert out["problem"]["data"] == {"file": str(old / "peaks.csv"), "columns": ["x"]}
+    assert inline["data"]["file"] == "peaks.csv"      # the editor's copy is untouched
+    assert rebase_problem({"problem": "p.json"}, old, old) == {"problem": "p.json"}
