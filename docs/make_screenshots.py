@@ -8,7 +8,10 @@ the real main window offscreen at 1024x700, 1440x900 and 1920x1080 (each as a
 first launch at that size) and grabs it (main-window-WxH.png); at 1440x900 also
 the problem editor, the warm-start panel with suggestions and the run details,
 and, from the network example (mlp_next trained cold and fine-tuned from
-mlp_base), the training curves warm vs cold and the network editor.
+mlp_base), the training curves warm vs cold and the network editor; and the
+Bratu sweep (resources/examples/sweeps/) in the sweep editor, run chained and
+cold, in the Sweep tab (sweep-*.png). ``python docs/make_screenshots.py sweeps``
+makes only those.
 Fonts must be installed (Debian: fonts-dejavu-core), else every glyph renders
 as a box.
 """
@@ -152,6 +155,30 @@ def shoot_network(window, library) -> None:
     save(form, "network-editor.png")   # the whole form (the dock shows part of it)
 
 
+def shoot_sweep(window) -> None:
+    """The Bratu sweep in its editor (the path), then its result chained and cold."""
+    window.open_paths([ROOT / "resources" / "examples" / "sweeps" / "bratu_sweep.json"])
+
+    def edited() -> bool:
+        editor = window.sweeps.editor
+        return editor is not None and editor.run_button.isEnabled()
+
+    wait(edited)
+    editor = window.sweeps.editor
+    save(editor, "sweep-editor.png")
+    for cold in (False, True):
+        editor.cold.setChecked(cold)
+        editor.run()
+
+        def swept() -> bool:
+            return not window.sweeps.manager.is_running()
+
+        wait(swept, 300)
+    editor.close()
+    save(window.sweeps.view, "sweep-result.png")
+    save(window, "main-window-sweep.png")
+
+
 def save(widget, name: str) -> None:
     widget.grab().save(str(OUT / name))
     print("saved", OUT / name)
@@ -161,13 +188,20 @@ def main() -> int:
     from warmdesk.gui.app import make_application
 
     OUT.mkdir(parents=True, exist_ok=True)
+    only_sweeps = sys.argv[1:] == ["sweeps"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "library"
         cold_id, warm_id = build_library(folder)
         app = make_application([])  # noqa: F841 - the QApplication must exist (and live)
         for k, (width, height) in enumerate(MAIN_SIZES):
+            if only_sweeps and (width, height) != (1440, 900):
+                continue
             window, library = open_window(folder, Path(tmp) / f"settings-{k}.ini",
                                           (width, height), cold_id, warm_id)
+            if only_sweeps:
+                shoot_sweep(window)
+                close_window(window, library)
+                continue
             save(window, f"main-window-{width}x{height}.png")
             if (width, height) == (1440, 900):
                 save(window.editor_dock, "problem-editor.png")
@@ -182,6 +216,7 @@ def main() -> int:
                 save(window.details_dock, "run-details.png")
                 save(window, "main-window-details.png")
                 shoot_network(window, library)
+                shoot_sweep(window)
             close_window(window, library)
     return 0
 

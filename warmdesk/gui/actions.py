@@ -51,7 +51,12 @@ def new_problem_actions() -> tuple[ActionSpec, ...]:
 #: The fixed actions (File > New problem's entries come first: :func:`all_actions`).
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open", "&Open…", "&File", QKeySequence.StandardKey.Open,
-               "Open a problem (.json) or import run files (.wdrun)", toolbar=True),
+               "Open a problem or a sweep (.json) or import run files (.wdrun)", toolbar=True),
+    ActionSpec("open_sweep", "Open s&weep…", "&File", None,
+               "Open a sweep file (warmdesk.sweep/1): a problem solved over a range of its "
+               "parameters, each point warm-started from its neighbour"),
+    ActionSpec("new_sweep", "New sweep from the &problem…", "&File", None,
+               "Sweep the problem being edited over its parameters"),
     ActionSpec("save_problem", "&Save problem", "&File", QKeySequence.StandardKey.Save,
                "Save the problem being edited"),
     ActionSpec("save_problem_as", "Save problem &as…", "&File", "Ctrl+Shift+S"),
@@ -130,7 +135,8 @@ def window_handlers(w: MainWindow) -> dict[str, Callable[[], object]]:
         f"new_{k.name}": (lambda name=k.name: files.new_problem(name)) for k in kinds()}
     return {
         **new_problem,
-        "open": files.open_dialog, "save_problem": files.save_problem,
+        "open": files.open_dialog, "open_sweep": w.sweeps.open_dialog,
+        "new_sweep": w.sweeps.new_from_problem, "save_problem": files.save_problem,
         "save_problem_as": lambda: files.save_problem(ask=True),
         "export_runs": b.export_selected, "load_examples": w.load_examples,
         "choose_library": w.state.choose_library,

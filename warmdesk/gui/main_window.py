@@ -38,6 +38,7 @@ from .runs.solve_manager import JobResult, SolveManager
 from .runs.unsaved_runs import UnsavedRunsPrompt
 from .runs.warm_panel import WarmStartPanel
 from .settings import AppSettings
+from .sweeps.controller import SweepController
 from .unsaved_changes import UnsavedChanges
 from .window_docks import build_docks
 from .window_files import WindowFiles
@@ -108,6 +109,8 @@ class MainWindow(QMainWindow):
                                      self.save_settings)
         # a solve the library could not store (a full disk): Retry / Save as run file...
         self.unsaved_prompt = UnsavedRunsPrompt(self.manager, self)
+        # sweeps (issue 18): the editor, the runner's thread and the Sweep plot tab
+        self.sweeps = SweepController(self, self)
 
     def _connect(self) -> None:
         b, files, message = self.browser, self.files, self.show_message
@@ -250,3 +253,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.closing.close_event(event)
+        if event.isAccepted():
+            self.sweeps.stop()   # a running sweep is cancelled; its finished points stay

@@ -21,6 +21,7 @@ from ..resources_path import examples_dir
 from .background import run_in_background
 from .drop_overlay import drag_verdict
 from .file_open import FileOpener, OpenReport
+from .sweeps.sweep_data import is_sweep_file
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -44,13 +45,23 @@ class WindowFiles(QObject):
         w.unsaved.then(start, "starting a new problem")
 
     def open_problem(self, path: Path) -> None:
+        """A .json file: a sweep (by its format) opens in the sweep editor, any
+        other in the problem editor (which says why a bad one cannot open)."""
         w = self._w
+        path = Path(path)
 
         def load() -> None:
-            w.editor.load_file(Path(path))
+            w.editor.load_file(path)
             w.editor_dock.raise_()
 
-        w.unsaved.then(load, f"opening {Path(path).name}")
+        def sniffed(sweep: bool) -> None:
+            if sweep:
+                w.sweeps.open_file(path)
+            else:
+                w.unsaved.then(load, f"opening {path.name}")
+
+        run_in_background(lambda: is_sweep_file(path), sniffed, lambda _m: sniffed(False),
+                          owner=w)
 
     def new_problem_from_run(self, run_id: str) -> None:
         w = self._w
@@ -97,7 +108,7 @@ class WindowFiles(QObject):
     def open_dialog(self) -> QFileDialog:
         """File > Open: starts in the folder last used, else the bundled examples."""
         w = self._w
-        dialog = QFileDialog(w, "Open problem or run files",
+        dialog = QFileDialog(w, "Open problem, sweep or run files",
                              w.settings.start_folder(examples_dir()),
                              "WarmDesk files (*.json *.wdrun);;Run files (*.wdrun);;"
                              "Problems (*.json)")
