@@ -19,12 +19,12 @@ from warmdesk.core.engine import solve
 from warmdesk.core.library import Library
 from warmdesk.core.library.arrays import array_to_bytes
 
-from ..factories import build, rosenbrock
+from ..factories import build, lotka_volterra, rosenbrock
 
 ARRAYS = [np.zeros(0), np.zeros((0, 9)), np.arange(5.0), np.full((3, 9), np.nan),
           np.frombuffer(np.array([0x7FF8000000000123], dtype="<u8").tobytes(), "<f8"),
           np.zeros((512, 1024)), np.random.default_rng(0).standard_normal((300, 700)),
-          np.asfortranarray(np.arange(12.0).reshape(3, 4))]
+          np.asfortranarray(np.arange(12.0).reshape(3, 4)), np.array(3.5)]   # 0-d: a scalar
 
 
 def peak_of(action: Callable[[], Any]) -> int:
@@ -53,6 +53,18 @@ def test_reads_arrays_stored_by_earlier_versions(arr: np.ndarray) -> None:
     raw = array_to_bytes(arr)
     for encoding, data in (("npy", raw), ("npyz", zlib.compress(raw, 1))):
         assert decode_array(encoding, data).tobytes() == np.ascontiguousarray(arr).tobytes()
+
+
+def test_a_scalar_solution_comes_back_a_scalar(tmp_path: Path) -> None:
+    """An ode's named state values are 0-d arrays; stored and read they stayed
+    values of shape (1,) (numpy's ascontiguousarray makes every array 1-d at least)."""
+    run = solve(build(lotka_volterra(t1=2.0)))
+    assert {np.shape(v) for v in run.solution.values()} == {()}
+    with Library(tmp_path / "lib") as library:
+        library.save_run(run)
+        back = library.get_run(run.id)
+    assert {k: np.shape(v) for k, v in back.solution.items()} == \
+        {k: np.shape(v) for k, v in run.solution.items()}
 
 
 def test_a_large_run_is_stored_and_read_with_about_one_copy(tmp_path: Path) -> None:

@@ -149,3 +149,7 @@ def test_an_ode_sweep_is_swept_cold_and_says_why(tmp_path: Path) -> None:
     cold = solve(problem_from_dict(sweep.points[2].spec))
     for name, value in cold.solution.items():
         assert np.allclose(last.solution[name], value)
+        assert np.shape(last.solution[name]) == np.shape(value)   # a scalar stays a scalar
+    # an ode has no objective: its points pass on reaching the end with a finite state
+    assert result.failed == [] and all(p.ok and p.reason is None
+                                       for p in result.points.values())

@@ -107,6 +107,9 @@ class Kind:
     #: method -> n x n matrices alive at the peak (memory estimate).
     matrix_copies: Mapping[str, int] = {}
 
+    #: Its runs end with an objective value (``run.fun``); an ode's end with a state.
+    has_objective: bool = True
+
     # -- advisor and guard features
     #: Candidates are ranked by the new problem's merit (else: by checkpoints).
     has_merit: bool = True

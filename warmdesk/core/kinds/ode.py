@@ -33,6 +33,7 @@ class Ode(Kind):
                   unfinished="final state",
                   matrix="the Jacobian of the right-hand side", size_field="state")
     matrix_copies = {"Radau": 12, "BDF": 7, "LSODA": 3}
+    has_objective = False         # an integration ends with a state, not a value
     has_merit = False             # candidates are ranked by their checkpoints
     has_cold_references = False   # no objective to compare with cold runs
     keeps_last_iterate = False    # a failed integration keeps no state to resume from

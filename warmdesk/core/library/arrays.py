@@ -47,7 +47,7 @@ def encode_array(arr: np.ndarray) -> tuple[str, Pieces, str]:
     """``(encoding, stored bytes as pieces, sha256 of the .npy bytes)`` of ``arr``.
     ``npy`` pieces are views of ``arr`` itself (no copy); ``npyz`` pieces are the
     compressed chunks."""
-    arr = np.ascontiguousarray(arr)
+    arr = np.asarray(arr, order="C")   # (not ascontiguousarray: it makes a 0-d array 1-d)
     if arr.dtype.hasobject:
         raise LibraryError("an array of Python objects cannot be stored")
     head = npy_header(arr)
@@ -174,7 +174,7 @@ def _decode(src: _Inflater) -> np.ndarray:
 def array_to_bytes(arr: np.ndarray) -> bytes:
     """The ``.npy`` bytes of ``arr`` (what encoding ``npy`` stores)."""
     buf = io.BytesIO()
-    np.save(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    np.save(buf, np.asarray(arr, order="C"), allow_pickle=False)
     return buf.getvalue()
 
 

@@ -1,12 +1,17 @@
 """Is a point's result a solution? The solver's word is not enough: past a
 fold, ``least_squares`` returned ``|F| = 0.15`` as converged (issue 18), so a
 sweep checks each point against what its kind reports (status, objective,
-first-order optimality) and the sweep's own bars (``check`` in the spec)."""
+first-order optimality) and the sweep's own bars (``check`` in the spec). A
+kind without an objective (an ode) passes on ending converged with a finite
+state; the objective's bar does not apply to it."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from ..kinds.registry import kind
 from ..runs import Run
 from ..status import Status
 from .spec import Check
@@ -17,6 +22,10 @@ def trouble(run: Run, check: Check) -> str | None:
     if run.status is not Status.CONVERGED:
         why = f": {run.message}" if run.message else ""
         return f"the solver ended {run.status}{why}"
+    if not kind(run.kind).has_objective:
+        if not all(np.all(np.isfinite(v)) for v in run.solution.values()):
+            return f"the {kind(run.kind).words.solution} is not finite"
+        return None
     if run.fun is None or not math.isfinite(run.fun):
         return "no finite objective at the end"
     if check.max_fun is not None and run.fun > check.max_fun:

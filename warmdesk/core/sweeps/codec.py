@@ -18,7 +18,7 @@ class CodecError(WarmDeskError):
 
 
 def encode_array(value: np.ndarray) -> dict[str, Any]:
-    arr = np.ascontiguousarray(value, dtype="<f8")
+    arr = np.asarray(value, dtype="<f8", order="C")   # a 0-d array stays 0-d
     return {"shape": list(arr.shape), "data": arr.tobytes()}
 
 
