@@ -110,3 +110,21 @@ def test_every_pair_of_plain_cells_reads_as_pythons_float_reads_it() -> None:
     for a, b in itertools.product(TRICKY[:8], repeat=2):
         got = fast_values(f"p,q\n{a},{b}\n".encode(), 2)
         assert got is not None and got.tolist() == [[float(a), float(b)]]
+
+
+def test_the_summary_is_made_once_and_handed_out_as_fresh_lists(tmp_path: Path) -> None:
+    """Every run stores its data set's column means and deviations: made once per
+    data set (again when its values are replaced), equal to numpy's, and a caller
+    changing the lists it got leaves the next caller's as they were."""
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n1,10\n2,20\n4,40\n")
+    ds = load_csv(path)
+    first = ds.summary()
+    assert first == {"mean": ds.values.mean(axis=0).tolist(),
+                     "std": ds.values.std(axis=0).tolist()}
+    first["mean"].append(99.0)
+    first["std"][0] = -1.0
+    assert ds.summary() == {"mean": ds.values.mean(axis=0).tolist(),
+                            "std": ds.values.std(axis=0).tolist()}
+    ds.values = np.array([[0.0, 1.0], [2.0, 3.0]])
+    assert ds.summary() == {"mean": [1.0, 2.0], "std": [1.0, 1.0]}

@@ -24,6 +24,7 @@ from scipy import optimize
 
 from ..errors import SolveFailed
 from ..fit_report import fit_report, flat_names
+from ..jacobian_svd import JacobianSVD, jacobian_svd
 from ..problem_types import Problem
 from . import facts, stationarity
 from .base import SolveContext, Stopped
@@ -94,6 +95,9 @@ class _Fit:
         #: instead of evaluated again (a robust loss rescales them in place).
         self._reuse = p.loss == "linear"
         self._last_j: tuple[bytes, np.ndarray] | None = None
+        #: (J, its SVD): the end point's one decomposition, shared by the stationarity
+        #: probe and the fit report (:mod:`..jacobian_svd`).
+        self._svd: tuple[np.ndarray, JacobianSVD] | None = None
 
     def cost(self, r: np.ndarray) -> float:
         return loss_weights(r, self.ctx.problem.loss, self.ctx.problem.f_scale)[0]
@@ -151,6 +155,22 @@ class _Fit:
         return (r[1] if r is not None and r[0] == key else None,
                 jac[1] if jac is not None and jac[0] == key else None)
 
+    def svd(self, jac: np.ndarray) -> JacobianSVD | None:
+        """The SVD of the end point's Jacobian ``jac``, made once for the probe and
+        the report; None when ``jac`` is not finite or LAPACK fails on it (each then
+        does as it does alone: the probe falls back to lstsq, the report says so)."""
+        if self._svd is not None and self._svd[0] is jac:
+            return self._svd[1]
+        flat = jac.reshape(-1)
+        if not math.isfinite(flat.dot(flat)) and not np.all(np.isfinite(jac)):
+            return None
+        try:
+            made = jacobian_svd(jac)
+        except np.linalg.LinAlgError:
+            return None
+        self._svd = (jac, made)
+        return made
+
     def callback(self, intermediate_result: optimize.OptimizeResult) -> None:
         res = intermediate_result   # a dict: item access, not its slower attributes
         opt = res.get("optimality")
@@ -182,15 +202,24 @@ class _Fit:
         probe lowers the cost by more than the f tolerance (stationarity.py)."""
         p = self.ctx.problem
         cost, w = loss_weights(r, p.loss, p.f_scale)
-        root = np.sqrt(w)
         lower, upper = p.bounds_arrays() if p.method != "lm" else (None, None)
-        g = jac.T @ (w * r)
+        # The linear loss weighs every row 1, so the weighted residuals and Jacobian
+        # are r and J themselves (multiplying by ones would make equal copies) and
+        # the probe shares the fit report's SVD of J (..jacobian_svd).
+        if p.loss == "linear":
+            g = jac.T @ r
+            probes = stationarity.least_squares_probes(x, r, jac, lower, upper,
+                                                       svd=self.svd(jac))
+        else:
+            root = np.sqrt(w)
+            g = jac.T @ (w * r)
+            probes = stationarity.least_squares_probes(x, root * r, root[:, None] * jac,
+                                                       lower, upper)
         optimality = float(np.max(np.abs(stationarity.projected_gradient(x, g, lower, upper)))
                            ) if x.size else 0.0
         noise = stationarity.cost_noise(r, self.scale)
         best = 0.0
-        for point in stationarity.least_squares_probes(x, root * r, root[:, None] * jac,
-                                                       lower, upper):
+        for point in probes:
             r_moved = self.rf.value(point)
             self.ctx.recorder.evaluation(0.5 * float(np.dot(r_moved, r_moved)), COST, trial=True)
             moved = self.cost(r_moved)
@@ -233,7 +262,8 @@ def solve_fit(ctx: SolveContext) -> None:
     run.state = {"x": x.copy()}
     run.info["optimality"] = optimality
     run.info["rows"] = int(p.dataset.rows) if p.dataset else 0
-    run.info["fit_report"] = fit_report(x, jac, r, flat_names(p.layout)).to_dict()
+    run.info["fit_report"] = fit_report(x, jac, r, flat_names(p.layout),
+                                        svd=fit.svd(jac)).to_dict()
 
 
 def _at_end(fit: _Fit, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

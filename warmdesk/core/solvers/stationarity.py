@@ -28,6 +28,8 @@ import math
 
 import numpy as np
 
+from ..jacobian_svd import JacobianSVD
+
 #: method -> (x tolerance option, default, f tolerance option, default, f tolerance is relative)
 TOLERANCES: dict[str, tuple[str, float, str, float, bool]] = {
     "Powell": ("xtol", 1e-4, "ftol", 1e-4, True),
@@ -99,10 +101,15 @@ LEAST_SQUARES_FTOL = 1e-8
 
 def least_squares_probes(x: np.ndarray, r: np.ndarray, jac: np.ndarray,
                          lower: np.ndarray | None = None,
-                         upper: np.ndarray | None = None) -> list[np.ndarray]:
+                         upper: np.ndarray | None = None,
+                         svd: JacobianSVD | None = None) -> list[np.ndarray]:
     """Points a least-squares minimum at ``x`` (residuals ``r``, Jacobian ``jac``,
     weighted for a robust loss) must not improve on: the Cauchy point and the
-    Gauss-Newton step, clipped into the bounds."""
+    Gauss-Newton step, clipped into the bounds.
+
+    ``svd``, when given, is the SVD of this ``jac`` (shared with the fit report,
+    :mod:`..jacobian_svd`): the Gauss-Newton step is then solved from it, the same
+    minimum-norm solution with the same rank cut-off as ``np.linalg.lstsq``."""
     g = jac.T @ r
     pg = projected_gradient(x, g, lower, upper)
     points: list[np.ndarray] = []
@@ -111,10 +118,17 @@ def least_squares_probes(x: np.ndarray, r: np.ndarray, jac: np.ndarray,
     slope = float(g @ pg)
     if curvature > 0.0 and slope > 0.0 and math.isfinite(curvature / slope):
         points.append(x - (slope / curvature) * pg)
-    try:
-        step = np.linalg.lstsq(jac, -r, rcond=None)[0]
-    except np.linalg.LinAlgError:
-        step = None
+    step: np.ndarray | None
+    if svd is not None:
+        if (svd.rows, svd.cols) != jac.shape:
+            raise ValueError(f"the SVD given is of a {svd.rows}x{svd.cols} Jacobian, not "
+                             f"of this {jac.shape[0]}x{jac.shape[1]} one")
+        step = svd.lstsq(-r)
+    else:
+        try:
+            step = np.linalg.lstsq(jac, -r, rcond=None)[0]
+        except np.linalg.LinAlgError:
+            step = None
     if step is not None and np.all(np.isfinite(step)):
         points.append(x + step)
     if lower is not None and upper is not None:
