@@ -57,9 +57,9 @@ class Dataset:
     def summary(self) -> dict[str, list[float]]:
         """Per-column mean and standard deviation (for comparing data sets).
 
-        Computed once per data set (every run of a problem stores it: on 2000 rows
-        the two passes cost about what a fit's iteration does), again only if
-        ``values`` is replaced; fresh lists each call."""
+        Computed once per data set (every run of a problem stores it; the two passes
+        over 2000 rows x 3 columns cost ~0.15 ms a run), again only if ``values`` is
+        replaced; fresh lists each call."""
         made = self._summary
         if made is None or made[0] is not self.values:
             made = (self.values, self.values.mean(axis=0).tolist(),

@@ -84,8 +84,9 @@ class FitReport:
 
     def to_dict(self) -> dict[str, Any]:
         """What ``dataclasses.asdict`` gives (fresh lists, the same keys in the same
-        order), written out: asdict deep-copies every number one by one, which cost
-        ~0.4 ms at the end of every fit (tests/core/test_fit_report.py checks both agree)."""
+        order), written out: asdict deep-copies every number one by one (measured at the
+        end of a 7-parameter fit: 70-80 us against 3 us; tests/core/test_jacobian_svd.py
+        checks both agree)."""
         return {"names": list(self.names), "values": list(self.values),
                 "stderr": list(self.stderr),
                 "correlation": [list(row) for row in self.correlation],
