@@ -4,7 +4,8 @@ its neighbour (issue 18). ``spec`` (the ``warmdesk.sweep/1`` file), ``chaining``
 solution?), ``chain`` (one chain, where it runs), ``codec`` (runs as plain data),
 ``stored`` (a past sweep read back from the library), ``executors`` (here)
 and ``dask_runner`` + ``remote`` (a Dask cluster; Dask is imported only there),
-``runner`` (the client: seeds, stores, reports) and ``events``. docs/sweeps.md tells the whole story."""
+``runner`` (the client: seeds, stores, reports) and ``events``.
+docs/sweeps.md tells the whole story."""
 
 from .events import (PointFinished, PointResult, SweepEvent, SweepFailed, SweepFinished,
                      SweepResult, SweepStarted)
