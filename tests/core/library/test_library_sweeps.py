@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from warmdesk.core.library import (DB_NAME, Library, list_sweeps, sweep_runs, sweep_summary,
-                                   sweep_verdicts)
+from warmdesk.core.library import (DB_NAME, Library, list_sweeps, sweep_of_run, sweep_runs,
+                                   sweep_summary, sweep_verdicts)
 from warmdesk.core.sweeps import SweepRunner, sweep_key
 
 from ..sweeps.helpers import bratu_sweep
@@ -47,6 +47,8 @@ def test_a_sweeps_runs_are_listed_with_its_points_failures_and_mode(tmp_path: Pa
         assert verdicts == {chained.points[i].run.id: chained.points[i].reason for i in (2, 3)}
         assert "max_fun" in verdicts[chained.points[2].run.id]
         assert sweep_verdicts(library, []) == {}
+        assert {sweep_of_run(library, r) for r in every} == {chained.sweep_id}
+        assert sweep_of_run(library, "not-a-run") is None
 
 
 def test_the_trash_an_edit_and_a_resave_keep_the_index_in_step(tmp_path: Path) -> None:

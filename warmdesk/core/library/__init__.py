@@ -27,10 +27,11 @@ from .outcomes import ColdRun, Outcomes, WarmRun
 from .query import SORTABLE, SUMMARY_COLUMNS, RunQuery
 from .sql import BugError, KnownError
 from .store import DB_NAME, ENV_VAR, Library, default_library_dir
-from .sweeps import (SweepRunRow, SweepSummary, list_sweeps, sweep_runs, sweep_summary,
-                     sweep_verdicts)
+from .sweeps import (SweepRunRow, SweepSummary, list_sweeps, sweep_of_run, sweep_runs,
+                     sweep_summary, sweep_verdicts)
 
 __all__ = ["BugError", "ColdRun", "DB_NAME", "ENV_VAR", "FeatureTable", "Features", "KnownError",
            "Library", "Outcomes", "RunQuery", "SORTABLE", "SUMMARY_COLUMNS", "SweepRunRow",
            "SweepSummary", "WarmRun", "default_library_dir", "facet_values", "list_sweeps",
-           "recorded_savings", "run_positions", "sweep_runs", "sweep_summary", "sweep_verdicts"]
+           "recorded_savings", "run_positions", "sweep_of_run", "sweep_runs", "sweep_summary",
+           "sweep_verdicts"]

@@ -162,3 +162,9 @@ def sweep_verdicts(library: Library, run_ids: Sequence[str]) -> dict[str, str]:
     rows = library._sql.read("SELECT run_id, check_reason FROM sweep_runs WHERE check_reason IS "
                          f"NOT NULL AND final = 1 AND run_id IN ({marks})", list(run_ids))
     return {str(run_id): str(reason) for run_id, reason in rows}
+
+
+def sweep_of_run(library: Library, run_id: str) -> str | None:
+    """The id of the sweep a run belongs to; None when it is not a sweep's run."""
+    rows = library._sql.read("SELECT sweep_id FROM sweep_runs WHERE run_id=?", [run_id])
+    return str(rows[0][0]) if rows else None
