@@ -108,6 +108,16 @@ def test_show_its_sweep_on_a_run_draws_the_sweep(qtbot, window) -> None:
     qtbot.waitUntil(lambda: len(view.result.drawn) == 3, timeout=TIMEOUT)
     _drawn_is_stored(window, result, "chained")
     assert {d.mode for d in view.result.drawn} == {"chained"}   # no cold twin stored
+    # a run of no sweep: the status bar says so, the plot stays
+    with Library(window.library.folder) as library:
+        plain = library.get_run(run_id)
+        del plain.info["sweep"]
+        plain.id = "0" * 32
+        library.save_run(plain)
+    window.sweeps.show_run_sweep(plain.id)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
+                    == "Run 00000000 is not part of a sweep", timeout=TIMEOUT)
+    assert len(view.result.drawn) == 3
 
 
 def test_a_point_that_failed_the_check_says_so_where_the_user_looks(qtbot, window) -> None:

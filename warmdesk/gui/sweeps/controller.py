@@ -24,7 +24,6 @@ from typing import Callable, Protocol
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QWidget
 
-from ...core.errors import LibraryError
 from ...core.library import Library, sweep_of_run
 from ...core.sweeps import (PointFinished, PointResult, StoredSweep, SweepResult, SweepStarted,
                             load_with_twin)
@@ -136,26 +135,29 @@ class SweepController(QObject):
         self._load_stored(lambda: load_with_twin(self._w.library, sweep_id))
 
     def show_run_sweep(self, run_id: str) -> None:
-        """"Show its sweep" on a run: the sweep it belongs to, from the library."""
+        """"Show its sweep" on a run: the sweep it belongs to, from the library
+        (a run of no sweep says so in the status bar)."""
         library = self._w.library
 
-        def load() -> dict[str, StoredSweep]:
+        def load() -> dict[str, StoredSweep] | None:
             sweep_id = sweep_of_run(library, run_id)
-            if sweep_id is None:
-                raise LibraryError(f"run {run_id[:8]} is not part of a sweep")
-            return load_with_twin(library, sweep_id)
-        self._load_stored(load)
+            return None if sweep_id is None else load_with_twin(library, sweep_id)
+        self._load_stored(load, f"Run {run_id[:8]} is not part of a sweep")
 
-    def _load_stored(self, load: Callable[[], dict[str, StoredSweep]]) -> None:
+    def _load_stored(self, load: Callable[[], dict[str, StoredSweep] | None],
+                     none: str = "") -> None:
         if self.manager.is_running():
             self._w.show_message("A sweep is running: its plot stays until it ends")
             return
         w = self._w
-        run_in_background(load, self._stored_loaded,
+        run_in_background(load, lambda stored: self._stored_loaded(stored, none),
                           lambda message: w.error_box(f"Could not open the sweep: {message}"),
                           owner=self)
 
-    def _stored_loaded(self, stored: dict[str, StoredSweep]) -> None:
+    def _stored_loaded(self, stored: dict[str, StoredSweep] | None, none: str = "") -> None:
+        if stored is None:
+            self._w.show_message(none)
+            return
         if self.manager.is_running():    # one started while the runs were read
             return
         opened = next(iter(stored.values()))
