@@ -92,3 +92,20 @@ def test_a_schema_5_library_gets_its_sweeps_indexed_on_opening(tmp_path: Path) -
         assert list_sweeps(library) == before
         assert before[0].sweep_id == result.sweep_id and before[0].failed == 1
         assert library.check() == []
+
+
+def test_a_sweep_stored_before_its_name_spec_and_mode_were_recorded(tmp_path: Path) -> None:
+    """Runs of a sweep made by the first WarmDesk with sweeps (no name, spec,
+    total or cold in info.sweep): listed, their mode told by their seeds."""
+    sweep = bratu_sweep(path=PATH[:2])
+    with Library(tmp_path / "lib") as library:
+        for cold in (False, True):
+            result = SweepRunner(library, sweep, cold=cold).run()
+            runs = [library.get_run(r.id) for p in result.points.values() for r in p.runs]
+            for run in runs:
+                for key in ("name", "spec", "total", "cold"):
+                    del run.info["sweep"][key]
+            library.save_runs(runs)
+            s = sweep_summary(library, result.sweep_id)
+            assert (s.name, s.spec_key, s.total, s.points, s.failed) == (None, None, None, 2, 0)
+            assert s.mode == ("cold" if cold else "chained")
