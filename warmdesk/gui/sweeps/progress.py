@@ -23,7 +23,8 @@ class SweepProgress(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sweep_progress")
-        self.title = QLabel("No sweep yet: File > Open sweep… or New sweep from the problem",
+        self.title = QLabel("No sweep yet: File > Open sweep…, New sweep from the problem, "
+                            "or Open sweep from library… (a past sweep)",
                             objectName="sweep_title", wordWrap=True)
         self.bar = QProgressBar(objectName="sweep_bar")
         self.bar.setFormat("%v / %m points")
