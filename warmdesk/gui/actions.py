@@ -55,6 +55,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("open_sweep", "Open s&weep…", "&File", None,
                "Open a sweep file (warmdesk.sweep/1): a problem solved over a range of its "
                "parameters, each point warm-started from its neighbour"),
+    ActionSpec("open_library_sweep", "Open sweep from li&brary…", "&File", None,
+               "Draw a sweep whose runs are in the library (from `warmdesk sweep` or an "
+               "earlier session) in the Sweep tab"),
     ActionSpec("new_sweep", "New sweep from the &problem…", "&File", None,
                "Sweep the problem being edited over its parameters"),
     ActionSpec("save_problem", "&Save problem", "&File", QKeySequence.StandardKey.Save,
@@ -108,6 +111,8 @@ RUN_ACTIONS = (
     ("warm_start", "Use as warm start", "Warm-start the next solve from this run", "one", None),
     ("new_problem", "New problem from this run", "Open this run's problem in the editor",
      "one", None),
+    ("show_sweep", "Show its sweep", "Draw the sweep this run belongs to in the Sweep tab",
+     "one", "live"),
     ("export", "Export…", "Write the runs to a .wdrun file", "some", None),
     ("tag", "Tag…", "Add or remove tags", "some", None),
     ("rename", "Rename…", "Rename the run", "one", None),
@@ -136,6 +141,7 @@ def window_handlers(w: MainWindow) -> dict[str, Callable[[], object]]:
     return {
         **new_problem,
         "open": files.open_dialog, "open_sweep": w.sweeps.open_dialog,
+        "open_library_sweep": w.sweeps.open_library_dialog,
         "new_sweep": w.sweeps.new_from_problem, "save_problem": files.save_problem,
         "save_problem_as": lambda: files.save_problem(ask=True),
         "export_runs": b.export_selected, "load_examples": w.load_examples,

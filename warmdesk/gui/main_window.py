@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
             source.warm_start_requested.connect(self.use_as_warm_start)
             source.new_problem_requested.connect(files.new_problem_from_run)
         b.open_requested.connect(self.show_details)
+        b.sweep_requested.connect(self.sweeps.show_run_sweep)
         self.details.run_activated.connect(self.show_details)
         self.active_runs.run_selected.connect(self.show_details)
         b.compare_requested.connect(self.plots.show_runs)

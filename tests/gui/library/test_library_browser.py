@@ -178,11 +178,12 @@ def test_context_actions_emit_the_selected_runs(qtbot, browser: LibraryBrowser) 
     run_id = browser.model.run_id(2)
     texts = [a.text() for a in browser.context_menu().actions() if not a.isSeparator()]
     assert texts == ["Open", "Compare (plot)", "Use as warm start", "New problem from this run",
-                     "Export…", "Tag…", "Rename…", "Notes…", "Delete"]
+                     "Show its sweep", "Export…", "Tag…", "Rename…", "Notes…", "Delete"]
     for key, signal, value in (("open", browser.open_requested, run_id),
                                ("compare", browser.compare_requested, [run_id]),
                                ("warm_start", browser.warm_start_requested, run_id),
-                               ("new_problem", browser.new_problem_requested, run_id)):
+                               ("new_problem", browser.new_problem_requested, run_id),
+                               ("show_sweep", browser.sweep_requested, run_id)):
         with qtbot.waitSignal(signal) as blocker:
             browser.actions[key].trigger()
         assert blocker.args == [value]

@@ -14,6 +14,7 @@ import Library, RunQuery``); its modules are private to it:
 - :mod:`.check`: the integrity check;
 - :mod:`.query`: :class:`RunQuery`, the listing's filters and sorting;
 - :mod:`.listing`: facets, recorded savings and positions for a listing;
+- :mod:`.sweeps`: the sweeps in the library and the runs of one (``sweep_runs``);
 - :mod:`.features` and :mod:`.outcomes`: the advisor's questions, answered in
   Python (``Library.features``, ``Library.outcomes``), typed.
 """
@@ -26,7 +27,11 @@ from .outcomes import ColdRun, Outcomes, WarmRun
 from .query import SORTABLE, SUMMARY_COLUMNS, RunQuery
 from .sql import BugError, KnownError
 from .store import DB_NAME, ENV_VAR, Library, default_library_dir
+from .sweeps import (SweepRunRow, SweepSummary, list_sweeps, sweep_of_run, sweep_runs,
+                     sweep_summary, sweep_verdicts)
 
 __all__ = ["BugError", "ColdRun", "DB_NAME", "ENV_VAR", "FeatureTable", "Features", "KnownError",
-           "Library", "Outcomes", "RunQuery", "SORTABLE", "SUMMARY_COLUMNS", "WarmRun",
-           "default_library_dir", "facet_values", "recorded_savings", "run_positions"]
+           "Library", "Outcomes", "RunQuery", "SORTABLE", "SUMMARY_COLUMNS", "SweepRunRow",
+           "SweepSummary", "WarmRun", "default_library_dir", "facet_values", "list_sweeps",
+           "recorded_savings", "run_positions", "sweep_of_run", "sweep_runs", "sweep_summary",
+           "sweep_verdicts"]

@@ -19,13 +19,15 @@ from .features import features_from_meta, upsert_features
 from .progress import HISTORY_KEYS_SQL, chunk_key
 from .query import SUMMARY_COLUMNS
 from .sql import Connection
+from .sweeps import upsert_sweep_run
 
 #: The columns a save writes: the summary's, but for ``deleted_at`` (the trash's own).
 RUN_COLUMNS = tuple(c for c in SUMMARY_COLUMNS if c != "deleted_at")
 
-#: A run ready to insert: (runs row + meta, arrays rows, tags, edge, features row).
+#: A run ready to insert: (runs row + meta, arrays rows, tags, edge, features row,
+#: the metadata: for its sweep row).
 EncodedRun = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[str], tuple[Any, ...] | None,
-                   tuple[Any, ...]]
+                   tuple[Any, ...], dict[str, Any]]
 
 
 def encode_run(run: Run, history_from: int | None = None) -> EncodedRun:
@@ -54,7 +56,7 @@ def encode_run(run: Run, history_from: int | None = None) -> EncodedRun:
     edge = None
     if run.warm is not None and run.warm.source_run_id:
         edge = (run.id, run.warm.source_run_id, json.dumps(run.warm.payload), run.warm.mode)
-    return row, arrays, list(dict.fromkeys(run.tags)), edge, features_from_meta(meta)
+    return row, arrays, list(dict.fromkeys(run.tags)), edge, features_from_meta(meta), meta
 
 
 def _group_arrays(run: Run, group: str) -> list[tuple[str, np.ndarray]]:
@@ -65,7 +67,7 @@ def insert(db: Connection, encoded: EncodedRun, keep_history: bool = False) -> N
     """Write one encoded run, replacing whatever was stored under its id
     (but for its stored history when ``keep_history``: encoded with
     ``history_from``, the run adds only its tail to it)."""
-    row, arrays, tags, edge, features = encoded
+    row, arrays, tags, edge, features, meta = encoded
     run_id = row[0]
     if keep_history:
         db.execute(f"DELETE FROM arrays WHERE run_id=? AND NOT {HISTORY_KEYS_SQL}", (run_id,))
@@ -95,6 +97,7 @@ def insert(db: Connection, encoded: EncodedRun, keep_history: bool = False) -> N
         db.execute("INSERT INTO edges (target_id, source_id, payload, mode) "
                    "VALUES (?, ?, ?, ?)", edge)
     upsert_features(db, features)
+    upsert_sweep_run(db, meta)
 
 
 def record_owner(db: Connection, run: Run) -> None:
@@ -142,6 +145,7 @@ def write_meta(db: Connection, run_id: str, meta: dict[str, Any]) -> None:
                (meta["status"], meta["name"], " ".join(meta.get("tags", [])),
                 meta.get("notes", ""), run_id))
     upsert_features(db, features_from_meta(meta))
+    upsert_sweep_run(db, meta)
     db.execute("UPDATE run_features SET usable=0 WHERE run_id=? AND EXISTS (SELECT 1 FROM "
                "runs WHERE id=? AND deleted_at IS NOT NULL)", (run_id, run_id))
 

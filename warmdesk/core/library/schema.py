@@ -14,8 +14,10 @@ from ..errors import LibraryError
 from .features import CREATE_SQL as FEATURES_SQL
 from .features import backfill
 from .sql import Connection, Database
+from .sweeps import CREATE_SQL as SWEEPS_SQL
+from .sweeps import backfill as backfill_sweeps
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Each step is SQL, or a function given the connection (inside the transaction).
 Step = Union[str, Callable[[Connection], None]]
@@ -107,6 +109,9 @@ MIGRATIONS: dict[int, tuple[Step, ...]] = {
             host TEXT NOT NULL, pid INTEGER NOT NULL, started TEXT,
             claimed_at REAL NOT NULL)""",
     ),
+    # 6: the runs of sweeps (info.sweep) indexed, so the sweeps in the library
+    # and the runs of one are listed without parsing every run's metadata.
+    6: (*SWEEPS_SQL, backfill_sweeps),
 }
 
 

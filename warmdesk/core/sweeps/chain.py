@@ -48,6 +48,9 @@ class ChainTask:
     predictor: str = "secant"
     max_fun: float | None = None
     max_optimality: float | None = None
+    name: str = ""                    # the sweep's name, its spec's identity (spec.sweep_key)
+    spec_key: str = ""                # and its number of points: kept in each run's
+    total: int = 0                    # info["sweep"], so the library can list sweeps
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -165,7 +168,9 @@ class ChainSolver:
         run = solve(problem, warm, control=control)
         if run.status is Status.CANCELLED:
             raise Stopped
-        run.info["sweep"] = {"id": self.task.sweep_id, "chain": self.task.chain,
+        run.info["sweep"] = {"id": self.task.sweep_id, "name": self.task.name,
+                             "spec": self.task.spec_key, "total": self.task.total,
+                             "cold": self.task.cold, "chain": self.task.chain,
                              "point": point["index"], "values": dict(point["values"]),
                              "role": role, "seed": seed,
                              "previous": self.trail[-1][1].id if self.trail else None,

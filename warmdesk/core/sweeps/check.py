@@ -37,3 +37,11 @@ def trouble(run: Run, check: Check) -> str | None:
         return (f"the first-order optimality {float(optimality):.3g} is above the sweep's "
                 f"max_optimality {check.max_optimality:g}")
     return None
+
+
+def verdict_words(status: str, reason: str) -> str:
+    """A run's status with the sweep's verdict on it, where the solver's word
+    alone would mislead: ``converged — failed the sweep's check: the
+    objective 4.7e-06 is above the sweep's max_fun 1e-14 ...`` (the stored
+    status stays the solver's: it did converge on its own problem)."""
+    return f"{status} — failed the sweep's check: {reason}"

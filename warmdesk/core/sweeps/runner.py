@@ -11,7 +11,9 @@ forwarding the events as signals, like the solve jobs' runner)::
     result = runner.run()          # SweepStarted, PointFinished*, SweepFinished|SweepFailed
     runner.cancel()                # from any thread: chains stop, finished points stay stored
 
-Every run of a point carries ``info["sweep"]``: the sweep's id, the chain, the
+Every run of a point carries ``info["sweep"]``: the sweep's id, name, spec
+identity (``spec``: a chained and a cold run of one spec share it), number of
+points (``total``), whether it was swept cold, the chain, the
 point's index and values, its role (``point``, or ``step`` for a halved
 step's intermediate run), how it was seeded, the previous point's run id and
 the check's verdict (``check``: None when it passed). Its ``warm`` is the
@@ -35,7 +37,7 @@ from .chaining import Chain, cut_chains, order_points
 from .events import (PointFinished, PointResult, SweepEvent, SweepFailed, SweepFinished,
                      SweepResult, SweepStarted)
 from .executors import Executor, InlineExecutor
-from .spec import SweepSpec
+from .spec import SweepSpec, sweep_key
 
 
 class SweepRunner:
@@ -96,7 +98,8 @@ class SweepRunner:
             base_dir=str(sweep.base_dir) if sweep.base_dir is not None else None,
             seed=seed, cold=self.cold, max_halvings=sweep.max_halvings,
             predictor=sweep.predictor, max_fun=sweep.check.max_fun,
-            max_optimality=sweep.check.max_optimality)
+            max_optimality=sweep.check.max_optimality, name=sweep.name,
+            spec_key=sweep_key(sweep), total=len(sweep.points))
 
     def _received(self, message: dict[str, Any]) -> None:
         """One finished point from a chain: store its runs, then report it. A

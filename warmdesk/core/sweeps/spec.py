@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import io
 import itertools
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +80,18 @@ class SweepSpec:
     def problem(self, index: int) -> Problem:
         """The validated problem of point ``index`` (a place in ``points``)."""
         return problem_from_dict(self.points[index].spec, base_dir=self.base_dir)
+
+
+def sweep_key(sweep: SweepSpec) -> str:
+    """The identity of what a sweep solves and checks: its points' problems
+    (where their files are read from) and its check. A chained and a cold run
+    of one spec share it (how it chains does not count), so the library pairs
+    them (``library.list_sweeps(spec_key=...)``)."""
+    content = {"points": [[p.index, p.values, p.spec] for p in sweep.points],
+               "base_dir": str(sweep.base_dir) if sweep.base_dir is not None else None,
+               "check": [sweep.check.max_fun, sweep.check.max_optimality]}
+    text = json.dumps(content, sort_keys=True, allow_nan=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def load_sweep(path: str | Path) -> SweepSpec:

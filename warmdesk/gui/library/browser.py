@@ -55,6 +55,7 @@ class LibraryBrowser(QWidget):
     compare_requested = Signal(list)
     warm_start_requested = Signal(str)
     new_problem_requested = Signal(str)
+    sweep_requested = Signal(str)           # "Show its sweep": a run of a sweep
     status_message = Signal(str)
     runs_changed = Signal()                 # after an edit (or its undo) reached the library
     columns_chosen = Signal(dict)           # the user showed/hid columns: {key: shown}
@@ -155,6 +156,7 @@ class LibraryBrowser(QWidget):
             "compare": lambda: self.compare_requested.emit(self.selected_run_ids()),
             "warm_start": lambda: one(self.warm_start_requested),
             "new_problem": lambda: one(self.new_problem_requested),
+            "show_sweep": lambda: one(self.sweep_requested),
             "export": self.export_selected, "tag": self.editor.edit_tags,
             "rename": self.editor.rename, "notes": self.editor.edit_notes,
             "delete": self.delete_selected, "restore": self.restore_selected})

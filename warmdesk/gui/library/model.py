@@ -25,7 +25,9 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from ...core.display import (format_count, format_duration, format_number, format_when,
                             printable, row_flag)
-from ...core.library import Library, RunQuery, recorded_savings
+from ...core.library import Library, RunQuery, recorded_savings, sweep_verdicts
+from ...core.status import Status
+from ...core.sweeps.check import verdict_words
 from ..background import run_in_background
 from ..glossary import COLUMN_TIPS
 from ..mime import RUN_IDS_MIME, run_ids_mime
@@ -94,6 +96,8 @@ def cell_text(row: dict[str, Any], key: str) -> str:
     if key == "name":
         flag = row_flag(row)
         return printable(value) + (f"  ⚠ {flag}" if flag else "")
+    if key == "status" and row.get("sweep_check"):
+        return f"{printable(value)} ✗ check"       # the tooltip says why
     return formatter(value) if formatter else printable(value)
 
 
@@ -114,6 +118,8 @@ def cell_tooltip(row: dict[str, Any], key: str) -> str:
             f"\nfinished {format_date(done, True)}" if done else "")
     if key == "warm_source":
         return f"warm-started from run {value}" if value else "a cold start"
+    if key == "status" and row.get("sweep_check"):
+        return verdict_words(printable(value), printable(row["sweep_check"]))
     if key == "saving" and isinstance(value, (int, float)) and abs(value) < 1e4:
         return (f"{value * 100:.1f}% fewer evaluations than a cold start "
                 f"({row.get('saving_basis')})")
@@ -142,16 +148,19 @@ def status_icon(status: str) -> QIcon:
 def fetch_page(library: Library, query: RunQuery, page: int) -> list[dict[str, Any]]:
     """One page of summaries (pool thread). Each row is a flat dict of plain
     values: tags as one string, the saving as ``saving``/``saving_basis`` (or
-    None), and the formatted cell texts under the column numbers. Holding no
-    containers, the cached rows are never tracked by Python's cyclic GC, whose
-    full collections would otherwise grow with them and stall the GUI."""
+    None), a sweep's failed check as ``sweep_check`` (or None), and the
+    formatted cell texts under the column numbers. Holding no containers, the
+    cached rows are never tracked by Python's cyclic GC, whose full
+    collections would otherwise grow with them and stall the GUI."""
     rows = library.query(dataclasses.replace(query, limit=PAGE_SIZE, offset=page * PAGE_SIZE))
     savings = recorded_savings(library, [r["id"] for r in rows if r["warm_source"]])
+    verdicts = sweep_verdicts(library, [r["id"] for r in rows])
     flat = []
     for r in rows:
         row = {k: v for k, v in r.items() if k != "tags"}
         row["tags"] = " ".join(r["tags"])
         row["saving"], row["saving_basis"] = savings.get(r["id"], (None, None))
+        row["sweep_check"] = verdicts.get(r["id"])     # a sweep's point that failed its check
         row.update(enumerate([cell_text(row, c.key) for c in COLUMNS]))  # not in the paint
         flat.append(row)
     return flat
@@ -267,8 +276,9 @@ class RunTableModel(QAbstractTableModel):
             return row["id"]
         if role == _TOOLTIP:
             return cell_tooltip(row, COLUMNS[column].key)
-        if column == _STATUS and role == _FOREGROUND:
-            return QColor(status_colour(row["status"]))
+        if column == _STATUS and role == _FOREGROUND:   # a failed check: the failure's colour
+            return QColor(status_colour(Status.FAILED if row.get("sweep_check")
+                                        else row["status"]))
         if column == _STATUS and role == _DECORATION:
             return status_icon(row["status"])
         return None

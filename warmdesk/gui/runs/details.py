@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QHeaderView, QLabel, Q
 from ...core.fit_report import FitReport
 from ...core.library import Library
 from ...core.runs import Run
+from ...core.status import Status
 from ...core.mapping_report import format_report
 from ...core.display import format_count, format_number, printable, row_flag
 from ..actions import run_action_button
@@ -104,15 +105,31 @@ def _tip(text: str, tip: str | None) -> str:
     return f'<span title="{html.escape(tip)}">{text}</span>' if tip else text
 
 
+def _sweep_verdict(run: Run) -> str:
+    """A sweep's point that failed the sweep's check says so beside the
+    solver's status (which stays the solver's word)."""
+    sweep = run.info.get("sweep")
+    reason = sweep.get("check") if isinstance(sweep, dict) else None
+    if not reason:
+        return ""
+    colour = status_colour(Status.FAILED)
+    return (f' — <b style="color:{colour}">failed the sweep\'s check</b>: {_text(str(reason))}'
+            f" (point {_text(str(sweep.get('point')))} of sweep "
+            f"{_text(str(sweep.get('name') or str(sweep.get('id'))[:8]))})")
+
+
 def summary_html(run: Run) -> str:
     """The Summary tab: one table of labelled lines; run ids link as ``run:<id>``."""
     colour = status_colour(run.status)
     status = _tip(f'<b style="color:{colour}">{html.escape(run.status)}</b>',
                   STATUS_TIPS.get(run.status))
+    verdict = _sweep_verdict(run)
     rows: list[tuple[str, str]] = [
         ("Run", f"<code>{run.id}</code>"),
         ("Kind / method", f"{html.escape(run.kind)} / {html.escape(run.method)}"),
-        ("Status", status + (f" — {_text(run.message)}" if run.message else "")),
+        ("Status", status + (f" — {_text(run.message)}" if run.message and not verdict else
+                             f"{verdict}<br>the solver: {_text(run.message)}" if run.message
+                             else verdict)),
         ("f", format_number(run.fun, 10, empty="—")),
         ("Iterations", format_count(run.nit)),
         ("Evaluations", f"{format_count(run.nfev)} (gradient {format_count(run.njev)})"),

@@ -7,22 +7,30 @@ in the library.
 A chained and a cold sweep of the same spec (the editor's ``key``) made in
 this session are drawn together; each new run of a spec in one mode
 replaces that mode's points.
+
+A past sweep (``warmdesk sweep``, an earlier session) is opened from the
+library: File > Open sweep from library… (``library_sweeps``) or "Show its
+sweep" on one of its runs. Its runs are read off the GUI thread and drawn
+with the newest sweep of the same spec in the other mode, when the library
+has one.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QSplitter, QTabWidget, QWidget
 
-from ...core.library import Library
-from ...core.sweeps import PointFinished, PointResult, SweepResult, SweepStarted
+from ...core.library import Library, sweep_of_run
+from ...core.sweeps import (PointFinished, PointResult, StoredSweep, SweepResult, SweepStarted,
+                            load_with_twin)
 from ...resources_path import examples_dir
 from ..background import run_in_background
 from .editor import SweepEditor
+from .library_sweeps import LibrarySweepsDialog
 from .manager import SweepManager, SweepRequest
 from .progress import SweepProgress
 from .result_plot import SweepResultPlot
@@ -113,6 +121,53 @@ class SweepController(QObject):
 
     def _opened(self, data: dict, path: Path) -> None:
         self.edit(data, path.parent, path)
+
+    def open_library_dialog(self) -> LibrarySweepsDialog:
+        """File > Open sweep from library…: choose one of the library's sweeps."""
+        dialog = LibrarySweepsDialog(self._w.library, self.parent_window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self.open_stored)
+        dialog.open()
+        return dialog
+
+    def open_stored(self, sweep_id: str) -> None:
+        """Draw a sweep from the library (read in the background)."""
+        self._load_stored(lambda: load_with_twin(self._w.library, sweep_id))
+
+    def show_run_sweep(self, run_id: str) -> None:
+        """"Show its sweep" on a run: the sweep it belongs to, from the library
+        (a run of no sweep says so in the status bar)."""
+        library = self._w.library
+
+        def load() -> dict[str, StoredSweep] | None:
+            sweep_id = sweep_of_run(library, run_id)
+            return None if sweep_id is None else load_with_twin(library, sweep_id)
+        self._load_stored(load, f"Run {run_id[:8]} is not part of a sweep")
+
+    def _load_stored(self, load: Callable[[], dict[str, StoredSweep] | None],
+                     none: str = "") -> None:
+        if self.manager.is_running():
+            self._w.show_message("A sweep is running: its plot stays until it ends")
+            return
+        w = self._w
+        run_in_background(load, lambda stored: self._stored_loaded(stored, none),
+                          lambda message: w.error_box(f"Could not open the sweep: {message}"),
+                          owner=self)
+
+    def _stored_loaded(self, stored: dict[str, StoredSweep] | None, none: str = "") -> None:
+        if stored is None:
+            self._w.show_message(none)
+            return
+        if self.manager.is_running():    # one started while the runs were read
+            return
+        opened = next(iter(stored.values()))
+        twin = next((s for s in stored.values() if s is not opened), None)
+        self._request = None
+        self.view.result.begin(opened.parameters, opened.result.total,
+                               keep={mode: s.result.points for mode, s in stored.items()})
+        self.view.progress.show_stored(opened, twin)
+        self._w.plot_tabs.setCurrentIndex(self.tab)
+        self._w.show_message(f"Sweep {opened.result.name} ({opened.mode}) from the library")
 
     def new_from_problem(self) -> SweepEditor:
         """A sweep over the problem in the editor: its file when it is saved

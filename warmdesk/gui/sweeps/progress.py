@@ -1,6 +1,7 @@
 """A running sweep's progress: points done of the total, each chain's share
 (done, failed, of its points), every failed point with the check's reason,
-and Cancel (the chains stop; the points that finished stay stored)."""
+and Cancel (the chains stop; the points that finished stay stored); or a past
+sweep as the library holds it (:meth:`SweepProgress.show_stored`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
                                QListWidgetItem, QProgressBar, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...core.sweeps import PointFinished, SweepResult, SweepStarted
+from ...core.display import format_when, printable
+from ...core.sweeps import PointFinished, PointResult, StoredSweep, SweepResult, SweepStarted
 
 RUN_ID_ROLE = 0x0100 + 1   # Qt.UserRole + 1: a failure's run id
 
@@ -21,7 +23,8 @@ class SweepProgress(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sweep_progress")
-        self.title = QLabel("No sweep yet: File > Open sweep… or New sweep from the problem",
+        self.title = QLabel("No sweep yet: File > Open sweep…, New sweep from the problem, "
+                            "or Open sweep from library… (a past sweep)",
                             objectName="sweep_title", wordWrap=True)
         self.bar = QProgressBar(objectName="sweep_bar")
         self.bar.setFormat("%v / %m points")
@@ -94,11 +97,41 @@ class SweepProgress(QWidget):
             self._counts[c][2] += 0 if p.ok else 1
             self._chain_row(c)
         if not p.ok:
-            values = ", ".join(f"{k} = {v:g}" for k, v in p.values.items())
-            item = QListWidgetItem(f"point {p.index} ({values}): {p.reason or 'failed'}")
-            item.setData(RUN_ID_ROLE, p.run.id)
-            item.setToolTip(f"{item.text()}\nrun {p.run.id} (click: show it)")
-            self.failures.addItem(item)
+            self._add_failure(p)
+
+    def _add_failure(self, p: PointResult) -> None:
+        values = ", ".join(f"{k} = {v:g}" for k, v in p.values.items())
+        item = QListWidgetItem(f"point {p.index} ({values}): {p.reason or 'failed'}")
+        item.setData(RUN_ID_ROLE, p.run.id)
+        item.setToolTip(f"{item.text()}\nrun {p.run.id} (click: show it)")
+        self.failures.addItem(item)
+
+    def show_stored(self, stored: StoredSweep, twin: StoredSweep | None = None) -> None:
+        """A past sweep read from the library: its chains, points and failures
+        as they are stored (nothing runs: Cancel stays off)."""
+        result = stored.result
+        self.title.setText(f"<b>{printable(result.name)}</b>: {stored.mode}, from the library")
+        self.title.setToolTip(f"sweep {result.sweep_id}")
+        self.cancel.setEnabled(False)
+        self.bar.setMaximum(max(1, result.total))
+        self.bar.setValue(len(result.points))
+        self.failures.clear()
+        self._chain_of = {i: c for c, points in enumerate(stored.chains) for i in points}
+        self._counts = [[len(points), len(points), 0] for points in stored.chains]
+        self.chains.setRowCount(len(stored.chains))
+        self.chains.setVerticalHeaderLabels([f"chain {c}" for c in range(len(stored.chains))])
+        for i in result.failed:
+            self._counts[self._chain_of[i]][2] += 1
+            self._add_failure(result.points[i])
+        for c in range(len(stored.chains)):
+            self._chain_row(c)
+        self._where = self._note = ""
+        words = [f"{len(result.points)} of {result.total} points in the library",
+                 f"{len(result.failed)} failed", f"newest run {format_when(stored.summary.newest)}"]
+        if twin is not None:
+            words.append(f"drawn with its {twin.mode} twin ({len(twin.result.points)} points, "
+                         f"{len(twin.result.failed)} failed)")
+        self.status.setText("; ".join(words) + ".")
 
     def ended(self, result: SweepResult, error: str) -> None:
         self.cancel.setEnabled(False)
