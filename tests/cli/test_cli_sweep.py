@@ -39,9 +39,11 @@ def test_bratu_prints_a_bar_and_a_line_per_point_with_the_fold_failed(tmp_path: 
     assert len(lines) == 33
     assert sum("FAILED: the objective" in line for line in lines) == 5
     listed = warmdesk("runs", "--json", "--limit", "200", library=tmp_path / "lib")
-    points = [r for r in json.loads(listed.stdout) if r["name"] == "bratu"]
-    # every point is stored, and the retries of the points past the fold as well
-    assert len(points) > 33
+    names = [r["name"] for r in json.loads(listed.stdout)]
+    # every point is stored, named by its value, and the retries and halved steps
+    # of the points past the fold as well
+    assert {f"bratu lam={0.1 + 0.125 * i:.6g}" for i in range(33)} <= set(names)
+    assert len(names) > 33 and any(", step at lam=" in n for n in names)
 
 
 def test_on_a_local_dask_cluster(tmp_path: Path) -> None:

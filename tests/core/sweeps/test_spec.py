@@ -20,6 +20,9 @@ def test_the_example_sweep_reads_with_33_points_in_grid_order() -> None:
     assert sweep.points[5].spec["parameters"]["lam"] == pytest.approx(0.725)
     assert sweep.problem(5).parameters["lam"] == pytest.approx(0.725)
     assert sweep.check.max_fun == 1e-14 and sweep.max_halvings == 2
+    # each point's run is named by its values: the library tells the points apart
+    assert sweep.points[5].spec["name"] == "bratu lam=0.725"
+    assert sweep.problem(5).name == "bratu lam=0.725"
 
 
 def test_a_grid_is_the_product_of_its_axes() -> None:

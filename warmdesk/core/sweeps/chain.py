@@ -30,7 +30,7 @@ from ..warmstart import warm_start_from_run, x_only
 from . import codec
 from .check import trouble
 from .predictor import next_start
-from .spec import Check
+from .spec import Check, values_label
 
 
 @dataclass
@@ -143,10 +143,10 @@ class ChainSolver:
         while halvings <= self.task.max_halvings:
             target = min(1.0, fraction + step)
             q = p0 + target * (p - p0)
-            spec = _with_values(point["spec"], self.task.parameters, q)
+            role = "point" if target >= 1.0 else "step"
+            spec = _with_values(point["spec"], self.task.parameters, q, role == "step")
             problem = problem_from_dict(spec, base_dir=self.base_dir)
             warm = _from(problem, start)
-            role = "point" if target >= 1.0 else "step"
             run = self._solve(problem, warm, {**point, "values": dict(zip(
                 self.task.parameters, map(float, q)))}, role, "halved", resumed, runs)
             reason = trouble(run, self.check)
@@ -189,7 +189,12 @@ def _from(problem: Problem, run: Run) -> WarmStart | None:
         return None
 
 
-def _with_values(spec: dict[str, Any], names: list[str], q: np.ndarray) -> dict[str, Any]:
+def _with_values(spec: dict[str, Any], names: list[str], q: np.ndarray,
+                 step: bool) -> dict[str, Any]:
+    """The point's spec at ``q``; a step on the way to it is named so."""
     out = dict(spec)
-    out["parameters"] = {**spec.get("parameters", {}), **dict(zip(names, map(float, q)))}
+    values = dict(zip(names, map(float, q)))
+    out["parameters"] = {**spec.get("parameters", {}), **values}
+    if step:
+        out["name"] = f"{spec.get('name') or 'problem'}, step at {values_label(values)}"
     return out

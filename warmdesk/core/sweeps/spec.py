@@ -283,9 +283,17 @@ def _csv(name: Any, folder: Path | None, errors: list[tuple[str, str]]
     return rows
 
 
+def values_label(values: dict[str, float]) -> str:
+    """``lam=0.725, h2=0.003``: how a point's values read in its run's name."""
+    return ", ".join(f"{k}={v:.6g}" for k, v in values.items())
+
+
 def _with_values(base: dict[str, Any], values: dict[str, float]) -> dict[str, Any]:
+    """The base spec at these values, its run named by them ("bratu lam=0.725"), so
+    the library tells the points apart (the name is not part of any hash)."""
     spec = copy.deepcopy(base)
     spec.setdefault("parameters", {}).update(values)
+    spec["name"] = f"{base.get('name') or 'problem'} {values_label(values)}"
     return spec
 
 
