@@ -134,7 +134,7 @@ def test_a_point_that_failed_the_check_says_so_where_the_user_looks(qtbot, windo
         return model.data(model.index(row, column), role)
     qtbot.waitUntil(lambda: cell(failed.run.id, Qt.ItemDataRole.DisplayRole) is not None,
                     timeout=TIMEOUT)
-    assert cell(failed.run.id, Qt.ItemDataRole.DisplayRole) == "converged ✗ check"
+    assert cell(failed.run.id, Qt.ItemDataRole.DisplayRole) == "✗ check failed"
     tip = cell(failed.run.id, Qt.ItemDataRole.ToolTipRole)
     assert tip == f"converged — failed the sweep's check: {failed.reason}"
     assert "the objective" in tip and "max_fun 1e-14" in tip

@@ -97,7 +97,9 @@ def cell_text(row: dict[str, Any], key: str) -> str:
         flag = row_flag(row)
         return printable(value) + (f"  ⚠ {flag}" if flag else "")
     if key == "status" and row.get("sweep_check"):
-        return f"{printable(value)} ✗ check"       # the tooltip says why
+        # what matters first (the column is narrow): the tooltip gives the solver's
+        # status ("converged — failed the sweep's check: ...") and why
+        return "✗ check failed"
     return formatter(value) if formatter else printable(value)
 
 
