@@ -41,10 +41,18 @@ def test_a_sweeps_runs_are_listed_with_its_points_failures_and_mode(tmp_path: Pa
         assert [r.point for r in finals] == [0, 1, 2, 3]
         assert [r.run_id for r in finals] == [chained.points[i].run.id for i in range(4)]
         assert [r.check for r in finals] == [chained.points[i].reason for i in range(4)]
-        # the verdicts of a listing's page: only the final runs that failed
+        # the verdicts of a listing's page: every run that failed the check, a point's
+        # final run and the attempts before it alike (an attempt past the fold that
+        # "converged" with a residual left must not read as a good run)
         every = [r.run_id for r in rows]
         verdicts = sweep_verdicts(library, every + ["not-a-run"])
-        assert verdicts == {chained.points[i].run.id: chained.points[i].reason for i in (2, 3)}
+        failed_runs = {r.id for i in (2, 3) for r in chained.points[i].runs}
+        assert set(verdicts) == failed_runs and len(failed_runs) > 2
+        assert {chained.points[i].run.id: verdicts[chained.points[i].run.id]
+                for i in (2, 3)} == {chained.points[i].run.id: chained.points[i].reason
+                                     for i in (2, 3)}
+        assert all(library.get_run(r).info["sweep"]["check"] == verdicts[r] for r in verdicts)
+        assert [r.final for r in rows].count(True) == 4
         assert "max_fun" in verdicts[chained.points[2].run.id]
         assert sweep_verdicts(library, []) == {}
         assert {sweep_of_run(library, r) for r in every} == {chained.sweep_id}

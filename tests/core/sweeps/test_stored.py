@@ -56,13 +56,14 @@ def test_a_stored_sweep_is_the_sweep_that_ran_and_brings_its_cold_twin(tmp_path:
 
 
 def test_a_point_cut_short_is_shown_failed_without_a_verdict(tmp_path: Path) -> None:
-    """A point whose final run lost its recorded verdict (say, edited back by
-    hand) is not taken for one that passed."""
+    """A point none of whose runs was marked its final one (a sweep cut short
+    between the solve and the verdict) is not taken for one that passed."""
     sweep = bratu_sweep(path=PATH[:2])
     with Library(tmp_path / "lib") as library:
         result = SweepRunner(library, sweep).run()
         run = library.get_run(result.points[1].run.id)
         del run.info["sweep"]["check"]
+        run.info["sweep"]["final"] = False
         library.save_run(run)
         stored = load_sweep_result(library, result.sweep_id).result
     assert stored.points[0].ok and not stored.points[1].ok

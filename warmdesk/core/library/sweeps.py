@@ -5,9 +5,11 @@ runs of one reads a small indexed table, not every run's JSON (a
 ``json_extract`` over ``run_meta`` would parse each run's whole metadata, the
 solution's spec included, on every listing).
 
-``final`` marks a point's final run (the one whose ``check`` was recorded:
-its retries and halved steps have none); ``check`` is the sweep's verdict on
-it, NULL when it passed. ``cold`` is NULL for runs of a sweep made before the
+``final`` marks a point's final run (``info.sweep.final``; in runs made
+before that was recorded, the only run of a point with a ``check``);
+``check`` is the sweep's verdict on the run, NULL when it passed (every run
+carries its own now, the attempts and halved steps before a point's final run
+included). ``cold`` is NULL for runs of a sweep made before the
 flag was recorded (then a sweep whose runs all started cold counts as cold).
 """
 
@@ -48,7 +50,7 @@ def sweep_row(meta: dict[str, Any]) -> tuple[Any, ...] | None:
     return (meta["id"], sweep["id"], _text(sweep.get("name")), _text(sweep.get("spec")),
             _int(sweep.get("total")), _int(sweep.get("chain")), point,
             str(sweep.get("role") or "point"), _text(sweep.get("seed")),
-            None if cold is None else int(bool(cold)), int("check" in sweep),
+            None if cold is None else int(bool(cold)), _is_final(sweep),
             None if check is None else str(check))
 
 
@@ -154,13 +156,13 @@ def sweep_runs(library: Library, sweep_id: str) -> list[SweepRunRow]:
 
 
 def sweep_verdicts(library: Library, run_ids: Sequence[str]) -> dict[str, str]:
-    """The sweep's check verdict on those of ``run_ids`` that are a point's final
-    run and failed it: run id -> why."""
+    """The sweep's check verdict on those of ``run_ids`` that failed it (a point's
+    final run, or an attempt or a halved step before it): run id -> why."""
     if not run_ids:
         return {}
     marks = ", ".join("?" * len(run_ids))
     rows = library._sql.read("SELECT run_id, check_reason FROM sweep_runs WHERE check_reason IS "
-                         f"NOT NULL AND final = 1 AND run_id IN ({marks})", list(run_ids))
+                         f"NOT NULL AND run_id IN ({marks})", list(run_ids))
     return {str(run_id): str(reason) for run_id, reason in rows}
 
 
@@ -168,3 +170,9 @@ def sweep_of_run(library: Library, run_id: str) -> str | None:
     """The id of the sweep a run belongs to; None when it is not a sweep's run."""
     rows = library._sql.read("SELECT sweep_id FROM sweep_runs WHERE run_id=?", [run_id])
     return str(rows[0][0]) if rows else None
+
+
+def _is_final(sweep: dict[str, Any]) -> int:
+    """A point's final run: marked ``final`` since every run carries its own
+    ``check``; before that, the only run with a ``check``."""
+    return int(bool(sweep["final"])) if "final" in sweep else int("check" in sweep)

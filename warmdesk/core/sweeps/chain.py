@@ -126,7 +126,8 @@ class ChainSolver:
             run, reason = self._halve(point, p, runs, resumed) or (run, reason)
         if reason is None:
             self.trail = (self.trail + [(p, run)])[-2:]
-        run.info["sweep"]["check"] = reason
+        run.info["sweep"]["check"] = reason      # (the same verdict: it is this run's)
+        run.info["sweep"]["final"] = True
         return {"chain": self.task.chain, "index": point["index"], "final": run.id,
                 "ok": reason is None,
                 "reason": reason, "seed": seed, "evaluations": sum(r.nfev for r in runs),
@@ -174,7 +175,10 @@ class ChainSolver:
                              "point": point["index"], "values": dict(point["values"]),
                              "role": role, "seed": seed,
                              "previous": self.trail[-1][1].id if self.trail else None,
-                             "resumed": resumed}
+                             "resumed": resumed,
+                             # every run's own verdict: an attempt that failed is marked
+                             # too; "final" is set on the point's final run
+                             "check": trouble(run, self.check), "final": False}
         runs.append(run)
         return run
 
