@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QDialog
 
 from warmdesk.core.library import Library
 from warmdesk.core.status import Status
 from warmdesk.core.sweeps import SweepResult, SweepRunner, sweep_from_dict
 from warmdesk.gui.library.model import COLUMN_OF
+from warmdesk.gui.status_colours import status_colour
 from warmdesk.gui.sweeps.library_sweeps import SWEEP_ID_ROLE, LibrarySweepsDialog
 
 from .helpers import EXAMPLES, TIMEOUT
@@ -134,11 +136,17 @@ def test_a_point_that_failed_the_check_says_so_where_the_user_looks(qtbot, windo
         return model.data(model.index(row, column), role)
     qtbot.waitUntil(lambda: cell(failed.run.id, Qt.ItemDataRole.DisplayRole) is not None,
                     timeout=TIMEOUT)
-    assert cell(failed.run.id, Qt.ItemDataRole.DisplayRole) == "✗ check failed"
+    assert cell(failed.run.id, Qt.ItemDataRole.DisplayRole) == "✗ check"
     tip = cell(failed.run.id, Qt.ItemDataRole.ToolTipRole)
     assert tip == f"converged — failed the sweep's check: {failed.reason}"
     assert "the objective" in tip and "max_fun 1e-14" in tip
     assert cell(passed.run.id, Qt.ItemDataRole.DisplayRole) == "converged"
+    # the text and its dot in the failure's colour, not converged's green
+    failure, good = (QColor(status_colour(s)) for s in ("failed", "converged"))
+    assert cell(failed.run.id, Qt.ItemDataRole.ForegroundRole) == failure
+    assert cell(passed.run.id, Qt.ItemDataRole.ForegroundRole) == good
+    dot = cell(failed.run.id, Qt.ItemDataRole.DecorationRole).pixmap(12, 12).toImage()
+    assert dot.pixelColor(6, 6).name() == failure.name()
     assert "sweep" not in str(cell(passed.run.id, Qt.ItemDataRole.ToolTipRole))
     # the stored status stays the solver's word
     assert window.library.get_run(failed.run.id, history=False).status is Status.CONVERGED

@@ -99,7 +99,7 @@ def cell_text(row: dict[str, Any], key: str) -> str:
     if key == "status" and row.get("sweep_check"):
         # what matters first (the column is narrow): the tooltip gives the solver's
         # status ("converged — failed the sweep's check: ...") and why
-        return "✗ check failed"
+        return "✗ check"
     return formatter(value) if formatter else printable(value)
 
 
@@ -278,11 +278,10 @@ class RunTableModel(QAbstractTableModel):
             return row["id"]
         if role == _TOOLTIP:
             return cell_tooltip(row, COLUMNS[column].key)
-        if column == _STATUS and role == _FOREGROUND:   # a failed check: the failure's colour
-            return QColor(status_colour(Status.FAILED if row.get("sweep_check")
-                                        else row["status"]))
-        if column == _STATUS and role == _DECORATION:
-            return status_icon(row["status"])
+        if column == _STATUS and role in (_FOREGROUND, _DECORATION):
+            # a sweep's failed check: the failure's colour, the text and the dot alike
+            shown = Status.FAILED if row.get("sweep_check") else row["status"]
+            return QColor(status_colour(shown)) if role == _FOREGROUND else status_icon(shown)
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
