@@ -193,3 +193,20 @@ def test_an_old_interrupted_runs_start_is_judged_in_the_targets_units(tmp_path: 
     train, _ = network_data.split_rows(table.shape[0], network_data.settings_of(problem))
     mse = float(np.mean((predict(stopped, table[train, :3]) - table[train, 3]) ** 2))
     np.testing.assert_allclose(kind("network").merit(problem)(warm.x0)[0], mse, rtol=1e-9)
+
+
+@pytest.mark.parametrize("key,value", [("input_mean", "oops"), ("input_mean", [[1, 2]]),
+                                       ("input_scale", None), ("input_mean", ["a", "b", "c"]),
+                                       ("input_scale", [1.0, 0.0, 1.0]),
+                                       ("input_scale", [1.0, float("inf"), 1.0]),
+                                       ("input_mean", [0.0, float("nan"), 0.0])])
+def test_a_damaged_stored_input_standardisation_is_named(tmp_path: Path, key: str,
+                                                          value: object) -> None:
+    """A fine-tune from a run whose stored input means or scales are not finite
+    numbers (scales above 0), one per feature, is refused naming the run: not a
+    bare ValueError, and never weights divided by a zero or infinite scale."""
+    run = solve(problem_from_dict(regression_spec(regression(tmp_path / "a.csv"), epochs=2)))
+    run.info["network"][key] = value
+    problem = problem_from_dict(regression_spec(regression(tmp_path / "b.csv", seed=2)))
+    with pytest.raises(WarmStartError, match=f"run {run.id}'s stored input standardisation"):
+        warm_start_from_run(problem, run)

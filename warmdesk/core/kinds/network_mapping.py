@@ -105,10 +105,11 @@ def fine_tune_weights(problem: Problem, run: Run, data: Any, report: dict[str, A
                                  f"problem's are {new}: start cold")
     old_features = [str(f) for f in run.info.get("features", [])]
     old_classes = [float(c) for c in run.info.get("classes", [])]
-    old_mean = np.asarray(net.get("input_mean", []), dtype=float)
-    old_scale = np.asarray(net.get("input_scale", []), dtype=float)
-    if old_mean.size != len(old_features) or old_scale.size != len(old_features):
-        raise WarmStartError(f"run {run.id} has no input standardisation stored with it")
+    old_mean = _stored_vector(run.id, net, "input_mean", len(old_features))
+    old_scale = _stored_vector(run.id, net, "input_scale", len(old_features))
+    if not np.all(old_scale > 0):
+        raise WarmStartError(f"run {run.id}'s stored input standardisation has a scale "
+                             f"that is not above 0 ({old_scale.tolist()}): start cold")
     old_arch = network_data.architecture(s, len(old_features), old_classes)
     theta_old = np.concatenate([np.ravel(run.solution[name]) for name, _ in old_arch.layout()
                                 if name in run.solution])
@@ -186,6 +187,22 @@ def _map_target(run_id: str, net: dict[str, Any], data: Any, w: np.ndarray, b: n
     report["target standardisation"] = (
         f"re-fitted on the new training split (mean {data.target_mean:.6g}, scale "
         f"{data.target_scale:.6g}; was {old_mean:.6g}, {old_scale:.6g}); output layer adjusted")
+
+
+def _stored_vector(run_id: str, net: dict[str, Any], key: str, n: int) -> np.ndarray:
+    """``net[key]``: one finite number per feature, else a WarmStartError naming
+    the run (a damaged or hand-edited record must not become a bare ValueError,
+    or weights divided by an infinite scale)."""
+    value = net.get(key)
+    if value is None:
+        raise WarmStartError(f"run {run_id}'s stored input standardisation has no {key}: "
+                             "start cold")
+    ok = isinstance(value, (list, tuple)) and len(value) == n and all(_finite(v) for v in value)
+    if not ok:
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise WarmStartError(f"run {run_id}'s stored input standardisation {key} is not "
+                             f"{n} finite numbers, one per feature: {shown}: start cold")
+    return np.array(value, dtype=float)
 
 
 def _finite(value: Any) -> bool:
