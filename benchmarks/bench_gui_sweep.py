@@ -14,17 +14,17 @@ solve in the app's process, in the sweep's worker thread) and a 2-D grid of
 Run: ``python benchmarks/bench_gui_sweep.py [--grid 20] [--workers N]``
 (``--workers N``: the same on a local Dask cluster of N processes).
 
-Measured here (2 CPUs shared with other work, load average 8-11), 20x20 grid:
+Measured here (2 CPUs, load average 0.8-1.0), 20x20 grid:
 
-- in the app (``--workers 0``): Bratu 33 points in 1.59 s, the event loop late
-  by median 0 ms, p99 73 ms, max 126 ms; the grid's 400 points in 10.6 s, late
-  by median 1 ms, p99 130 ms, max 479 ms (the solving thread holds the GIL: the
-  same without the library views' refreshes: max 535 ms); redraw of all 400
-  points 9.4 ms (one uniformly styled scatter per marker kind; a style per
-  spot took 80.7 ms, and the run 19.5 s);
-- on a local Dask cluster of 1 worker (``--workers 1``): Bratu 4.05 s (the
-  cluster's start included), p99 26 ms, max 96 ms; the grid 12.8 s, p99 115 ms,
-  max 236 ms: the solving happens in another process.
+- in the app (``--workers 0``): Bratu 33 points in 1.05 s, the event loop late
+  by median 0 ms, p99 89 ms; the grid's 400 points in 3.57 s, late by median
+  1 ms, p99 124 ms, max 144 ms (the solving thread holds the GIL); redraw of all
+  400 points 3.0 ms (one uniformly styled scatter per marker kind; a style per
+  spot took 80.7 ms in an earlier run at load 8-11);
+- on a local Dask cluster of 1 worker (``--workers 1``, the editor's default
+  where Dask is installed): Bratu 2.05 s (the cluster's start included), p99
+  32 ms; the grid 4.61 s, p99 34 ms, max 90 ms: the solving happens in another
+  process.
 """
 
 from __future__ import annotations

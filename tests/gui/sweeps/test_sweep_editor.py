@@ -32,9 +32,11 @@ def test_a_sweep_file_opens_in_the_sweep_editor_by_its_content(qtbot, window) ->
     assert editor.isVisible() and editor.name.text() == "bratu-lambda"
     assert [editor.table.item(0, c).text() for c in range(4)] == ["lam", "0.1", "4.1", "33"]
     assert editor.max_halvings.value() == 2 and editor.max_fun.text() == "1e-14"
+    # Dask is installed here: one worker process by default, not the app's own
+    assert editor.workers.value() == 1 and editor.workers.maximum() >= 1
     result = editor.preview_result()
     assert result.errors == [] and len(result.sweep.points) == 33
-    # the path: one chain (no workers) through every point, in the core's order
+    # the path: one chain (one worker) through every point, in the core's order
     assert sum(len(c) for c in result.chains) == 33
     assert [p[1] for p in editor.preview.drawn[0]] == [
         result.sweep.points[i].values["lam"] for i in result.chains[0]]
