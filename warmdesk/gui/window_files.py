@@ -21,7 +21,7 @@ from ..resources_path import examples_dir
 from .background import run_in_background
 from .drop_overlay import drag_verdict
 from .file_open import FileOpener, OpenReport
-from .sweeps.sweep_data import is_sweep_file
+from .sweeps.sweep_data import sweep_file_data
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -54,13 +54,13 @@ class WindowFiles(QObject):
             w.editor.load_file(path)
             w.editor_dock.raise_()
 
-        def sniffed(sweep: bool) -> None:
-            if sweep:
-                w.sweeps.open_file(path)
+        def sniffed(sweep: dict | None) -> None:
+            if sweep is not None:         # read once: handed to the sweep editor as it is
+                w.sweeps.opened(sweep, path)
             else:
                 w.unsaved.then(load, f"opening {path.name}")
 
-        run_in_background(lambda: is_sweep_file(path), sniffed, lambda _m: sniffed(False),
+        run_in_background(lambda: sweep_file_data(path), sniffed, lambda _m: sniffed(None),
                           owner=w)
 
     def new_problem_from_run(self, run_id: str) -> None:

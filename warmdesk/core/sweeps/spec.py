@@ -33,8 +33,7 @@ from typing import Any
 
 from ..errors import SpecError
 from ..problem_types import Problem
-from ..problems import problem_from_dict, read_spec_file, spec_from_json
-from ..spec_limits import MAX_SPEC_BYTES
+from ..problems import problem_from_dict, read_spec_file
 
 FORMAT = "warmdesk.sweep/1"
 MAX_POINTS = 10_000
@@ -97,15 +96,7 @@ def sweep_key(sweep: SweepSpec) -> str:
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and validate a sweep file (relative paths are read from its folder)."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise SpecError([("file", f"{size} bytes is larger than the {MAX_SPEC_BYTES} "
-                              "allowed")], str(path))
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([("file", f"cannot read {path}: {exc}")], str(path)) from exc
-    return sweep_from_dict(spec_from_json(text, str(path)), path.parent, str(path))
+    return sweep_from_dict(read_spec_file(path), path.parent, str(path))
 
 
 def sweep_from_dict(data: Any, base_dir: Path | None = None,

@@ -115,11 +115,12 @@ class SweepController(QObject):
         """Read a sweep file in the background, then edit it."""
         w = self._w
         run_in_background(lambda: read_sweep_file(path),
-                          lambda data: self._opened(data, path),
+                          lambda data: self.opened(data, path),
                           lambda message: w.error_box(f"Could not open the sweep {path.name}: "
                                                       f"{message}"), owner=self)
 
-    def _opened(self, data: dict, path: Path) -> None:
+    def opened(self, data: dict, path: Path) -> None:
+        """A sweep file read already (its JSON object): edit it."""
         self.edit(data, path.parent, path)
 
     def open_library_dialog(self) -> LibrarySweepsDialog:

@@ -266,13 +266,6 @@ class SweepEditor(QDialog):
             _set(d, "check", check or None)
         return d
 
-    def key(self) -> str:
-        """The identity of the sweep as edited: a chained and a cold run of one key
-        are drawn together."""
-        d = self.spec_data()
-        d.pop("name", None)
-        return json.dumps(d, sort_keys=True) + f"@{self._base_dir}"
-
     # ------------------------------------------------------------------ validation
     def changed(self, *_args: object) -> None:
         self.run_button.setEnabled(False)
@@ -355,7 +348,7 @@ class SweepEditor(QDialog):
         if not self.run_button.isEnabled() or self._preview is None or self._preview.sweep is None:
             return
         self.run_requested.emit(SweepRequest(self._preview.sweep, self.cold.isChecked(),
-                                             self.workers.value(), self.key()))
+                                             self.workers.value()))
 
     def save_dialog(self) -> QFileDialog:
         start = self.path or (self._base_dir or Path.cwd()) / f"{self.name.text() or 'sweep'}.json"

@@ -13,14 +13,15 @@ cluster is up) stops the chains; the points that finished stay stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 
 from ...core.errors import WarmDeskError
 from ...core.library import Library
 from ...core.sweeps import (InlineExecutor, PointFinished, SweepEvent, SweepFailed,
-                            SweepFinished, SweepResult, SweepRunner, SweepSpec, SweepStarted)
+                            SweepFinished, SweepResult, SweepRunner, SweepSpec, SweepStarted,
+                            sweep_key)
 
 #: At the window's close, how long a cancelled sweep may take to stop.
 STOP_WAIT_MS = 15_000
@@ -31,7 +32,12 @@ class SweepRequest:
     sweep: SweepSpec
     cold: bool = False
     workers: int = 0          # 0: this process; N: a local Dask cluster of N workers
-    key: str = ""             # the sweep spec's identity (chained and cold of one spec)
+    #: the spec's identity, the core's (chained and cold of one spec share it, as in
+    #: the library): computed once here, not per point on the GUI thread
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", sweep_key(self.sweep))
 
 
 class _SweepThread(QThread):

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from ...core.errors import SpecError
-from ...core.problems import spec_from_json
-from ...core.spec_limits import MAX_SPEC_BYTES
+from ...core.problems import read_spec_file
 from ...core.sweeps import SweepSpec, sweep_from_dict
 from ...core.sweeps.chaining import cut_chains, order_points
 from ...core.sweeps.spec import FORMAT
 from ..editor.values import rebase_data_file
 
 __all__ = ["FORMAT", "Axis", "Preview", "axes_of", "error_target", "is_sweep_file", "new_sweep",
-           "preview", "read_sweep_file", "rebase_problem", "typed_number", "with_axes"]
+           "preview", "read_sweep_file", "rebase_problem", "sweep_file_data", "typed_number",
+           "with_axes"]
 
 
 @dataclass
@@ -104,30 +104,25 @@ def new_sweep(problem: dict[str, Any] | str, name: str) -> dict[str, Any]:
 
 def read_sweep_file(path: Path) -> dict[str, Any]:
     """A sweep file's JSON object (a pool thread). SpecError when it is none."""
-    try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            raise SpecError([("file", f"larger than the {MAX_SPEC_BYTES} bytes allowed")],
-                            str(path))
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError([("file", f"cannot read {path}: {exc}")], str(path)) from exc
-    data = spec_from_json(text, str(path))
+    data = read_spec_file(path)
     if not isinstance(data, dict):
         raise SpecError([("file", "does not hold a JSON object")], str(path))
     return data
 
 
-def is_sweep_file(path: Path) -> bool:
-    """Whether a .json file is a sweep (``"format": "warmdesk.sweep/1"``), read in
-    a pool thread; unreadable or unparseable files are not (the problem editor
-    then says why)."""
+def sweep_file_data(path: Path) -> dict[str, Any] | None:
+    """A .json file's JSON object when it is a sweep (``"format":
+    "warmdesk.sweep/1"``), read once in a pool thread; None for anything else,
+    unreadable or unparseable files too (the problem editor then says why)."""
     try:
-        if path.stat().st_size <= MAX_SPEC_BYTES:
-            data = spec_from_json(path.read_text(encoding="utf-8"), str(path))
-            return isinstance(data, dict) and data.get("format") == FORMAT
-    except (OSError, UnicodeDecodeError, ValueError):
-        pass
-    return False
+        data = read_spec_file(path)
+    except (SpecError, ValueError):
+        return None
+    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+
+
+def is_sweep_file(path: Path) -> bool:
+    return sweep_file_data(path) is not None
 
 
 def rebase_problem(data: dict[str, Any], old_dir: Path | None, new_dir: Path
