@@ -125,9 +125,7 @@ class _Fit:
         if rec.stop_requested():
             rec.control.check()
         jac = self.rf.jacobian(x)
-        flat = jac.reshape(-1)
-        # screened by one dot product (NaN or Inf anywhere makes it non-finite)
-        if not math.isfinite(flat.dot(flat)) and not np.all(np.isfinite(jac)):
+        if not _all_finite(jac):
             raise SolveFailed(f"the Jacobian holds NaN or Inf at evaluation {rec.nfev} "
                               f"(iteration {rec.nit}), at a point the solver accepted")
         key = x.tobytes()
@@ -161,8 +159,7 @@ class _Fit:
         does as it does alone: the probe falls back to lstsq, the report says so)."""
         if self._svd is not None and self._svd[0] is jac:
             return self._svd[1]
-        flat = jac.reshape(-1)
-        if not math.isfinite(flat.dot(flat)) and not np.all(np.isfinite(jac)):
+        if not _all_finite(jac):
             return None
         try:
             made = jacobian_svd(jac)
@@ -264,6 +261,13 @@ def solve_fit(ctx: SolveContext) -> None:
     run.info["rows"] = int(p.dataset.rows) if p.dataset else 0
     run.info["fit_report"] = fit_report(x, jac, r, flat_names(p.layout),
                                         svd=fit.svd(jac)).to_dict()
+
+
+def _all_finite(jac: np.ndarray) -> bool:
+    """No NaN or Inf in ``jac``, screened by one dot product (a non-finite entry
+    makes it non-finite; an overflowing sum is looked at entry by entry)."""
+    flat = jac.reshape(-1)
+    return math.isfinite(flat.dot(flat)) or bool(np.all(np.isfinite(jac)))
 
 
 def _at_end(fit: _Fit, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -49,8 +49,9 @@ class NetworkData:
 
     @property
     def loss_factor(self) -> float:
-        """Standardised losses times this are in the target's units (an MSE)."""
-        return self.target_scale ** 2 if self.arch.output == "regression" else 1.0
+        """Standardised losses times this are in the target's units (an MSE; 1 for
+        a classification, whose target scale is 1)."""
+        return self.target_scale ** 2
 
     def evaluate(self, theta: np.ndarray, split: str) -> tuple[float, float]:
         """(loss in the target's units, accuracy) of ``theta`` on ``"train"`` or

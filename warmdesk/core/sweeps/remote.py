@@ -17,11 +17,11 @@ import os
 import time
 from typing import Any
 
+from ..process import lower_priority
 from .chain import ChainSolver, ChainTask
 
 #: How often a running solve asks the scheduler whether the sweep was cancelled.
 CANCEL_POLL_S = 0.25
-_niced = [False]
 
 
 def names(key: str, chain: int | None = None) -> dict[str, str]:
@@ -54,9 +54,8 @@ def run_chain(task: dict[str, Any], key: str, nice: int = 0) -> int:
     """Solve one chain on a worker; returns the number of points it solved."""
     from distributed import Event, Queue, Variable, get_client
 
-    if nice and not _niced[0] and hasattr(os, "nice"):
-        os.nice(nice)
-        _niced[0] = True
+    if nice:     # absolute, so a worker's second chain leaves it as it is
+        lower_priority(os.getpid(), nice)
     chain = ChainTask.from_dict(task)
     client = get_client()
     where = names(key, chain.chain)

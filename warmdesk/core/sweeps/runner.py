@@ -27,9 +27,10 @@ import threading
 import uuid
 from typing import Any, Callable
 
-from ..advisor import record_outcome, suggest
+from ..advisor import suggest
 from ..errors import WarmDeskError
 from ..kinds.registry import kind
+from ..jobs.ending import record_outcomes
 from ..library import Library
 from . import codec
 from .chain import ChainTask
@@ -112,9 +113,7 @@ class SweepRunner:
         if not runs:
             return
         self.library.save_runs(runs)
-        for run in runs:
-            if not run.status.has_no_outcome:
-                record_outcome(self.library, run)
+        record_outcomes(self.library, runs)
         final = next((r for r in runs if r.id == message.get("final")), runs[-1])
         point = PointResult(index, int(message["chain"]), dict(self.sweep.points[index].values),
                             final, runs, bool(message["ok"]), message["reason"],

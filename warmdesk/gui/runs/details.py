@@ -123,13 +123,14 @@ def summary_html(run: Run) -> str:
     colour = status_colour(run.status)
     status = _tip(f'<b style="color:{colour}">{html.escape(run.status)}</b>',
                   STATUS_TIPS.get(run.status))
+    said = f" — {_text(run.message)}" if run.message else ""
     verdict = _sweep_verdict(run)
+    if verdict:     # the sweep's verdict first, then the solver's own words
+        said = verdict + (f"<br>the solver: {_text(run.message)}" if run.message else "")
     rows: list[tuple[str, str]] = [
         ("Run", f"<code>{run.id}</code>"),
         ("Kind / method", f"{html.escape(run.kind)} / {html.escape(run.method)}"),
-        ("Status", status + (f" — {_text(run.message)}" if run.message and not verdict else
-                             f"{verdict}<br>the solver: {_text(run.message)}" if run.message
-                             else verdict)),
+        ("Status", status + said),
         ("f", format_number(run.fun, 10, empty="—")),
         ("Iterations", format_count(run.nit)),
         ("Evaluations", f"{format_count(run.nfev)} (gradient {format_count(run.njev)})"),
