@@ -6,7 +6,9 @@ microseconds or more) and runs ~1,000 iterations, fewer where the method is slow
 per iteration (Powell, TNC, trust-constr, Newton-CG, the fits, the stiff ODEs);
 each case's title says which. A bare runner takes an optional callback: the
 ``intermediate_result`` form (``xk`` for TNC; ODEs have no callback: the bare
-loop is ``solve_ivp`` itself).
+loop is ``solve_ivp`` itself, with the integrator class the engine uses: for Radau
+and BDF that is scipy's with lean LAPACK glue, ``solvers/ode_linalg.py``, so what
+is measured is the recording, not the glue; bench_wall compares with scipy's own).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from _common import (FORMAT, PEAK_MODEL, PEAK_TRUE, constrained_spec, lotka_volt
 from warmdesk.core.problems import Problem, problem_from_dict
 from warmdesk.core.solvers.compiled import ScalarFunction, expression_vector
 from warmdesk.core.solvers.fit import residual_function
-from warmdesk.core.solvers.ode import RightHandSide
+from warmdesk.core.solvers.ode import SOLVERS, RightHandSide
 
 Runner = Callable[[], Any]
 Bare = Callable[[Problem, Callable[..., Any] | None], Runner]
@@ -126,8 +128,8 @@ def bare_ode(p: Problem, callback: Callable[..., Any] | None = None) -> Runner:
     if p.method in ("Radau", "BDF", "LSODA"):
         opts["jac"] = rhs.jacobian
     t_eval = np.linspace(*p.t_span, p.t_eval_points) if p.t_eval_points else None
-    return lambda: integrate.solve_ivp(rhs, p.t_span, p.start_vector(), method=p.method,
-                                       t_eval=t_eval, **opts)
+    return lambda: integrate.solve_ivp(rhs, p.t_span, p.start_vector(),
+                                       method=SOLVERS[p.method], t_eval=t_eval, **opts)
 
 
 def nit_of(result: Any) -> int:
