@@ -162,6 +162,21 @@ def test_a_program_reads_its_own_copy_of_the_fixed_values() -> None:
     assert np.array_equal(after[1], before[1])
 
 
+def test_only_the_values_an_expression_names_are_keyed_and_held(
+        tmp_path: Path, programs: cache.ProgramCache) -> None:
+    rows = 500
+    t = np.linspace(0.0, 10.0, rows)
+    y = 2.5 * np.exp(-0.7 * t) + 0.3
+    spec = decay(tmp_path, rows=rows)
+    for i, other in enumerate((np.zeros(rows), np.ones(rows))):   # a column the model ignores
+        path = tmp_path / f"wide-{i}.csv"
+        np.savetxt(path, np.column_stack([t, other, y]), delimiter=",", header="t,w,y",
+                   comments="", fmt="%.17g")
+        solve({**spec, "data": {"file": str(path)}}, tmp_path)
+    info = programs.info()
+    assert (info.builds, info.hits, info.held_bytes) == (1, 1, rows * 8)
+
+
 def test_eviction_by_count_oldest_first(monkeypatch: pytest.MonkeyPatch) -> None:
     small = cache.ProgramCache(max_programs=2)
     monkeypatch.setattr(cache, "PROGRAMS", small)

@@ -9,7 +9,9 @@ sit in the flat vector, the fixed values (parameters, data columns) and ``extra`
 - an expression by :attr:`~warmdesk.core.expressions.Expression.tree_key` (its text
   and allowed names, which determine its tree);
 - a fixed array by its type, dtype, shape and its bytes, a number by its type and
-  value (a float by its bytes: ``-0.0`` is not ``0.0`` to ``1/a``).
+  value (a float by its bytes: ``-0.0`` is not ``0.0`` to ``1/a``); only the values
+  the expressions name (a program never looks up another: a data set's other
+  columns are neither copied nor part of the key).
 
 The bytes themselves are in the key, not a hash of them: a dictionary look-up
 compares a candidate's key with ``==`` after the hashes match, so a hit is proof
@@ -77,7 +79,8 @@ class ProgramCache:
             build: Callable[[Layout], T]) -> T:
         """The program kept for this content, or ``build(layout)``'s, with the
         fixed values in ``layout`` replaced by read-only copies, kept."""
-        frozen = freeze_env(layout.env)
+        used = frozenset().union(*(e.names_used for e in exprs))
+        frozen = freeze_env({k: v for k, v in layout.env.items() if k in used})
         if frozen is None:   # a value not keyable by content: build, keep nothing
             with self._lock:
                 self._builds += 1
@@ -90,14 +93,14 @@ class ProgramCache:
             if entry is not _MISSING:
                 self._entries.move_to_end(key)
                 self._hits += 1
-                return entry[0]   # type: ignore[index, no-any-return]
+                return entry[0]   # type: ignore[index]
         program = build(Layout(layout.variables, layout.size, env, layout.time))
         with self._lock:
             self._builds += 1
             entry = self._entries.get(key, _MISSING)
             if entry is not _MISSING:   # another thread built it meanwhile: keep one
                 self._entries.move_to_end(key)
-                return entry[0]   # type: ignore[index, no-any-return]
+                return entry[0]   # type: ignore[index]
             if nbytes <= self.max_bytes:
                 self._entries[key] = (program, nbytes)
                 self._bytes += nbytes
@@ -139,7 +142,7 @@ def freeze_env(env: Mapping[str, Any]
     return tuple(key), copies, total
 
 
-def _freeze(value: Any) -> tuple[tuple[Hashable, ...], Any, int] | None:
+def _freeze(value: Any) -> tuple[Hashable, Any, int] | None:
     """A value's key part, its private immutable copy (a number is its own) and the
     bytes that copy holds."""
     kind = type(value)
