@@ -42,6 +42,15 @@ class Expression:
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
 
+    @property
+    def tree_key(self) -> tuple[str, frozenset[str]]:
+        """What determines the checked tree: the text and the allowed names. Parsing
+        is deterministic in them: a name is a leaf when allowed, else the constant
+        ``pi``/``e`` or an error; constant subtrees are folded from literals and those
+        constants only, never from a name's value. Equal keys, equal trees (the
+        generated-program cache, :mod:`warmdesk.core.codegen.cache`, relies on it)."""
+        return (self.text, self._allowed)
+
     def __reduce__(self) -> Any:
         # Closures do not pickle; parsing again is cheap and re-checks everything.
         return (parse, (self.text, self._allowed))

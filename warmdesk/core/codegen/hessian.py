@@ -44,7 +44,7 @@ _LN10 = math.log(10.0)
 def hvp_program(expr: Expression, layout: Layout, x: np.ndarray) -> Hvp | None:
     """``hvp(x, p) = H(x) p`` of a scalar objective, or None (keep autograd); built
     once per expression, layout and fixed values (:mod:`.cache`)."""
-    return cached([expr], layout, "hvp", lambda: _hvp_program(expr, layout, x))
+    return cached([expr], layout, "hvp", lambda held: _hvp_program(expr, held, x))
 
 
 def _hvp_program(expr: Expression, layout: Layout, x: np.ndarray) -> Hvp | None:

@@ -11,6 +11,8 @@ raises (see :mod:`warmdesk.core.solvers.compiled`).
 
 from __future__ import annotations
 
+import ast
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from ..expressions import Expression
-import ast
 
 from .emit import Unsupported, assign, call, compile_function, ref, ret, store, walk
 from .cache import cached
@@ -60,7 +61,7 @@ def _program(exprs: Sequence[Expression], layout: Layout, x: np.ndarray, t: floa
 def scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarProgram | None:
     """f(x) and (f(x), grad f(x)) for a scalar objective, or None (keep the closures);
     built once per expression, layout and fixed values (:mod:`.cache`)."""
-    return cached([expr], layout, "scalar", lambda: _scalar_program(expr, layout, x))
+    return cached([expr], layout, "scalar", lambda held: _scalar_program(expr, held, x))
 
 
 def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Layout,
@@ -69,7 +70,7 @@ def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Lay
     size when the length is None), and their Jacobian; or None (keep the closures).
     Built once per expressions, lengths, layout and fixed values (:mod:`.cache`)."""
     return cached([e for e, _ in outputs], layout, ("vector", tuple(n for _, n in outputs)),
-                  lambda: _vector_program(outputs, layout, x, t))
+                  lambda held: _vector_program(outputs, held, x, t))
 
 
 def _scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarProgram | None:
@@ -132,16 +133,21 @@ def _vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: La
         dry.emit_derivatives()   # raises Unsupported now, not at the first Jacobian
     except Unsupported:
         return None
-    out = VectorProgram(value, lambda *a: _first_jacobian(out, build_jacobian, a), total)
+    built: list[Callable[..., np.ndarray]] = []
+    lock = threading.Lock()
+
+    def first_jacobian(*args: Any) -> np.ndarray:
+        """Jacobian code is built at the first Jacobian: an explicit ODE method never
+        asks for one, and a vector unknown's identity block is n x n numbers. Built
+        once, under the program's lock: building adds to the emitter, and a cached
+        program may serve several threads (:mod:`.cache`)."""
+        with lock:
+            if not built:
+                built.append(build_jacobian())
+        out.jacobian = built[0]
+        return built[0](*args)
+    out = VectorProgram(value, first_jacobian, total)
     return out
-
-
-def _first_jacobian(program: VectorProgram, build: Callable[[], Callable[..., np.ndarray]],
-                    args: tuple[Any, ...]) -> np.ndarray:
-    """Jacobian code is built at the first Jacobian: an explicit ODE method never asks
-    for one, and a vector unknown's identity block is n x n numbers."""
-    program.jacobian = build()
-    return program.jacobian(*args)
 
 
 def _rows(emitter: JacobianEmitter, root: int, offset: int, size: int) -> int | tuple[int, int]:
