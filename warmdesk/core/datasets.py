@@ -93,10 +93,9 @@ def load_csv(path: Path) -> Dataset:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    digest: _Digest | str = _Digest(raw)
+    digest = _Digest(raw)
     if READ_BEFORE.may_hold(raw):
-        digest = digest.hexdigest()
-        hit = READ_BEFORE.get(digest)
+        hit = READ_BEFORE.get(digest.hexdigest())
         if hit is not None:
             return hit.read_again(path)
     try:
@@ -105,7 +104,7 @@ def load_csv(path: Path) -> Dataset:
         raise DataError(f"{path.name}: not UTF-8 text (byte {exc.start})") from exc
     header = read_header(text, path)
     values = fast_values(raw, len(header))
-    sha = digest if isinstance(digest, str) else digest.hexdigest()
+    sha = digest.hexdigest()
     dataset = (parse_csv(text, path, sha) if values is None else
                Dataset(path=path, columns=header, values=values, sha256=sha))
     READ_BEFORE.put(raw, dataset)
@@ -184,6 +183,8 @@ class _Digest:
         self._raw = None
 
     def hexdigest(self) -> str:
+        if self._hex:
+            return self._hex
         if self._thread is None:
             self._run()
         else:

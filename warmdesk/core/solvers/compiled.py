@@ -46,15 +46,35 @@ class ScalarFunction:
     def __init__(self, problem: Problem, expr: Expression, extra: dict[str, Any] | None = None,
                  field: str = "objective") -> None:
         self.problem = problem
-        self._np = expr.compile(np)
-        self._ad = expr.compile(anp)
         self._env = {**problem.parameters, **(extra or {})}
         self.field = field
         self._expr = expr
         self._generated: codegen.ScalarProgram | None | bool = False   # False: not built yet
-        self._value_and_grad = autograd.value_and_grad(self._ad_value)
         self._hvp_generated: codegen.Hvp | None | bool = False   # built when asked
         self._hvp_autograd: Callable[[Vector, Vector], Any] | None = None
+        # The interpreted closures are made when first needed: the generated code
+        # serves a solve unless it declines or raises (~0.15 ms saved per problem).
+        self._closure: Callable[[dict[str, Any]], Any] | None = None
+        self._autograd: Callable[[Vector], Any] | None = None
+
+    def _np(self, env: dict[str, Any]) -> Any:
+        """The numpy closure of the expression (positions in its errors)."""
+        if self._closure is None:
+            self._closure = self._expr.compile(np)
+        return self._closure(env)
+
+    def _value_and_grad(self, x: Vector) -> Any:
+        """autograd over the closures: where codegen declines or its code raises."""
+        if self._autograd is None:
+            ad = self._expr.compile(anp)
+
+            def ad_value(v: Vector) -> Any:
+                env = dict(self._env)
+                env.update(self.problem.split(v))
+                return ad(env)
+            self._ad_value = ad_value
+            self._autograd = autograd.value_and_grad(ad_value)
+        return self._autograd(x)
 
     def _program(self, x: Vector) -> codegen.ScalarProgram | None:
         """The generated value and gradient, built at the first evaluation."""
@@ -63,11 +83,6 @@ class ScalarFunction:
             self._generated = codegen.scalar_program(self._expr, layout, x)
         assert self._generated is not True
         return self._generated
-
-    def _ad_value(self, x: Vector) -> Any:
-        env = dict(self._env)
-        env.update(self.problem.split(x))
-        return self._ad(env)
 
     def value(self, x: Vector) -> float:
         program = self._program(x)
@@ -105,11 +120,17 @@ class ScalarFunction:
             except _EVAL_ERRORS:
                 pass
         if self._hvp_autograd is None:
+            if self._autograd is None:
+                self._value_and_grad(x)   # makes the autograd closure, _ad_value
             self._hvp_autograd = autograd.hessian_vector_product(self._ad_value)
         return np.asarray(self._hvp_autograd(x, p), dtype=float)
 
     def check_scalar(self, x: Vector) -> None:
-        """Refuse (as a spec error) an objective that is not a single number."""
+        """Refuse (as a spec error) an objective that is not a single number. A
+        generated program built at ``x`` already proves it (codegen evaluates the
+        expression there while building, and builds none for a non-scalar)."""
+        if self._program(x) is not None:
+            return
         env = dict(self._env)
         env.update(self.problem.split(x))
         try:
@@ -189,10 +210,22 @@ class VectorFunction:
         return dual.jacobian_of(out, x.size, shape if shape else (1,))
 
 
+def _when_needed(expr: Expression, backend: Any) -> Callable[[dict[str, Any]], Any]:
+    """``expr.compile(backend)``, made at its first call: the interpreted closures
+    serve only where the generated code declines or raises."""
+    made: list[Callable[[dict[str, Any]], Any]] = []
+
+    def closure(env: dict[str, Any]) -> Any:
+        if not made:
+            made.append(expr.compile(backend))
+        return made[0](env)
+    return closure
+
+
 def expression_vector(problem: Problem, expr: Expression, length: int | None = None,
                       extra: dict[str, Any] | None = None) -> VectorFunction:
     """A vector function from one expression; broadcast to ``length`` when given."""
-    fnp, fdual = expr.compile(np), expr.compile(dual.DUAL)
+    fnp, fdual = _when_needed(expr, np), _when_needed(expr, dual.DUAL)
     env = {**problem.parameters, **(extra or {})}
 
     def generate(x: Vector) -> codegen.VectorProgram | None:

@@ -14,6 +14,7 @@ integrator at an accepted step.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import threading
 from collections import OrderedDict
@@ -54,10 +55,19 @@ class RightHandSide:
         self.recorder: Recorder | None = None
         #: (t, dy/dt) of the last call, for :meth:`check_step`.
         self.last: tuple[float, np.ndarray] = (math.nan, np.zeros(0))
-        self._np = [(v.name, v.size, problem.rhs[v.name].compile(np)) for v in problem.variables]
-        self._dual = [(v.name, v.size, problem.rhs[v.name].compile(dual.DUAL))
-                      for v in problem.variables]
         self._generated: codegen.VectorProgram | None | bool = False   # False: not built yet
+
+    @functools.cached_property
+    def _np(self) -> list[tuple[str, int, Any]]:
+        """The interpreted closures: made only when the generated code declines or
+        raises (they give an error its position in the text)."""
+        p = self.problem
+        return [(v.name, v.size, p.rhs[v.name].compile(np)) for v in p.variables]
+
+    @functools.cached_property
+    def _dual(self) -> list[tuple[str, int, Any]]:
+        p = self.problem
+        return [(v.name, v.size, p.rhs[v.name].compile(dual.DUAL)) for v in p.variables]
 
     def _program(self, t: float, y: np.ndarray) -> codegen.VectorProgram | None:
         """dy/dt and its Jacobian as generated code (:mod:`warmdesk.core.codegen`), built

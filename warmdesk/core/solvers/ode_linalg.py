@@ -78,8 +78,8 @@ class _LeanLinearAlgebra:
 
     def _use_lean_linear_algebra(self) -> None:
         if isinstance(self.J, np.ndarray):
-            del self.lu   # type: ignore[attr-defined]   # the class's methods below
-            del self.solve_lu   # type: ignore[attr-defined]
+            del self.lu   # the class's methods below
+            del self.solve_lu
 
     def lu(self, a: np.ndarray) -> Any:
         self.nlu += 1
