@@ -5,7 +5,8 @@ checks that).
 As qutebrowser's ``misc/sql.py`` does, it gives the rest of the library:
 
 - connections set up one way (WAL, ``synchronous=FULL``, foreign keys, a 30 s
-  busy timeout, autocommit so that transactions are explicit);
+  busy timeout, autocommit so that transactions are explicit, statement journals
+  in memory: see :func:`connect`);
 - one writer connection whose :meth:`Database.transaction` is ``BEGIN
   IMMEDIATE`` ... ``COMMIT``, rolled back on any exception and serialised
   in-process by a lock; each reading thread gets its own connection, so reads
@@ -69,10 +70,18 @@ def error(exc: sqlite3.Error, doing: str) -> LibraryError:
 
 
 def connect(path: Path) -> Connection:
-    """A connection to the library file, set up as every one of them is."""
+    """A connection to the library file, set up as every one of them is.
+
+    ``temp_store=MEMORY``: a statement that may change several rows inside a
+    save's transaction keeps its undo pages (its statement journal) in memory,
+    not in a temporary file created, written and deleted at every save (a run
+    of two unknowns: 28 pages; 0.15 ms of a ~1 ms save, issue 16). The journal
+    only undoes one failed statement inside an open transaction, which a crash
+    undoes whole anyway: durability is the WAL's, untouched."""
     db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
     db.execute("PRAGMA synchronous=FULL")
     db.execute("PRAGMA foreign_keys=ON")
+    db.execute("PRAGMA temp_store=MEMORY")
     return db
 
 
