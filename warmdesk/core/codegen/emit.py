@@ -15,21 +15,16 @@ from __future__ import annotations
 
 import ast
 import operator
-import re
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from .audit import audit
+
 Shape = tuple[int, ...]
 
-_OURS = re.compile(r"_[a-z][a-z0-9_]*\Z")
-_NODE_TYPES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.AugAssign,
-               ast.Return, ast.Name, ast.Load, ast.Store, ast.Constant, ast.BinOp, ast.UnaryOp,
-               ast.Compare, ast.Call, ast.Subscript, ast.Tuple, ast.Slice, ast.Add, ast.Sub,
-               ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
-               ast.Eq, ast.NotEq)
 _BINOPS: dict[str, ast.operator] = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(),
                                     "/": ast.Div(), "%": ast.Mod(), "**": ast.Pow()}
 _COMPARE: dict[str, ast.cmpop] = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(),
@@ -84,6 +79,17 @@ def _scaled(e: E) -> tuple[E, E] | None:
 
 
 def broadcast(*shapes: Shape) -> Shape:
+    """The broadcast shape (as :func:`numpy.broadcast_shapes`; ValueError where
+    they do not broadcast). Equal shapes and a number with anything, most of what
+    code generation asks, are answered without numpy (issue 16: build time)."""
+    if len(shapes) == 2:
+        a, b = shapes
+        if a == b or not b:
+            return a
+        if not a:
+            return b
+    elif len(shapes) == 1:
+        return shapes[0]
     return tuple(np.broadcast_shapes(*shapes))
 
 
@@ -201,55 +207,54 @@ def interpret(node: ast.expr, namespace: Mapping[str, Any]) -> Any:
     raise AssertionError(f"not a node we generate: {type(node).__name__}")
 
 
-def walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node under ``node`` (``ast.walk``'s set, in another order, faster)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        for field in n._fields:
-            value = n.__dict__.get(field)   # the fields we set (no getattr)
-            if isinstance(value, ast.AST):
-                stack.append(value)
-            elif isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, ast.AST))
+def add_loaded_names(stmt: ast.stmt, names: set[str]) -> None:
+    """Add the names ``stmt`` reads to ``names`` (one of our statements: dispatch on
+    the exact types we generate; anything else by its fields)."""
+    todo: list[Any] = [stmt]
+    pop, push, extend, add = todo.pop, todo.append, todo.extend, names.add
+    while todo:
+        node = pop()
+        t = type(node)
+        if t is ast.Name:
+            if type(node.ctx) is ast.Load:
+                add(node.id)
+        elif t is ast.Constant:
+            pass
+        elif t is ast.BinOp:
+            push(node.left)
+            push(node.right)
+        elif t is ast.Call:
+            push(node.func)
+            extend(node.args)
+        elif t is ast.Subscript:
+            push(node.value)
+            push(node.slice)
+        elif t is ast.Assign:
+            extend(node.targets)
+            push(node.value)
+        elif t is ast.UnaryOp:
+            push(node.operand)
+        elif t is ast.Tuple:
+            extend(node.elts)
+        elif t is ast.Return or t is ast.AugAssign:
+            if t is ast.AugAssign:
+                push(node.target)
+            if node.value is not None:
+                push(node.value)
+        elif t is ast.Compare:
+            push(node.left)
+            extend(node.comparators)
+        elif node is not None:   # slices, and what we do not generate (audited later)
+            for field in node._fields:
+                value = node.__dict__.get(field)   # the fields we set (no getattr)
+                if isinstance(value, ast.AST):
+                    push(value)
+                elif type(value) is list:
+                    extend(value)
 
 
-_LOCATED = frozenset(t for t in _NODE_TYPES if issubclass(t, (ast.expr, ast.stmt)))
-_ALLOWED = frozenset(_NODE_TYPES)
-
-
-def _audit(fn: ast.FunctionDef, namespace: Mapping[str, Any]) -> None:
-    """Refuse anything but the node types (exactly: no subclasses), constants and
-    identifiers we generate; every name read must be an argument, a global of
-    ``namespace`` or assigned before. Dispatches on the exact type: this runs on
-    every node of every generated function, at each solve's start."""
-    defined = {a.arg for a in fn.args.args} | set(namespace)
-    for stmt in fn.body:
-        stores = set()
-        for node in walk(stmt):
-            t = type(node)
-            if t not in _ALLOWED:
-                raise AssertionError(f"generated code may not contain {t.__name__}")
-            if t in _LOCATED:   # one line: no fix_missing_locations
-                node.lineno = node.end_lineno = 1   # type: ignore[attr-defined]
-                node.col_offset = node.end_col_offset = 0   # type: ignore[attr-defined]
-                if t is ast.Name:
-                    name = node.id   # type: ignore[attr-defined]
-                    if not _OURS.match(name):
-                        raise AssertionError("generated code may use our own names only")
-                    if type(node.ctx) is ast.Store:   # type: ignore[attr-defined]
-                        stores.add(name)
-                    elif name not in defined:
-                        raise AssertionError("generated code reads an undefined name")
-                elif t is ast.Constant:
-                    value = node.value   # type: ignore[attr-defined]
-                    if not (value is None or value is ... or type(value) in (int, float)):
-                        raise AssertionError("generated code may hold numeric constants only")
-                elif t is ast.Call and (node.keywords   # type: ignore[attr-defined]
-                                        or type(node.func) is not ast.Name):  # type: ignore[attr-defined]
-                    raise AssertionError("generated calls are plain calls of backend names")
-        defined |= stores
+#: The one check before compiling (:mod:`.audit`).
+_audit = audit
 
 
 def compile_function(args: Sequence[str], body: list[ast.stmt],
@@ -258,19 +263,13 @@ def compile_function(args: Sequence[str], body: list[ast.stmt],
 
     ``namespace`` (backend functions and precomputed values, all under our names)
     becomes the function's globals, with empty ``__builtins__``; the function object
-    is made from the compiled code object, so nothing is executed here."""
-    for name in (*args, *namespace):
-        if not _OURS.match(name):
-            raise AssertionError("generated code may use our own names only")
+    is made from the compiled code object, so nothing is executed here. The audit
+    checks every name (arguments, globals, those assigned) and gives the nodes
+    their locations."""
     fn = ast.FunctionDef(name="_generated",
                          args=ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in args],
                                             kwonlyargs=[], kw_defaults=[], defaults=[]),
                          body=body, decorator_list=[], returns=None)
-    fn.lineno = fn.end_lineno = 1
-    fn.col_offset = fn.end_col_offset = 0
-    for arg in fn.args.args:
-        arg.lineno = arg.end_lineno = 1
-        arg.col_offset = arg.end_col_offset = 0
     module = ast.Module(body=[fn], type_ignores=[])
     _audit(fn, namespace)
     code = compile(module, "<warmdesk-generated>", "exec", dont_inherit=True)

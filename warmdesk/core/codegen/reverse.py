@@ -66,7 +66,13 @@ class GradientEmitter(ValueEmitter):
         return self._assemble(adj)
 
     def _set(self, j: int, total: Adjoint, adj: dict[int, Adjoint]) -> None:
-        if isinstance(total, float):
+        """Op j's adjoint is now ``total``: assigned to ``_a{j}``, unless it is a
+        number or just a name (another adjoint, a value, a constant): that name is
+        used in its place, no copy is emitted. Sound because a name an adjoint
+        refers to is never assigned again: an operation's own adjoint is complete
+        (and stays as it is) before contributions from it to its operands are
+        made, and values and constants are assigned once."""
+        if isinstance(total, float) or type(total.node) is ast.Name:
             adj[j] = total
             self.owned.discard(j)
             return
