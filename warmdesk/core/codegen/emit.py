@@ -25,6 +25,9 @@ from .audit import audit
 
 Shape = tuple[int, ...]
 
+#: One context object each, shared by every node (the compiler reads only their type).
+LOAD = ast.Load()
+STORE = ast.Store()
 _BINOPS: dict[str, ast.operator] = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(),
                                     "/": ast.Div(), "%": ast.Mod(), "**": ast.Pow()}
 _COMPARE: dict[str, ast.cmpop] = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(),
@@ -48,6 +51,8 @@ class E:
     def _bin(self, op: str, other: E | float, swap: bool = False) -> E:
         o = other if isinstance(other, E) else num(other)
         left, right = (o, self) if swap else (self, o)
+        if op == "+" and type(right.node) is ast.UnaryOp:   # a + -b is a - b, exactly
+            return binop("-", left, E(right.node.operand, right.shape, right.fixed))
         split = _scaled(right)
         if op == "*" and split is not None and not left.shape:
             return (left * split[0]) * split[1]   # number times number first: one array op
@@ -99,7 +104,7 @@ def num(value: float | int) -> E:
 
 
 def ref(name: str, shape: Shape, fixed: bool = False) -> E:
-    return E(ast.Name(name, ast.Load()), shape, fixed)
+    return E(ast.Name(name, LOAD), shape, fixed)
 
 
 def binop(op: str, left: E, right: E) -> E:
@@ -119,19 +124,19 @@ def call(fn: str, *args: E | Shape, shape: Shape | None = None) -> E:
     if shape is None:
         shape = broadcast(*(a.shape for a in args if isinstance(a, E)))
     fixed = all(a.fixed for a in args if isinstance(a, E))
-    return E(ast.Call(ast.Name(fn, ast.Load()), nodes, []), shape, fixed)
+    return E(ast.Call(ast.Name(fn, LOAD), nodes, []), shape, fixed)
 
 
 def shape_literal(shape: Sequence[int]) -> ast.expr:
-    return ast.Tuple([ast.Constant(int(s)) for s in shape], ast.Load())
+    return ast.Tuple([ast.Constant(int(s)) for s in shape], LOAD)
 
 
 def expand(e: E) -> E:
     """``e[..., None]``: a factor lined up against a derivative's trailing axis."""
     if not e.shape:
         return e
-    key = ast.Tuple([ast.Constant(...), ast.Constant(None)], ast.Load())
-    return E(ast.Subscript(e.node, key, ast.Load()), e.shape + (1,), e.fixed)
+    key = ast.Tuple([ast.Constant(...), ast.Constant(None)], LOAD)
+    return E(ast.Subscript(e.node, key, LOAD), e.shape + (1,), e.fixed)
 
 
 def subscript(e: E, key: E | int | tuple[int, int], shape: Shape) -> E:
@@ -142,12 +147,12 @@ def subscript(e: E, key: E | int | tuple[int, int], shape: Shape) -> E:
         node = ast.Constant(int(key))
     else:
         node = ast.Slice(ast.Constant(int(key[0])), ast.Constant(int(key[1])))
-    return E(ast.Subscript(e.node, node, ast.Load()), shape,
+    return E(ast.Subscript(e.node, node, LOAD), shape,
              e.fixed and (not isinstance(key, E) or key.fixed))
 
 
 def assign(name: str, value: E) -> ast.stmt:
-    return ast.Assign([ast.Name(name, ast.Store())], value.node)
+    return ast.Assign([ast.Name(name, STORE)], value.node)
 
 
 def _index_part(part: int | tuple[int, int]) -> ast.expr:
@@ -160,15 +165,15 @@ def store(target: str, value: E | float, *parts: int | tuple[int, int]) -> ast.s
     """``target[parts] = value``, parts an int or a ``(start, stop)`` slice each
     (broadcasting into a fresh output array)."""
     key = (_index_part(parts[0]) if len(parts) == 1 else
-           ast.Tuple([_index_part(p) for p in parts], ast.Load()))
+           ast.Tuple([_index_part(p) for p in parts], LOAD))
     node = value.node if isinstance(value, E) else ast.Constant(float(value))
-    return ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), key, ast.Store())], node)
+    return ast.Assign([ast.Subscript(ast.Name(target, LOAD), key, STORE)], node)
 
 
 def ret(*values: E) -> ast.stmt:
     if len(values) == 1:
         return ast.Return(values[0].node)
-    return ast.Return(ast.Tuple([v.node for v in values], ast.Load()))
+    return ast.Return(ast.Tuple([v.node for v in values], LOAD))
 
 
 _PY_BINOPS: dict[type, Callable[[Any, Any], Any]] = {

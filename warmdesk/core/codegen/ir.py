@@ -159,14 +159,13 @@ def _key_signature(key: Any) -> tuple[Any, ...] | None:
     return None
 
 
-def evaluate_op(op: Op, args: Sequence[Any]) -> Any:
-    """One operation's value from its arguments' (no variables: those are leaves);
-    raises :class:`Unsupported` where the closures would raise."""
-    try:
-        with np.errstate(all="ignore"):
-            return _apply(op, args, np.zeros(0), 0.0)
-    except _EVAL_ERRORS as exc:
-        raise Unsupported(str(exc)) from None
+def apply_op(op: Op, args: Sequence[Any]) -> Any:
+    """One operation's value from its arguments' (no variables: those are leaves),
+    inside the caller's ``np.errstate``; raises what numpy raises."""
+    return _apply(op, args, _NO_X, 0.0)
+
+
+_NO_X = np.zeros(0)
 
 
 def _apply(op: Op, args: Sequence[Any], x: np.ndarray, t: float) -> Any:

@@ -100,7 +100,8 @@ class JacobianEmitter(ValueEmitter):
             return out
         if op.kind == "index":
             j = op.args[0]
-            return {v: subscript(self.full(j, v), ref(f"_key{i}", ()), op.shape + self.tail(v))
+            key = ref(f"_key{i}", (), fixed=True)   # a global: folded with a fixed block
+            return {v: subscript(self.full(j, v), key, op.shape + self.tail(v))
                     for v in variables}
         if name in ("sum", "mean", "prod", "cumsum"):
             return {v: self._reduction(i, v) for v in variables}
