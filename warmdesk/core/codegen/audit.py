@@ -58,7 +58,7 @@ def audit(fn: ast.FunctionDef, namespace: Mapping[str, Any]) -> None:
             raise refuse("an argument of another form")
         arg.lineno, arg.col_offset = 1, 0
         defined.add(arg.arg)
-    for name in defined - BACKEND:   # the backend's names were checked once, below
+    for name in defined - BACKEND:   # the backend's names: checked once, above
         if type(name) is not str or not OURS.match(name):
             raise AssertionError("generated code may use our own names only")
     fn.lineno, fn.col_offset = 1, 0
@@ -68,15 +68,14 @@ def audit(fn: ast.FunctionDef, namespace: Mapping[str, Any]) -> None:
             defined.add(stored)
 
 
-def _statement(stmt: ast.stmt, defined: set[str]) -> str | None:
+def _statement(stmt: Any, defined: set[str]) -> str | None:
     """Check one statement (names it reads against ``defined``); the name it
     assigns, if any."""
     t = type(stmt)
-    stmt.lineno, stmt.col_offset = 1, 0
     stored = None
     if t is ast.Assign:
-        targets = stmt.targets   # type: ignore[attr-defined]
-        if type(targets) is not list or len(targets) != 1 or stmt.type_comment is not None:  # type: ignore[attr-defined]
+        targets = stmt.targets
+        if type(targets) is not list or len(targets) != 1 or stmt.type_comment is not None:
             raise refuse("an assignment of another form")
         target = targets[0]
         if type(target) is ast.Name:
@@ -85,17 +84,18 @@ def _statement(stmt: ast.stmt, defined: set[str]) -> str | None:
                 raise refuse("an assignment to another name")
             target.lineno, target.col_offset = 1, 0
             stored = target.id
-            todo = [stmt.value]   # type: ignore[attr-defined]
+            todo = [stmt.value]
         else:
-            todo = [stmt.value, *_stored_subscript(target)]   # type: ignore[attr-defined]
+            todo = [stmt.value, *_stored_subscript(target)]
     elif t is ast.AugAssign:
-        if type(stmt.op) not in BINOP_TYPES:   # type: ignore[attr-defined]
+        if type(stmt.op) not in BINOP_TYPES:
             raise refuse("an augmented assignment of another form")
-        todo = [stmt.value, *_stored_subscript(stmt.target)]   # type: ignore[attr-defined]
+        todo = [stmt.value, *_stored_subscript(stmt.target)]
     elif t is ast.Return:
-        todo = [stmt.value]   # type: ignore[attr-defined]
+        todo = [stmt.value]
     else:
         raise refuse(t.__name__)
+    stmt.lineno, stmt.col_offset = 1, 0
     _expressions(todo, defined)
     return stored
 

@@ -6,9 +6,10 @@ it. Every identifier is ours (``_t3``, ``_d3``, ``_a3``, ``_x``, ``_time`` and t
 backend names of :mod:`.runtime`); user names never become identifiers: a variable
 is a slice of the flat vector by integer offsets, a parameter or data column is a
 value in the function's globals under a name we chose. :func:`compile_function`
-checks the finished tree before compiling it: only the node types below, only
-numeric constants, only our own identifiers, every loaded name defined; the
-globals hold our backend functions and values only, and ``__builtins__`` is empty.
+checks the finished tree before compiling it (:mod:`.audit`, one pass by exact
+type): only the statement and expression forms we generate, only numeric
+constants, only our own identifiers, every loaded name defined; the globals hold
+our backend functions and values only, and ``__builtins__`` is empty.
 """
 
 from __future__ import annotations
