@@ -86,17 +86,27 @@ def _scaled(e: E) -> tuple[E, E] | None:
 
 def broadcast(*shapes: Shape) -> Shape:
     """The broadcast shape (as :func:`numpy.broadcast_shapes`; ValueError where
-    they do not broadcast). Equal shapes and a number with anything, most of what
-    code generation asks, are answered without numpy (issue 16: build time)."""
-    if len(shapes) == 2:
-        a, b = shapes
-        if a == b or not b:
-            return a
-        if not a:
-            return b
-    elif len(shapes) == 1:
-        return shapes[0]
-    return tuple(np.broadcast_shapes(*shapes))
+    they do not broadcast). Code generation asks this of two shapes at a time,
+    mostly equal ones or a number and anything: answered here without numpy's
+    general machinery (issue 16: build time)."""
+    if len(shapes) != 2:
+        return shapes[0] if len(shapes) == 1 else tuple(np.broadcast_shapes(*shapes))
+    a, b = shapes
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    if len(a) != len(b):   # align on the right: missing leading axes have length 1
+        a, b = (1,) * (len(b) - len(a)) + a, (1,) * (len(a) - len(b)) + b
+    out = []
+    for p, q in zip(a, b):
+        if p == q or q == 1:
+            out.append(p)
+        elif p == 1:
+            out.append(q)
+        else:
+            raise ValueError(f"shape mismatch: {shapes[0]} and {shapes[1]} do not broadcast")
+    return tuple(out)
 
 
 def num(value: float | int) -> E:

@@ -65,10 +65,14 @@ class JacobianEmitter(ValueEmitter):
         return call("_broadcast_to", b, target, shape=target)
 
     def _variables(self, args: tuple[int, ...]) -> list[int]:
-        seen: dict[int, None] = {}
-        for j in args:
-            if self.ops[j].live:
-                seen.update(dict.fromkeys(self.blocks[j]))
+        """The variables any live argument depends on, in first-seen order."""
+        ops, blocks = self.ops, self.blocks
+        live = [j for j in args if ops[j].live]
+        if len(live) == 1:
+            return list(blocks[live[0]])
+        seen: dict[int, Any] = {}
+        for j in live:
+            seen.update(blocks[j])   # the keys (and their order) are what counts
         return list(seen)
 
     def _scale(self, block: Block, factor: Factor, v: int) -> Block:
