@@ -5,13 +5,17 @@ whose fixed values changed (a cache miss). Not a benchmark script itself.
 
 Each case is built ``repeats`` times (cache cleared each time, the problem parsed
 once beforehand: parsing is not code generation); the best build is reported.
-The cases run batch by batch, interleaved, so machine load hits them alike.
+The cases run batch by batch, interleaved, so machine load hits them alike. The
+cyclic garbage collector is paused while a build is timed: its collections come
+at allocation counts, so with interleaved cases one would land on the same case
+in every batch and the best of N would not remove it.
 Works on any checkout with the same public entry points (run it with another
 PYTHONPATH to compare two trees side by side).
 """
 
 from __future__ import annotations
 
+import gc
 import tempfile
 import time
 from pathlib import Path
@@ -118,8 +122,12 @@ def best_builds_ms(repeats: int) -> dict[str, float]:
         for _ in range(repeats):
             for name, build in builds.items():
                 cache.clear()
-                t0 = time.perf_counter()
-                build()
-                best[name] = min(best[name], time.perf_counter() - t0)
+                gc.disable()
+                try:
+                    t0 = time.perf_counter()
+                    build()
+                    best[name] = min(best[name], time.perf_counter() - t0)
+                finally:
+                    gc.enable()
         cache.clear()
     return {name: t * 1e3 for name, t in best.items()}
