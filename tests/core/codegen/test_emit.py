@@ -349,3 +349,18 @@ def test_value_code_has_nothing_to_prune(text: str) -> None:
     emitter.emit_values()
     body = [*emitter.body, *programs._pack_values(emitter, [1], 1)]
     assert programs.prune(body) == body
+
+
+def test_identical_outputs_share_one_operation() -> None:
+    """Two right-hand sides with the same text are one operation (one root twice)."""
+    names = ["y1", "y2", "k"]
+    rhs = [parse("k*y1*y2 - y1", names), parse("k*y1*y2 - y1", names), parse("y2", names)]
+    variables = [SimpleNamespace(name=n, size=1, scalar=True) for n in names[:2]]
+    layout = codegen.layout_of(variables, {"k": 2.0}, time="t")
+    y = np.array([0.3, 0.8])
+    program = codegen.vector_program([(e, 1) for e in rhs], layout, y, 0.0)
+    assert program is not None
+    value = 2.0 * 0.3 * 0.8 - 0.3
+    np.testing.assert_allclose(program.value(0.0, y), [value, value, 0.8], rtol=1e-15)
+    row = [2.0 * 0.8 - 1.0, 2.0 * 0.3]
+    np.testing.assert_allclose(program.jacobian(0.0, y), [row, row, [0.0, 1.0]], rtol=1e-15)

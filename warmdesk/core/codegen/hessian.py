@@ -30,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from ..expression_tree import _EVAL_ERRORS
 from ..expressions import Expression
 from .cache import cached
 from .emit import Unsupported, compile_function, ret
-from ..expression_tree import _EVAL_ERRORS
 from .ir import Layout, Op, Program, apply_op
 from .programs import prune
 from .reverse import GradientEmitter

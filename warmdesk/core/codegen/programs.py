@@ -21,7 +21,7 @@ import numpy as np
 
 from ..expressions import Expression
 
-from .emit import Unsupported, assign, call, add_loaded_names, compile_function, ref, ret, store
+from .emit import Unsupported, add_loaded_names, assign, call, compile_function, ref, ret, store
 from .cache import cached
 from .ir import Layout, Program
 from .jacobian import JacobianEmitter
