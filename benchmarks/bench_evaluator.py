@@ -18,11 +18,18 @@ Each figure is the best of several batches, the variants of a case interleaved
 batch by batch, so machine load hits them alike; the load average is printed.
 Target: generated <= 1.5x hand.
 
-Run:  python benchmarks/bench_evaluator.py [--quick]
+``--build`` instead times building the generated code (cache emptied, best of N):
+Rosenbrock n=2 and 50 (value+grad; value then value+grad; Hessian-vector
+product), the decay fit (10k rows), a two-peak fit, Robertson and HIRES (right-hand
+side and Jacobian); see _evaluator_build.py. To compare two trees, run it with
+each on PYTHONPATH, alternately.
+
+Run:  python benchmarks/bench_evaluator.py [--quick] [--build [--repeats N]]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import tempfile
@@ -253,8 +260,31 @@ def check(hand: np.ndarray, generated: np.ndarray, closures: np.ndarray) -> None
     np.testing.assert_allclose(generated, closures, rtol=1e-12, atol=1e-12)
 
 
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--build", action="store_true",
+                        help="time building the generated code instead of calls")
+    parser.add_argument("--repeats", type=int, default=0,
+                        help="builds per case for --build (best is shown)")
+
+
+def main_build(args: argparse.Namespace) -> int:
+    from _evaluator_build import best_builds_ms
+    banner("bench_evaluator --build: building generated code (cache emptied)", args.quick)
+    start = time.perf_counter()
+    repeats = args.repeats or (10 if args.quick else 30)
+    print(f"load average before: {os.getloadavg()}")
+    ms = best_builds_ms(repeats)
+    print_table([{"case": k, "ms": v} for k, v in ms.items()],
+                [("case", "case"), ("ms", "build ms")],
+                title=f"build time, best of {repeats} (ms)")
+    print(f"\nload average after: {os.getloadavg()}")
+    return finish([], start)
+
+
 def main() -> int:
-    args = parse_args(__doc__.splitlines()[0])
+    args = parse_args(__doc__.splitlines()[0], add_options)
+    if args.build:
+        return main_build(args)
     banner("bench_evaluator: per-call cost, hand numpy vs closures vs generated code", args.quick)
     start = time.perf_counter()
     repeats = 5 if args.quick else 15

@@ -6,30 +6,29 @@ it. Every identifier is ours (``_t3``, ``_d3``, ``_a3``, ``_x``, ``_time`` and t
 backend names of :mod:`.runtime`); user names never become identifiers: a variable
 is a slice of the flat vector by integer offsets, a parameter or data column is a
 value in the function's globals under a name we chose. :func:`compile_function`
-checks the finished tree before compiling it: only the node types below, only
-numeric constants, only our own identifiers, every loaded name defined; the
-globals hold our backend functions and values only, and ``__builtins__`` is empty.
+checks the finished tree before compiling it (:mod:`.audit`, one pass by exact
+type): only the statement and expression forms we generate, only numeric
+constants, only our own identifiers, every loaded name defined; the globals hold
+our backend functions and values only, and ``__builtins__`` is empty.
 """
 
 from __future__ import annotations
 
 import ast
 import operator
-import re
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from .audit import audit
+
 Shape = tuple[int, ...]
 
-_OURS = re.compile(r"_[a-z][a-z0-9_]*\Z")
-_NODE_TYPES = (ast.Module, ast.FunctionDef, ast.arguments, ast.arg, ast.Assign, ast.AugAssign,
-               ast.Return, ast.Name, ast.Load, ast.Store, ast.Constant, ast.BinOp, ast.UnaryOp,
-               ast.Compare, ast.Call, ast.Subscript, ast.Tuple, ast.Slice, ast.Add, ast.Sub,
-               ast.Mult, ast.Div, ast.Mod, ast.Pow, ast.USub, ast.Lt, ast.LtE, ast.Gt, ast.GtE,
-               ast.Eq, ast.NotEq)
+#: One context object each, shared by every node (the compiler reads only their type).
+LOAD = ast.Load()
+STORE = ast.Store()
 _BINOPS: dict[str, ast.operator] = {"+": ast.Add(), "-": ast.Sub(), "*": ast.Mult(),
                                     "/": ast.Div(), "%": ast.Mod(), "**": ast.Pow()}
 _COMPARE: dict[str, ast.cmpop] = {"<": ast.Lt(), "<=": ast.LtE(), ">": ast.Gt(),
@@ -53,6 +52,8 @@ class E:
     def _bin(self, op: str, other: E | float, swap: bool = False) -> E:
         o = other if isinstance(other, E) else num(other)
         left, right = (o, self) if swap else (self, o)
+        if op == "+" and type(right.node) is ast.UnaryOp:   # a + -b is a - b, exactly
+            return binop("-", left, E(right.node.operand, right.shape, right.fixed))
         split = _scaled(right)
         if op == "*" and split is not None and not left.shape:
             return (left * split[0]) * split[1]   # number times number first: one array op
@@ -84,7 +85,28 @@ def _scaled(e: E) -> tuple[E, E] | None:
 
 
 def broadcast(*shapes: Shape) -> Shape:
-    return tuple(np.broadcast_shapes(*shapes))
+    """The broadcast shape (as :func:`numpy.broadcast_shapes`; ValueError where
+    they do not broadcast). Code generation asks this of two shapes at a time,
+    mostly equal ones or a number and anything: answered here without numpy's
+    general machinery (issue 16: build time)."""
+    if len(shapes) != 2:
+        return shapes[0] if len(shapes) == 1 else tuple(np.broadcast_shapes(*shapes))
+    a, b = shapes
+    if a == b or not b:
+        return a
+    if not a:
+        return b
+    if len(a) != len(b):   # align on the right: missing leading axes have length 1
+        a, b = (1,) * (len(b) - len(a)) + a, (1,) * (len(a) - len(b)) + b
+    out = []
+    for p, q in zip(a, b):
+        if p == q or q == 1:
+            out.append(p)
+        elif p == 1:
+            out.append(q)
+        else:
+            raise ValueError(f"shape mismatch: {shapes[0]} and {shapes[1]} do not broadcast")
+    return tuple(out)
 
 
 def num(value: float | int) -> E:
@@ -93,7 +115,7 @@ def num(value: float | int) -> E:
 
 
 def ref(name: str, shape: Shape, fixed: bool = False) -> E:
-    return E(ast.Name(name, ast.Load()), shape, fixed)
+    return E(ast.Name(name, LOAD), shape, fixed)
 
 
 def binop(op: str, left: E, right: E) -> E:
@@ -113,19 +135,19 @@ def call(fn: str, *args: E | Shape, shape: Shape | None = None) -> E:
     if shape is None:
         shape = broadcast(*(a.shape for a in args if isinstance(a, E)))
     fixed = all(a.fixed for a in args if isinstance(a, E))
-    return E(ast.Call(ast.Name(fn, ast.Load()), nodes, []), shape, fixed)
+    return E(ast.Call(ast.Name(fn, LOAD), nodes, []), shape, fixed)
 
 
 def shape_literal(shape: Sequence[int]) -> ast.expr:
-    return ast.Tuple([ast.Constant(int(s)) for s in shape], ast.Load())
+    return ast.Tuple([ast.Constant(int(s)) for s in shape], LOAD)
 
 
 def expand(e: E) -> E:
     """``e[..., None]``: a factor lined up against a derivative's trailing axis."""
     if not e.shape:
         return e
-    key = ast.Tuple([ast.Constant(...), ast.Constant(None)], ast.Load())
-    return E(ast.Subscript(e.node, key, ast.Load()), e.shape + (1,), e.fixed)
+    key = ast.Tuple([ast.Constant(...), ast.Constant(None)], LOAD)
+    return E(ast.Subscript(e.node, key, LOAD), e.shape + (1,), e.fixed)
 
 
 def subscript(e: E, key: E | int | tuple[int, int], shape: Shape) -> E:
@@ -136,12 +158,12 @@ def subscript(e: E, key: E | int | tuple[int, int], shape: Shape) -> E:
         node = ast.Constant(int(key))
     else:
         node = ast.Slice(ast.Constant(int(key[0])), ast.Constant(int(key[1])))
-    return E(ast.Subscript(e.node, node, ast.Load()), shape,
+    return E(ast.Subscript(e.node, node, LOAD), shape,
              e.fixed and (not isinstance(key, E) or key.fixed))
 
 
 def assign(name: str, value: E) -> ast.stmt:
-    return ast.Assign([ast.Name(name, ast.Store())], value.node)
+    return ast.Assign([ast.Name(name, STORE)], value.node)
 
 
 def _index_part(part: int | tuple[int, int]) -> ast.expr:
@@ -154,15 +176,15 @@ def store(target: str, value: E | float, *parts: int | tuple[int, int]) -> ast.s
     """``target[parts] = value``, parts an int or a ``(start, stop)`` slice each
     (broadcasting into a fresh output array)."""
     key = (_index_part(parts[0]) if len(parts) == 1 else
-           ast.Tuple([_index_part(p) for p in parts], ast.Load()))
+           ast.Tuple([_index_part(p) for p in parts], LOAD))
     node = value.node if isinstance(value, E) else ast.Constant(float(value))
-    return ast.Assign([ast.Subscript(ast.Name(target, ast.Load()), key, ast.Store())], node)
+    return ast.Assign([ast.Subscript(ast.Name(target, LOAD), key, STORE)], node)
 
 
 def ret(*values: E) -> ast.stmt:
     if len(values) == 1:
         return ast.Return(values[0].node)
-    return ast.Return(ast.Tuple([v.node for v in values], ast.Load()))
+    return ast.Return(ast.Tuple([v.node for v in values], LOAD))
 
 
 _PY_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
@@ -201,55 +223,54 @@ def interpret(node: ast.expr, namespace: Mapping[str, Any]) -> Any:
     raise AssertionError(f"not a node we generate: {type(node).__name__}")
 
 
-def walk(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node under ``node`` (``ast.walk``'s set, in another order, faster)."""
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        for field in n._fields:
-            value = n.__dict__.get(field)   # the fields we set (no getattr)
-            if isinstance(value, ast.AST):
-                stack.append(value)
-            elif isinstance(value, list):
-                stack.extend(v for v in value if isinstance(v, ast.AST))
+def add_loaded_names(stmt: ast.stmt, names: set[str]) -> None:
+    """Add the names ``stmt`` reads to ``names`` (one of our statements: dispatch on
+    the exact types we generate; anything else by its fields)."""
+    todo: list[Any] = [stmt]
+    pop, push, extend, add = todo.pop, todo.append, todo.extend, names.add
+    while todo:
+        node = pop()
+        t = type(node)
+        if t is ast.Name:
+            if type(node.ctx) is ast.Load:
+                add(node.id)
+        elif t is ast.Constant:
+            pass
+        elif t is ast.BinOp:
+            push(node.left)
+            push(node.right)
+        elif t is ast.Call:
+            push(node.func)
+            extend(node.args)
+        elif t is ast.Subscript:
+            push(node.value)
+            push(node.slice)
+        elif t is ast.Assign:
+            extend(node.targets)
+            push(node.value)
+        elif t is ast.UnaryOp:
+            push(node.operand)
+        elif t is ast.Tuple:
+            extend(node.elts)
+        elif t is ast.Return or t is ast.AugAssign:
+            if t is ast.AugAssign:
+                push(node.target)
+            if node.value is not None:
+                push(node.value)
+        elif t is ast.Compare:
+            push(node.left)
+            extend(node.comparators)
+        elif node is not None:   # slices, and what we do not generate (audited later)
+            for field in node._fields:
+                value = node.__dict__.get(field)   # the fields we set (no getattr)
+                if isinstance(value, ast.AST):
+                    push(value)
+                elif type(value) is list:
+                    extend(value)
 
 
-_LOCATED = frozenset(t for t in _NODE_TYPES if issubclass(t, (ast.expr, ast.stmt)))
-_ALLOWED = frozenset(_NODE_TYPES)
-
-
-def _audit(fn: ast.FunctionDef, namespace: Mapping[str, Any]) -> None:
-    """Refuse anything but the node types (exactly: no subclasses), constants and
-    identifiers we generate; every name read must be an argument, a global of
-    ``namespace`` or assigned before. Dispatches on the exact type: this runs on
-    every node of every generated function, at each solve's start."""
-    defined = {a.arg for a in fn.args.args} | set(namespace)
-    for stmt in fn.body:
-        stores = set()
-        for node in walk(stmt):
-            t = type(node)
-            if t not in _ALLOWED:
-                raise AssertionError(f"generated code may not contain {t.__name__}")
-            if t in _LOCATED:   # one line: no fix_missing_locations
-                node.lineno = node.end_lineno = 1   # type: ignore[attr-defined]
-                node.col_offset = node.end_col_offset = 0   # type: ignore[attr-defined]
-                if t is ast.Name:
-                    name = node.id   # type: ignore[attr-defined]
-                    if not _OURS.match(name):
-                        raise AssertionError("generated code may use our own names only")
-                    if type(node.ctx) is ast.Store:   # type: ignore[attr-defined]
-                        stores.add(name)
-                    elif name not in defined:
-                        raise AssertionError("generated code reads an undefined name")
-                elif t is ast.Constant:
-                    value = node.value   # type: ignore[attr-defined]
-                    if not (value is None or value is ... or type(value) in (int, float)):
-                        raise AssertionError("generated code may hold numeric constants only")
-                elif t is ast.Call and (node.keywords   # type: ignore[attr-defined]
-                                        or type(node.func) is not ast.Name):  # type: ignore[attr-defined]
-                    raise AssertionError("generated calls are plain calls of backend names")
-        defined |= stores
+#: The one check before compiling (:mod:`.audit`).
+_audit = audit
 
 
 def compile_function(args: Sequence[str], body: list[ast.stmt],
@@ -258,19 +279,13 @@ def compile_function(args: Sequence[str], body: list[ast.stmt],
 
     ``namespace`` (backend functions and precomputed values, all under our names)
     becomes the function's globals, with empty ``__builtins__``; the function object
-    is made from the compiled code object, so nothing is executed here."""
-    for name in (*args, *namespace):
-        if not _OURS.match(name):
-            raise AssertionError("generated code may use our own names only")
+    is made from the compiled code object, so nothing is executed here. The audit
+    checks every name (arguments, globals, those assigned) and gives the nodes
+    their locations."""
     fn = ast.FunctionDef(name="_generated",
                          args=ast.arguments(posonlyargs=[], args=[ast.arg(a) for a in args],
                                             kwonlyargs=[], kw_defaults=[], defaults=[]),
                          body=body, decorator_list=[], returns=None)
-    fn.lineno = fn.end_lineno = 1
-    fn.col_offset = fn.end_col_offset = 0
-    for arg in fn.args.args:
-        arg.lineno = arg.end_lineno = 1
-        arg.col_offset = arg.end_col_offset = 0
     module = ast.Module(body=[fn], type_ignores=[])
     _audit(fn, namespace)
     code = compile(module, "<warmdesk-generated>", "exec", dont_inherit=True)

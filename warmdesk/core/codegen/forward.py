@@ -13,7 +13,7 @@ import ast
 import numpy as np
 
 from ..expression_tree import _EVAL_ERRORS
-from .emit import E, binop, call, compare, interpret, ref, subscript
+from .emit import STORE, E, binop, call, compare, interpret, ref, subscript
 from .ir import Program
 from .runtime import NAMESPACE, function_name
 
@@ -91,4 +91,4 @@ class ValueEmitter:
 
 
 def _assign(name: str, value: E) -> ast.stmt:
-    return ast.Assign([ast.Name(name, ast.Store())], value.node)
+    return ast.Assign([ast.Name(name, STORE)], value.node)

@@ -30,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
+from ..expression_tree import _EVAL_ERRORS
 from ..expressions import Expression
 from .cache import cached
 from .emit import Unsupported, compile_function, ret
-from .ir import Layout, Op, Program, evaluate_op
+from .ir import Layout, Op, Program, apply_op
 from .programs import prune
 from .reverse import GradientEmitter
 
@@ -78,16 +79,20 @@ class _Tangents:
 
     def build(self) -> list[int | None]:
         tangents: list[int | None] = []
-        for i in range(len(self.ops)):
-            op = self.ops[i]
-            tangents.append(self._tangent(i, op, tangents) if op.live else None)
+        try:
+            with np.errstate(all="ignore"):   # once, not per operation pushed
+                for i in range(len(self.ops)):
+                    op = self.ops[i]
+                    tangents.append(self._tangent(i, op, tangents) if op.live else None)
+        except _EVAL_ERRORS as exc:
+            raise Unsupported(str(exc)) from None
         return tangents
 
     # ---------------------------------------------------------------- building blocks
 
     def push(self, op: Op) -> int:
         i = self.program._push(op)
-        self.values.append(evaluate_op(op, [self.values[a] for a in op.args]))
+        self.values.append(apply_op(op, [self.values[a] for a in op.args]))
         op.shape = tuple(np.shape(self.values[i]))
         return i
 

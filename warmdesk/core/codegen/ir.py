@@ -49,6 +49,7 @@ class Program:
         self.layout = layout
         self.ops: list[Op] = []
         self._leaves: dict[str, int] = {}
+        self._memo: dict[tuple[Any, ...], int] = {}
         self.roots: list[int] = []
 
     def add_root(self, node: _Node) -> int:
@@ -64,28 +65,42 @@ class Program:
         self.ops.append(op)
         return len(self.ops) - 1
 
+    def _intern(self, op: Op) -> int:
+        """The index of an equal operation already in the program, or ``op``'s, new:
+        a repeated subexpression (``k3*y2`` in two right-hand sides, ``x[:-1]`` twice
+        in Rosenbrock) is computed, differentiated and compiled once. Equal means the
+        same operation of the same arguments (same literal, same index key), so it
+        has the same value: numpy is deterministic."""
+        key = _signature(op)
+        if key is None:
+            return self._push(op)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._push(op)
+        return found
+
     def _add(self, node: _Node) -> int:
         if isinstance(node, _Const):
-            return self._push(Op("const", value=node.value))
+            return self._intern(Op("const", value=node.value))
         if isinstance(node, _Name):
             return self._name(node.name)
         if isinstance(node, _Neg):
-            return self._push(Op("op", "neg", (self._add(node.operand),)))
+            return self._intern(Op("op", "neg", (self._add(node.operand),)))
         if isinstance(node, _Chain):
             acc = self._add(node.operands[0])
             for op, operand in zip(node.ops, node.operands[1:]):
-                acc = self._push(Op("op", op, (acc, self._add(operand))))
+                acc = self._intern(Op("op", op, (acc, self._add(operand))))
             return acc
         if isinstance(node, _Binary):
-            return self._push(Op("op", node.op, (self._add(node.left), self._add(node.right))))
+            return self._intern(Op("op", node.op, (self._add(node.left), self._add(node.right))))
         if isinstance(node, _Call):
             args = tuple(self._add(a) for a in node.args)
             if node.func == "clip":   # as the closures compute it: minimum(maximum(x, lo), hi)
-                low = self._push(Op("call", "maximum", args[:2]))
-                return self._push(Op("call", "minimum", (low, args[2])))
-            return self._push(Op("call", node.func, args))
+                low = self._intern(Op("call", "maximum", args[:2]))
+                return self._intern(Op("call", "minimum", (low, args[2])))
+            return self._intern(Op("call", node.func, args))
         if isinstance(node, _Index):
-            return self._push(Op("index", args=(self._add(node.target),), value=node.key))
+            return self._intern(Op("index", args=(self._add(node.target),), value=node.key))
         raise Unsupported(type(node).__name__)
 
     def _name(self, name: str) -> int:
@@ -118,14 +133,39 @@ class Program:
         return values
 
 
-def evaluate_op(op: Op, args: Sequence[Any]) -> Any:
-    """One operation's value from its arguments' (no variables: those are leaves);
-    raises :class:`Unsupported` where the closures would raise."""
-    try:
-        with np.errstate(all="ignore"):
-            return _apply(op, args, np.zeros(0), 0.0)
-    except _EVAL_ERRORS as exc:
-        raise Unsupported(str(exc)) from None
+def _signature(op: Op) -> tuple[Any, ...] | None:
+    """What makes two operations equal (:meth:`Program._intern`), or None: not
+    shared (a value we do not compare exactly)."""
+    if op.kind == "const":
+        value, kind = op.value, type(op.value)
+        if kind is np.float64 or kind is float:   # by its bits: -0.0 is not 0.0 to 1/a
+            return ("const", kind, float(value).hex())
+        return ("const", kind, value) if kind is int else None
+    if op.kind == "index":
+        key = _key_signature(op.value)
+        return None if key is None else ("index", op.args, key)
+    return (op.kind, op.name, op.args)
+
+
+def _key_signature(key: Any) -> tuple[Any, ...] | None:
+    if type(key) is int:
+        return ("int", key)
+    if type(key) is slice:
+        parts = (key.start, key.stop, key.step)
+        return ("slice", *parts) if all(p is None or type(p) is int for p in parts) else None
+    if type(key) is tuple:
+        inner = [_key_signature(k) for k in key]
+        return None if None in inner else ("tuple", *inner)
+    return None
+
+
+def apply_op(op: Op, args: Sequence[Any]) -> Any:
+    """One operation's value from its arguments' (no variables: those are leaves),
+    inside the caller's ``np.errstate``; raises what numpy raises."""
+    return _apply(op, args, _NO_X, 0.0)
+
+
+_NO_X = np.zeros(0)
 
 
 def _apply(op: Op, args: Sequence[Any], x: np.ndarray, t: float) -> Any:

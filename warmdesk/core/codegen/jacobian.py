@@ -65,10 +65,14 @@ class JacobianEmitter(ValueEmitter):
         return call("_broadcast_to", b, target, shape=target)
 
     def _variables(self, args: tuple[int, ...]) -> list[int]:
-        seen: dict[int, None] = {}
-        for j in args:
-            if self.ops[j].live:
-                seen.update(dict.fromkeys(self.blocks[j]))
+        """The variables any live argument depends on, in first-seen order."""
+        ops, blocks = self.ops, self.blocks
+        live = [j for j in args if ops[j].live]
+        if len(live) == 1:
+            return list(blocks[live[0]])
+        seen: dict[int, Any] = {}
+        for j in live:
+            seen.update(blocks[j])   # the keys (and their order) are what counts
         return list(seen)
 
     def _scale(self, block: Block, factor: Factor, v: int) -> Block:
@@ -100,7 +104,8 @@ class JacobianEmitter(ValueEmitter):
             return out
         if op.kind == "index":
             j = op.args[0]
-            return {v: subscript(self.full(j, v), ref(f"_key{i}", ()), op.shape + self.tail(v))
+            key = ref(f"_key{i}", (), fixed=True)   # a global: folded with a fixed block
+            return {v: subscript(self.full(j, v), key, op.shape + self.tail(v))
                     for v in variables}
         if name in ("sum", "mean", "prod", "cumsum"):
             return {v: self._reduction(i, v) for v in variables}

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..expressions import Expression
 
-from .emit import Unsupported, assign, call, compile_function, ref, ret, store, walk
+from .emit import Unsupported, add_loaded_names, assign, call, compile_function, ref, ret, store
 from .cache import cached
 from .ir import Layout, Program
 from .jacobian import JacobianEmitter
@@ -79,19 +79,19 @@ def _scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarPr
         root = program.roots[0]
         if program.ops[root].shape:
             raise Unsupported("not one number")
-        plain = GradientEmitter(program, values)
-        plain.emit_values()
         emitter = GradientEmitter(program, values)
         emitter.emit_values()
+        # The value code is the start of the gradient code: emitted once, for both.
+        value_body = [*emitter.body, ret(emitter.refs[root])]
         grad = emitter.emit_gradient(root)   # emitted now: Unsupported is raised here
     except Unsupported:
         return None
 
     def first_value(v: np.ndarray) -> Any:
         """Compiled at the first call, then in place of this placeholder. Two
-        threads may both compile it: harmless, generated functions are pure."""
-        out.value = compile_function(["_x"], [*plain.body, ret(plain.refs[root])],
-                                     plain.namespace)
+        threads may both compile it: harmless, generated functions are pure (and
+        the audit only writes the same locations into the shared nodes)."""
+        out.value = compile_function(["_x"], value_body, emitter.namespace)
         return out.value(v)
 
     def first_both(v: np.ndarray) -> tuple[Any, np.ndarray]:
@@ -116,8 +116,9 @@ def _vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: La
         args = ["_x"] if layout.time is None else ["_time", "_x"]
         emitter = JacobianEmitter(program, values)
         emitter.emit_values()
-        value = compile_function(args, prune([*emitter.body,
-                                              *_pack_values(emitter, sizes, total)]),
+        # Not pruned: every operation is part of an output (Program.add_root adds
+        # each root's whole tree), so the value code reads every value it computes.
+        value = compile_function(args, [*emitter.body, *_pack_values(emitter, sizes, total)],
                                  emitter.namespace)
 
         def build_jacobian() -> Callable[..., np.ndarray]:
@@ -198,14 +199,13 @@ def prune(body: list[ast.stmt]) -> list[ast.stmt]:
     needed: set[str] = set()
     kept: list[ast.stmt] = []
     for stmt in reversed(body):
-        if isinstance(stmt, ast.Assign):
+        if type(stmt) is ast.Assign:
             target = stmt.targets[0]
-            name = target.id if isinstance(target, ast.Name) else target.value.id  # type: ignore
+            name = target.id if type(target) is ast.Name else target.value.id  # type: ignore
             if name not in needed:
                 continue
         kept.append(stmt)
-        needed |= {n.id for n in walk(stmt)
-                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        add_loaded_names(stmt, needed)
     return kept[::-1]
 
 

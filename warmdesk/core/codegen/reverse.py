@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import math
 
-from .emit import E, Unsupported, assign, broadcast, call, num, ref, store
+from .emit import LOAD, STORE, E, Unsupported, assign, broadcast, call, num, ref, store
 from .forward import ValueEmitter
 from .rules import local_factors
 
@@ -66,7 +66,13 @@ class GradientEmitter(ValueEmitter):
         return self._assemble(adj)
 
     def _set(self, j: int, total: Adjoint, adj: dict[int, Adjoint]) -> None:
-        if isinstance(total, float):
+        """Op j's adjoint is now ``total``: assigned to ``_a{j}``, unless it is a
+        number or just a name (another adjoint, a value, a constant): that name is
+        used in its place, no copy is emitted. Sound because a name an adjoint
+        refers to is never assigned again: an operation's own adjoint is complete
+        (and stays as it is) before contributions from it to its operands are
+        made, and values and constants are assigned once."""
+        if isinstance(total, float) or type(total.node) is ast.Name:
             adj[j] = total
             self.owned.discard(j)
             return
@@ -89,7 +95,7 @@ class GradientEmitter(ValueEmitter):
             self.body.append(_store(f"_a{j}", key, _e(g)))
             return
         if j in self.owned:   # _a{j}[key] += g
-            sub = ast.Subscript(ast.Name(f"_a{j}", ast.Load()), key.node, ast.Store())
+            sub = ast.Subscript(ast.Name(f"_a{j}", LOAD), key.node, STORE)
             self.body.append(ast.AugAssign(sub, ast.Add(), _e(g).node))
             return
         self._set(j, _add(adj[j], call("_scatter", _e(g), shape, key, shape=shape)), adj)
@@ -188,7 +194,7 @@ def _add(x: Adjoint, y: Adjoint) -> Adjoint:
 
 
 def _store(target: str, key: E, value: E) -> ast.stmt:
-    sub = ast.Subscript(ast.Name(target, ast.Load()), key.node, ast.Store())
+    sub = ast.Subscript(ast.Name(target, LOAD), key.node, STORE)
     return ast.Assign([sub], value.node)
 
 
