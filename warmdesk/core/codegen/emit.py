@@ -223,50 +223,31 @@ def interpret(node: ast.expr, namespace: Mapping[str, Any]) -> Any:
     raise AssertionError(f"not a node we generate: {type(node).__name__}")
 
 
+#: Where the sub-nodes are, per node type we generate (a field holds a node or a list).
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {
+    ast.Constant: (), ast.BinOp: ("left", "right"), ast.Call: ("func", "args"),
+    ast.Subscript: ("value", "slice"), ast.Assign: ("targets", "value"),
+    ast.UnaryOp: ("operand",), ast.Tuple: ("elts",), ast.Return: ("value",),
+    ast.AugAssign: ("target", "value"), ast.Compare: ("left", "comparators")}
+
+
 def add_loaded_names(stmt: ast.stmt, names: set[str]) -> None:
-    """Add the names ``stmt`` reads to ``names`` (one of our statements: dispatch on
-    the exact types we generate; anything else by its fields)."""
+    """Add the names ``stmt`` reads to ``names`` (one of our statements: the fields
+    of the types we generate; anything else, such as a slice, by all its fields)."""
     todo: list[Any] = [stmt]
-    pop, push, extend, add = todo.pop, todo.append, todo.extend, names.add
     while todo:
-        node = pop()
+        node = todo.pop()
         t = type(node)
         if t is ast.Name:
             if type(node.ctx) is ast.Load:
-                add(node.id)
-        elif t is ast.Constant:
-            pass
-        elif t is ast.BinOp:
-            push(node.left)
-            push(node.right)
-        elif t is ast.Call:
-            push(node.func)
-            extend(node.args)
-        elif t is ast.Subscript:
-            push(node.value)
-            push(node.slice)
-        elif t is ast.Assign:
-            extend(node.targets)
-            push(node.value)
-        elif t is ast.UnaryOp:
-            push(node.operand)
-        elif t is ast.Tuple:
-            extend(node.elts)
-        elif t is ast.Return or t is ast.AugAssign:
-            if t is ast.AugAssign:
-                push(node.target)
-            if node.value is not None:
-                push(node.value)
-        elif t is ast.Compare:
-            push(node.left)
-            extend(node.comparators)
-        elif node is not None:   # slices, and what we do not generate (audited later)
-            for field in node._fields:
-                value = node.__dict__.get(field)   # the fields we set (no getattr)
-                if isinstance(value, ast.AST):
-                    push(value)
-                elif type(value) is list:
-                    extend(value)
+                names.add(node.id)
+            continue
+        for field in _CHILD_FIELDS.get(t, node._fields):
+            value = node.__dict__.get(field)   # the fields we set (no getattr)
+            if type(value) is list:
+                todo.extend(value)
+            elif isinstance(value, ast.AST):
+                todo.append(value)
 
 
 #: The one check before compiling (:mod:`.audit`).
