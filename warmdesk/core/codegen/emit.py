@@ -250,10 +250,6 @@ def add_loaded_names(stmt: ast.stmt, names: set[str]) -> None:
                 todo.append(value)
 
 
-#: The one check before compiling (:mod:`.audit`).
-_audit = audit
-
-
 def compile_function(args: Sequence[str], body: list[ast.stmt],
                      namespace: Mapping[str, Any]) -> Callable[..., Any]:
     """The one ``compile()`` of WarmDesk: a function from our own checked syntax tree.
@@ -268,7 +264,7 @@ def compile_function(args: Sequence[str], body: list[ast.stmt],
                                             kwonlyargs=[], kw_defaults=[], defaults=[]),
                          body=body, decorator_list=[], returns=None)
     module = ast.Module(body=[fn], type_ignores=[])
-    _audit(fn, namespace)
+    audit(fn, namespace)   # the one check before compiling (:mod:`.audit`)
     code = compile(module, "<warmdesk-generated>", "exec", dont_inherit=True)
     inner = next(c for c in code.co_consts if isinstance(c, types.CodeType))
     return types.FunctionType(inner, {"__builtins__": {}, **namespace}, "_generated")
