@@ -183,6 +183,57 @@ def test_pickle_round_trip() -> None:
                                                        "x, y)", 4, 3)
 
 
+
+# ----------------------------------------------------------------- the parse memo
+
+def test_the_same_text_and_names_are_parsed_once() -> None:
+    text = "sum(x**2) + a * 3.25 - b"
+    first = parse(text, NAMES)
+    assert parse(text, list(reversed(NAMES))) is first    # the names as a set
+    assert parse(text, [*NAMES, "z"]) is not first          # other names: another tree
+    assert parse(text + " ", NAMES) is not first
+
+
+def test_a_memoised_expression_gives_what_a_fresh_parse_gives() -> None:
+    text = "sum(b*(x[1:] - x[:-1]**2)**2 + (a - x[:-1])**2) + e + pi"
+    memo = parse(text, NAMES)
+    with_e = parse(text, [*NAMES, "e"])     # 'e' a name here, the constant above
+    fresh = expressions._Parser(text, frozenset(NAMES))
+    fresh_root = fresh.parse()
+    assert memo.evaluate(ENV) == Expression(text, fresh_root, frozenset(fresh.used),
+                                            frozenset(NAMES)).evaluate(ENV)
+    assert with_e.evaluate({**ENV, "e": 0.0}) != memo.evaluate(ENV)
+
+
+def test_text_that_fails_is_never_kept_and_fails_alike_each_time() -> None:
+    errors = [error_of("1 + foo") for _ in range(3)]
+    assert {(e.message, e.position, e.length) for e in errors} == {
+        ("unknown name 'foo' (known: A, a, b, c, t, x, y)", 4, 3)}
+    assert not any(key[0] == "1 + foo" for key in expressions._PARSED)
+
+
+def test_the_memo_is_bounded_by_entries_and_by_nodes() -> None:
+    for i in range(expressions._PARSED_MAX + 50):
+        parse(f"x + {i}", NAMES)
+    assert len(expressions._PARSED) <= expressions._PARSED_MAX
+    big = "+".join(["x"] * (MAX_NODES // 4))     # ~2,500 nodes each
+    for i in range(30):
+        parse(f"{big} + {i}", NAMES)
+    kept = sum(e.node_count for e in expressions._PARSED.values())
+    assert kept == expressions._parsed_nodes[0] <= expressions._PARSED_MAX_NODES
+    assert parse(f"{big} + 29", NAMES) is parse(f"{big} + 29", NAMES)   # the newest kept
+
+
+@pytest.mark.parametrize("sizes", [{}, {"x": 10}, {"x": 10, "a": 3}, {"x": 1000}, {"y": 7}])
+def test_element_bounds_are_remembered_per_sizes(sizes: dict[str, int]) -> None:
+    expr = parse("sum(x**2) + a*x - cumsum(x)[0]", NAMES)
+    for other in ({"x": 4}, {"x": 4, "a": 4}, {"x": 999}):
+        expr.element_bounds(other)
+    expected = expressions._element_bounds(expr._root, sizes)
+    assert expr.element_bounds(sizes) == expected
+    assert expr.element_bounds(sizes) == expected
+
+
 # ----------------------------------------------------------------- gradients
 
 ROSENBROCK = "sum(b*(x[1:] - x[:-1]**2)**2 + (a - x[:-1])**2)"

@@ -12,6 +12,8 @@ never a hang or a RecursionError. See ``docs/expressions.md``.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -38,6 +40,7 @@ class Expression:
         self._root = root
         self._allowed = allowed
         self._cache: dict[int, tuple[Any, _Fn]] = {}
+        self._bounds: dict[tuple[int, ...], tuple[int, int]] = {}
 
     def __repr__(self) -> str:
         return f"Expression({self.text!r})"
@@ -62,8 +65,15 @@ class Expression:
 
         Sound for flat inputs (all a problem has): broadcasting flat arrays never
         makes one larger than the largest operand, indexing never enlarges, and
-        sum/prod/mean give one number. Linear in the tree's size; no evaluation."""
-        return _element_bounds(self._root, sizes)
+        sum/prod/mean give one number. Linear in the tree's size; no evaluation.
+        Remembered per sizes of the names used (a few per expression)."""
+        key = tuple(int(sizes.get(name, 1)) for name in sorted(self.names_used))
+        bounds = self._bounds.get(key)
+        if bounds is None:
+            bounds = _element_bounds(self._root, sizes)
+            if len(self._bounds) < _BOUNDS_KEPT:
+                self._bounds[key] = bounds
+        return bounds
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         """Evaluate with numpy. ``env`` maps names to floats or arrays; a missing name or a
@@ -97,6 +107,43 @@ def parse(text: str, names: Collection[str]) -> Expression:
     if not text.strip():
         raise ExpressionError("expression is empty", text, 0, 1)
     allowed = frozenset(names)
+    key = (text, allowed)
+    with _PARSED_LOCK:
+        found = _PARSED.get(key)
+        if found is not None:
+            _PARSED.move_to_end(key)
+            return found
     parser = _Parser(text, allowed)
     root = parser.parse()
-    return Expression(text, root, frozenset(parser.used), allowed, parser.node_count)
+    expr = Expression(text, root, frozenset(parser.used), allowed, parser.node_count)
+    _remember(key, expr)
+    return expr
+
+
+#: Parsed expressions by ``(text, allowed names)`` (:attr:`Expression.tree_key`),
+#: so a spec parsed again (each solve from the editor, a warm start whose
+#: parameters changed, a sweep point, ``suggest`` reading a library run) does not
+#: tokenize, parse and check its text again: ~0.2 ms of a small problem's solve
+#: (issue 16). Sharing is safe: parsing is deterministic in the key, an Expression
+#: and its tree are never changed after parsing (its closures and bounds are
+#: memos of pure functions), and text that fails to parse is never kept, so its
+#: error is raised, with its position, every time. Bounded by entries and by the
+#: nodes kept (a hostile stream of 5,000-node texts holds at most a few MB).
+_PARSED: OrderedDict[tuple[str, frozenset[str]], Expression] = OrderedDict()
+_PARSED_LOCK = threading.Lock()
+_PARSED_MAX = 256
+_PARSED_MAX_NODES = 50_000
+_parsed_nodes = [0]
+#: Element bounds kept per expression (one per distinct sizes of its names).
+_BOUNDS_KEPT = 8
+
+
+def _remember(key: tuple[str, frozenset[str]], expr: Expression) -> None:
+    with _PARSED_LOCK:
+        if key in _PARSED or expr.node_count > _PARSED_MAX_NODES:
+            return
+        _PARSED[key] = expr
+        _parsed_nodes[0] += expr.node_count
+        while len(_PARSED) > _PARSED_MAX or _parsed_nodes[0] > _PARSED_MAX_NODES:
+            _, old = _PARSED.popitem(last=False)
+            _parsed_nodes[0] -= old.node_count

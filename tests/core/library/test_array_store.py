@@ -108,3 +108,46 @@ def test_a_read_is_one_snapshot_while_the_run_is_saved_again(tmp_path: Path) -> 
             done.set()
             writer.join()
     assert torn == 0
+
+
+def test_headers_read_before_decode_alike_and_hostile_ones_are_refused_each_time() -> None:
+    """The memo of headers (issue 16) changes nothing a reader sees: arrays of the
+    same header come back bit for bit, an object header is refused every time,
+    and a header numpy refuses is never kept."""
+    from warmdesk.core.errors import LibraryError
+    from warmdesk.core.library import arrays
+
+    for arr in ARRAYS:
+        data = array_to_bytes(arr)
+        for _ in range(2):
+            got = decode_array("npy", data)
+            assert got.shape == arr.shape and got.dtype == arr.dtype
+            assert got.tobytes() == arr.tobytes()     # C order, NaN payloads kept
+    hostile = array_to_bytes(np.array([1.0, 2.0])).replace(b"'<f8'", b"'|O' ")
+    broken = array_to_bytes(np.array([1.0, 2.0])).replace(b"'shape'", b"'shapf'")
+    for data in (hostile, broken) * 2:
+        with pytest.raises(LibraryError):
+            decode_array("npy", data)
+    assert not any(b"shapf" in header for header in arrays._HEADERS)
+    for n in range(arrays._HEADERS_KEPT + 10):     # bounded
+        decode_array("npy", array_to_bytes(np.zeros(n)))
+    assert len(arrays._HEADERS) <= arrays._HEADERS_KEPT
+
+
+def test_remembered_headers_are_the_ones_numpy_writes() -> None:
+    """npy_header's memo (issue 16) is keyed by what decides the header: an
+    F-ordered array and a strided one of the same shape get their own."""
+    import io
+
+    from warmdesk.core.library.arrays import npy_header
+
+    cases = [*ARRAYS, np.arange(12.0).reshape(3, 4), np.arange(24.0).reshape(6, 4)[::2],
+             np.asfortranarray(np.arange(12.0).reshape(3, 4)), np.arange(6, dtype=np.int32),
+             np.zeros(3, dtype=">f8"), np.array([True, False]),
+             np.zeros(2, dtype=[("a", "<f8")])]
+    for _ in range(2):
+        for arr in cases:
+            buf = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                buf, np.lib.format.header_data_from_array_1_0(arr))
+            assert npy_header(arr) == buf.getvalue()

@@ -25,13 +25,35 @@ COMPRESS_ABOVE_BYTES = 2048
 CHUNK = 1 << 20
 _NPY_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                 (2, 0): np.lib.format.read_array_header_2_0}
+#: Headers read before, by their bytes: ``(shape, fortran order, dtype)``. numpy
+#: reads a header with ``ast.literal_eval`` (~25 us, two thirds of decoding a
+#: small array); a library's arrays share a few headers (issue 16: a suggestion
+#: reads two). Only what numpy accepted is kept; a header is at most a few
+#: hundred bytes, and the memo at most _HEADERS_KEPT of them.
+_HEADERS: dict[bytes, tuple[tuple[int, ...], bool, np.dtype]] = {}
+_HEADERS_KEPT = 512
 
 
 def npy_header(arr: np.ndarray) -> bytes:
-    """The header ``np.save`` writes before ``arr``'s bytes (C order)."""
-    buf = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(arr))
-    return buf.getvalue()
+    """The header ``np.save`` writes before ``arr``'s bytes (C order); remembered
+    by dtype, shape and order (numpy formats it through ``repr``, ~15 us; a save
+    writes a few arrays of a few shapes, issue 16)."""
+    flags = arr.flags
+    key = ((arr.dtype.str, arr.shape, flags.c_contiguous, flags.f_contiguous)
+           if arr.dtype.fields is None else None)
+    head = _WRITTEN.get(key) if key is not None else None
+    if head is None:
+        buf = io.BytesIO()
+        np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(arr))
+        head = buf.getvalue()
+        if key is not None and len(_WRITTEN) < _HEADERS_KEPT:
+            _WRITTEN[key] = head
+    return head
+
+
+#: Headers written before, by ``(dtype.str, shape, C-, F-contiguous)`` (which decide
+#: numpy's ``fortran_order``); plain dtypes only.
+_WRITTEN: dict[tuple[str, tuple[int, ...], bool, bool], bytes] = {}
 
 
 def _chunks(arr: np.ndarray) -> list[memoryview]:
@@ -157,9 +179,15 @@ def _decode(src: _Inflater) -> np.ndarray:
         header_len_size = 2 if version == (1, 0) else 4
         more = src.read(header_len_size)
         (header_len,) = np.frombuffer(more, dtype="<u2" if header_len_size == 2 else "<u4")
-        fp = io.BytesIO(prefix.getvalue() + more + src.read(int(header_len)))
-        np.lib.format.read_magic(fp)
-        shape, fortran, dtype = _NPY_READERS[version](fp, max(10_000, int(header_len) + 1))
+        header = prefix.getvalue() + more + src.read(int(header_len))
+        known = _HEADERS.get(header)
+        if known is None:
+            fp = io.BytesIO(header)
+            np.lib.format.read_magic(fp)
+            known = _NPY_READERS[version](fp, max(10_000, int(header_len) + 1))
+            if len(_HEADERS) < _HEADERS_KEPT and len(header) <= 1024:
+                _HEADERS[header] = known
+        shape, fortran, dtype = known
         if dtype.hasobject:
             raise LibraryError("a stored array holds Python objects: refused")
         arr = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
