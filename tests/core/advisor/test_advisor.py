@@ -212,3 +212,28 @@ def test_cli_suggest_and_guarded_auto_solve(tmp_path: Path) -> None:
     assert solved["saving"]["value"] > 0.75
     text = run("suggest", str(nxt)).stdout
     assert "score" in text and "matched" in text
+
+
+def test_names_are_current_and_savings_shown_with_or_without_measured_ones(
+        tmp_path: Path) -> None:
+    """The advisor names sources from the runs it read (a rename is seen) and asks
+    for best sources and savings only once a warm start in the structure has a
+    measured saving (issue 16); the advice is the same either way."""
+    with Library(tmp_path) as lib:
+        first = solve(build(rosenbrock("BFGS", n=6)))
+        _save(lib, first)
+        lib.rename(first.id, "renamed source")
+        advice = suggest(lib, build(rosenbrock("BFGS", n=6, a=1.01)), top=10)
+        assert advice.family_count == 0
+        assert advice.top is not None and advice.top.run_id == first.id
+        assert advice.top.run_name == "renamed source" and advice.top.saving is None
+        warm = solve(build(rosenbrock("BFGS", n=6, a=1.01)), advice.top.warm)
+        _save(lib, warm)
+        cold = solve(build(rosenbrock("BFGS", n=6, a=1.01)))
+        _save(lib, cold)         # measures the warm run's saving
+        again = suggest(lib, build(rosenbrock("BFGS", n=6, a=1.02)), top=10)
+    assert again.family_count == 1
+    by_id = {s.run_id: s for s in again.suggestions}
+    assert by_id[first.id].saving is not None and by_id[first.id].saving > 0
+    assert by_id[first.id].run_name == "renamed source"
+    assert {by_id[r.id].run_name for r in (warm, cold)} == {warm.name, cold.name}

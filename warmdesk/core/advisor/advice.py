@@ -131,13 +131,15 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
     scale = abs(f0) if math.isfinite(f0) else 1.0
     m0 = combined(f0, v0, scale)
     family_saving, family_count = outcomes.family_saving(library, problem.structure_hash())
-    candidates, notes = _shortlist(library, problem)
+    candidates, notes = _shortlist(library, problem, measured=family_count > 0)
     suggestions: list[Suggestion] = []
     evaluations = 1
     loaded: list[tuple[Run, WarmStart, float, float, float]] = []
+    names: dict[str, str] = {}
     sources_problem, chosen_mode = fine_tune_modes.with_learnt_mode(library, problem)
     for run_id, dp, dd, saving, same in candidates:
         run = library.get_run(run_id, history=False)
+        names[run_id] = run.name
         try:
             warm = warm_start_from_run(sources_problem, run)
         except WarmStartError as exc:
@@ -163,22 +165,28 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
     for s in ranked:
         s.explanation = explain(s, f0, family_saving, family_count, bar, factor)
     shown = ranked[:max(0, top)]
-    _name_sources(library, shown)
+    _name_sources(library, shown, names)
     return Advice(shown, start_cold, why_cold or reason, f0, len(candidates),
                   evaluations, time.perf_counter() - t0, family_saving, family_count, notes)
 
 
-def _name_sources(library: Library, suggestions: list[Suggestion]) -> None:
-    ids = sorted({s.run_id for s in suggestions if s.run_id})
-    if ids:
-        names = library.names(ids)
-        for s in suggestions:
-            s.run_name = names.get(s.run_id) if s.run_id else None
+def _name_sources(library: Library, suggestions: list[Suggestion],
+                  known: dict[str, str]) -> None:
+    """Each suggestion's source name: from the runs read already (``known``), the
+    library asked only for the others (a prediction names the run it extrapolates
+    from, which may not have been read)."""
+    ids = sorted({s.run_id for s in suggestions if s.run_id and s.run_id not in known})
+    names = {**known, **library.names(ids)} if ids else known
+    for s in suggestions:
+        s.run_name = names.get(s.run_id) if s.run_id else None
 
 
-def _shortlist(library: Library, problem: Problem
+def _shortlist(library: Library, problem: Problem, measured: bool = True
                ) -> tuple[list[tuple[str, float, float, float | None, bool]], list[str]]:
-    """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate."""
+    """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate.
+    ``measured``: the structure has a warm start with a measured saving; without
+    one there are no best sources or savings to look up (two statements fewer, each
+    prepared at a connection's first question: issue 16)."""
     notes: list[str] = []
     structure = problem.structure_hash()
     _, p = parameter_vector(problem.spec)
@@ -190,10 +198,10 @@ def _shortlist(library: Library, problem: Problem
         order = list(np.argsort(dp + dd, kind="stable")[:SHORTLIST_NEAR])
         order += list(range(min(SHORTLIST_RECENT, len(rows))))
         index = {run_id: k for k, run_id in enumerate(rows.run_ids)}
-        best = outcomes.best_sources(library, structure, SHORTLIST_SAVING)
+        best = outcomes.best_sources(library, structure, SHORTLIST_SAVING) if measured else []
         order += [index[src] for src in best if src in index]
         ids = list(dict.fromkeys(rows.run_ids[k] for k in order))
-        savings = outcomes.source_savings(library, structure, ids)
+        savings = outcomes.source_savings(library, structure, ids) if measured else {}
         for k in order:
             run_id = rows.run_ids[k]
             picked.setdefault(run_id, (run_id, float(dp[k]), float(dd[k]), savings.get(run_id),
