@@ -28,11 +28,13 @@ WarmDesk vs cold bare scipy" on the warm-start benchmark's small-change
 families (a base run in the library, then a 1% change: ``suggest`` + solve +
 save against a cold bare solve of the changed problem).
 
-Run:  python benchmarks/bench_wall.py [--quick] [--only TEXT]
+Run:  python benchmarks/bench_wall.py [--quick] [--only TEXT] [--skip TEXT] [--warm-only]
 
 The full mode takes ~95 minutes on a 2-core machine, ~90 of them in Rosenbrock
 n=1000 with BFGS (a bare solve takes ~400 s: 4,700 iterations of n x n updates);
-``--quick`` leaves that case out and reads 20,000 rows instead of 100,000.
+``--quick`` leaves that case out and reads 20,000 rows instead of 100,000;
+``--skip 'n=1000 BFGS'`` leaves it out of the full mode (~5 minutes).
+``--warm-only`` runs the last section alone (5 trials in full mode, 2 in quick).
 """
 
 from __future__ import annotations
@@ -166,9 +168,15 @@ def cli_start(folder: Path, reps: int) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    args = parse_args(__doc__.splitlines()[0], lambda p: p.add_argument(
-        "--only", default="", help="run the end-to-end cases whose label holds this text, "
-        "and skip the start-up and warm sections (for profiling one case)"))
+    def options(p: Any) -> None:
+        p.add_argument("--only", default="", help="run the end-to-end cases whose label holds "
+                       "this text, and skip the start-up and warm sections (for profiling one "
+                       "case)")
+        p.add_argument("--skip", default="", help="leave out the end-to-end cases whose label "
+                       "holds this text (say 'n=1000 BFGS': full mode in ~5 minutes, not ~95)")
+        p.add_argument("--warm-only", action="store_true", help="only the section warm (auto) "
+                       "vs cold bare scipy, with the mode's trials")
+    args = parse_args(__doc__.splitlines()[0], options)
     banner("bench_wall: WarmDesk end to end vs hand-written numpy + scipy", args.quick)
     reps = 2 if args.quick else 5
     print(f"best of {reps} per side, alternating; load average before: {load_average()}")
@@ -180,7 +188,9 @@ def main() -> int:
         cases = all_cases(folder, args.quick)
         warm_up_process(folder)
         for case in cases:
-            if args.only and args.only not in f"{case.label} {case.method}":
+            label = f"{case.label} {case.method}"
+            if args.warm_only or (args.only and args.only not in label) or (
+                    args.skip and args.skip in label):
                 continue
             if args.quick and case.label.startswith("Rosenbrock n=1000") and case.method == "BFGS":
                 continue  # dense n x n inverse Hessian: seconds a solve
@@ -190,18 +200,21 @@ def main() -> int:
                 rows.append(row)
                 print(f"  {case.label} {case.method}: {row['wd']:.1f} ms vs {row['bare']:.1f} ms "
                       f"(x{row['ratio']:.2f}), load {load_average()}", flush=True)
-        print_table(rows, COLUMNS, title="WarmDesk end to end vs bare (best of N)")
-        print_table(rows, [("case", "case"), ("method", "method"), *Breakdown.COLUMNS],
-                    title="Where WarmDesk spends its time (ms, one instrumented solve)")
-        ratios = [r["ratio"] for r in rows]
-        print(f"\nmedian ratio {median(ratios):.2f} (target <= {TARGET_MEDIAN}), worst "
-              f"{worst(ratios):.2f} (target <= {TARGET_WORST}); load average {load_average()}")
-        firsts = [r["first_ratio"] for r in rows]
-        print(f"first solves (caches empty, one each): median ratio {median(firsts):.2f}, "
-              f"worst {worst(firsts):.2f}")
+        if rows:
+            print_table(rows, COLUMNS, title="WarmDesk end to end vs bare (best of N)")
+            print_table(rows, [("case", "case"), ("method", "method"), *Breakdown.COLUMNS],
+                        title="Where WarmDesk spends its time (ms, one instrumented solve)")
+            ratios = [r["ratio"] for r in rows]
+            print(f"\nmedian ratio {median(ratios):.2f} (target <= {TARGET_MEDIAN}), worst "
+                  f"{worst(ratios):.2f} (target <= {TARGET_WORST}); load average "
+                  f"{load_average()}")
+            firsts = [r["first_ratio"] for r in rows]
+            print(f"first solves (caches empty, one each): median ratio {median(firsts):.2f}, "
+                  f"worst {worst(firsts):.2f}")
         if args.only:
             return finish(failures, t_start)
-        cli = guarded("cli start", lambda: cli_start(folder, 3 if args.quick else 5), failures)
+        cli = (None if args.warm_only else
+               guarded("cli start", lambda: cli_start(folder, 3 if args.quick else 5), failures))
         if cli:
             print_table(cli, [("what", "command"), ("ms", "best ms"), ("rc", "exit")],
                         title="Command-line start (subprocess wall time, best of N)")
