@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from warmdesk.core import codegen
 from warmdesk.core.codegen import cache
+from warmdesk.core.expression_tree import _EVAL_ERRORS
 from warmdesk.core.expressions import parse
 
 from .test_generated_derivatives import CASES, NAMES, _setup, unit
@@ -37,6 +38,8 @@ def programs(monkeypatch: pytest.MonkeyPatch) -> cache.ProgramCache:
 
 def same(a: Any, b: Any) -> bool:
     """Bit for bit: type, dtype, shape and bytes (NaNs and signed zeros as stored)."""
+    if a is None or isinstance(a, str):
+        return a == b
     if isinstance(a, tuple):
         return isinstance(b, tuple) and len(a) == len(b) and all(map(same, a, b))
     a, b = np.asarray(a), np.asarray(b)
@@ -51,19 +54,28 @@ def fresh_build(build: Callable[[], Any], monkeypatch: pytest.MonkeyPatch) -> An
 
 
 def outputs(kind: str, program: Any, x: np.ndarray, t: float = 0.7) -> list[Any]:
-    """Everything a program computes, each at two points (and, for an ODE, times)."""
+    """Everything a program computes, each at two points (and, for an ODE, times);
+    an error as its type (``1.0 / 0`` of a Python int raises: both must raise)."""
     if program is None:
         return [None]
     points = [x, x * 0.75 + 0.05]
+    d = np.linspace(-1.0, 1.0, x.size)
     if kind == "scalar":
-        return [f(p) for p in points for f in (program.value, program.value_and_grad)]
-    if kind == "hvp":
-        d = np.linspace(-1.0, 1.0, x.size)
-        return [program(p, d) for p in points]
-    if kind == "ode":
-        return [f(s, p) for p in points for s in (0.0, t)
-                for f in (program.value, program.jacobian)]
-    return [f(p) for p in points for f in (program.value, program.jacobian)]
+        calls = [(f, (p,)) for p in points for f in (program.value, program.value_and_grad)]
+    elif kind == "hvp":
+        calls = [(program, (p, d)) for p in points]
+    elif kind == "ode":
+        calls = [(f, (s, p)) for p in points for s in (0.0, t)
+                 for f in (program.value, program.jacobian)]
+    else:
+        calls = [(f, (p,)) for p in points for f in (program.value, program.jacobian)]
+    out: list[Any] = []
+    for f, args in calls:
+        try:
+            out.append(f(*args))
+        except _EVAL_ERRORS as exc:
+            out.append(type(exc).__name__)
+    return out
 
 
 def build_of(kind: str, exprs: list[Any], length: int | None = None) -> Build:
@@ -196,7 +208,7 @@ def test_a_folded_exponent_is_keyed_by_its_value(
     ("sum(x*(a*2 + 1) + exp(-a)*x*x)", {"a": 1.0}, {"a": np.nan}),
     ("sum((x - c)**2 * (1 + c*c)) + 0.1*sum(x**4)",                    # an array's values
      {"c": np.array([0.5, -1.0, 2.0])}, {"c": np.array([1.5, 0.25, -0.75])}),
-    ("sum(x*c[1:].sum() + c[0]*x**2)", {"c": np.array([1.0, 2.0, 3.0, 4.0])},
+    ("sum(x*sum(c[1:]) + c[0]*x**2)", {"c": np.array([1.0, 2.0, 3.0, 4.0])},
      {"c": np.array([-1.0, 0.0, np.inf, 4.0])}),
     ("sum(a*x**2 + b*x)", {"a": np.float64(2.0), "b": 1}, {"a": np.float64(-1.0), "b": 5}),
     ("sum(a*x**2 + b*x)", {"a": np.float32(2.0), "b": True}, {"a": np.float32(3.0), "b": False}),
@@ -205,14 +217,15 @@ def test_other_values_of_the_same_types_rebind(
         kind: str, text: str, first: dict[str, Any], second: dict[str, Any],
         monkeypatch: pytest.MonkeyPatch, programs: cache.ProgramCache) -> None:
     if kind == "vector":
-        text = text.replace("sum(", "(").replace(".sum()", "")
-    if ".sum()" in text:
-        text = text.replace("c[1:].sum()", "sum(c[1:])")
+        text = text[3:]   # the summand: a vector
     expr = parse(text, ["x", *first])
     x = np.array([0.3, -1.2, 2.5])
+    # The Jacobian folds 1.0 / a: for the Python int 0 that raises, so the build for
+    # a = 0 does not fold, the one for a = 3 does: the template declines, built again.
+    fold_fails = kind == "vector" and type(first.get("a")) is int and first["a"] == 0
     with np.errstate(all="ignore"):
         check(kind, build_of(kind, [expr]), layout(first), layout(second), x, monkeypatch,
-              programs, call_first=kind != "scalar")
+              programs, rebound=not fold_fails, call_first=kind != "scalar")
 
 
 @pytest.mark.parametrize("kind", KINDS)
