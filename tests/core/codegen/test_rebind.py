@@ -291,3 +291,29 @@ def test_rebound_programs_are_shared_by_threads(programs: cache.ProgramCache) ->
     info = programs.info()
     assert info.builds + info.rebinds + info.hits == len(got)
     assert info.rebinds >= 1 and info.builds <= 4
+
+
+def test_templates_are_bounded_and_found_by_their_pinned_values(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    small = cache.ProgramCache(max_programs=2)
+    monkeypatch.setattr(cache, "PROGRAMS", small)
+    expr = parse("sum(a * x**p)", ["x", "p", "a"])
+    x = np.array([0.3, 1.2, 2.5])
+
+    def program(p: float, a: float) -> Any:
+        out = codegen.scalar_program(expr, layout({"p": p, "a": a}), x)
+        assert out is not None
+        return out.value_and_grad(x)
+    for p in (2.0, 3.0, 4.0):   # a template each (p is pinned); the first evicted
+        program(p, 1.0)
+    info = small.info()
+    assert (info.builds, info.programs, info.templates) == (3, 2, 2)
+    for p in (4.0, 3.0):
+        got = program(p, 2.0)
+        assert small.info().builds == 3
+        assert same(got, fresh_build(lambda: program(p, 2.0), monkeypatch))
+    assert small.info().rebinds == 2
+    program(2.0, 2.0)   # its template was evicted: built
+    assert small.info().builds == 4
+    info = small.info()
+    assert (info.programs, info.templates, info.held_bytes) == (2, 2, 0)

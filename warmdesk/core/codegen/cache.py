@@ -105,8 +105,9 @@ class ProgramCache:
         self.max_programs = max_programs
         self.max_bytes = max_bytes
         self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
-        #: The pinned names of the template kept for a level-2 key.
-        self._pins: dict[Hashable, tuple[str, ...]] = {}
+        #: The pinned names of the templates kept for a level-2 key, and how many
+        #: are kept (one per content of the pinned values).
+        self._pins: dict[Hashable, tuple[tuple[str, ...], int]] = {}
         self._lock = threading.Lock()
         self._hits = self._builds = self._rebinds = self._bytes = 0
         self._counts = [0, 0]   # programs, templates
@@ -136,7 +137,7 @@ class ProgramCache:
                 return entry.value
             pins = self._pins.get(level2)
             if pins is not None and x is not None:
-                tkey = _template_key(level2, pins, env_key)
+                tkey = _template_key(level2, pins[0], env_key)
                 entry = self._entries.get(tkey)
                 if entry is not None:
                     self._entries.move_to_end(tkey)
@@ -165,8 +166,10 @@ class ProgramCache:
                 pinned = {name: copy for name, copy in env.items() if name in template.pinned}
                 held = sum(v.nbytes for v in pinned.values() if isinstance(v, np.ndarray))
                 tkey = _template_key(level2, template.pinned, env_key)
-                if tkey not in self._entries:
-                    self._pins[level2] = template.pinned
+                if tkey not in self._entries and held <= self.max_bytes:
+                    pins = self._pins.get(level2)
+                    count = pins[1] if pins is not None and pins[0] == template.pinned else 0
+                    self._pins[level2] = (template.pinned, count + 1)
                     self._put(tkey, _Entry(template, held, True, level2))
             self._evict()
         return program
@@ -189,8 +192,12 @@ class ProgramCache:
                 del self._entries[key]
                 self._bytes -= entry.nbytes
                 self._counts[entry.template] -= 1
-                if entry.template and self._pins.get(entry.index) == entry.value.pinned:
-                    del self._pins[entry.index]
+                pins = self._pins.get(entry.index) if entry.template else None
+                if pins is not None and pins[0] == entry.value.pinned:
+                    if pins[1] > 1:
+                        self._pins[entry.index] = (pins[0], pins[1] - 1)
+                    else:
+                        del self._pins[entry.index]
 
     def info(self) -> CacheInfo:
         with self._lock:
