@@ -51,8 +51,12 @@ _LITERAL = re.compile(r"_(key|e)\d+\Z")
 
 def signature(value: Any) -> Signature:
     """What code generation may have decided from a value: its type, dtype, shape."""
-    dtype = value.dtype.str if isinstance(value, (np.ndarray, np.generic)) else None
-    return type(value), dtype, tuple(np.shape(value))
+    kind = type(value)
+    if kind is np.ndarray:
+        return kind, value.dtype.str, value.shape
+    if isinstance(value, np.generic):
+        return kind, value.dtype.str, ()
+    return kind, None, tuple(np.shape(value))
 
 
 def static_value(value: Any, shape: tuple[int, ...]) -> Any:
