@@ -90,7 +90,7 @@ class ValueEmitter:
         b = op.args[1] if op.name == "**" else -1
         if b >= 0 and self.ops[b].static and not self.ops[b].shape:
             self.program.pinned.add(b)   # the code depends on the exponent's value
-            if float(self.values[b]) == 2.0:
+            if self.values[b] is not None and float(self.values[b]) == 2.0:
                 return args[0] * args[0]   # what numpy does for arrays, and fast for numbers
         if op.name in _ARITHMETIC:
             return binop(op.name, *args)
