@@ -251,7 +251,7 @@ def add_loaded_names(stmt: ast.stmt, names: set[str]) -> None:
 
 
 def compile_function(args: Sequence[str], body: list[ast.stmt],
-                     namespace: Mapping[str, Any]) -> Callable[..., Any]:
+                     namespace: Mapping[str, Any]) -> types.FunctionType:
     """The one ``compile()`` of WarmDesk: a function from our own checked syntax tree.
 
     ``namespace`` (backend functions and precomputed values, all under our names)

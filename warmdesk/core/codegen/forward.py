@@ -16,6 +16,7 @@ from ..expression_tree import _EVAL_ERRORS
 from .emit import STORE, E, binop, call, compare, interpret, ref, subscript
 from .ir import Program
 from .runtime import NAMESPACE, function_name
+from .template import static_value
 
 _COMPARISONS = frozenset(("<", "<=", ">", ">=", "==", "!="))
 _ARITHMETIC = frozenset(("+", "-", "*", "/", "%", "**"))
@@ -35,6 +36,9 @@ class ValueEmitter:
         self.refs: dict[int, E] = {}
         self.x = ref("_x", (self.n,))
         self.folding = True   # off in a dry run, whose fixed values are placeholders
+        #: Each fold tried: the global it became (None: it raised, not folded), the
+        #: expression and its value's shape; redone for other values (:mod:`.template`).
+        self.folds: list[tuple[str | None, ast.expr, tuple[int, ...]]] = []
 
     def constant(self, name: str, value: Any, shape: tuple[int, ...] = ()) -> E:
         """A value fixed for the whole solve, read from the globals under our ``name``."""
@@ -50,15 +54,16 @@ class ValueEmitter:
             with np.errstate(all="ignore"):
                 value = interpret(e.node, self.namespace)
         except _EVAL_ERRORS:
+            self.folds.append((None, e.node, ()))
             return e
-        return self.constant(name, value, tuple(np.shape(value)))
+        shape = tuple(np.shape(value))
+        self.folds.append((name, e.node, shape))
+        return self.constant(name, value, shape)
 
     def emit_values(self) -> None:
         for i, op in enumerate(self.ops):
-            if op.static:
-                value = self.values[i]
-                if not op.shape and np.asarray(value).dtype.kind == "f":
-                    value = np.float64(value)   # a numpy scalar: faster than a 0-d array
+            if op.static:   # a numpy scalar for a number: faster than a 0-d array
+                value = static_value(self.values[i], op.shape)
                 self.refs[i] = self.constant(f"_c{i}", value, op.shape)
             elif op.kind == "time":   # numpy semantics for t too (1/0, powers of negatives)
                 self.body.append(_assign(f"_t{i}", call("_float64", ref("_time", ()))))
@@ -82,9 +87,11 @@ class ValueEmitter:
             return -args[0]
         if op.name in _COMPARISONS:
             return compare(op.name, *args)
-        if op.name == "**" and self.ops[op.args[1]].static and self.values[op.args[1]] is not None \
-                and not self.ops[op.args[1]].shape and float(self.values[op.args[1]]) == 2.0:
-            return args[0] * args[0]   # what numpy does for arrays, and fast for numbers
+        b = op.args[1] if op.name == "**" else -1
+        if b >= 0 and self.ops[b].static and not self.ops[b].shape:
+            self.program.pinned.add(b)   # the code depends on the exponent's value
+            if self.values[b] is not None and float(self.values[b]) == 2.0:
+                return args[0] * args[0]   # what numpy does for arrays, and fast for numbers
         if op.name in _ARITHMETIC:
             return binop(op.name, *args)
         return call("_logical_and" if op.name == "&" else "_logical_or", *args, shape=op.shape)

@@ -7,7 +7,8 @@ operation that carries derivatives, its tangent (forward mode in the direction
 as new leaves (``dir``: slices of a second argument ``_p``, never differentiated).
 The reverse-mode emitter (:mod:`.reverse`, property-tested for every rule) then
 gives ``grad t = H p`` as straight-line numpy code, compiled once by
-:func:`.emit.compile_function` like every generated evaluator. The code is
+:func:`.emit.compile_function` like every generated evaluator (and rebound to
+other fixed values like them, :mod:`.template`). The code is
 syntax-tree objects only and no user name becomes an identifier.
 
 Reverse over forward rather than forward over the generated reverse code: the
@@ -32,11 +33,12 @@ import numpy as np
 
 from ..expression_tree import _EVAL_ERRORS
 from ..expressions import Expression
-from .cache import cached
-from .emit import Unsupported, compile_function, ret
+from .cache import Built, cached
+from .emit import Unsupported, ret
 from .ir import Layout, Op, Program, apply_op
-from .programs import prune
+from .programs import prune, templated
 from .reverse import GradientEmitter
+from .template import Code
 
 Hvp = Callable[[np.ndarray, np.ndarray], np.ndarray]
 _LN10 = math.log(10.0)
@@ -45,10 +47,10 @@ _LN10 = math.log(10.0)
 def hvp_program(expr: Expression, layout: Layout, x: np.ndarray) -> Hvp | None:
     """``hvp(x, p) = H(x) p`` of a scalar objective, or None (keep autograd); built
     once per expression, layout and fixed values (:mod:`.cache`)."""
-    return cached([expr], layout, "hvp", lambda held: _hvp_program(expr, held, x))
+    return cached([expr], layout, "hvp", lambda held: _hvp_program(expr, held, x), x)
 
 
-def _hvp_program(expr: Expression, layout: Layout, x: np.ndarray) -> Hvp | None:
+def _hvp_program(expr: Expression, layout: Layout, x: np.ndarray) -> Built[Hvp | None]:
     try:
         program = Program(layout)
         root = program.add_root(expr._root)   # the checked tree of our own parser
@@ -56,16 +58,16 @@ def _hvp_program(expr: Expression, layout: Layout, x: np.ndarray) -> Hvp | None:
         if program.ops[root].shape:
             raise Unsupported("not one number")
         tangent = _Tangents(program, values, x.size).build()[root]
-        if tangent is None:   # f does not depend on the unknowns: H = 0
+        if tangent is None:   # f does not depend on the unknowns: H = 0 (no template)
             n = x.size
-            return lambda x, p: np.zeros(n)
+            return (lambda x, p: np.zeros(n)), None
         emitter = GradientEmitter(program, values)
         emitter.emit_values()
         grad = emitter.emit_gradient(tangent)
-        return compile_function(["_x", "_p"], prune([*emitter.body, ret(grad)]),
-                                emitter.namespace)
+        code = Code(["_x", "_p"], prune([*emitter.body, ret(grad)]))
+        return templated(emitter, code.function)
     except Unsupported:
-        return None
+        return None, None
 
 
 class _Tangents:
@@ -177,6 +179,7 @@ class _Tangents:
         ops = self.ops
         if t[0] is not None:
             if ops[b].static and not ops[b].shape:
+                self.program.pinned.add(b)   # the code depends on the exponent's value
                 c = float(self.values[b])
                 factor = (None if c == 0.0 else self.const(1.0) if c == 1.0 else
                           self.op("*", self.const(2.0), a) if c == 2.0 else

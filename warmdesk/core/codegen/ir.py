@@ -51,6 +51,9 @@ class Program:
         self._leaves: dict[str, int] = {}
         self._memo: dict[tuple[Any, ...], int] = {}
         self.roots: list[int] = []
+        #: Operations whose value (not only type and shape) decided the code: a folded
+        #: exponent; the fixed values under them key a template (:mod:`.template`).
+        self.pinned: set[int] = set()
 
     def add_root(self, node: _Node) -> int:
         root = self._add(node)

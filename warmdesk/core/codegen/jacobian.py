@@ -111,7 +111,8 @@ class JacobianEmitter(ValueEmitter):
             return {v: self._reduction(i, v) for v in variables}
         if name == "dot":
             return {v: self._dot(i, v) for v in variables}
-        factors = local_factors(name, a, self.refs[i], op.args, self.ops, self.values)
+        factors = local_factors(name, a, self.refs[i], op.args, self.ops, self.values,
+                                self.program.pinned)
         out = {}
         for v in variables:
             total: Block | None = None

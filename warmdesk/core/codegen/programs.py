@@ -6,7 +6,10 @@ Each builder returns None when code generation does not cover the expression
 (``dot`` of two matrices, a name without a value, an error at the build point):
 the caller keeps the interpreted closures, which also give the positioned
 :class:`~warmdesk.core.expressions.ExpressionError` whenever a generated function
-raises (see :mod:`warmdesk.core.solvers.compiled`).
+raises (see :mod:`warmdesk.core.solvers.compiled`). A build also gives the
+program's :class:`~.template.Template`, which :mod:`.cache` keeps to make the same
+program for other fixed values without generating code again; the build's own
+program is made by the template's factory too, so both are made alike.
 """
 
 from __future__ import annotations
@@ -15,19 +18,22 @@ import ast
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from ..expressions import Expression
 
 from .emit import Unsupported, add_loaded_names, assign, call, compile_function, ref, ret, store
-from .cache import cached
+from .cache import Built, cached
+from .forward import ValueEmitter
 from .ir import Layout, Program
 from .jacobian import JacobianEmitter
 from .reverse import GradientEmitter
+from .template import Binding, Code, Template
 
 
+T = TypeVar("T")
 #: Vector unknowns up to this size get their Jacobian code at once; larger ones at
 #: the first Jacobian (their identity block is size x size numbers).
 EAGER_IDENTITY = 1024
@@ -61,7 +67,7 @@ def _program(exprs: Sequence[Expression], layout: Layout, x: np.ndarray, t: floa
 def scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarProgram | None:
     """f(x) and (f(x), grad f(x)) for a scalar objective, or None (keep the closures);
     built once per expression, layout and fixed values (:mod:`.cache`)."""
-    return cached([expr], layout, "scalar", lambda held: _scalar_program(expr, held, x))
+    return cached([expr], layout, "scalar", lambda held: _scalar_program(expr, held, x), x)
 
 
 def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Layout,
@@ -70,10 +76,18 @@ def vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Lay
     size when the length is None), and their Jacobian; or None (keep the closures).
     Built once per expressions, lengths, layout and fixed values (:mod:`.cache`)."""
     return cached([e for e, _ in outputs], layout, ("vector", tuple(n for _, n in outputs)),
-                  lambda held: _vector_program(outputs, held, x, t))
+                  lambda held: _vector_program(outputs, held, x, t), x, t)
 
 
-def _scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarProgram | None:
+def templated(emitter: ValueEmitter, make: Callable[[Binding], T]) -> Built[T]:
+    """The program the build made (by ``make``, from its emitter's globals) and its
+    template, for other fixed values."""
+    template = Template(emitter.program, emitter.values, emitter.namespace, emitter.folds, make)
+    return make(Binding(dict(emitter.namespace))), template if template.complete else None
+
+
+def _scalar_program(expr: Expression, layout: Layout, x: np.ndarray
+                    ) -> Built[ScalarProgram | None]:
     try:
         program, values = _program([expr], layout, x, 0.0)
         root = program.roots[0]
@@ -85,25 +99,28 @@ def _scalar_program(expr: Expression, layout: Layout, x: np.ndarray) -> ScalarPr
         value_body = [*emitter.body, ret(emitter.refs[root])]
         grad = emitter.emit_gradient(root)   # emitted now: Unsupported is raised here
     except Unsupported:
-        return None
+        return None, None
+    value_code = Code(["_x"], value_body)
+    both_code = Code(["_x"], [*emitter.body, ret(emitter.refs[root], grad)])
 
-    def first_value(v: np.ndarray) -> Any:
-        """Compiled at the first call, then in place of this placeholder. Two
-        threads may both compile it: harmless, generated functions are pure (and
-        the audit only writes the same locations into the shared nodes)."""
-        out.value = compile_function(["_x"], value_body, emitter.namespace)
-        return out.value(v)
+    def make(binding: Binding) -> ScalarProgram:
+        def first_value(v: np.ndarray) -> Any:
+            """Compiled at the first call of any program of this template (once,
+            :class:`.template.Code`), then in place of this placeholder. Two threads
+            may both replace it: harmless, generated functions are pure."""
+            out.value = value_code.function(binding)
+            return out.value(v)
 
-    def first_both(v: np.ndarray) -> tuple[Any, np.ndarray]:
-        out.value_and_grad = compile_function(
-            ["_x"], [*emitter.body, ret(emitter.refs[root], grad)], emitter.namespace)
-        return out.value_and_grad(v)
-    out = ScalarProgram(first_value, first_both)
-    return out
+        def first_both(v: np.ndarray) -> tuple[Any, np.ndarray]:
+            out.value_and_grad = both_code.function(binding)
+            return out.value_and_grad(v)
+        out = ScalarProgram(first_value, first_both)
+        return out
+    return templated(emitter, make)
 
 
 def _vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: Layout,
-                    x: np.ndarray, t: float = 0.0) -> VectorProgram | None:
+                    x: np.ndarray, t: float = 0.0) -> Built[VectorProgram | None]:
     try:
         program, values = _program([e for e, _ in outputs], layout, x, t)
         sizes = []
@@ -118,22 +135,27 @@ def _vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: La
         emitter.emit_values()
         # Not pruned: every operation is part of an output (Program.add_root adds
         # each root's whole tree), so the value code reads every value it computes.
-        value = compile_function(args, [*emitter.body, *_pack_values(emitter, sizes, total)],
-                                 emitter.namespace)
+        value_body = [*emitter.body, *_pack_values(emitter, sizes, total)]
+        if max((size for _, size, scalar in layout.variables.values() if not scalar),
+               default=0) <= EAGER_IDENTITY:
+            emitter.emit_derivatives()
+            value_code = Code(args, value_body)
+            jacobian_code = Code(args, prune([*emitter.body,
+                                              *_pack_jacobian(emitter, sizes, total)]))
+            return templated(emitter, lambda b: VectorProgram(
+                value_code.function(b), jacobian_code.function(b), total))
+        value = compile_function(args, value_body, emitter.namespace)
 
         def build_jacobian() -> Callable[..., np.ndarray]:
             emitter.emit_derivatives()
             return compile_function(args, prune([*emitter.body,
                                                  *_pack_jacobian(emitter, sizes, total)]),
                                     emitter.namespace)
-        if max((size for _, size, scalar in layout.variables.values() if not scalar),
-               default=0) <= EAGER_IDENTITY:
-            return VectorProgram(value, build_jacobian(), total)
         dry = JacobianEmitter(program, values, identities=False)
         dry.emit_values()
         dry.emit_derivatives()   # raises Unsupported now, not at the first Jacobian
     except Unsupported:
-        return None
+        return None, None
     built: list[Callable[..., np.ndarray]] = []
     lock = threading.Lock()
 
@@ -147,8 +169,10 @@ def _vector_program(outputs: Sequence[tuple[Expression, int | None]], layout: La
                 built.append(build_jacobian())
         out.jacobian = built[0]
         return built[0](*args)
+    # No template: its globals are complete only at the first Jacobian (a program
+    # this large is built again for other values; its build is small beside its solve).
     out = VectorProgram(value, first_jacobian, total)
-    return out
+    return out, None
 
 
 def _rows(emitter: JacobianEmitter, root: int, offset: int, size: int) -> int | tuple[int, int]:

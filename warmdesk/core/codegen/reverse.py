@@ -133,7 +133,8 @@ class GradientEmitter(ValueEmitter):
             return [(op.args[0], self._reduction(i, g))]
         if name == "dot":
             return self._dot(i, g)
-        factors = local_factors(name, a, self.refs[i], op.args, self.ops, self.values)
+        factors = local_factors(name, a, self.refs[i], op.args, self.ops, self.values,
+                                self.program.pinned)
         out = []
         for j, factor in zip(op.args, factors):
             if j not in live or factor is None:

@@ -82,13 +82,17 @@ def select_mask(func: str, a: E, b: E) -> E:
 
 
 def local_factors(name: str, a: list[E], result: E, args: Sequence[int], ops: Sequence[Any],
-                  values: Sequence[Any]) -> list[Factor]:
+                  values: Sequence[Any], pinned: set[int]) -> list[Factor]:
     """The local derivative of op ``name`` (its value ``result``) with respect to
     each of its arguments ``a`` (None where there is none), for the forward
     (Jacobian) and reverse (gradient) emitters alike: a power with a fixed
-    number as exponent is folded by :func:`power_rule`, the rest come from RULES."""
+    number as exponent is folded by :func:`power_rule` (its operation is added to
+    ``pinned``: the code depends on its value), the rest come from RULES."""
     if name in ("**", "power"):
         b = args[1]
-        exponent = float(values[b]) if ops[b].static and not ops[b].shape else None
+        exponent = None
+        if ops[b].static and not ops[b].shape:
+            pinned.add(b)
+            exponent = float(values[b])
         return power_rule(a, result, exponent, (ops[args[0]].live, ops[b].live))
     return RULES[name](a, result)
