@@ -33,7 +33,7 @@ Run:  python benchmarks/bench_wall.py [--quick] [--only TEXT] [--skip TEXT] [--w
 The full mode takes ~95 minutes on a 2-core machine, ~90 of them in Rosenbrock
 n=1000 with BFGS (a bare solve takes ~400 s: 4,700 iterations of n x n updates);
 ``--quick`` leaves that case out and reads 20,000 rows instead of 100,000;
-``--skip 'n=1000 BFGS'`` leaves it out of the full mode (~5 minutes).
+``--skip 'n=1000 BFGS'`` leaves it out of the full mode (~1 minute).
 ``--warm-only`` runs the last section alone (5 trials in full mode, 2 in quick).
 """
 
@@ -173,7 +173,7 @@ def main() -> int:
                        "this text, and skip the start-up and warm sections (for profiling one "
                        "case)")
         p.add_argument("--skip", default="", help="leave out the end-to-end cases whose label "
-                       "holds this text (say 'n=1000 BFGS': full mode in ~5 minutes, not ~95)")
+                       "holds this text (say 'n=1000 BFGS': full mode in ~1 minute, not ~95)")
         p.add_argument("--warm-only", action="store_true", help="only the section warm (auto) "
                        "vs cold bare scipy, with the mode's trials")
     args = parse_args(__doc__.splitlines()[0], options)
