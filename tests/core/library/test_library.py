@@ -85,3 +85,11 @@ def test_unknown_and_ambiguous_ids(tmp_path: Path) -> None:
         if common >= 6:
             with pytest.raises(LibraryError, match="more than one run"):
                 lib.get_run(a.id[:common])
+        # a full id is read without a look-up first (issue 16); the same answers
+        assert lib.get_run(a.id).id == a.id and lib.get_run(a.id.upper()).id == a.id
+        assert lib.get_run(f" {b.id[:12]} ").id == b.id
+        missing = "f" * 32 if not a.id.startswith("f" * 32) else "e" * 32
+        with pytest.raises(LibraryError, match=f"no run '{missing}' in the library"):
+            lib.get_run(missing)
+        lib.delete([a.id])                      # in the trash: still readable by id
+        assert lib.get_run(a.id).id == a.id

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import LibraryError
 from ..run_owner import RunLock, claim
+from ..runfile_meta import ID_RE
 from ..runs import HISTORY_COLUMNS, Run
 from ..status import Status
 from . import progress
@@ -294,8 +295,11 @@ class Library(Edits):
 
     def get_run(self, run_id: str, history: bool = True) -> Run:
         """The whole run; ``history=False`` skips the history and outputs (what a
-        warm start needs is the solution and the state)."""
-        run_id = self.resolve_id(run_id)
+        warm start needs is the solution and the state). A full id is not looked up
+        first (the advisor reads runs by the ids the library gave it: one statement
+        fewer each, issue 16); a missing one fails in ``get_meta`` as it would there."""
+        if not (type(run_id) is str and ID_RE.fullmatch(run_id)):
+            run_id = self.resolve_id(run_id)
         # one snapshot: a save replacing the run cannot interleave
         with self._sql.snapshot() as db:
             meta = self.get_meta(run_id)
