@@ -163,8 +163,8 @@ class ProgramCache:
                 return entry.value
             self._put(key, _Entry(program, nbytes, False))
             if template is not None:
-                pinned = {name: copy for name, copy in env.items() if name in template.pinned}
-                held = sum(v.nbytes for v in pinned.values() if isinstance(v, np.ndarray))
+                held = sum(copy.nbytes for name, copy in env.items()
+                           if name in template.pinned and isinstance(copy, np.ndarray))
                 tkey = _template_key(level2, template.pinned, env_key)
                 if tkey not in self._entries and held <= self.max_bytes:
                     pins = self._pins.get(level2)
