@@ -287,7 +287,8 @@ def run_case(case: Case, trials: int, tmp: Path, failures: list[str],
                          "wall_ratio": warm.wall_s / max(cold.wall_s, 1e-9),
                          "worse": rel_worse(f_w, cold.fun), "f_cold": cold.fun, "f_warm": f_w,
                          "status": warm.status, "cold_status": cold.status,
-                         "same_as_x0": False}
+                         "same_as_x0": False,
+                         "scaled": (warm.info.get("scaled_start") or {}).get("used") is True}
                 if tag == "full" and "x0" in results:
                     x0r = results["x0"]
                     entry["same_as_x0"] = (x0r.nfev == warm.nfev and x0r.fun == warm.fun)
@@ -329,6 +330,9 @@ def run_case(case: Case, trials: int, tmp: Path, failures: list[str],
                 notes.append(f"identical to x0-only {same}/{len(s)}")
             if tag == "x0" and "full-none" in payload_names:
                 notes.append("no payload beyond x0")
+            scaled = sum(e["scaled"] for e in s)
+            if scaled:   # solvers/curvature.py: L-BFGS-B and CG from a hard source
+                notes.append(f"scaled start {scaled}/{len(s)}")
             rows.append({"kind": case.kind, "method": case.method, "problem": case.label,
                          "pert": pert, "payload": payload_names.get(tag, tag), "n": len(s),
                          "cold": median(e["cold_nfev"] for e in s),

@@ -28,6 +28,7 @@ class MappingReport:
     checkpoint_t: float | None = None                   # ode: where it resumes
     note: str | None = None
     predicted: dict[str, Any] | None = None             # advisor: a predicted start
+    scaled: str | None = None   # why the solve first runs scaled by the Hessian (L-BFGS-B, CG)
 
     @classmethod
     def from_dict(cls, report: dict[str, Any]) -> MappingReport:
@@ -51,6 +52,8 @@ class MappingReport:
             lines.append(f"  clipped:   {name} ({count} values into the new bounds)")
         if self.source_note:
             lines.append(f"  note:      {self.source_note}")
+        if self.scaled:
+            lines.append(f"  scaled:    {self.scaled}")
         for key, why in self.refused.items():
             lines.append(f"  not used:  {key}: {why}")
         if self.checkpoint_t is not None:

@@ -39,6 +39,8 @@ class RunInfo(TypedDict, total=False):
     steps_at_noise: int
     restarted_at: dict[str, Any]       # a non-stationary end restarted once
     not_stationary: dict[str, Any]     # ... and still not stationary
+    scaled_start: dict[str, Any]       # a warm L-BFGS-B/CG start's curvature phase:
+    #                                    used, evaluations, iterations, ended (curvature.py)
     rejected_non_finite: int           # fit: trial points with non-finite residuals
     rows: int                          # fit: data rows
     fit_report: dict[str, Any]         # fit: FitReport.to_dict() (read with FitReport.read)

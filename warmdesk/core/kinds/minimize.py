@@ -75,10 +75,16 @@ class Minimize(Kind):
         minimize_solver.solve_minimize(ctx)
 
     def warm_start(self, problem: Problem, run: Run) -> WarmStart:
-        return mapping.restart_by_name(problem, run,
+        from ..solvers import curvature  # lazily: see solvers/facts.py
+        warm = mapping.restart_by_name(problem, run,
                                        source_honours_bounds=self.facts(run.method).bounds,
                                        accepted=self.payloads(problem.method),
                                        say_no_state=True)
+        assert warm.x0 is not None
+        why = curvature.worth_scaling(problem.method, warm.x0.size, run)
+        if why is not None:
+            warm.report["scaled"] = why
+        return warm
 
     def merit(self, problem: Problem) -> Merit:
         assert problem.objective is not None

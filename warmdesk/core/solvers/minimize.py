@@ -1,18 +1,7 @@
 """``minimize`` (and the optimiser behind ``train``): scipy.optimize.minimize
-with exact gradients, a per-iteration history, and warm-start payloads.
-
-Payloads each method accepts beyond ``x0`` (scipy takes nothing else for
-L-BFGS-B, CG, SLSQP, TNC and Newton-CG, and we say so rather than pretend):
-
-- BFGS: ``hess_inv`` (the previous inverse Hessian, symmetrised, as ``hess_inv0``)
-- Nelder-Mead: ``initial_simplex`` (the previous final simplex, resized: see
-  :func:`resized_simplex`)
-- Powell: ``direc`` (the previous direction set) is accepted, stored, and by
-  default not passed back (see ``NOT_REUSED``: measured to slow warm runs down)
-- trust-constr: ``qn_hess`` (the quasi-Newton Hessian of the objective). Its
-  barrier parameter is stored but not passed back (see ``NOT_REUSED``), and
-  never the final trust radius: passed back it stopped runs after one
-  evaluation at a worse point, reporting success.
+with exact gradients, a per-iteration history, and warm-start payloads (what each
+method takes from an earlier run and leaves for the next: :mod:`.minimize_payload`;
+the scaled start of L-BFGS-B and CG: :mod:`.curvature`).
 """
 
 from __future__ import annotations
@@ -27,7 +16,8 @@ from scipy import optimize
 from ..errors import SolveFailed
 from ..method_facts import NO_BOUNDS, methods_with
 from .base import Recorder, SolveContext, Stopped
-from . import facts, stationarity
+from .minimize_payload import MATRIX_STATE_MAX_N, apply_payload, state_after
+from . import curvature, facts, stationarity
 from .compiled import ScalarFunction, ScalarObjective, expression_vector
 from .noise_floor import (DEFAULT_C2, DEFAULT_GTOL, MAX_STEPS_TAKEN, AcceptedAtNoise,
                           NoiseFloorRule, StepAtNoise)
@@ -38,15 +28,6 @@ from ..status import Status
 METHOD_FACTS = facts.MINIMIZE_METHOD_FACTS
 PAYLOADS = facts.MINIMIZE_PAYLOADS
 NOT_REUSED = facts.NOT_REUSED
-#: Largest problem whose n x n matrices (inverse Hessian, directions) are kept:
-#: 1000^2 float64 is 8 MB a run; above that a library of thousands of runs
-#: would be dominated by matrices, and only x0 is stored.
-MATRIX_STATE_MAX_N = 1000
-#: A barrier parameter passed back is floored at this: a converged run's tiny
-#: barrier would tell the interior-point method it is already done.
-BARRIER_FLOOR = 1e-4
-#: A Nelder-Mead simplex passed back is resized to this fraction of the point's scale.
-SIMPLEX_FRACTION = 0.05
 GRADIENT_METHODS = methods_with(METHOD_FACTS, gradient=True)
 
 
@@ -250,7 +231,7 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
     constraints, violation = _constraints(ctx)
     if constraints:
         kwargs["constraints"] = constraints
-    qn = _apply_payload(ctx, kwargs, options, x0)
+    qn = apply_payload(ctx, kwargs, options)
     rule = obj.rule = _noise_floor_rule(method, options, x0)
 
     constrained = bool(constraints)
@@ -272,6 +253,12 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
         kwargs["callback"] = callback
 
     start, maxiter = x0, int(options.get("maxiter", 200 * x0.size))  # scipy's default
+    if ctx.warm is not None and ctx.warm.report.get("scaled"):
+        try:
+            start = _scaled_start(ctx, obj, x0, options, bounds)
+        except Stopped as stop:
+            _stopped(ctx, stop.status, _last_x(rec, x0), obj)
+            return
     while True:
         try:
             res = optimize.minimize(x0=start, **kwargs)
@@ -310,9 +297,42 @@ def solve_scalar(ctx: SolveContext, fn: ScalarObjective) -> None:
     run.message = str(res.message)
     run.status = Status.CONVERGED if res.success else Status.STOPPED
     run.solution = _split_copy(p, x)
-    run.state = _state_after(ctx, res, x, qn)
+    run.state = state_after(ctx, res, x, qn, bounds is not None)
     if constraints:
         run.info["constr_violation"] = violation(x)
+
+
+def _scaled_start(ctx: SolveContext, obj: _Objective, x0: np.ndarray, options: dict[str, Any],
+                  bounds: optimize.Bounds | None) -> np.ndarray:
+    """Where a warm L-BFGS-B or CG solve starts after its scaled phase (:mod:`.curvature`):
+    the phase's last point, whose evaluation scipy's first request is given (not
+    counted twice); its iterations count toward ``maxiter``. The start itself when
+    it lies on a bound (the phase would have to leave it)."""
+    rec, rule = ctx.recorder, obj.rule
+    box = (bounds.lb, bounds.ub) if bounds is not None else None
+    if box is not None and ((x0 <= box[0]).any() or (x0 >= box[1]).any()):
+        return x0
+    nfev = rec.nfev
+    seen, nan = obj.seen, math.nan
+
+    def record(x: np.ndarray, fun: float) -> None:
+        found = seen(x)
+        rec.iterate(x, fun, found[1] if found is not None else nan)
+    obj.rule = None   # the noise-floor rule watches the user's solve, not the phase
+    try:
+        (x, f, g), ended = curvature.scaled_start(
+            obj, x0, float(options.get("gtol", DEFAULT_GTOL)),
+            min(curvature.MAX_ITERATIONS, int(options.get("maxiter", curvature.MAX_ITERATIONS))),
+            box, record)
+    finally:
+        obj.rule = rule
+    obj.replay = (x.tobytes(), f, g)
+    if "maxiter" in options:
+        options["maxiter"] = max(1, int(options["maxiter"]) - rec.nit)
+    ctx.run.info["scaled_start"] = {"used": not ended.startswith(curvature.NOT_USED),
+                                    "evaluations": rec.nfev - nfev, "iterations": rec.nit,
+                                    "ended": ended}
+    return x
 
 
 def _stationary_or_said(ctx: SolveContext, obj: _Objective, kwargs: dict[str, Any],
@@ -415,73 +435,6 @@ def _stopped(ctx: SolveContext, status: Status, x: np.ndarray, obj: _Objective) 
             run.fun = obj.last_f if math.isfinite(obj.last_f) else None
     else:
         run.message = f"cancelled by the user after {rec.nit} iterations"
-
-
-def _apply_payload(ctx: SolveContext, kwargs: dict[str, Any], options: dict[str, Any],
-                   x0: np.ndarray) -> optimize.BFGS | None:
-    """Pass the warm-start state to scipy. Returns the trust-constr Hessian strategy."""
-    method = ctx.problem.method
-    state = ctx.warm.state if ctx.warm is not None else {}
-    if method == "BFGS" and "hess_inv" in state:
-        h = np.asarray(state["hess_inv"], dtype=float)
-        options["hess_inv0"] = 0.5 * (h + h.T)  # scipy refuses the not-quite-symmetric matrix
-    if method == "Nelder-Mead" and "initial_simplex" in state:
-        options["initial_simplex"] = resized_simplex(np.asarray(state["initial_simplex"], float))
-    if method == "Powell" and "direc" in state:
-        options["direc"] = np.asarray(state["direc"], dtype=float)
-    if method != "trust-constr":
-        return None
-    qn = optimize.BFGS()
-    if "qn_hess" in state:
-        b = np.asarray(state["qn_hess"], dtype=float)
-        qn = optimize.BFGS(init_scale=0.5 * (b + b.T))
-    if "barrier" in state:
-        options.setdefault("initial_barrier_parameter",
-                           max(float(np.ravel(state["barrier"])[0]), BARRIER_FLOOR))
-    kwargs["hess"] = qn
-    return qn
-
-
-def resized_simplex(simplex: np.ndarray, fraction: float = SIMPLEX_FRACTION) -> np.ndarray:
-    """The previous simplex's shape and orientation around its best vertex, resized.
-
-    A converged simplex is tiny: handed back as it is, Nelder-Mead crawls (measured
-    here on Rosenbrock: 1.0-1.7x the cold work). Resized to ``fraction`` of the
-    point's scale it keeps what it learned of the valley's direction.
-    """
-    best = simplex[0]
-    n = best.size
-    edges = simplex[1:] - best
-    size = float(np.max(np.linalg.norm(edges, axis=1))) if edges.size else 0.0
-    target = fraction * max(1.0, float(np.linalg.norm(best)) / np.sqrt(max(n, 1)))
-    if size <= 1e-300 or not np.isfinite(size):
-        return np.vstack([best, best + np.eye(n) * target])
-    return np.vstack([best, best + edges * (target / size)])
-
-
-def _state_after(ctx: SolveContext, res: optimize.OptimizeResult, x: np.ndarray,
-                 qn: optimize.BFGS | None) -> dict[str, np.ndarray]:
-    method, n = ctx.problem.method, x.size
-    state: dict[str, np.ndarray] = {"x": x.copy()}
-    if n > MATRIX_STATE_MAX_N:
-        ctx.run.info["state_note"] = (f"n={n} > {MATRIX_STATE_MAX_N}: only x is kept "
-                                      "(matrix state would be too large)")
-        return state
-    if method == "BFGS" and getattr(res, "hess_inv", None) is not None:
-        h = np.asarray(res.hess_inv, dtype=float)
-        state["hess_inv"] = 0.5 * (h + h.T)
-    elif method == "Nelder-Mead" and getattr(res, "final_simplex", None) is not None:
-        state["initial_simplex"] = np.asarray(res.final_simplex[0], dtype=float)
-    elif method == "Powell" and getattr(res, "direc", None) is not None:
-        state["direc"] = np.asarray(res.direc, dtype=float)
-    elif method == "trust-constr":
-        if qn is not None and getattr(qn, "B", None) is not None:
-            state["qn_hess"] = np.array(qn.B, dtype=float)
-        barrier = getattr(res, "barrier_parameter", None)
-        interior_point = bool(ctx.problem.constraints) or _bounds(ctx) is not None
-        if barrier is not None and interior_point:
-            state["barrier"] = np.array([float(barrier)])
-    return state
 
 
 def solve_minimize(ctx: SolveContext) -> None:
