@@ -6,6 +6,8 @@ solve. The tests run the real engine on the real problems."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -157,3 +159,18 @@ def test_start_point_only_still_scales_it_uses_no_state() -> None:
     warm = x_only(warm_start_from_run(problem, source))
     assert warm.report["scaled"]
     assert solve(problem, warm).info["scaled_start"]["used"] is True
+
+
+def test_the_phase_runs_when_it_costs_at_most_the_guard_budget_of_the_source() -> None:
+    source, _ = _pair("L-BFGS-B", gtol=1e-8)
+    n, cost = 10, 10 + 1 + curvature.PHASE_EVALUATIONS
+    source.info.pop("scaled_start", None)
+    source.nfev = math.ceil(cost / curvature.WARM_FRACTION)      # the phase fits: 30% of it
+    assert curvature.worth_scaling("L-BFGS-B", n, source) is not None
+    source.nfev -= 1
+    assert curvature.worth_scaling("L-BFGS-B", n, source) is None
+    assert curvature.worth_scaling("CG", n, source) is None
+    source.info["scaled_start"] = {"used": True}              # few evaluations, but scaled
+    assert "as in its source" in str(curvature.worth_scaling("CG", n, source))
+    assert curvature.worth_scaling("BFGS", n, source) is None
+    assert curvature.worth_scaling("L-BFGS-B", 0, source) is None
