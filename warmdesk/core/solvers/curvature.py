@@ -31,13 +31,13 @@ bounds, nor ends where f or its gradient is not finite: it is shortened.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
 from ..errors import SolveFailed
 from ..runs import Run
+from .noise_floor import inverse_bfgs_update
 
 METHODS = frozenset({"L-BFGS-B", "CG"})
 #: Largest problem scaled: n gradients for H, an n^3 factorisation, n^2 per evaluation.
@@ -132,11 +132,8 @@ def scaled_start(obj: Counted, x0: np.ndarray, gtol: float, max_iterations: int,
         trial, f_new, g_new = step
         s, y = trial - x, g_new - g
         sy = s.dot(y)
-        if sy > 0.0:   # the BFGS update of the inverse Hessian keeps it positive definite
-            hy = inv_h @ y
-            rho = 1.0 / sy
-            inv_h = (inv_h - rho * (np.outer(s, hy) + np.outer(hy, s))
-                     + (rho * rho * y.dot(hy) + rho) * np.outer(s, s))
+        if sy > 0.0:   # then the update keeps the inverse Hessian positive definite
+            inv_h = inverse_bfgs_update(inv_h, s, y, 1.0 / sy)
         x, f, g = trial, f_new, g_new
         record(x, f)
     return (x, f, g), ended
@@ -155,8 +152,9 @@ def _line_search(obj: Counted, x: np.ndarray, f: float, d: np.ndarray, slope: fl
             try:
                 f_new, g_new = obj.value_and_grad(trial)
             except SolveFailed:
-                f_new, g_new = math.inf, d
-            if f_new <= f + ARMIJO * t * slope:
-                return trial, f_new, g_new
+                pass   # NaN or Inf there (counted): a shorter step
+            else:
+                if f_new <= f + ARMIJO * t * slope:
+                    return trial, f_new, g_new
         t *= 0.5
     return None

@@ -311,6 +311,9 @@ def _scaled_start(ctx: SolveContext, obj: _Objective, x0: np.ndarray, options: d
     rec, rule = ctx.recorder, obj.rule
     box = (bounds.lb, bounds.ub) if bounds is not None else None
     if box is not None and ((x0 <= box[0]).any() or (x0 >= box[1]).any()):
+        ctx.run.info["scaled_start"] = {"used": False, "evaluations": 0, "iterations": 0,
+                                        "ended": f"{curvature.NOT_USED}: the start lies on a "
+                                                 "bound"}
         return x0
     nfev = rec.nfev
     seen, nan = obj.seen, math.nan

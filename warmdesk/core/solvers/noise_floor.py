@@ -223,12 +223,18 @@ class NoiseFloorRule:
         h = self._h
         for (x0, g0), (x1, g1) in zip(trail, trail[1:]):
             s, y = x1 - x0, g1 - g0
-            # scipy: H+ = (I - rho s y^T) H (I - rho y s^T) + rho s s^T, written for a
-            # symmetric H as a rank-2 update (O(n^2) instead of O(n^3)).
             sy = float(y @ s)
             rho = 1000.0 if sy == 0.0 else 1.0 / sy  # scipy's rule for y.s == 0
-            hy = h @ y
-            h = (h - rho * (np.outer(s, hy) + np.outer(hy, s))
-                 + (rho * rho * float(y @ hy) + rho) * np.outer(s, s))
+            h = inverse_bfgs_update(h, s, y, rho)
         self._h = h
         del trail[:-1]  # the current iterate starts the next steps
+
+
+def inverse_bfgs_update(h: np.ndarray, s: np.ndarray, y: np.ndarray, rho: float) -> np.ndarray:
+    """scipy's BFGS update of a symmetric inverse Hessian ``h`` by the step ``s`` and
+    the change of gradient ``y``, ``rho = 1 / (y . s)``: ``(I - rho s y^T) h (I - rho
+    y s^T) + rho s s^T``, written as a rank-2 update (O(n^2) instead of O(n^3)).
+    The rule's replay of scipy's BFGS and the scaled start (curvature.py) use it."""
+    hy = h @ y
+    return (h - rho * (np.outer(s, hy) + np.outer(hy, s))
+            + (rho * rho * float(y @ hy) + rho) * np.outer(s, s))
