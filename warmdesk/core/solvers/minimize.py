@@ -307,13 +307,13 @@ def _scaled_start(ctx: SolveContext, obj: _Objective, x0: np.ndarray, options: d
     """Where a warm L-BFGS-B or CG solve starts after its scaled phase (:mod:`.curvature`):
     the phase's last point, whose evaluation scipy's first request is given (not
     counted twice); its iterations count toward ``maxiter``. The start itself when
-    it lies on a bound (the phase would have to leave it)."""
+    it lies on or near a bound (:func:`.curvature.near_a_bound`)."""
     rec, rule = ctx.recorder, obj.rule
     box = (bounds.lb, bounds.ub) if bounds is not None else None
-    if box is not None and ((x0 <= box[0]).any() or (x0 >= box[1]).any()):
+    if curvature.near_a_bound(x0, box):
         ctx.run.info["scaled_start"] = {"used": False, "evaluations": 0, "iterations": 0,
-                                        "ended": f"{curvature.NOT_USED}: the start lies on a "
-                                                 "bound"}
+                                        "ended": f"{curvature.NOT_USED}: the start lies on "
+                                                 "or near a bound"}
         return x0
     nfev = rec.nfev
     seen, nan = obj.seen, math.nan
