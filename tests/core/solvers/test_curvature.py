@@ -49,6 +49,7 @@ def test_a_warm_start_of_a_hard_problem_takes_few_evaluations(method: str, optio
     assert run.fun <= cold.fun + 1e-12 * max(1.0, abs(cold.fun))
     phase = run.info["scaled_start"]
     assert phase["used"] is True and phase["evaluations"] >= warm.x0.size + 1
+    assert phase["ended"] == "the gradient tolerance met"   # the method stops at once then
     assert phase["evaluations"] <= (warm.x0.size + 1
                                     + curvature.MAX_ITERATIONS * (curvature.MAX_HALVINGS + 1))
     # the phase's iterations are history rows, counted in nit, with the evaluations so far
