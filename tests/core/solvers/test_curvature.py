@@ -84,7 +84,8 @@ def test_an_easy_source_or_another_method_is_not_scaled() -> None:
     assert "scaled" not in warm_start_from_run(bfgs_problem, bfgs_source).report
     big = rosenbrock("L-BFGS-B", n=curvature.MAX_N + 1)
     big_source = solve(problem_from_dict(big))
-    assert curvature.worth_scaling("L-BFGS-B", curvature.MAX_N + 1, big_source) is None
+    assert curvature.worth_scaling("L-BFGS-B", curvature.MAX_N + 1, big_source,
+                                   big_source.structure_hash) is None
 
 
 def test_a_stored_run_whose_info_is_odd_does_not_break_the_mapping() -> None:
@@ -173,18 +174,29 @@ def test_start_point_only_still_scales_it_uses_no_state() -> None:
 
 
 def test_the_phase_runs_when_it_costs_at_most_the_guard_budget_of_the_source() -> None:
-    source, _ = _pair("L-BFGS-B", gtol=1e-8)
-    n, cost = 10, 10 + 1 + curvature.PHASE_EVALUATIONS
+    source, problem = _pair("L-BFGS-B", gtol=1e-8)
+    n, cost, same = 10, 10 + 1 + curvature.PHASE_EVALUATIONS, problem.structure_hash()
     source.info.pop("scaled_start", None)
     source.nfev = math.ceil(cost / curvature.WARM_FRACTION)      # the phase fits: 30% of it
-    assert curvature.worth_scaling("L-BFGS-B", n, source) is not None
+    assert curvature.worth_scaling("L-BFGS-B", n, source, same) is not None
     source.nfev -= 1
-    assert curvature.worth_scaling("L-BFGS-B", n, source) is None
-    assert curvature.worth_scaling("CG", n, source) is None
+    assert curvature.worth_scaling("L-BFGS-B", n, source, same) is None
+    assert curvature.worth_scaling("CG", n, source, same) is None
     source.info["scaled_start"] = {"used": True}              # few evaluations, but scaled
-    assert "as in its source" in str(curvature.worth_scaling("CG", n, source))
-    assert curvature.worth_scaling("BFGS", n, source) is None
-    assert curvature.worth_scaling("L-BFGS-B", 0, source) is None
+    assert "as in its source" in str(curvature.worth_scaling("CG", n, source, same))
+    assert curvature.worth_scaling("BFGS", n, source, same) is None
+    assert curvature.worth_scaling("L-BFGS-B", 0, source, same) is None
+
+
+def test_a_source_of_another_structure_says_nothing_of_how_hard_the_problem_is() -> None:
+    # Seen in the app: a new two-unknown problem, warm from a Rosenbrock n=10 run
+    # (x resized 10 -> 2), was to be scaled because that run took 86 evaluations.
+    source = solve(problem_from_dict(rosenbrock("BFGS", gtol=1e-8)))
+    other = problem_from_dict(rosenbrock("L-BFGS-B", n=2, gtol=1e-8))
+    warm = warm_start_from_run(other, source)
+    assert warm.report["resized"] and source.nfev > 80
+    assert "scaled" not in warm.report
+    assert "scaled_start" not in solve(other, warm).info
 
 
 def test_a_phase_that_stalls_hands_over_where_the_method_can_still_descend() -> None:

@@ -81,7 +81,7 @@ class Minimize(Kind):
                                        accepted=self.payloads(problem.method),
                                        say_no_state=True)
         assert warm.x0 is not None
-        why = curvature.worth_scaling(problem.method, warm.x0.size, run)
+        why = curvature.worth_scaling(problem.method, warm.x0.size, run, problem.structure_hash())
         if why is not None:
             warm.report["scaled"] = why
         return warm

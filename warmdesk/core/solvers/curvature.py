@@ -24,7 +24,8 @@ product: that costs ~1.7 ms to build at its first use in a process, more than th
 phase saves, and a start needs no exactness.
 
 Only where it is sound and pays (:func:`worth_scaling`): a warm start, one of these two
-methods, at most ``MAX_N`` unknowns, a source that shows the problem is hard, the start
+methods, at most ``MAX_N`` unknowns, a source of the same structure that shows the
+problem is hard, the start
 not on nor near a bound, and ``H(x0)`` positive definite. A step never leaves the
 bounds, nor ends where f or its gradient is not finite: it is shortened.
 """
@@ -76,13 +77,14 @@ PHASE_EVALUATIONS = 9
 WARM_FRACTION = 0.3
 
 
-def worth_scaling(method: str, n: int, source: Run) -> str | None:
+def worth_scaling(method: str, n: int, source: Run, structure: str) -> str | None:
     """Why a warm start of ``method`` with ``n`` unknowns from ``source`` should run the
     scaled phase (the mapping report's ``scaled`` line), or None. The phase costs
     n + 1 + ``PHASE_EVALUATIONS`` evaluations: it runs when that is at most
     ``WARM_FRACTION`` of what the source took, or when the source ran it too (its own
-    few evaluations then say nothing of how hard the problem is)."""
-    if method not in METHODS or not 0 < n <= MAX_N:
+    few evaluations then say nothing of how hard the problem is). Only a source of the
+    same structure (``structure``: the problem's hash) says how hard the problem is."""
+    if method not in METHODS or not 0 < n <= MAX_N or source.structure_hash != structure:
         return None
     first = f"quasi-Newton steps from the Hessian at the start ({n + 1} evaluations) come first"
     earlier = source.info.get("scaled_start")   # a stored run's info: any JSON
