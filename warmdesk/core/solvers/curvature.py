@@ -25,9 +25,9 @@ phase saves, and a start needs no exactness.
 
 Only where it is sound and pays (:func:`worth_scaling`): a warm start, one of these two
 methods, at most ``MAX_N`` unknowns, a source of the same structure that shows the
-problem is hard, the start
-not on nor near a bound, and ``H(x0)`` positive definite. A step never leaves the
-bounds, nor ends where f or its gradient is not finite: it is shortened.
+problem is hard, the start not on nor near a bound, and ``H(x0)`` positive definite.
+A step never leaves the bounds, nor ends where f or its gradient is not finite: it is
+shortened.
 """
 
 from __future__ import annotations
