@@ -149,6 +149,25 @@ def test_guard_info_is_summarised(qtbot, details: RunDetails, stocked: Stocked) 
     assert f"budget {report.budget} evaluations" in summary
 
 
+def test_a_scaled_start_is_summarised(qtbot, details: RunDetails, tmp_path: Path) -> None:
+    library = Library(tmp_path / "lib")
+    source = solve(build(rosenbrock("CG", gtol=1e-6)))
+    problem = build(rosenbrock("CG", a=1.01, gtol=1e-6))
+    run = solve(problem, warm_start_from_run(problem, source))
+    odd = solve(problem, warm_start_from_run(problem, source))
+    odd.info["scaled_start"] = "from a hand-edited run file"   # not a dict: no line
+    library.save_runs([source, run, odd])
+    view = RunDetails(library)
+    qtbot.addWidget(view)
+    _shown(qtbot, view, run.id)
+    summary = view.findChild(QTextBrowser, "summary").toPlainText()
+    phase = run.info["scaled_start"]
+    assert (f"Scaled start\n{phase['evaluations']} evaluations, {phase['iterations']} "
+            f"iterations; ended: the gradient tolerance met") in summary
+    _shown(qtbot, view, odd.id)
+    assert "Scaled start" not in view.findChild(QTextBrowser, "summary").toPlainText()
+
+
 # ---------------------------------------------------------------------- pure parts
 def test_diff_rows_without_qt(tmp_path: Path) -> None:
     cold = solve(build(rosenbrock()))

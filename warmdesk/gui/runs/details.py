@@ -45,7 +45,10 @@ LABEL_TIPS = {"f": TERM_TIPS["fun"], "Iterations": TERM_TIPS["nit"],
               "Mapping report": TERM_TIPS["mapping"], "Saving": COLUMN_TIPS["saving"],
               "Guard": TERM_TIPS["guard"], "Solver state kept": TERM_TIPS["state"],
               "Optimality": TERM_TIPS["optimality"], "Stopped by": TERM_TIPS["stopped_by"],
-              "Constraint violation": TERM_TIPS["constr_viol"], "t reached": TERM_TIPS["t"]}
+              "Constraint violation": TERM_TIPS["constr_viol"], "t reached": TERM_TIPS["t"],
+              "Scaled start": "A warm L-BFGS-B or CG start first took quasi-Newton steps "
+                              "from the Hessian at its start point, then the method went on "
+                              "from there (the mapping report says why)."}
 
 
 @dataclass
@@ -118,6 +121,15 @@ def _sweep_verdict(run: Run) -> str:
             f"{_text(str(sweep.get('name') or str(sweep.get('id'))[:8]))})")
 
 
+def _scaled_start_text(phase: dict[str, Any]) -> str:
+    """``run.info["scaled_start"]`` (core/solvers/curvature.py) in one line."""
+    ended = str(phase.get("ended") or "")
+    if phase.get("used") is not True:
+        return ended or "not used"
+    return (f"{phase.get('evaluations')} evaluations, {phase.get('iterations')} iterations; "
+            f"ended: {ended}")
+
+
 def summary_html(run: Run) -> str:
     """The Summary tab: one table of labelled lines; run ids link as ``run:<id>``."""
     colour = status_colour(run.status)
@@ -146,6 +158,9 @@ def summary_html(run: Run) -> str:
         if warm.report:
             report = html.escape(format_report(warm.report))
             rows.append(("Mapping report", f"<pre style=\"white-space:pre-wrap\">{report}</pre>"))
+    phase = run.info.get("scaled_start")
+    if isinstance(phase, dict):
+        rows.append(("Scaled start", html.escape(_scaled_start_text(phase))))
     saving = run.info.get("saving")
     if isinstance(saving, dict) and saving.get("value") is not None:
         text = (f"<b>{100 * saving['value']:.0f}%</b> fewer evaluations than cold "
