@@ -130,8 +130,9 @@ def suggest(library: Library, problem: Problem, top: int = 5) -> Advice:
     f0, v0 = merit(problem.start_vector())
     scale = abs(f0) if math.isfinite(f0) else 1.0
     m0 = combined(f0, v0, scale)
-    family_saving, family_count = outcomes.family_saving(library, problem.structure_hash())
-    candidates, notes = _shortlist(library, problem, measured=family_count > 0)
+    structure = problem.structure_hash()
+    family_saving, family_count = outcomes.family_saving(library, structure)
+    candidates, notes = _shortlist(library, problem, structure, measured=family_count > 0)
     suggestions: list[Suggestion] = []
     evaluations = 1
     loaded: list[tuple[Run, WarmStart, float, float, float]] = []
@@ -181,14 +182,14 @@ def _name_sources(library: Library, suggestions: list[Suggestion],
         s.run_name = names.get(s.run_id) if s.run_id else None
 
 
-def _shortlist(library: Library, problem: Problem, measured: bool = True
+def _shortlist(library: Library, problem: Problem, structure: str, measured: bool = True
                ) -> tuple[list[tuple[str, float, float, float | None, bool]], list[str]]:
-    """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate.
-    ``measured``: the structure has a warm start with a measured saving; without
-    one there are no best sources or savings to look up (two statements fewer, each
-    prepared at a connection's first question: issue 16)."""
+    """``(run_id, param_distance, data_distance, saving, same_structure)`` to evaluate
+    (``structure``: the problem's structure hash). ``measured``: the structure has a
+    warm start with a measured saving; without one there are no best sources or
+    savings to look up (two statements fewer, each prepared at a connection's first
+    question: issue 16)."""
     notes: list[str] = []
-    structure = problem.structure_hash()
     _, p = parameter_vector(problem.spec)
     rows = library.features.of_structure(structure, MAX_FEATURE_ROWS, width=p.size)
     picked: dict[str, tuple[str, float, float, float | None, bool]] = {}

@@ -81,9 +81,11 @@ class Minimize(Kind):
                                        accepted=self.payloads(problem.method),
                                        say_no_state=True)
         assert warm.x0 is not None
-        why = curvature.worth_scaling(problem.method, warm.x0.size, run, problem.structure_hash())
-        if why is not None:
-            warm.report["scaled"] = why
+        if problem.method in curvature.METHODS:   # (the structure hash only then)
+            why = curvature.worth_scaling(problem.method, warm.x0.size, run,
+                                          problem.structure_hash())
+            if why is not None:
+                warm.report["scaled"] = why
         return warm
 
     def merit(self, problem: Problem) -> Merit:

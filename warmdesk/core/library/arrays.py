@@ -32,6 +32,9 @@ _NPY_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
 #: hundred bytes, and the memo at most _HEADERS_KEPT of them.
 _HEADERS: dict[bytes, tuple[tuple[int, ...], bool, np.dtype]] = {}
 _HEADERS_KEPT = 512
+#: Headers written before, by ``(dtype.str, shape, C-, F-contiguous)`` (which decide
+#: numpy's ``fortran_order``); plain dtypes only; at most _HEADERS_KEPT of them.
+_WRITTEN: dict[tuple[str, tuple[int, ...], bool, bool], bytes] = {}
 
 
 def npy_header(arr: np.ndarray) -> bytes:
@@ -49,11 +52,6 @@ def npy_header(arr: np.ndarray) -> bytes:
         if key is not None and len(_WRITTEN) < _HEADERS_KEPT:
             _WRITTEN[key] = head
     return head
-
-
-#: Headers written before, by ``(dtype.str, shape, C-, F-contiguous)`` (which decide
-#: numpy's ``fortran_order``); plain dtypes only.
-_WRITTEN: dict[tuple[str, tuple[int, ...], bool, bool], bytes] = {}
 
 
 def _chunks(arr: np.ndarray) -> list[memoryview]:
