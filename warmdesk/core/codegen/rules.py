@@ -52,6 +52,7 @@ RULES: dict[str, Rule] = {
                              -a[0] / (a[1] * a[1] + a[0] * a[0])],
     "hypot": lambda a, v: [a[0] / v, a[1] / v],
     "logaddexp": lambda a, v: [_f("exp", a[0] - v), _f("exp", a[1] - v)],
+    "expit": lambda a, v: [v * (1.0 - v)],   # internal: .runtime.INTERNAL
 }
 
 

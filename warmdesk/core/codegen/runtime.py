@@ -10,14 +10,22 @@ it can never be spelled by a user (user names are refused if they start with
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 from ..expression_tree import _FUNCTION_GETTERS, _OPERATOR_GETTERS
 
 Shape = tuple[int, ...]
+
+
+#: Functions generated code uses that the language does not offer (no user can
+#: write them): ``expit(d) = 1 / (1 + exp(-d))`` without overflow, the derivative
+#: of ``logaddexp`` in a Hessian-vector product (:mod:`.hessian`).
+INTERNAL: Mapping[str, Any] = MappingProxyType({"expit": expit})
 
 
 def function_name(func: str) -> str:
@@ -79,6 +87,21 @@ def _share(x: Any, value: Any, other: Any) -> Any:
     return (x == value) / (1.0 + (x == other))
 
 
+def _mean(a: Any) -> Any:
+    """``np.mean(a)``, bit for bit: for float64 numbers it is the same pairwise sum
+    (``np.add.reduce``) divided by the count, without np.mean's Python layers
+    (1.3 µs against 3.2 for 1,000 numbers); other inputs (integers and booleans,
+    which np.mean sums as float64; nothing) go to np.mean itself."""
+    a = np.asarray(a)
+    if a.dtype == _FLOAT64 and a.size:
+        return _add_reduce(a, None) / a.size
+    return np.mean(a)
+
+
+_add_reduce = np.add.reduce
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _tdot0(a: Any, b: Any) -> np.ndarray:
     return np.tensordot(a, b, axes=([0], [0]))
 
@@ -89,6 +112,11 @@ def _tdot1(a: Any, b: Any) -> np.ndarray:
 
 def _namespace() -> Mapping[str, Any]:
     ns: dict[str, Any] = {function_name(f): get(np) for f, get in _FUNCTION_GETTERS.items()}
+    # sum and mean without the Python layers of np.sum and np.mean (issue 16): the same
+    # reduction, so the same bits (a sum of 1,000 numbers: 1.0 µs against 2.3)
+    ns["_sum"] = partial(_add_reduce, axis=None)
+    ns["_mean"] = _mean
+    ns.update({function_name(f): fn for f, fn in INTERNAL.items()})
     ns.update({"_logical_and": _OPERATOR_GETTERS["&"](np),
                "_logical_or": _OPERATOR_GETTERS["|"](np),
                "_floor": np.floor, "_float64": np.float64, "_broadcast_to": np.broadcast_to,
