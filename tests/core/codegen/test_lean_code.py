@@ -89,6 +89,35 @@ def test_columns_of_two_lengths_are_not_fused() -> None:
     assert _fused("sum(w[0]*f0 + w[1]*f1 + w[2]*f3)", env) == 1
 
 
+def test_a_long_run_is_fused_in_parts_of_bounded_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matrix is a copy of its columns: at most MAX_MATRIX_BYTES each, the rest
+    of the run in further parts, and none where three columns would exceed it."""
+    text = "sum(w[0]*f0 + w[1]*f1 + w[2]*f2 + w[3]*f3 + w[4]*f0 + c)"
+    env = _columns(0)
+    monkeypatch.setattr(linear, "MAX_MATRIX_BYTES", 8 * ROWS * 3)   # three columns
+    program = Program(_layout(env))
+    program.add_root(parse(text, NAMES)._root)
+    stacks = [op for op in program.ops if op.kind == "stack"]
+    assert [len(op.args) for op in stacks] == [3]   # then two terms: left as they are
+    x = np.linspace(0.1, 0.6, 6)
+    value = program.evaluate(x)[program.roots[0]]
+    np.testing.assert_allclose(value, parse(text, NAMES).evaluate(
+        {**env, "k": 0.8, "w": x[0:5], "c": x[5]}), rtol=1e-14)
+    monkeypatch.setattr(linear, "MAX_MATRIX_BYTES", 8 * ROWS * 2)
+    assert _fused(text, env) == 0
+    # six terms, three columns a matrix: two matrices, and the same sum
+    monkeypatch.setattr(linear, "MAX_MATRIX_BYTES", 8 * ROWS * 3)
+    six = "sum(" + " + ".join(f"v[{j}]*f{j % 4}" for j in range(6)) + ")"
+    layout = codegen.layout_of([SimpleNamespace(name="v", size=6, scalar=False)], env)
+    program = Program(layout)
+    program.add_root(parse(six, ["v", *COLUMNS])._root)
+    assert [len(op.args) for op in program.ops if op.kind == "stack"] == [3, 3]
+    v = np.linspace(-1.0, 1.0, 6)
+    np.testing.assert_allclose(program.evaluate(v)[program.roots[0]],
+                               parse(six, ["v", *COLUMNS]).evaluate({**env, "v": v}),
+                               rtol=1e-13)
+
+
 def _reference(text: str, env: dict[str, Any]) -> tuple[Any, Any]:
     expr = parse(text, NAMES)
 

@@ -12,7 +12,8 @@ the generated evaluator within 1.5x of hand-written numpy, which uses a matrix).
 What is fused: a run of at least :data:`MIN_TERMS` consecutive terms of one ``+``
 chain, each the product of ``v[k]`` (an element of a vector variable, by an integer
 index) and the name of a fixed one-dimensional array, in either order, the ``k``
-consecutive and ascending, the arrays all of one length. Nothing else changes
+consecutive and ascending, the arrays all of one length (a long run is fused in
+parts of at most :data:`MAX_MATRIX_BYTES`). Nothing else changes
 (a ``-`` between terms, separate scalar unknowns, a product of expressions: the
 terms stay as they are). The sum is then a dot product, so it may differ from the
 term-by-term sum in the last bits, as any two summation orders do.
@@ -29,6 +30,10 @@ from ..expression_tree import _Chain, _Index, _Name, _Node
 
 #: Fewer terms are cheaper as they are (two products and a sum: ~2.5 µs at 1,000 rows).
 MIN_TERMS = 3
+#: The most one matrix of columns may hold (it is a copy of them, kept with the
+#: program): a longer run is fused in parts of at most this size, and columns too
+#: long for :data:`MIN_TERMS` of them are not fused at all.
+MAX_MATRIX_BYTES = 16 * 2**20
 
 Shape = tuple[int, ...]
 
@@ -98,8 +103,11 @@ def linear_runs(node: _Chain, variables: Mapping[str, tuple[int, int, bool]],
                     or len(env[t.column]) != length):
                 break
             stop += 1
-        if stop - i >= MIN_TERMS:
-            runs.append((i, stop, terms[i:stop]))   # type: ignore[arg-type]  # all terms
+        most = MAX_MATRIX_BYTES // (8 * length)   # terms a matrix may hold
+        for part in range(i, stop, max(most, 1)):
+            end = min(part + most, stop)
+            if end - part >= MIN_TERMS:
+                runs.append((part, end, terms[part:end]))   # type: ignore[arg-type]
         i = stop
     return runs
 
