@@ -35,8 +35,6 @@ MIN_TERMS = 3
 #: long for :data:`MIN_TERMS` of them are not fused at all.
 MAX_MATRIX_BYTES = 16 * 2**20
 
-Shape = tuple[int, ...]
-
 
 def stack_columns(*columns: Any) -> np.ndarray:
     """The fixed arrays as the columns of one matrix, each column contiguous (both
