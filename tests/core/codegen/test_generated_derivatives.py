@@ -45,6 +45,9 @@ CASES = [
     "({U} + {V})[2] * {U}", "{U}[1:3][0]*{V}", "sum({U}[:3] * {P}[1:]) + {V}",
     "{V}*{Q} + {V}**2", "exp(-{V}*{P}) + {U}",
     "sum({V}*{P} + {U}) * {Q} + pi*e*{V}",
+    # terms over a fixed vector, fused into one matrix-vector product (codegen.linear)
+    "{U}[0]*{P} + {P}*{U}[1] + {U}[2]*{P} + {U}[3]*{P}*{V}",
+    "exp(-({V} + {U}[1]*{P} + {U}[2]*{P} + {U}[3]*{P}))",
 ]
 # User names that look like generated identifiers without their underscore, and
 # like the backend's names.
