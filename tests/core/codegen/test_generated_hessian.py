@@ -11,7 +11,7 @@ import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from warmdesk.core import codegen
@@ -38,6 +38,11 @@ def _smooth_along(grad: object, x: np.ndarray, p: np.ndarray) -> bool:
 @pytest.mark.filterwarnings("ignore:Output seems independent of input")
 @SETTINGS
 @given(**draws, d=direction)
+# Found by CI: one ulp from the kink of abs, autograd's second derivative of abs is
+# 1/|a| - 1/|a| in rounding (0.25 off); the generated one is 0, exact off the kink.
+@example(template="abs({U} - 0.5)*{V}", names=["x", "x0", "env", "np"],
+         u=[0.5, 0.5000000000000001, 0.5, 0.5], v=0.5, p=[1.0] * 4, q=1.0,
+         d=[0.0, 1.0, 0.0, 0.0, 0.75])
 def test_hessian_vector_product(template: str, names: list[str], u: list[float], v: float,
                                 p: list[float], q: float, d: list[float]) -> None:
     text, expr, layout, x, cenv = _setup(f"sum({template})", names, u, v, p, q)
@@ -50,12 +55,15 @@ def test_hessian_vector_product(template: str, names: list[str], u: list[float],
         return
     assert hvp is not None, text
     actual = hvp(x, direction_)
+    assert actual.shape == x.shape and np.all(np.isfinite(actual)), text
+    if not _smooth_along(program.value_and_grad, x, direction_):
+        return   # at a kink (abs, minimum, where) the Hessian is a convention, and
+        #          autograd's own figure there is rounding (see the example above)
     reference = autograd.hessian_vector_product(
         lambda point: expr.compile(anp)(cenv(point)))(x, direction_)
     np.testing.assert_allclose(actual, reference, rtol=1e-8, atol=1e-10, err_msg=text)
-    if _smooth_along(program.value_and_grad, x, direction_):
-        np.testing.assert_allclose(actual, _hvp_fd(program.value_and_grad, x, direction_),
-                                   rtol=1e-4, atol=1e-5, err_msg=text)
+    np.testing.assert_allclose(actual, _hvp_fd(program.value_and_grad, x, direction_),
+                               rtol=1e-4, atol=1e-5, err_msg=text)
 
 
 def test_every_case_but_prod_is_generated() -> None:
