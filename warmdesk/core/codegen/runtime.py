@@ -87,6 +87,10 @@ def _share(x: Any, value: Any, other: Any) -> Any:
     return (x == value) / (1.0 + (x == other))
 
 
+_add_reduce = np.add.reduce
+_FLOAT64 = np.dtype(np.float64)
+
+
 def _mean(a: Any) -> Any:
     """``np.mean(a)``, bit for bit: for float64 numbers it is the same pairwise sum
     (``np.add.reduce``) divided by the count, without np.mean's Python layers
@@ -97,9 +101,6 @@ def _mean(a: Any) -> Any:
         return _add_reduce(a, None) / a.size
     return np.mean(a)
 
-
-_add_reduce = np.add.reduce
-_FLOAT64 = np.dtype(np.float64)
 
 
 def _tdot0(a: Any, b: Any) -> np.ndarray:
@@ -121,7 +122,7 @@ def _namespace() -> Mapping[str, Any]:
                "_logical_or": _OPERATOR_GETTERS["|"](np),
                "_floor": np.floor, "_float64": np.float64, "_broadcast_to": np.broadcast_to,
                "_zeros": np.zeros,
-               "_empty": np.empty, "_outer": np.outer, "_sum0": np.add.reduce,
+               "_empty": np.empty, "_outer": np.outer, "_sum0": _add_reduce,
                "_reduce_to": _reduce_to, "_scatter": _scatter, "_rcumsum": _rcumsum,
                "_prod_partials": _prod_partials, "_dprod": _dprod, "_dsum": _dsum,
                "_dcumsum": _dcumsum, "_dpow_exponent": _dpow_exponent, "_tdot0": _tdot0,
