@@ -5,15 +5,19 @@ Every case is sized so that bare scipy does real work per iteration (tens of
 microseconds or more) and runs ~1,000 iterations, fewer where the method is slow
 per iteration (Powell, TNC, trust-constr, Newton-CG, the fits, the stiff ODEs);
 each case's title says which. A bare runner takes an optional callback: the
-``intermediate_result`` form (``xk`` for TNC; ODEs have no callback: the bare
-loop is ``solve_ivp`` itself, with the integrator class the engine uses: for Radau
-and BDF that is scipy's with lean LAPACK glue, ``solvers/ode_linalg.py``, so what
-is measured is the recording, not the glue; bench_wall compares with scipy's own).
+``intermediate_result`` form (TNC's, and lm's at each Jacobian, get ``{"x": iterate}``;
+ODEs have no callback: the bare loop is ``solve_ivp`` itself, with the integrator
+class the engine uses: for Radau and BDF that is scipy's with lean LAPACK glue,
+``solvers/ode_linalg.py``, so what is measured is the recording, not the glue;
+bench_wall compares with scipy's own), and an optional :class:`Counter` that counts
+the evaluations: with :func:`floor_recorder` as the callback, that is the floor of
+bench_recording, the least recording any Python recorder does.
 """
 
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,7 +33,59 @@ from warmdesk.core.solvers.fit import residual_function
 from warmdesk.core.solvers.ode import SOLVERS, RightHandSide
 
 Runner = Callable[[], Any]
-Bare = Callable[[Problem, Callable[..., Any] | None], Runner]
+Bare = Callable[..., Runner]   # (problem, callback=None, counter=None) -> a runner
+
+
+class Counter:
+    """The least evaluation accounting a recorder must do (the floor of
+    bench_recording): each call of a function handed to scipy counted, its value
+    kept (TNC's callback gets the iterate only). No stop poll, no finite check."""
+
+    __slots__ = ("calls", "last_f")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.last_f: Any = np.nan
+
+    def scalar(self, fn: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray], Any]:
+        def counted(x: np.ndarray) -> Any:
+            self.calls += 1
+            out = fn(x)
+            self.last_f = out[0] if type(out) is tuple else out
+            return out
+        return counted
+
+    def vector(self, fn: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray], Any]:
+        def counted(x: np.ndarray) -> Any:
+            self.calls += 1
+            self.last_f = out = fn(x)   # the residuals: their cost is taken per iteration
+            return out
+        return counted
+
+
+def floor_recorder(counter: Counter) -> Callable[[Any], None]:
+    """The floor's per-iteration callback: the iterate copied (what durable progress
+    and a resume need: only the last is kept) and one row (evaluations, time, f)
+    appended to a list. No gradient norm, step length or solver checks. TNC and lm
+    hand it ``{"x": iterate}`` only: f is then the last evaluation's."""
+    rows: list[tuple[int, float, float]] = []
+    last: list[np.ndarray | None] = [None]
+    clock = time.perf_counter
+    t0 = clock()
+
+    def record(intermediate_result: Any) -> None:
+        res = intermediate_result
+        last[0] = np.array(res["x"], dtype=float)
+        if "cost" in res:
+            f = res["cost"]
+        elif "fun" in res:
+            f = res["fun"]
+        else:
+            f = counter.last_f
+            if isinstance(f, np.ndarray):   # lm: the residuals
+                f = 0.5 * float(f.dot(f))
+        rows.append((counter.calls, clock() - t0, f))
+    return record
 _DATA = Path(tempfile.mkdtemp(prefix="warmdesk-bench-recording-"))
 
 
@@ -79,16 +135,19 @@ def peaks_fit(method: str, rows: int, **options: Any) -> Problem:
                               "solver": {"method": method, "options": options}})
 
 
-def bare_minimize(p: Problem, callback: Callable[..., Any] | None = None) -> Runner:
-    """scipy.optimize.minimize with the engine's functions and arguments."""
+def bare_minimize(p: Problem, callback: Callable[..., Any] | None = None,
+                  counter: Counter | None = None) -> Runner:
+    """scipy.optimize.minimize with the engine's functions and arguments (counted by
+    ``counter`` when one is given)."""
     assert p.objective is not None
     sf = ScalarFunction(p, p.objective)
+    count = counter.scalar if counter is not None else (lambda fn: fn)
     x0 = p.start_vector()
     kw: dict[str, Any] = {"method": p.method}
     if p.method in ("Nelder-Mead", "Powell"):
-        kw["fun"] = sf.value
+        kw["fun"] = count(sf.value)
     else:
-        kw["fun"], kw["jac"] = sf.value_and_grad, True
+        kw["fun"], kw["jac"] = count(sf.value_and_grad), True
     if p.method == "Newton-CG":
         kw["hessp"] = sf.hessp
     if any(v.bounded for v in p.variables):
@@ -101,7 +160,7 @@ def bare_minimize(p: Problem, callback: Callable[..., Any] | None = None) -> Run
             f.value, 0.0, 0.0 if t == "eq" else np.inf, jac=f.jacobian, hess=optimize.BFGS())
             for t, f in cons]
     if callback is not None:
-        kw["callback"] = (lambda xk: callback(intermediate_result=None)) \
+        kw["callback"] = (lambda xk: callback(intermediate_result={"x": xk})) \
             if p.method == "TNC" else callback
 
     def run() -> Any:
@@ -110,18 +169,34 @@ def bare_minimize(p: Problem, callback: Callable[..., Any] | None = None) -> Run
     return run
 
 
-def bare_fit(p: Problem, callback: Callable[..., Any] | None = None) -> Runner:
+def bare_fit(p: Problem, callback: Callable[..., Any] | None = None,
+             counter: Counter | None = None) -> Runner:
+    """least_squares with the engine's residuals and Jacobian (counted by ``counter``
+    when one is given; lm takes no callback, so then each Jacobian, one an
+    iteration, calls ``callback`` with ``{"x": point}``, as the engine records lm)."""
     rf = residual_function(p)
     x0 = p.start_vector()
     kw: dict[str, Any] = dict(p.options)
+    fun, jac = rf.value, rf.jacobian
+    if counter is not None:
+        fun = counter.vector(fun)
     if p.method != "lm":
         kw.update(bounds=optimize.Bounds(*p.bounds_arrays()), loss=p.loss, f_scale=p.f_scale)
         if callback is not None:
             kw["callback"] = callback
-    return lambda: optimize.least_squares(rf.value, x0, jac=rf.jacobian, method=p.method, **kw)
+    elif callback is not None:
+        jacobian = jac
+
+        def jac(x: np.ndarray) -> np.ndarray:
+            callback(intermediate_result={"x": x})
+            return jacobian(x)
+    return lambda: optimize.least_squares(fun, x0, jac=jac, method=p.method, **kw)
 
 
-def bare_ode(p: Problem, callback: Callable[..., Any] | None = None) -> Runner:
+def bare_ode(p: Problem, callback: Callable[..., Any] | None = None,
+             counter: Counter | None = None) -> Runner:
+    """solve_ivp with the engine's right-hand side and Jacobian (no callback or
+    counter: solve_ivp has no per-step hook; the engine's loop is its loop)."""
     rhs = RightHandSide(p)
     opts = dict(p.options)
     opts.pop("max_steps", None)
