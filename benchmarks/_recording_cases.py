@@ -75,7 +75,7 @@ def floor_recorder(counter: Counter) -> Callable[[Any], None]:
 
     def record(intermediate_result: Any) -> None:
         res = intermediate_result
-        last[0] = np.array(res["x"], dtype=float)
+        last[0] = res["x"].copy()
         if "cost" in res:
             f = res["cost"]
         elif "fun" in res:
