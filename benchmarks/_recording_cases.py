@@ -9,9 +9,8 @@ each case's title says which. A bare runner takes an optional callback: the
 ODEs have no callback: the bare loop is ``solve_ivp`` itself, with the integrator
 class the engine uses: for Radau and BDF that is scipy's with lean LAPACK glue,
 ``solvers/ode_linalg.py``, so what is measured is the recording, not the glue;
-bench_wall compares with scipy's own), and an optional :class:`Counter` that counts
-the evaluations: with :func:`floor_recorder` as the callback, that is the floor of
-bench_recording, the least recording any Python recorder does.
+bench_wall compares with scipy's own), and an optional counter of the evaluations:
+a :class:`FloorRecorder` as both is the floor of bench_recording.
 """
 
 from __future__ import annotations
@@ -36,16 +35,27 @@ Runner = Callable[[], Any]
 Bare = Callable[..., Runner]   # (problem, callback=None, counter=None) -> a runner
 
 
-class Counter:
-    """The least evaluation accounting a recorder must do (the floor of
-    bench_recording): each call of a function handed to scipy counted, its value
-    kept (TNC's callback gets the iterate only). No stop poll, no finite check."""
-
-    __slots__ = ("calls", "last_f")
+class FloorRecorder:
+    """The least recording a Python recorder can do while doing what issue 16 asks of
+    one (the floor of bench_recording): each call of a function handed to scipy
+    counted and its value kept (:meth:`scalar`, :meth:`vector`), and per iteration
+    (:meth:`record`, scipy's callback) the iterate copied (what durable progress and
+    a resume need: only the last is kept) and a row (evaluations, time, f) appended
+    to a list. No stop poll, finite check, gradient norm or step length. TNC's
+    callback, and lm's at each Jacobian, hand it ``{"x": iterate}`` only: f is then
+    the last evaluation's (lm: the cost of its residuals). :meth:`start` before
+    each solve."""
 
     def __init__(self) -> None:
         self.calls = 0
         self.last_f: Any = np.nan
+        self.last_x: np.ndarray | None = None
+        self.rows: list[tuple[int, float, float]] = []
+        self.t0 = time.perf_counter()
+
+    def start(self) -> None:
+        self.calls, self.last_f, self.last_x, self.rows = 0, np.nan, None, []
+        self.t0 = time.perf_counter()
 
     def scalar(self, fn: Callable[[np.ndarray], Any]) -> Callable[[np.ndarray], Any]:
         def counted(x: np.ndarray) -> Any:
@@ -62,30 +72,20 @@ class Counter:
             return out
         return counted
 
-
-def floor_recorder(counter: Counter) -> Callable[[Any], None]:
-    """The floor's per-iteration callback: the iterate copied (what durable progress
-    and a resume need: only the last is kept) and one row (evaluations, time, f)
-    appended to a list. No gradient norm, step length or solver checks. TNC and lm
-    hand it ``{"x": iterate}`` only: f is then the last evaluation's."""
-    rows: list[tuple[int, float, float]] = []
-    last: list[np.ndarray | None] = [None]
-    clock = time.perf_counter
-    t0 = clock()
-
-    def record(intermediate_result: Any) -> None:
+    def record(self, intermediate_result: Any) -> None:
         res = intermediate_result
-        last[0] = res["x"].copy()
+        self.last_x = res["x"].copy()
         if "cost" in res:
             f = res["cost"]
         elif "fun" in res:
             f = res["fun"]
         else:
-            f = counter.last_f
+            f = self.last_f
             if isinstance(f, np.ndarray):   # lm: the residuals
                 f = 0.5 * float(f.dot(f))
-        rows.append((counter.calls, clock() - t0, f))
-    return record
+        self.rows.append((self.calls, time.perf_counter() - self.t0, f))
+
+
 _DATA = Path(tempfile.mkdtemp(prefix="warmdesk-bench-recording-"))
 
 
@@ -136,7 +136,7 @@ def peaks_fit(method: str, rows: int, **options: Any) -> Problem:
 
 
 def bare_minimize(p: Problem, callback: Callable[..., Any] | None = None,
-                  counter: Counter | None = None) -> Runner:
+                  counter: FloorRecorder | None = None) -> Runner:
     """scipy.optimize.minimize with the engine's functions and arguments (counted by
     ``counter`` when one is given)."""
     assert p.objective is not None
@@ -170,7 +170,7 @@ def bare_minimize(p: Problem, callback: Callable[..., Any] | None = None,
 
 
 def bare_fit(p: Problem, callback: Callable[..., Any] | None = None,
-             counter: Counter | None = None) -> Runner:
+             counter: FloorRecorder | None = None) -> Runner:
     """least_squares with the engine's residuals and Jacobian (counted by ``counter``
     when one is given; lm takes no callback, so then each Jacobian, one an
     iteration, calls ``callback`` with ``{"x": point}``, as the engine records lm)."""
@@ -194,7 +194,7 @@ def bare_fit(p: Problem, callback: Callable[..., Any] | None = None,
 
 
 def bare_ode(p: Problem, callback: Callable[..., Any] | None = None,
-             counter: Counter | None = None) -> Runner:
+             counter: FloorRecorder | None = None) -> Runner:
     """solve_ivp with the engine's right-hand side and Jacobian (no callback or
     counter: solve_ivp has no per-step hook; the engine's loop is its loop)."""
     rhs = RightHandSide(p)

@@ -49,7 +49,7 @@ from _common import (finish, banner, guarded, median, parse_args,  # noqa: E402 
 
 import numpy as np  # noqa: E402
 
-from _recording_cases import CASES, Bare, Counter, floor_recorder, nit_of  # noqa: E402
+from _recording_cases import CASES, Bare, FloorRecorder, nit_of  # noqa: E402
 from warmdesk.core.engine import solve  # noqa: E402
 from warmdesk.core.problems import Problem  # noqa: E402
 
@@ -80,9 +80,12 @@ def measure(p: Problem, make_bare: Bare, reps: int
         variants.append(("bare scipy + no-op callback (scipy's own callback cost)",
                          make_bare(p, _noop_callback)))
 
+        floor_recorder = FloorRecorder()
+        floor_run = make_bare(p, floor_recorder.record, floor_recorder)
+
         def floor() -> Any:
-            counter = Counter()   # a fresh one a solve, as the engine makes its recorder
-            return make_bare(p, floor_recorder(counter), counter)()
+            floor_recorder.start()   # a fresh count and rows a solve, as the engine's
+            return floor_run()
         variants.append((FLOOR, floor))
     variants += [
         ("engine.solve", lambda: solve(p)),
