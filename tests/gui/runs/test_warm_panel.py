@@ -106,6 +106,23 @@ def test_empty_library_advises_start_cold(qtbot, tmp_path: Path) -> None:
         wait_for_background()
 
 
+def test_one_suggestion_from_one_run_is_counted_in_the_singular(qtbot, tmp_path: Path) -> None:
+    """The header counts what it shows: "1 suggestion from 1 candidate run", not
+    "1 suggestions from 1 candidate runs" (seen on the packaged app's first screen)."""
+    from warmdesk.core.engine import solve
+    with Library(tmp_path) as library:
+        library.save_run(solve(build(rosenbrock(n=2))))
+        panel = WarmStartPanel(library)
+        qtbot.addWidget(panel)
+        _advised(qtbot, panel, build(rosenbrock(n=2, a=1.01)))
+        advice = panel.advice()
+        assert advice is not None and not advice.start_cold
+        assert (len(advice.suggestions), advice.candidates) == (1, 1)
+        header = panel.findChild(QLabel, "adviceHeader").text()
+        assert header.startswith("<b>1 suggestion</b> from 1 candidate run, ")
+        wait_for_background()
+
+
 def test_dropped_run_becomes_a_hand_picked_entry(qtbot, stocked: Stocked) -> None:
     panel = WarmStartPanel(stocked.library)
     qtbot.addWidget(panel)

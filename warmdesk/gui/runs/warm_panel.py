@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QLabel
                                QListWidget, QListWidgetItem, QPlainTextEdit, QStyle,
                                QStyledItemDelegate, QStyleOptionViewItem, QVBoxLayout, QWidget)
 
+from ...core.display import plural
 from ...core.errors import WarmDeskError
 from ...core.library import Library, RunQuery, run_positions
 from ...core.problems import Problem
@@ -340,8 +341,9 @@ class WarmStartPanel(QWidget):
             reason = re.sub(r"^start cold:?\s*", "", advice.reason, flags=re.IGNORECASE)
             text, cold_note = f"<b>START COLD:</b> {html.escape(reason)}", f"Advised: {reason}"
         else:
-            text = (f"<b>{len(advice.suggestions)} suggestions</b> from {advice.candidates} "
-                    f"candidate runs, {advice.evaluations} evaluations, "
+            text = (f"<b>{plural(len(advice.suggestions), 'suggestion')}</b> from "
+                    f"{plural(advice.candidates, 'candidate run')}, "
+                    f"{plural(advice.evaluations, 'evaluation')}, "
                     f"{1000 * advice.elapsed_s:.0f} ms<br><span style='color: gray'>"
                     f"{html.escape(advice.reason)}</span>")
         self._header.setText(text)
