@@ -94,6 +94,9 @@ TERM_TIPS: dict[str, str] = {
                "problem's variables (matched, resized, defaulted, clipped, dropped).",
     "guard": "guard: a warm start gets a budget of evaluations; if it falls behind a "
              "cold solve, a cold solve runs too and the better result is kept.",
+    "scaled_start": "A warm L-BFGS-B or CG start first took quasi-Newton steps from the "
+                    "Hessian at its start point, then the method went on from there (the "
+                    "mapping report says why).",
 }
 
 

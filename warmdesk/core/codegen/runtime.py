@@ -102,7 +102,6 @@ def _mean(a: Any) -> Any:
     return np.mean(a)
 
 
-
 def _tdot0(a: Any, b: Any) -> np.ndarray:
     return np.tensordot(a, b, axes=([0], [0]))
 

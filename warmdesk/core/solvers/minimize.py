@@ -316,11 +316,8 @@ def _scaled_start(ctx: SolveContext, obj: _Objective, x0: np.ndarray, options: d
                                                  "or near a bound"}
         return x0
     nfev = rec.nfev
-    seen, nan = obj.seen, math.nan
-
-    def record(x: np.ndarray, fun: float) -> None:
-        found = seen(x)
-        rec.iterate(x, fun, found[1] if found is not None else nan)
+    # a row per phase iteration with its gradient norm, as the user's solve records one
+    record = _recorder(obj, None, None, has_gradient=True, reports=False)
     obj.rule = None   # the noise-floor rule watches the user's solve, not the phase
     try:
         (x, f, g), ended = curvature.scaled_start(

@@ -46,9 +46,7 @@ LABEL_TIPS = {"f": TERM_TIPS["fun"], "Iterations": TERM_TIPS["nit"],
               "Guard": TERM_TIPS["guard"], "Solver state kept": TERM_TIPS["state"],
               "Optimality": TERM_TIPS["optimality"], "Stopped by": TERM_TIPS["stopped_by"],
               "Constraint violation": TERM_TIPS["constr_viol"], "t reached": TERM_TIPS["t"],
-              "Scaled start": "A warm L-BFGS-B or CG start first took quasi-Newton steps "
-                              "from the Hessian at its start point, then the method went on "
-                              "from there (the mapping report says why)."}
+              "Scaled start": TERM_TIPS["scaled_start"]}
 
 
 @dataclass
